@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.partner_list, name="console_partner_list"),
+    path("new/", views.partner_create, name="console_partner_create"),
+    path("<slug:slug>/", views.partner_detail, name="console_partner_detail"),
+    path("<slug:slug>/branding/", views.partner_branding, name="console_partner_branding"),
+    path("<slug:slug>/domains/", views.partner_domain_add, name="console_partner_domain_add"),
+    path("<slug:slug>/logo/", views.partner_logo, name="console_partner_logo"),
+]

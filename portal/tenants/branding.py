@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.db import connection
+from django_tenants.utils import get_public_schema_name
+
+from .models import Partner
+
+
+def vendor_brand():
+    """The vendor's own row (the public tenant), or an unsaved one with the default look."""
+    public = Partner.objects.filter(schema_name=get_public_schema_name()).first()
+    if public is not None:
+        return public
+    defaults = {k: v for k, v in settings.VENDOR_BRANDING.items() if k != "name"}
+    return Partner(
+        schema_name=get_public_schema_name(),
+        name=settings.VENDOR_BRANDING["name"],
+        slug="vendor",
+        **defaults,
+    )
+
+
+def current_brand():
+    """The branding of the portal being served: the partner's, or the vendor's on the console."""
+    tenant = getattr(connection, "tenant", None)
+    if isinstance(tenant, Partner) and tenant.pk:
+        return tenant
+    return vendor_brand()
+
+
+def on_console():
+    """True while serving the vendor console (the public schema)."""
+    return connection.schema_name == get_public_schema_name()

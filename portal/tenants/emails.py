@@ -1,0 +1,76 @@
+"""Branded e-mail: rendered in the partner's look and the recipient's language,
+sent by a Celery task once the surrounding transaction has committed."""
+
+from email.utils import formataddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from .branding import current_brand
+
+
+def sender_for(brand):
+    return formataddr((brand.sender_name, settings.EMAIL_FROM_ADDRESS))
+
+
+def recipient_language(user=None, brand=None):
+    if user is not None and getattr(user, "language", ""):
+        return user.language
+    brand = brand or current_brand()
+    return brand.default_language or settings.LANGUAGE_CODE
+
+
+def wrap_in_branded_html(message, brand):
+    """Adds the branded HTML part to a plain-text message that has none."""
+    if any(mimetype == "text/html" for _, mimetype in getattr(message, "alternatives", [])):
+        return message
+    html = render_to_string(
+        "emails/branded.html",
+        {"brand": brand, "subject": message.subject, "body": message.body,
+         "portal_url": _portal_url(brand)},
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def _portal_url(brand):
+    return brand.absolute_url("/") if brand.pk and brand.primary_domain else ""
+
+
+def render_branded_email(template_prefix, context, to, *, user=None, brand=None):
+    """Renders `<prefix>_subject.txt` and `<prefix>_message.txt` in the brand and language."""
+    brand = brand or current_brand()
+    language = recipient_language(user, brand)
+    with translation.override(language):
+        ctx = {"brand": brand, "portal_url": _portal_url(brand), **context}
+        subject = " ".join(
+            render_to_string(f"{template_prefix}_subject.txt", ctx).splitlines()
+        ).strip()
+        body = render_to_string(f"{template_prefix}_message.txt", ctx).strip()
+        message = EmailMultiAlternatives(
+            subject, body, sender_for(brand), [to] if isinstance(to, str) else list(to),
+            reply_to=[brand.support_email] if brand.support_email else None,
+        )
+        return wrap_in_branded_html(message, brand)
+
+
+def queue_email(message):
+    """Sends `message` from a worker after the current transaction commits."""
+    from .tasks import send_email
+
+    payload = {
+        "subject": message.subject,
+        "body": message.body,
+        "from_email": message.from_email,
+        "to": list(message.to),
+        "reply_to": list(message.reply_to or []),
+        "html": next(
+            (content for content, mimetype in getattr(message, "alternatives", [])
+             if mimetype == "text/html"),
+            "",
+        ),
+    }
+    transaction.on_commit(lambda: send_email.delay(**payload))

@@ -1,0 +1,135 @@
+from django import forms
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, UnidentifiedImageError
+
+from .models import Domain, Partner
+from .services import RESERVED_SLUGS
+
+BRANDING_FIELDS = [
+    "name", "logo", "primary_colour", "accent_colour", "support_phone", "support_email",
+    "email_sender_name", "default_language",
+]
+
+domain_validator = RegexValidator(
+    r"^(?=.{3,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$",
+    _("Enter a host name such as portal.example.com."),
+)
+
+
+class ColourInput(forms.TextInput):
+    input_type = "color"
+
+
+def validate_logo(upload):
+    """Accepts PNG, JPEG, GIF or WebP images up to the configured size, checked by content."""
+    if upload.size > settings.BRANDING_LOGO_MAX_BYTES:
+        raise forms.ValidationError(
+            _("The logo is %(size)s; the limit is %(limit)s."),
+            params={"size": filesizeformat(upload.size),
+                    "limit": filesizeformat(settings.BRANDING_LOGO_MAX_BYTES)},
+            code="too_large",
+        )
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:
+            image.verify()
+            kind = image.format
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise forms.ValidationError(
+            _("The file is not an image. Upload a PNG, JPEG, GIF or WebP file."),
+            code="not_image",
+        ) from exc
+    finally:
+        upload.seek(0)
+    if kind not in settings.BRANDING_LOGO_TYPES:
+        raise forms.ValidationError(
+            _("%(kind)s images are not accepted. Upload a PNG, JPEG, GIF or WebP file."),
+            params={"kind": kind},
+            code="bad_type",
+        )
+
+
+class BrandingForm(forms.ModelForm):
+    class Meta:
+        model = Partner
+        fields = BRANDING_FIELDS
+        widgets = {"primary_colour": ColourInput(), "accent_colour": ColourInput()}
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if logo and hasattr(logo, "content_type"):
+            validate_logo(logo)
+        return logo
+
+
+class PartnerCreateForm(BrandingForm):
+    slug = forms.CharField(
+        label=_("Slug"), max_length=32,
+        help_text=_("Short name used for the partner's schema and demo address."),
+    )
+    domain = forms.CharField(
+        label=_("Domain"), max_length=253, validators=[domain_validator],
+        help_text=_("Host name of the partner's portal, e.g. portal.partner.com."),
+    )
+    admin_email = forms.EmailField(label=_("First administrator's e-mail"))
+    admin_first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    admin_last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+
+    class Meta(BrandingForm.Meta):
+        fields = ["name", "slug", "domain", *BRANDING_FIELDS[1:]]
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"].strip().lower()
+        Partner._meta.get_field("slug").run_validators(slug)
+        if slug in RESERVED_SLUGS:
+            raise forms.ValidationError(_("“%(slug)s” is reserved."), params={"slug": slug})
+        if Partner.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(
+                _("The slug “%(slug)s” is already taken by another partner."),
+                params={"slug": slug}, code="taken",
+            )
+        return slug
+
+    def clean_domain(self):
+        domain = self.cleaned_data["domain"].strip().lower()
+        if Domain.objects.filter(domain=domain).exists():
+            raise forms.ValidationError(
+                _("The domain “%(domain)s” is already in use."),
+                params={"domain": domain}, code="taken",
+            )
+        return domain
+
+    def fieldsets(self):
+        groups = [
+            (_("Partner"), ["name", "slug", "domain", "default_language"]),
+            (_("Branding"), ["logo", "primary_colour", "accent_colour", "support_phone",
+                             "support_email", "email_sender_name"]),
+            (_("First partner administrator"),
+             ["admin_email", "admin_first_name", "admin_last_name"]),
+        ]
+        return [(legend, [self[name] for name in names]) for legend, names in groups]
+
+    def branding(self):
+        return {field: self.cleaned_data[field] for field in BRANDING_FIELDS if field != "name"}
+
+    def admin(self):
+        return {
+            "email": self.cleaned_data["admin_email"].lower(),
+            "first_name": self.cleaned_data["admin_first_name"],
+            "last_name": self.cleaned_data["admin_last_name"],
+        }
+
+
+class DomainForm(forms.Form):
+    domain = forms.CharField(label=_("Domain"), max_length=253, validators=[domain_validator])
+
+    def clean_domain(self):
+        domain = self.cleaned_data["domain"].strip().lower()
+        if Domain.objects.filter(domain=domain).exists():
+            raise forms.ValidationError(
+                _("The domain “%(domain)s” is already in use."), params={"domain": domain}
+            )
+        return domain

@@ -1,0 +1,110 @@
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+from django_tenants.utils import get_public_schema_name
+
+colour_validator = RegexValidator(
+    r"^#[0-9a-fA-F]{6}$", _("Enter a colour as # followed by six hexadecimal digits.")
+)
+slug_validator = RegexValidator(
+    r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$",
+    _("Use 3 to 32 lower-case letters, digits and hyphens, starting with a letter."),
+)
+
+
+def branding_storage():
+    # Logos are read from the console and from the partner's portal alike, so they are
+    # kept outside the per-schema media folders.
+    return FileSystemStorage(location=settings.MEDIA_ROOT / "branding")
+
+
+def logo_path(instance, filename):
+    return f"logos/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", _("English")
+    FRENCH = "fr", _("French")
+
+
+class PartnerQuerySet(models.QuerySet):
+    def partners(self):
+        return self.exclude(schema_name=get_public_schema_name())
+
+
+class Partner(TenantMixin):
+    class Status(models.TextChoices):
+        PROVISIONING = "provisioning", _("Provisioning")
+        ACTIVE = "active", _("Active")
+        FAILED = "failed", _("Provisioning failed")
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=32, unique=True, validators=[slug_validator])
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PROVISIONING
+    )
+    logo = models.ImageField(
+        _("logo"), upload_to=logo_path, storage=branding_storage, blank=True
+    )
+    primary_colour = models.CharField(
+        _("primary colour"), max_length=7, default="#1f4e79", validators=[colour_validator]
+    )
+    accent_colour = models.CharField(
+        _("accent colour"), max_length=7, default="#f28c28", validators=[colour_validator]
+    )
+    support_phone = models.CharField(_("support phone"), max_length=40, blank=True)
+    support_email = models.EmailField(_("support e-mail"), blank=True)
+    email_sender_name = models.CharField(_("e-mail sender name"), max_length=120, blank=True)
+    default_language = models.CharField(
+        _("default language"), max_length=5, choices=Language.choices, default=Language.ENGLISH
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    # The schema is created by the provisioning task, not while the console request waits.
+    auto_create_schema = False
+    auto_drop_schema = False
+
+    objects = PartnerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_vendor(self):
+        return self.schema_name == get_public_schema_name()
+
+    @cached_property
+    def primary_domain(self):
+        domain = self.domains.filter(is_primary=True).first() or self.domains.first()
+        return domain.domain if domain else ""
+
+    def absolute_url(self, path="/"):
+        port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
+        return f"{settings.SITE_SCHEME}://{self.primary_domain}{port}{path}"
+
+    @property
+    def sender_name(self):
+        return self.email_sender_name or self.name
+
+
+class Domain(DomainMixin):
+    class Meta:
+        ordering = ["-is_primary", "domain"]
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
+
+    def __str__(self):
+        return self.domain

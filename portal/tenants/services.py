@@ -1,0 +1,83 @@
+"""Onboarding and branding of partners: the actions the console and the portal call."""
+
+import logging
+
+from django.db import transaction
+from django_tenants.utils import schema_context
+
+from .models import Domain, Partner
+
+logger = logging.getLogger(__name__)
+
+RESERVED_SLUGS = {"public", "www", "admin", "api", "static", "media", "console", "vendor"}
+
+
+def schema_name_for(slug):
+    return slug.replace("-", "_")
+
+
+@transaction.atomic
+def create_partner(*, name, slug, domain, branding, admin):
+    """Records the partner and queues the creation of its schema and first administrator.
+
+    `admin` is a dict with the first partner administrator's email, first and last name.
+    """
+    partner = Partner(name=name, slug=slug, schema_name=schema_name_for(slug), **branding)
+    partner.full_clean()
+    partner.save()
+    Domain.objects.create(domain=domain.lower(), tenant=partner, is_primary=True)
+
+    from .tasks import provision_partner as provision_task
+
+    transaction.on_commit(lambda: provision_task.delay(partner.pk, admin))
+    return partner
+
+
+def provision_partner(partner_id, admin):
+    """Creates and migrates the partner's schema, then invites its first administrator.
+
+    Safe to run twice: an existing schema is migrated, an existing administrator is kept.
+    """
+    from portal.users.models import Role
+    from portal.users.services import invite_user
+
+    partner = Partner.objects.get(pk=partner_id)
+    try:
+        partner.create_schema(check_if_exists=True, verbosity=0)
+        with schema_context(partner.schema_name):
+            from portal.users.models import User
+
+            if not User.objects.filter(email__iexact=admin["email"]).exists():
+                invite_user(
+                    email=admin["email"],
+                    first_name=admin.get("first_name", ""),
+                    last_name=admin.get("last_name", ""),
+                    role=Role.PARTNER_ADMIN,
+                )
+    except Exception:
+        logger.exception("Provisioning of partner %s failed", partner.slug)
+        Partner.objects.filter(pk=partner.pk).update(status=Partner.Status.FAILED)
+        raise
+    Partner.objects.filter(pk=partner.pk).update(status=Partner.Status.ACTIVE)
+
+
+def update_branding(partner, cleaned_data):
+    for field, value in cleaned_data.items():
+        setattr(partner, field, value)
+    partner.save()
+    return partner
+
+
+def ensure_vendor(domain):
+    """Creates the public tenant that serves the vendor console on `domain` (idempotent)."""
+    from django.conf import settings
+    from django_tenants.utils import get_public_schema_name
+
+    branding = {k: v for k, v in settings.VENDOR_BRANDING.items() if k != "name"}
+    vendor, created = Partner.objects.get_or_create(
+        schema_name=get_public_schema_name(),
+        defaults={"name": settings.VENDOR_BRANDING["name"], "slug": "vendor",
+                  "status": Partner.Status.ACTIVE, **branding},
+    )
+    Domain.objects.get_or_create(domain=domain, defaults={"tenant": vendor, "is_primary": True})
+    return vendor, created

@@ -1,0 +1,21 @@
+import logging
+
+from celery import shared_task
+from django.core.mail import EmailMultiAlternatives
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_email(self, *, subject, body, from_email, to, reply_to=(), html=""):
+    message = EmailMultiAlternatives(subject, body, from_email, to, reply_to=list(reply_to))
+    if html:
+        message.attach_alternative(html, "text/html")
+    message.send()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3, default_retry_delay=10)
+def provision_partner(self, partner_id, admin):
+    from .services import provision_partner as provision
+
+    provision(partner_id, admin)

@@ -1,0 +1,15 @@
+"""Routes of the vendor console, served on the public schema's domain."""
+
+from django.urls import include, path
+
+from portal.console import views as console_views
+from portal.tenants import views as tenant_views
+from portal.users.urls import account_urlpatterns, user_urlpatterns
+
+urlpatterns = [
+    path("", console_views.dashboard, name="dashboard"),
+    path("partners/", include("portal.console.urls")),
+    path("staff/", include(user_urlpatterns)),
+    path("branding/logo/", tenant_views.logo, name="branding_logo"),
+    *account_urlpatterns,
+]

@@ -1,0 +1,15 @@
+"""Routes of a partner's branded portal."""
+
+from django.urls import include, path
+
+from portal.tenants import views as tenant_views
+from portal.users.urls import account_urlpatterns, user_urlpatterns
+
+urlpatterns = [
+    path("", tenant_views.dashboard, name="dashboard"),
+    path("customers/", include("contracts.urls")),
+    path("users/", include(user_urlpatterns)),
+    path("branding/", tenant_views.branding_edit, name="branding_edit"),
+    path("branding/logo/", tenant_views.logo, name="branding_logo"),
+    *account_urlpatterns,
+]

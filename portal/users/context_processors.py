@@ -1,0 +1,49 @@
+from django.urls import NoReverseMatch, resolve, reverse
+from django.utils.translation import gettext_lazy as _
+
+from portal.tenants.branding import on_console
+
+from .models import Role
+
+PORTAL_NAVIGATION = [
+    ("dashboard", _("Dashboard")),
+    ("customer_list", _("Customers")),
+    ("user_list", _("Users")),
+    ("branding_edit", _("Branding")),
+]
+CONSOLE_NAVIGATION = [
+    ("dashboard", _("Dashboard")),
+    ("console_partner_list", _("Partners")),
+    ("user_list", _("Vendor staff")),
+]
+
+
+def _allowed(path, urlconf, role):
+    roles = getattr(resolve(path, urlconf=urlconf).func, "allowed_roles", None)
+    return roles is not None and role in roles
+
+
+def navigation(request):
+    """Menu entries the user's role can open, read from the views' own role checks."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"navigation": []}
+    urlconf = getattr(request, "urlconf", None)
+    entries = []
+    for name, label in CONSOLE_NAVIGATION if on_console() else PORTAL_NAVIGATION:
+        try:
+            path = reverse(name, urlconf=urlconf)
+        except NoReverseMatch:
+            continue
+        if _allowed(path, urlconf, user.role):
+            entries.append({"url": path, "label": label,
+                            "active": _is_active(request.path, path)})
+    if user.role == Role.CUSTOMER_USER and user.customer_id:
+        path = reverse("customer_detail", kwargs={"pk": user.customer_id}, urlconf=urlconf)
+        entries.append({"url": path, "label": _("My organisation"),
+                        "active": _is_active(request.path, path)})
+    return {"navigation": entries}
+
+
+def _is_active(current, path):
+    return current == path if path == "/" else current.startswith(path)

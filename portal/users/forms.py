@@ -1,0 +1,114 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
+
+from portal.tenants.branding import on_console
+
+from .models import PARTNER_ROLES, VENDOR_ROLES, Role, User
+
+
+def assignable_roles():
+    """Vendor roles on the console, partner roles on a partner portal."""
+    allowed = VENDOR_ROLES if on_console() else PARTNER_ROLES
+    return [(value, label) for value, label in Role.choices if value in allowed]
+
+
+class RoleFieldsMixin:
+    def setup_role_fields(self):
+        self.fields["role"].choices = assignable_roles()
+        if on_console():
+            del self.fields["customer"]
+        else:
+            from contracts.models import Customer
+
+            self.fields["customer"].queryset = Customer.objects.all()
+            self.fields["customer"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        role = cleaned.get("role")
+        customer = cleaned.get("customer")
+        if "customer" in self.fields:
+            if role == Role.CUSTOMER_USER and not customer:
+                self.add_error("customer", _("Choose the customer account this user belongs to."))
+            elif role != Role.CUSTOMER_USER:
+                cleaned["customer"] = None
+        return cleaned
+
+
+class InviteUserForm(RoleFieldsMixin, forms.Form):
+    email = forms.EmailField(label=_("E-mail"))
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    role = forms.ChoiceField(label=_("Role"))
+    customer = forms.ModelChoiceField(label=_("Customer account"), queryset=None)
+    language = forms.ChoiceField(
+        label=_("Language"), required=False,
+        choices=[("", _("Portal default")), ("en", _("English")), ("fr", _("French"))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_role_fields()
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("A user with this e-mail address already exists."))
+        return email
+
+
+class EditUserForm(RoleFieldsMixin, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "role", "customer", "is_active"]
+        labels = {"is_active": _("Active (may log in)")}
+
+    def __init__(self, *args, editor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"] = forms.ChoiceField(label=_("Role"))
+        self.setup_role_fields()
+        self.editor = editor
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.editor is not None and self.instance.pk == self.editor.pk:
+            if cleaned.get("role") != self.editor.role or not cleaned.get("is_active"):
+                raise forms.ValidationError(
+                    _("You cannot change your own role or deactivate yourself.")
+                )
+        return cleaned
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "language"]
+
+
+class AcceptInvitationForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput(
+        attrs={"autocomplete": "new-password"}), strip=False)
+    password2 = forms.CharField(label=_("Password (again)"), widget=forms.PasswordInput(
+        attrs={"autocomplete": "new-password"}), strip=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["password1"].help_text = password_validation.password_validators_help_text_html()
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif password1:
+            self.user.first_name = cleaned.get("first_name", "")
+            self.user.last_name = cleaned.get("last_name", "")
+            try:
+                password_validation.validate_password(password1, self.user)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned

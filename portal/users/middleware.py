@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from allauth.mfa.utils import is_mfa_enabled
+
+from .models import MFA_REQUIRED_ROLES
+
+# Paths a user who still has to enrol a second factor may open.
+EXEMPT_PREFIXES = ("/accounts/", "/static/", "/branding/logo", "/language/")
+
+
+class MFARequiredMiddleware:
+    """Sends vendor staff and partner administrators to TOTP enrolment until they have one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            settings.MFA_REQUIRED
+            and user is not None
+            and user.is_authenticated
+            and user.role in MFA_REQUIRED_ROLES
+            and not request.path.startswith(EXEMPT_PREFIXES)
+            and not is_mfa_enabled(user)
+        ):
+            return redirect(reverse("mfa_activate_totp") + "?required=1")
+        return self.get_response(request)

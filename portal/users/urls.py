@@ -1,0 +1,20 @@
+from django.urls import include, path
+
+from . import views
+
+# Routes every portal has, the console included.
+account_urlpatterns = [
+    path("accounts/", include("allauth.urls")),
+    path("profile/", views.profile, name="profile"),
+    path("language/", views.set_language, name="set_language"),
+    path("invitation/<str:uidb36>/<str:key>/", views.accept_invitation, name="accept_invitation"),
+]
+
+# Managing the people of one portal: partner users on a partner portal, vendor staff on
+# the console.
+user_urlpatterns = [
+    path("", views.user_list, name="user_list"),
+    path("invite/", views.user_invite, name="user_invite"),
+    path("<int:pk>/", views.user_edit, name="user_edit"),
+    path("<int:pk>/resend/", views.user_resend_invitation, name="user_resend_invitation"),
+]
