@@ -24,6 +24,11 @@ def current_brand():
     tenant = getattr(connection, "tenant", None)
     if isinstance(tenant, Partner) and tenant.pk:
         return tenant
+    if connection.schema_name != get_public_schema_name():
+        # schema_context() switches the schema without loading the partner.
+        partner = Partner.objects.filter(schema_name=connection.schema_name).first()
+        if partner is not None:
+            return partner
     return vendor_brand()
 
 

@@ -3,7 +3,7 @@
 import logging
 
 from django.db import transaction
-from django_tenants.utils import schema_context
+from django_tenants.utils import tenant_context
 
 from .models import Domain, Partner
 
@@ -44,7 +44,7 @@ def provision_partner(partner_id, admin):
     partner = Partner.objects.get(pk=partner_id)
     try:
         partner.create_schema(check_if_exists=True, verbosity=0)
-        with schema_context(partner.schema_name):
+        with tenant_context(partner):
             from portal.users.models import User
 
             if not User.objects.filter(email__iexact=admin["email"]).exists():

@@ -1,0 +1,116 @@
+"""Every route × every persona: who gets the page, who gets a 404, who is sent to log in.
+
+The table is built from the URL configuration itself, so a new route is covered the moment
+it exists: it must be wrapped in `role_required` (or marked `anonymous_allowed`), and it
+must be given sample arguments below if it takes any.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django_tenants.utils import tenant_context
+
+from portal.users.models import PARTNER_ROLES, VENDOR_ROLES, User
+
+OUR_PACKAGES = ("portal.", "contracts.", "inventory.", "tickets.", "reporting.")
+
+
+def walk(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern
+
+
+def our_routes(urlconf):
+    return [
+        (route, pattern) for route, pattern in walk(get_resolver(urlconf).url_patterns)
+        if pattern.callback.__module__.startswith(OUR_PACKAGES)
+    ]
+
+
+def sample_kwargs(world, tenant, pattern):
+    """Arguments that point at an object of the persona's own partner."""
+    names = set(pattern.pattern.converters)
+    if not names:
+        return {}
+    with tenant_context(tenant):
+        if pattern.name in ("customer_detail", "customer_edit"):
+            return {"pk": world.customer(tenant, "AL-0001").pk}
+        if pattern.name in ("user_edit", "user_resend_invitation"):
+            return {"pk": User.objects.order_by("pk").first().pk}
+    if pattern.name.startswith("console_partner"):
+        return {"slug": "alpha"}
+    if pattern.name == "accept_invitation":
+        return {"uidb36": "zz", "key": "nope"}
+    raise AssertionError(f"give sample arguments for route {pattern.name}")
+
+
+@pytest.mark.parametrize("urlconf", ["portal.urls_tenant", "portal.urls_public"])
+def test_every_view_declares_who_may_open_it(urlconf):
+    for route, pattern in our_routes(urlconf):
+        assert hasattr(pattern.callback, "allowed_roles"), (
+            f"{route} ({pattern.name}) is neither role_required nor anonymous_allowed"
+        )
+
+
+# Routes whose GET answers something else than a page to anyone allowed in.
+NOT_A_PAGE = {"set_language": 405, "user_resend_invitation": 405, "branding_logo": 404,
+              "console_partner_logo": 404, "console_partner_domain_add": 405,
+              "accept_invitation": 404}
+
+PORTAL_PERSONAS = ["alpha_admin", "alpha_agent", "alpha_customer1"]
+CONSOLE_PERSONAS = ["vendor_admin", "csm", "support_engineer"]
+
+
+def expected_status(pattern, role):
+    allowed = pattern.callback.allowed_roles
+    if allowed is None or role in allowed:
+        return NOT_A_PAGE.get(pattern.name, 200)
+    return 404
+
+
+@pytest.mark.parametrize("persona", PORTAL_PERSONAS)
+def test_partner_portal_routes_by_role(world, persona):
+    person = world[persona]
+    client = person.client()
+    for route, pattern in our_routes("portal.urls_tenant"):
+        url = pattern.pattern.regex.pattern  # for the message only
+        path = "/" + route
+        for name, value in sample_kwargs(world, person.tenant, pattern).items():
+            path = path.replace(f"<int:{name}>", str(value)).replace(
+                f"<str:{name}>", str(value)).replace(f"<slug:{name}>", str(value))
+        response = client.get(path)
+        assert response.status_code == expected_status(pattern, person.user.role), (
+            f"{persona} GET {path} ({pattern.name}, {url})"
+        )
+
+
+@pytest.mark.parametrize("persona", CONSOLE_PERSONAS)
+def test_console_routes_by_role(world, persona):
+    person = world[persona]
+    client = person.client()
+    for route, pattern in our_routes("portal.urls_public"):
+        path = "/" + route
+        for name, value in sample_kwargs(world, person.tenant, pattern).items():
+            path = path.replace(f"<int:{name}>", str(value)).replace(
+                f"<str:{name}>", str(value)).replace(f"<slug:{name}>", str(value))
+        response = client.get(path)
+        assert response.status_code == expected_status(pattern, person.user.role), (
+            f"{persona} GET {path} ({pattern.name})"
+        )
+
+
+@pytest.mark.parametrize("urlconf,host", [("portal.urls_tenant", "alpha.localhost"),
+                                          ("portal.urls_public", "localhost")])
+def test_anonymous_visitors_are_sent_to_log_in(world, client, urlconf, host):
+    for route, pattern in our_routes(urlconf):
+        if pattern.callback.allowed_roles is None or pattern.pattern.converters:
+            continue
+        response = client.get("/" + route, HTTP_HOST=host)
+        assert response.status_code == 302, route
+        assert response["Location"].startswith("/accounts/login/"), route
+
+
+def test_roles_split_between_console_and_portals():
+    assert not VENDOR_ROLES & PARTNER_ROLES
