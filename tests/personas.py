@@ -34,12 +34,12 @@ PARTNER_SPECS = {
 }
 
 
-def _user(email, role, customer=None, mfa=False):
+def _user(email, role, customer=None, mfa=False, password=PASSWORD):
     user = User.objects.filter(email=email).first()
     if user is None:
         user = User(email=email, role=role, customer=customer,
                     first_name=email.split("@")[0].split(".")[0].title())
-        user.set_password(PASSWORD)
+        user.set_password(password)
         user.save()
     if mfa and not user.authenticator_set.exists():
         TOTP.activate(user, generate_totp_secret())
@@ -64,6 +64,8 @@ def create_world():
         with tenant_context(partner):
             _user(f"admin@{slug}.example", Role.PARTNER_ADMIN, mfa=True)
             _user(f"agent@{slug}.example", Role.PARTNER_AGENT)
+            # Invited, has not chosen a password yet.
+            _user(f"invitee@{slug}.example", Role.PARTNER_AGENT, password=None)
             for index, (name, site_id) in enumerate(spec["customers"], start=1):
                 customer, _ = Customer.objects.get_or_create(site_id=site_id,
                                                              defaults={"name": name})

@@ -5,7 +5,6 @@ from email.utils import formataddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -59,7 +58,7 @@ def render_branded_email(template_prefix, context, to, *, user=None, brand=None)
 
 def queue_email(message):
     """Sends `message` from a worker after the current transaction commits."""
-    from .tasks import send_email
+    from .tasks import enqueue_on_commit, send_email
 
     payload = {
         "subject": message.subject,
@@ -73,4 +72,4 @@ def queue_email(message):
             "",
         ),
     }
-    transaction.on_commit(lambda: send_email.delay(**payload))
+    enqueue_on_commit(send_email, **payload)

@@ -27,9 +27,10 @@ def create_partner(*, name, slug, domain, branding, admin):
     partner.save()
     Domain.objects.create(domain=domain.lower(), tenant=partner, is_primary=True)
 
+    from .tasks import enqueue_on_commit
     from .tasks import provision_partner as provision_task
 
-    transaction.on_commit(lambda: provision_task.delay(partner.pk, admin))
+    enqueue_on_commit(provision_task, partner.pk, admin)
     return partner
 
 

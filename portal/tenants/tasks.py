@@ -19,3 +19,17 @@ def provision_partner(self, partner_id, admin):
     from .services import provision_partner as provision
 
     provision(partner_id, admin)
+
+
+def enqueue_on_commit(task, *args, **kwargs):
+    """Queues `task` once the transaction commits, in the schema that is active now.
+
+    The schema is captured here: by the time the transaction commits, the code that
+    queued the task may have switched to another schema.
+    """
+    from django.db import connection, transaction
+
+    headers = {"_schema_name": connection.schema_name}
+    transaction.on_commit(
+        lambda: task.apply_async(args=args, kwargs=kwargs, headers=headers)
+    )

@@ -73,6 +73,7 @@ class User(AbstractUser):
         help_text=_("Leave empty to use the portal's default language."),
     )
     invited_at = models.DateTimeField(_("invited"), null=True, blank=True)
+    invitation_sent_at = models.DateTimeField(_("invitation sent"), null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []

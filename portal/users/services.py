@@ -6,9 +6,10 @@ from django.utils import timezone
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
 from portal.tenants.branding import current_brand, on_console
-from portal.tenants.emails import queue_email, render_branded_email
+from portal.tenants.emails import render_branded_email
+from portal.tenants.tasks import enqueue_on_commit
 
-from .models import User
+from .models import Role, User
 
 
 def _urlconf():
@@ -46,15 +47,23 @@ def invite_user(*, email, role, first_name="", last_name="", customer=None, invi
 
 
 def send_invitation(user, invited_by=None):
-    User.objects.filter(pk=user.pk).update(invited_at=timezone.now())
+    """Queues the invitation e-mail; the task stamps when it actually went out."""
+    from .tasks import send_invitation as send_invitation_task
+
+    enqueue_on_commit(send_invitation_task, user.pk, invited_by.pk if invited_by else None)
+
+
+def deliver_invitation(user, invited_by=None):
     message = render_branded_email(
         "users/email/invitation",
         {"user": user, "invited_by": invited_by, "accept_url": invitation_url(user),
-         "role": user.get_role_display()},
+         # lazy: rendered in the recipient's language
+         "role": Role(user.role).label},
         user.email,
         user=user,
     )
-    queue_email(message)
+    message.send()
+    User.objects.filter(pk=user.pk).update(invitation_sent_at=timezone.now())
 
 
 def accept_invitation(user, password, first_name="", last_name=""):

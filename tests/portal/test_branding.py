@@ -1,0 +1,93 @@
+import io
+
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from PIL import Image
+
+from portal.tenants.models import Partner
+
+ALPHA_MARKS = ("Alpha Communications", "#123456", "help@alpha.example", "Alpha Support")
+BETA_MARKS = ("Beta Réseaux", "#654321", "aide@beta.example", "Beta Assistance")
+
+
+def branding_form(**overrides):
+    data = {"name": "Alpha Communications", "primary_colour": "#112233",
+            "accent_colour": "#abcdef", "support_phone": "+44 20 0000 0009",
+            "support_email": "help@alpha.example", "email_sender_name": "Alpha Support",
+            "default_language": "en"}
+    data.update(overrides)
+    return data
+
+
+def gif_logo():
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), (0, 128, 0)).save(buffer, format="GIF")
+    return SimpleUploadedFile("logo.gif", buffer.getvalue(), content_type="image/gif")
+
+
+def test_partner_admin_edits_the_branding_of_their_portal(world):
+    client = world["alpha_admin"].client()
+    response = client.post("/branding/", {**branding_form(), "logo": gif_logo()})
+    assert response.status_code == 302
+    alpha = Partner.objects.get(slug="alpha")
+    assert alpha.primary_colour == "#112233"
+    page = client.get("/").content.decode()
+    assert "--brand-primary: #112233" in page
+    assert "/branding/logo/" in page
+    logo = Client(HTTP_HOST="alpha.localhost").get("/branding/logo/")
+    assert logo.status_code == 200
+    assert logo["Content-Type"] == "image/gif"
+    assert alpha.logo.name not in page  # the storage path is never exposed
+
+
+def test_invalid_colours_are_refused(world):
+    client = world["alpha_admin"].client()
+    response = client.post("/branding/", branding_form(primary_colour="red; }"))
+    assert response.status_code == 200
+    assert "primary_colour" in response.context["form"].errors
+    assert Partner.objects.get(slug="alpha").primary_colour == "#123456"
+
+
+def test_a_partner_without_a_logo_answers_404_for_it(world):
+    assert Client(HTTP_HOST="beta.localhost").get("/branding/logo/").status_code == 404
+
+
+def test_branding_of_a_never_appears_in_bs_pages(world):
+    pages = {
+        "beta_admin": ["/", "/users/", "/branding/", "/customers/", "/profile/"],
+        "beta_agent": ["/", "/customers/"],
+        "beta_customer1": ["/"],
+    }
+    for persona, paths in pages.items():
+        client = world[persona].client()
+        for path in paths:
+            body = client.get(path).content.decode()
+            assert "Beta Réseaux" in body, (persona, path)
+            for mark in ALPHA_MARKS:
+                assert mark not in body, (persona, path, mark)
+    login_page = Client(HTTP_HOST="beta.localhost").get("/accounts/login/").content.decode()
+    for mark in ALPHA_MARKS:
+        assert mark not in login_page
+
+
+def test_branding_of_b_never_appears_in_as_emails(world, django_capture_on_commit_callbacks):
+    client = world["alpha_admin"].client()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/users/invite/", {"email": "new.agent@alpha.example",
+                                       "role": "partner_agent"})
+        Client(HTTP_HOST="alpha.localhost").post("/accounts/password/reset/",
+                                                 {"email": "agent@alpha.example"})
+    assert len(mail.outbox) == 2
+    for message in mail.outbox:
+        text = message.subject + message.body + message.from_email + message.alternatives[0][0]
+        assert "Alpha" in text
+        for mark in BETA_MARKS:
+            assert mark not in text
+
+
+def test_agents_and_customer_users_cannot_edit_branding(world):
+    for persona in ("alpha_agent", "alpha_customer1"):
+        response = world[persona].client().post("/branding/", branding_form(name="Hijacked"))
+        assert response.status_code == 404
+    assert Partner.objects.get(slug="alpha").name == "Alpha Communications"
