@@ -3,8 +3,12 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_STAFF
-from portal.users.access import customers_visible_to, role_required
+from portal.users.access import (
+    EVERYONE_OF_PARTNER,
+    PARTNER_STAFF,
+    customers_visible_to,
+    role_required,
+)
 
 from .forms import CustomerForm
 

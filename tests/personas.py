@@ -6,10 +6,10 @@ customers; partner Beta (French) on `beta.localhost` with one.
 
 from dataclasses import dataclass
 
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import Client
 from django_tenants.utils import schema_context, tenant_context
 
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from contracts.models import Customer
 from portal.tenants.models import Domain, Partner
 from portal.tenants.services import ensure_vendor

@@ -9,8 +9,13 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from contracts.models import Customer
-from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_ADMIN, anonymous_allowed
-from portal.users.access import customers_visible_to, role_required
+from portal.users.access import (
+    EVERYONE_OF_PARTNER,
+    PARTNER_ADMIN,
+    anonymous_allowed,
+    customers_visible_to,
+    role_required,
+)
 from portal.users.models import Role, User
 
 from . import services

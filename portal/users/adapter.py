@@ -1,5 +1,6 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
+
 from portal.tenants.branding import current_brand
 from portal.tenants.emails import queue_email, sender_for, wrap_in_branded_html
 

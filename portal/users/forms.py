@@ -97,7 +97,9 @@ class AcceptInvitationForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["password1"].help_text = password_validation.password_validators_help_text_html()
+        self.fields["password1"].help_text = (
+            password_validation.password_validators_help_text_html()
+        )
 
     def clean(self):
         cleaned = super().clean()

@@ -1,8 +1,7 @@
+from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
-
-from allauth.mfa.utils import is_mfa_enabled
 
 from .models import MFA_REQUIRED_ROLES
 

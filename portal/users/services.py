@@ -1,10 +1,10 @@
+from allauth.account.models import EmailAddress
+from allauth.account.utils import user_pk_to_url_str
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from allauth.account.models import EmailAddress
-from allauth.account.utils import user_pk_to_url_str
 from portal.tenants.branding import current_brand, on_console
 from portal.tenants.emails import render_branded_email
 from portal.tenants.tasks import enqueue_on_commit
@@ -19,7 +19,8 @@ def _urlconf():
 def invitation_url(user):
     path = reverse(
         "accept_invitation",
-        kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
+        kwargs={"uidb36": user_pk_to_url_str(user),
+                "key": default_token_generator.make_token(user)},
         urlconf=_urlconf(),
     )
     return current_brand().absolute_url(path)

@@ -1,3 +1,4 @@
+from allauth.account.utils import url_str_to_user_pk
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -9,12 +10,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from allauth.account.utils import url_str_to_user_pk
 from portal.tenants.branding import on_console
 
 from . import services
-from .access import PARTNER_ADMIN, VENDOR_ADMIN, VENDOR_STAFF, EVERYONE_OF_PARTNER
-from .access import anonymous_allowed, role_required
+from .access import (
+    EVERYONE_OF_PARTNER,
+    PARTNER_ADMIN,
+    VENDOR_ADMIN,
+    VENDOR_STAFF,
+    anonymous_allowed,
+    role_required,
+)
 from .forms import AcceptInvitationForm, EditUserForm, InviteUserForm, ProfileForm
 from .models import User
 

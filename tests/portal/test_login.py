@@ -1,8 +1,8 @@
+from allauth.mfa.models import Authenticator
 from django.core import mail
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from allauth.mfa.models import Authenticator
 from tests.personas import PASSWORD
 
 
@@ -127,7 +127,9 @@ def test_mfa_enrolment_page_is_offered_to_agents(world):
     assert b"Alpha Communications" in response.content
 
 
-def test_password_reset_email_carries_the_partner_branding(world, django_capture_on_commit_callbacks):
+def test_password_reset_email_carries_the_partner_branding(
+    world, django_capture_on_commit_callbacks
+):
     client = Client(HTTP_HOST="beta.localhost")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/accounts/password/reset/", {"email": "agent@beta.example"})

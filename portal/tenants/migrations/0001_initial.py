@@ -3,8 +3,9 @@
 import django.core.validators
 import django.db.models.deletion
 import django_tenants.postgresql_backend.base
-import portal.tenants.models
 from django.db import migrations, models
+
+import portal.tenants.models
 
 
 class Migration(migrations.Migration):

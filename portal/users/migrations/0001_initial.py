@@ -2,8 +2,9 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import portal.users.models
 from django.db import migrations, models
+
+import portal.users.models
 
 
 class Migration(migrations.Migration):

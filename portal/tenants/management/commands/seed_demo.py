@@ -3,11 +3,11 @@
 Idempotent: a second run finds what the first created and leaves it as it is.
 """
 
+from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_tenants.utils import schema_context
 
-from allauth.account.models import EmailAddress
 from contracts.models import Customer
 from portal.tenants.models import Domain, Partner
 from portal.tenants.services import ensure_vendor, schema_name_for

@@ -1,0 +1,73 @@
+from django_tenants.utils import tenant_context
+
+from contracts.models import Customer
+
+
+def test_a_customer_user_sees_their_own_customer(world):
+    own = world.customer(world.alpha, "AL-0001")
+    response = world["alpha_customer1"].client().get(f"/customers/{own.pk}/")
+    assert response.status_code == 200
+    assert b"Alpha Customer One" in response.content
+
+
+def test_a_customer_user_cannot_open_another_customers_page(world):
+    other = world.customer(world.alpha, "AL-0002")
+    client = world["alpha_customer1"].client()
+    for path in (f"/customers/{other.pk}/", f"/customers/{other.pk}/edit/", "/customers/"):
+        assert client.get(path).status_code == 404, path
+
+
+def test_a_customer_of_another_partner_is_404_even_with_a_valid_number(world):
+    with tenant_context(world.beta):
+        beta_customers = [Customer.objects.create(name=f"Beta Extra {i}", site_id=f"BE-9{i}")
+                          for i in range(3)]
+    with tenant_context(world.alpha):
+        alpha_pks = set(Customer.objects.values_list("pk", flat=True))
+    foreign = next(c for c in beta_customers if c.pk not in alpha_pks)
+    client = world["alpha_agent"].client()
+    response = client.get(f"/customers/{foreign.pk}/")
+    assert response.status_code == 404
+    assert foreign.name.encode() not in response.content
+
+
+def test_partner_staff_search_customers_by_site_id(world):
+    response = world["alpha_agent"].client().get("/customers/", {"q": "al-0002"})
+    assert [c.site_id for c in response.context["customers"]] == ["AL-0002"]
+
+
+def test_partner_staff_create_a_customer(world):
+    client = world["alpha_agent"].client()
+    response = client.post("/customers/new/", {"name": "Delta Clinics", "site_id": "al-0099"})
+    assert response.status_code == 302
+    with tenant_context(world.alpha):
+        assert Customer.objects.get(site_id="AL-0099").name == "Delta Clinics"
+    with tenant_context(world.beta):
+        assert not Customer.objects.filter(site_id="AL-0099").exists()
+
+
+def test_a_duplicate_site_id_is_refused(world):
+    response = world["alpha_agent"].client().post(
+        "/customers/new/", {"name": "Copy", "site_id": "AL-0001"})
+    assert response.status_code == 200
+    assert "site_id" in response.context["form"].errors
+
+
+def test_customer_list_queries_do_not_grow_with_rows(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = world["alpha_agent"].client()
+    client.get("/customers/")
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/customers/")
+        return len(queries), response
+
+    before, _ = count()
+    with tenant_context(world.alpha):
+        Customer.objects.bulk_create(
+            [Customer(name=f"Bulk {i}", site_id=f"BULK-{i:04d}") for i in range(40)])
+    after, response = count()
+    assert after == before
+    assert len(response.context["customers"]) == 42

@@ -1,0 +1,62 @@
+def test_partner_admin_sees_the_branded_dashboard(world):
+    response = world["alpha_admin"].client().get("/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Alpha Communications" in body
+    assert "--brand-primary: #123456" in body
+    nav = [entry["label"] for entry in response.context["navigation"]]
+    assert [str(label) for label in nav] == ["Dashboard", "Customers", "Users", "Branding"]
+    assert "invitee@alpha.example" in body  # pending invitation
+
+
+def test_agent_navigation_has_no_admin_entries(world):
+    response = world["alpha_agent"].client().get("/")
+    nav = [str(entry["label"]) for entry in response.context["navigation"]]
+    assert nav == ["Dashboard", "Customers"]
+
+
+def test_customer_user_dashboard_shows_only_their_organisation(world):
+    response = world["alpha_customer1"].client().get("/")
+    body = response.content.decode()
+    assert "Alpha Customer One" in body
+    assert "Alpha Customer Two" not in body
+    nav = [str(entry["label"]) for entry in response.context["navigation"]]
+    assert nav == ["Dashboard", "My organisation"]
+
+
+def test_console_dashboard_lists_partners_for_vendor_staff(world):
+    for persona in ("vendor_admin", "csm", "support_engineer"):
+        body = world[persona].client().get("/").content.decode()
+        assert "Alpha Communications" in body and "Beta Réseaux" in body
+
+
+def test_console_navigation_by_role(world):
+    admin_nav = world["vendor_admin"].client().get("/").context["navigation"]
+    csm_nav = world["csm"].client().get("/").context["navigation"]
+    assert [str(e["label"]) for e in admin_nav] == ["Dashboard", "Partners", "Vendor staff"]
+    assert [str(e["label"]) for e in csm_nav] == ["Dashboard"]
+
+
+def test_dashboard_queries_do_not_grow_with_rows(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django_tenants.utils import tenant_context
+
+    from contracts.models import Customer
+    from portal.users.models import User
+
+    client = world["alpha_admin"].client()
+    client.get("/")
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/").status_code == 200
+        return len(queries)
+
+    before = count()
+    with tenant_context(world.alpha):
+        Customer.objects.bulk_create(
+            [Customer(name=f"Bulk {i}", site_id=f"BULK-{i:04d}") for i in range(20)])
+        for i in range(10):
+            User.objects.create_user(f"pending{i}@alpha.example", role="partner_agent")
+    assert count() == before
