@@ -6,6 +6,7 @@ those servers are used instead. Ctrl-C stops every process started here.
 
     python -m portal.stack run [--port 8000]
     python -m portal.stack test [pytest arguments]
+    python -m portal.stack bench [bench/pages.py arguments]
 """
 
 import os
@@ -114,7 +115,17 @@ def manage(env, *args):
     subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
 
 
+def port_is_free(port):
+    import socket
+
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
 def run(port):
+    if not port_is_free(port):
+        log(f"port {port} is already in use: stop what runs there, or set PORT=<another>")
+        sys.exit(1)
     env, started = start_services()
     env.setdefault("DEBUG", "1")
     env.setdefault("SITE_PORT", str(port))
@@ -125,14 +136,11 @@ def run(port):
         manage(env, "migrate_schemas", "--executor=standard", "-v", "0")
         manage(env, "seed_demo", "--console-domain", DEMO_CONSOLE_DOMAIN)
         children = [
-            subprocess.Popen([PYTHON, "-m", "celery", "-A", "portal", "worker", "-l", "info",
-                              "--concurrency", "2", "--max-tasks-per-child", "50"],
-                             cwd=BASE_DIR, env=env),
-            subprocess.Popen([PYTHON, "-m", "celery", "-A", "portal", "beat", "-l", "info",
-                              "--schedule", str(DATA_DIR / "celerybeat-schedule")],
-                             cwd=BASE_DIR, env=env),
-            subprocess.Popen([PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}"],
-                             cwd=BASE_DIR, env=env),
+            spawn([PYTHON, "-m", "celery", "-A", "portal", "worker", "-l", "info",
+                   "--concurrency", "2", "--max-tasks-per-child", "50"], env),
+            spawn([PYTHON, "-m", "celery", "-A", "portal", "beat", "-l", "info",
+                   "--schedule", str(DATA_DIR / "celerybeat-schedule")], env),
+            spawn([PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}"], env),
         ]
         print_welcome(port)
         while all(child.poll() is None for child in children):
@@ -141,23 +149,37 @@ def run(port):
     except KeyboardInterrupt:
         log("stopping…")
     finally:
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGINT)
-        for child in children:
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        stop_children(children)
         stop_services(started)
 
 
+def spawn(command, env):
+    # Each child leads its own process group, so that stopping it also stops what it
+    # started (the development server's reloader, the worker's pool).
+    return subprocess.Popen(command, cwd=BASE_DIR, env=env, start_new_session=True)
+
+
+def stop_children(children):
+    for sig, grace in ((signal.SIGINT, 10), (signal.SIGTERM, 5), (signal.SIGKILL, 2)):
+        alive = [child for child in children if child.poll() is None]
+        if not alive:
+            return
+        for child in alive:
+            try:
+                os.killpg(child.pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline and any(c.poll() is None for c in alive):
+            time.sleep(0.2)
+
+
+def raise_keyboard_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def print_welcome(port):
-    from portal.tenants.management.commands.seed_demo import (
-        DEMO_PASSWORD,
-        PARTNERS,
-        VENDOR_STAFF,
-    )
+    from portal.demo import DEMO_PASSWORD, PARTNERS, VENDOR_STAFF
 
     lines = ["", "Poly+ Enterprise partner portal is starting:", ""]
     lines.append(f"  Vendor console   http://{DEMO_CONSOLE_DOMAIN}:{port}")
@@ -186,14 +208,34 @@ def test(pytest_args):
         stop_services(started)
 
 
+def bench(bench_args):
+    """Sets up the demo data as `make run` does, then runs the page benchmarks."""
+    env, started = start_services()
+    env.setdefault("DEBUG", "0")
+    try:
+        manage(env, "migrate_schemas", "--executor=standard", "-v", "0")
+        manage(env, "seed_demo", "--console-domain", DEMO_CONSOLE_DOMAIN)
+        result = subprocess.run([PYTHON, "bench/pages.py", *bench_args], cwd=BASE_DIR, env=env)
+        return result.returncode
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        stop_services(started)
+
+
 def main(argv):
-    if not argv or argv[0] not in {"run", "test"}:
+    if not argv or argv[0] not in {"run", "test", "bench"}:
         print(__doc__)
         return 2
+    # Ctrl-C, or a terminate signal from a process manager, stop everything cleanly.
+    signal.signal(signal.SIGINT, raise_keyboard_interrupt)
+    signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
     if argv[0] == "run":
         port = int(os.environ.get("PORT", "8000"))
         run(port)
         return 0
+    if argv[0] == "bench":
+        return bench(argv[1:])
     return test(argv[1:])
 
 

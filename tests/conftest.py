@@ -17,6 +17,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
     from tests.personas import create_world
 
     with django_db_blocker.unblock():
+        # Never write personas into a developer's own database.
+        assert connection.settings_dict["NAME"].startswith("test_"), "not a test database"
         create_world()
 
 

@@ -67,6 +67,9 @@ def wait_for_port(process, port, log_path, timeout=60):
 def portal_server(django_db_setup):
     from django.db import connection
 
+    name = connection.settings_dict["NAME"]
+    if not name.startswith("test_"):
+        pytest.fail(f"no test database was set up (on {name!r}): mark the test django_db")
     port = free_port()
     env = dict(os.environ)
     env.update({

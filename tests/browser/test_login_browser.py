@@ -9,7 +9,9 @@ import pytest
 
 from tests.personas import PASSWORD
 
-pytestmark = pytest.mark.browser
+# django_db makes pytest-django create the test database that the server uses; without a
+# test that asks for it, `django_db_setup` would stay on the configured database.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 # Playwright's own browser download is unavailable here: drive the system Chromium.
 CHROMIUM_ARGS = [

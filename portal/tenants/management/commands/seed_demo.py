@@ -9,57 +9,10 @@ from django.db import transaction
 from django_tenants.utils import schema_context
 
 from contracts.models import Customer
+from portal.demo import DEMO_PASSWORD, PARTNERS, VENDOR_STAFF
 from portal.tenants.models import Domain, Partner
 from portal.tenants.services import ensure_vendor, schema_name_for
-from portal.users.models import Role, User
-
-DEMO_PASSWORD = "polyplus-demo-2026"
-
-VENDOR_STAFF = [
-    ("admin@polyplus.example", "Vera", "Lindqvist", Role.VENDOR_ADMIN),
-    ("csm.north@polyplus.example", "Camille", "Moreau", Role.CSM),
-    ("csm.south@polyplus.example", "Daniel", "Okafor", Role.CSM),
-    ("support@polyplus.example", "Sam", "Reyes", Role.SUPPORT_ENGINEER),
-]
-
-PARTNERS = [
-    {
-        "slug": "northwind",
-        "name": "Northwind Unified Communications",
-        "branding": {
-            "primary_colour": "#1d3f8f", "accent_colour": "#f59e0b",
-            "support_phone": "+44 20 7946 0101", "support_email": "help@northwind-uc.example",
-            "email_sender_name": "Northwind UC Support", "default_language": "en",
-        },
-        "staff": [
-            ("admin@northwind-uc.example", "Olivia", "Grant", Role.PARTNER_ADMIN),
-            ("agent@northwind-uc.example", "Harry", "Patel", Role.PARTNER_AGENT),
-        ],
-        "customers": [
-            ("Contoso Pharmaceuticals", "NW-100201", "it@contoso-pharma.example", "Ian", "Brooks"),
-            ("Fabrikam Logistics", "NW-100202", "helpdesk@fabrikam.example", "Maya", "Singh"),
-        ],
-    },
-    {
-        "slug": "azur",
-        "name": "Azur Télécom Services",
-        "branding": {
-            "primary_colour": "#0f766e", "accent_colour": "#9333ea",
-            "support_phone": "+33 1 70 36 01 02", "support_email": "support@azur-telecom.example",
-            "email_sender_name": "Azur Télécom — Assistance", "default_language": "fr",
-        },
-        "staff": [
-            ("admin@azur-telecom.example", "Élise", "Fournier", Role.PARTNER_ADMIN),
-            ("agent@azur-telecom.example", "Julien", "Marchand", Role.PARTNER_AGENT),
-        ],
-        "customers": [
-            ("Hôpital Saint-Vincent", "AZ-200301", "dsi@hopital-st-vincent.example", "Claire",
-             "Dubois"),
-            ("Lycée Jean Moulin", "AZ-200302", "informatique@lycee-moulin.example", "Hugo",
-             "Lefèvre"),
-        ],
-    },
-]
+from portal.users.models import User
 
 
 def ensure_user(email, first_name, last_name, role, customer=None):
@@ -107,6 +60,6 @@ class Command(BaseCommand):
             for name, site_id, email, first, last in spec["customers"]:
                 customer, _ = Customer.objects.get_or_create(site_id=site_id,
                                                              defaults={"name": name})
-                ensure_user(email, first, last, Role.CUSTOMER_USER, customer=customer)
+                ensure_user(email, first, last, "customer_user", customer=customer)
         if partner.status != Partner.Status.ACTIVE:
             Partner.objects.filter(pk=partner.pk).update(status=Partner.Status.ACTIVE)
