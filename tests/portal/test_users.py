@@ -131,3 +131,24 @@ def test_profile_language_preference_applies(world):
     client = world["alpha_agent"].client()
     client.post("/profile/", {"first_name": "Agent", "last_name": "X", "language": "fr"})
     assert "Tableau de bord" in client.get("/").content.decode()
+
+
+def test_vendor_admin_invites_a_csm_to_the_console(world, django_capture_on_commit_callbacks):
+    client = world["vendor_admin"].client()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/staff/invite/", {"email": "new.csm@vendor.example",
+                                                  "role": "csm"})
+    assert response.status_code == 302
+    [message] = mail.outbox
+    assert "Poly+ Enterprise" in message.subject
+    assert "http://localhost/invitation/" in message.body
+    path = accept_link(message)
+    visitor = Client(HTTP_HOST="localhost")
+    response = visitor.post(path, {"first_name": "New", "last_name": "CSM",
+                                   "password1": "another-long-phrase-42",
+                                   "password2": "another-long-phrase-42"})
+    assert response.status_code == 302
+    # A CSM must enrol a second factor before using the console.
+    response = visitor.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/2fa/totp/activate/")
