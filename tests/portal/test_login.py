@@ -1,3 +1,4 @@
+import pytest
 from allauth.mfa.models import Authenticator
 from django.core import mail
 from django.test import Client
@@ -93,17 +94,9 @@ def test_sign_up_is_closed(world):
     assert response.status_code == 200
 
 
-def test_mfa_is_required_for_partner_admins(world):
-    person = world["alpha_admin"]
-    with tenant_context(person.tenant):
-        Authenticator.objects.filter(user=person.user).delete()
-    response = person.client().get("/")
-    assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/2fa/totp/activate/")
-
-
-def test_mfa_is_required_for_vendor_staff(world):
-    person = world["csm"]
+@pytest.mark.parametrize("persona", ["alpha_admin", "vendor_admin", "csm", "support_engineer"])
+def test_mfa_is_required_for_vendor_staff_and_partner_admins(world, persona):
+    person = world[persona]
     with tenant_context(person.tenant):
         Authenticator.objects.filter(user=person.user).delete()
     response = person.client().get("/")
