@@ -63,6 +63,7 @@ SHARED_APPS = [
     "allauth.mfa",
     "portal.users",
     "portal.console",
+    "portal.catalogue",
 ]
 
 # Users, sessions and allauth's tables live in every schema: a partner's users exist

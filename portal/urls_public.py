@@ -10,6 +10,7 @@ urlpatterns = [
     path("", console_views.dashboard, name="dashboard"),
     path("partners/", include("portal.console.urls")),
     path("staff/", include(user_urlpatterns)),
+    path("catalogue/", include("portal.catalogue.urls")),
     path("branding/logo/", tenant_views.logo, name="branding_logo"),
     *account_urlpatterns,
 ]

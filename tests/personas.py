@@ -11,6 +11,7 @@ from django.test import Client
 from django_tenants.utils import schema_context, tenant_context
 
 from contracts.models import Customer
+from portal.catalogue.models import ProductModel
 from portal.tenants.models import Domain, Partner
 from portal.tenants.services import ensure_vendor
 from portal.users.models import Role, User
@@ -48,6 +49,9 @@ def _user(email, role, customer=None, mfa=False, password=PASSWORD):
 
 def create_world():
     ensure_vendor(CONSOLE_HOST)
+    ProductModel.objects.get_or_create(
+        sku="VOY-TEST", defaults={"name": "Voyager Test", "family": "Voyager",
+                                  "category": "headsets", "list_price": "100.00"})
     with schema_context("public"):
         _user("vendor.admin@vendor.example", Role.VENDOR_ADMIN, mfa=True)
         _user("csm@vendor.example", Role.CSM, mfa=True)

@@ -11,6 +11,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_tenants.utils import tenant_context
 
+from portal.catalogue.models import ProductModel
 from portal.users.models import PARTNER_ROLES, VENDOR_ROLES, User
 
 OUR_PACKAGES = ("portal.", "contracts.", "inventory.", "tickets.", "reporting.")
@@ -41,6 +42,8 @@ def sample_kwargs(world, tenant, pattern):
             return {"pk": world.customer(tenant, "AL-0001").pk}
         if pattern.name in ("user_edit", "user_resend_invitation"):
             return {"pk": User.objects.order_by("pk").first().pk}
+    if pattern.name == "catalogue_product_edit":
+        return {"pk": ProductModel.objects.get(sku="VOY-TEST").pk}
     if pattern.name.startswith("console_partner"):
         return {"slug": "alpha"}
     if pattern.name == "accept_invitation":

@@ -14,6 +14,7 @@ PORTAL_NAVIGATION = [
 CONSOLE_NAVIGATION = [
     ("dashboard", _("Dashboard")),
     ("console_partner_list", _("Partners")),
+    ("catalogue_product_list", _("Catalogue")),
     ("user_list", _("Vendor staff")),
 ]
 

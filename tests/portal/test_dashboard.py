@@ -33,8 +33,9 @@ def test_console_dashboard_lists_partners_for_vendor_staff(world):
 def test_console_navigation_by_role(world):
     admin_nav = world["vendor_admin"].client().get("/").context["navigation"]
     csm_nav = world["csm"].client().get("/").context["navigation"]
-    assert [str(e["label"]) for e in admin_nav] == ["Dashboard", "Partners", "Vendor staff"]
-    assert [str(e["label"]) for e in csm_nav] == ["Dashboard"]
+    assert [str(e["label"]) for e in admin_nav] == ["Dashboard", "Partners", "Catalogue",
+                                                    "Vendor staff"]
+    assert [str(e["label"]) for e in csm_nav] == ["Dashboard", "Catalogue"]
 
 
 def test_dashboard_queries_do_not_grow_with_rows(world):

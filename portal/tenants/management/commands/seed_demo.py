@@ -9,7 +9,8 @@ from django.db import transaction
 from django_tenants.utils import schema_context
 
 from contracts.models import Customer
-from portal.demo import DEMO_PASSWORD, PARTNERS, VENDOR_STAFF
+from portal.catalogue.models import ProductModel
+from portal.demo import CATALOGUE, DEMO_PASSWORD, PARTNERS, VENDOR_STAFF
 from portal.tenants.models import Domain, Partner
 from portal.tenants.services import ensure_vendor, schema_name_for
 from portal.users.models import User
@@ -40,9 +41,17 @@ class Command(BaseCommand):
         with transaction.atomic():
             for email, first, last, role in VENDOR_STAFF:
                 ensure_user(email, first, last, role)
+        self.ensure_catalogue()
         for spec in PARTNERS:
             self.ensure_partner(spec, partner_domain_suffix)
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))
+
+    def ensure_catalogue(self):
+        fields = ["name", "family", "category", "quote_only_line", "end_of_life",
+                  "end_of_service", "list_price", "current_firmware"]
+        for sku, *values in CATALOGUE:
+            defaults = dict(zip(fields, values, strict=True))
+            ProductModel.objects.get_or_create(sku=sku, defaults=defaults)
 
     def ensure_partner(self, spec, suffix):
         partner = Partner.objects.filter(slug=spec["slug"]).first()
