@@ -306,3 +306,13 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# Rules of the Poly+ Enterprise programme (SPEC §5, §8, §9), read through portal.programme.
+PROGRAMME = {
+    # baseline = ordered × (1 + allowance)
+    "BASELINE_ALLOWANCE": "0.05",
+    # a true-up is due when actual ≥ ordered × (1 + threshold)
+    "TRUE_UP_THRESHOLD": "0.05",
+    # above this share of the contracted headset base, headset RMAs are chargeable
+    "HEADSET_RMA_THRESHOLD": "0.05",
+}
