@@ -1,6 +1,9 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
-from .models import Customer
+from portal.catalogue.models import Category
+
+from .models import Contract, Customer
 
 
 class CustomerForm(forms.ModelForm):
@@ -10,3 +13,72 @@ class CustomerForm(forms.ModelForm):
 
     def clean_site_id(self):
         return self.cleaned_data["site_id"].strip().upper()
+
+
+class ContractForm(forms.ModelForm):
+    """The contract's terms plus one row per category: covered, installed, growth, price."""
+
+    class Meta:
+        model = Contract
+        fields = ["customer", "start", "end", "currency", "csm_blocks_per_month", "tam_hours",
+                  "professional_services_discount"]
+        widgets = {"start": forms.DateInput(attrs={"type": "date"}),
+                   "end": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, customers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if customers is not None:
+            self.fields["customer"].queryset = customers
+        existing = {line.category: line for line in self.instance.lines.all()} \
+            if self.instance.pk else {}
+        for category, label in Category.choices:
+            line = existing.get(category)
+            self.fields[f"{category}_covered"] = forms.BooleanField(
+                label=label, required=False, initial=line is not None)
+            self.fields[f"{category}_installed"] = forms.IntegerField(
+                label=_("Installed"), min_value=0, required=False,
+                initial=line.installed if line else None)
+            self.fields[f"{category}_growth"] = forms.IntegerField(
+                label=_("Growth"), min_value=0, required=False,
+                initial=line.growth if line else 0)
+            self.fields[f"{category}_annual_price"] = forms.DecimalField(
+                label=_("Annual price per device"), min_value=0, max_digits=10,
+                decimal_places=2, required=False, initial=line.annual_price if line else None)
+
+    def category_rows(self):
+        return [
+            (label, [self[f"{category}_{part}"]
+                     for part in ("covered", "installed", "growth", "annual_price")])
+            for category, label in Category.choices
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end <= start:
+            self.add_error("end", _("The end must come after the start."))
+        covered = [category for category, _label in Category.choices
+                   if cleaned.get(f"{category}_covered")]
+        if not covered:
+            raise forms.ValidationError(_("Choose at least one covered category."))
+        for category in covered:
+            for part in ("installed", "annual_price"):
+                if cleaned.get(f"{category}_{part}") is None:
+                    self.add_error(f"{category}_{part}", _("Required for a covered category."))
+        return cleaned
+
+    def lines(self):
+        """{category: (installed, growth, annual_price)} for the covered categories."""
+        return {
+            category: (self.cleaned_data[f"{category}_installed"],
+                       self.cleaned_data.get(f"{category}_growth") or 0,
+                       self.cleaned_data[f"{category}_annual_price"])
+            for category, _label in Category.choices
+            if self.cleaned_data.get(f"{category}_covered")
+        }
+
+
+class ContractFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("All statuses")), *Contract.Status.choices])

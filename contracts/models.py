@@ -130,3 +130,9 @@ class BaselineEntry(models.Model):
 
     def __str__(self):
         return f"{self.version} · {self.get_category_display()}"
+
+    @property
+    def baseline_shown(self):
+        from .services import whole_devices
+
+        return whole_devices(self.baseline)

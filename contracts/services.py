@@ -23,6 +23,22 @@ def whole_devices(baseline):
     return int(Decimal(baseline).to_integral_value(rounding=ROUND_CEILING))
 
 
+@transaction.atomic
+def save_draft_contract(contract, lines):
+    """Saves a draft's terms and replaces its category lines; active contracts are final."""
+    if contract.pk and Contract.objects.get(pk=contract.pk).status != Contract.Status.DRAFT:
+        raise ValidationError(_("Only a draft contract can be changed."))
+    contract.full_clean()
+    contract.save()
+    contract.lines.exclude(category__in=lines).delete()
+    for category, (installed, growth, annual_price) in lines.items():
+        ContractLine.objects.update_or_create(
+            contract=contract, category=category,
+            defaults={"installed": installed, "growth": growth, "annual_price": annual_price},
+        )
+    return contract
+
+
 def overlapping_active_contracts(contract):
     return Contract.objects.filter(
         customer=contract.customer, status=Contract.Status.ACTIVE,

@@ -2,9 +2,18 @@ from django.urls import path
 
 from . import views
 
-urlpatterns = [
+customer_urlpatterns = [
     path("", views.customer_list, name="customer_list"),
     path("new/", views.customer_create, name="customer_create"),
     path("<int:pk>/", views.customer_detail, name="customer_detail"),
     path("<int:pk>/edit/", views.customer_edit, name="customer_edit"),
+]
+
+contract_urlpatterns = [
+    path("", views.contract_list, name="contract_list"),
+    path("new/", views.contract_create, name="contract_create"),
+    path("<int:pk>/", views.contract_detail, name="contract_detail"),
+    path("<int:pk>/edit/", views.contract_edit, name="contract_edit"),
+    path("<int:pk>/activate/", views.contract_activate, name="contract_activate"),
+    path("<int:pk>/renew/", views.contract_renew, name="contract_renew"),
 ]

@@ -1,16 +1,26 @@
+import csv
+
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from portal.programme import rule
 from portal.users.access import (
     EVERYONE_OF_PARTNER,
+    PARTNER_ADMIN,
     PARTNER_STAFF,
+    contracts_visible_to,
     customers_visible_to,
     role_required,
 )
 
-from .forms import CustomerForm
+from . import services
+from .forms import ContractFilterForm, ContractForm, CustomerForm
+from .models import Contract
 
 
 @role_required(*PARTNER_STAFF)
@@ -29,6 +39,7 @@ def customer_detail(request, pk):
     return render(request, "contracts/customer_detail.html", {
         "customer": customer,
         "customer_users": customer.users.order_by("last_name", "email"),
+        "contracts": customer.contracts.prefetch_related("lines"),
     })
 
 
@@ -53,3 +64,119 @@ def customer_edit(request, pk):
             "name": customer.name})
         return redirect("customer_detail", pk=customer.pk)
     return render(request, "contracts/customer_form.html", {"form": form, "customer": customer})
+
+
+def allowance_percent():
+    return (rule("BASELINE_ALLOWANCE") * 100).normalize()
+
+
+def _contracts(user):
+    return contracts_visible_to(user).select_related("customer").prefetch_related("lines")
+
+
+@role_required(*EVERYONE_OF_PARTNER)
+def contract_list(request):
+    filters = ContractFilterForm(request.GET or None)
+    contracts = _contracts(request.user)
+    if filters.is_valid():
+        query, status = filters.cleaned_data["q"], filters.cleaned_data["status"]
+        if query:
+            contracts = contracts.filter(Q(customer__name__icontains=query)
+                                         | Q(customer__site_id__icontains=query))
+        if status:
+            contracts = contracts.filter(status=status)
+    if request.GET.get("format") == "csv":
+        return contracts_csv(contracts)
+    return render(request, "contracts/contract_list.html",
+                  {"contracts": contracts, "filters": filters})
+
+
+def contracts_csv(contracts):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="contracts.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["site_id", "customer", "start", "end", "status", "currency", "category",
+                     "installed", "growth", "ordered", "annual_price"])
+    for contract in contracts:
+        for line in contract.lines.all():
+            writer.writerow([contract.customer.site_id, contract.customer.name, contract.start,
+                             contract.end, contract.status, contract.currency, line.category,
+                             line.installed, line.growth, line.ordered, line.annual_price])
+    return response
+
+
+@role_required(*EVERYONE_OF_PARTNER)
+def contract_detail(request, pk):
+    contract = get_object_or_404(_contracts(request.user), pk=pk)
+    baseline = services.current_baseline(contract)
+    rows = [(line, baseline.get(line.category)) for line in contract.lines.all()]
+    versions = contract.baseline_versions.prefetch_related("entries")
+    return render(request, "contracts/contract_detail.html", {
+        "contract": contract, "rows": rows, "versions": versions,
+        "renewal": getattr(contract, "renewal", None),
+    })
+
+
+@role_required(*PARTNER_ADMIN)
+def contract_create(request):
+    customers = customers_visible_to(request.user)
+    initial = {}
+    if request.GET.get("customer"):
+        initial["customer"] = request.GET["customer"]
+    form = ContractForm(request.POST or None, customers=customers, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contract = services.save_draft_contract(form.save(commit=False), form.lines())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The draft contract has been saved."))
+            return redirect("contract_detail", pk=contract.pk)
+    return render(request, "contracts/contract_form.html",
+                  {"form": form, "allowance": allowance_percent()})
+
+
+@role_required(*PARTNER_ADMIN)
+def contract_edit(request, pk):
+    contract = get_object_or_404(_contracts(request.user), pk=pk,
+                                 status=Contract.Status.DRAFT)
+    form = ContractForm(request.POST or None, instance=contract,
+                        customers=customers_visible_to(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_draft_contract(form.save(commit=False), form.lines())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The draft contract has been saved."))
+            return redirect("contract_detail", pk=contract.pk)
+    return render(request, "contracts/contract_form.html",
+                  {"form": form, "contract": contract, "allowance": allowance_percent()})
+
+
+@role_required(*PARTNER_ADMIN)
+@require_POST
+def contract_activate(request, pk):
+    contract = get_object_or_404(_contracts(request.user), pk=pk)
+    try:
+        services.activate_contract(contract, author=request.user.email)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The contract is active; its initial baseline is recorded."))
+    return redirect("contract_detail", pk=contract.pk)
+
+
+@role_required(*PARTNER_ADMIN)
+@require_POST
+def contract_renew(request, pk):
+    contract = get_object_or_404(_contracts(request.user), pk=pk)
+    try:
+        renewal = services.renew_contract(contract)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("contract_detail", pk=contract.pk)
+    messages.success(request, _("A draft renewal has been prepared with the adjusted counts."))
+    return redirect("contract_detail", pk=renewal.pk)

@@ -2,12 +2,14 @@
 
 from django.urls import include, path
 
+from contracts.urls import contract_urlpatterns, customer_urlpatterns
 from portal.tenants import views as tenant_views
 from portal.users.urls import account_urlpatterns, user_urlpatterns
 
 urlpatterns = [
     path("", tenant_views.dashboard, name="dashboard"),
-    path("customers/", include("contracts.urls")),
+    path("customers/", include(customer_urlpatterns)),
+    path("contracts/", include(contract_urlpatterns)),
     path("users/", include(user_urlpatterns)),
     path("branding/", tenant_views.branding_edit, name="branding_edit"),
     path("branding/logo/", tenant_views.logo, name="branding_logo"),

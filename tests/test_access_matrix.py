@@ -40,6 +40,8 @@ def sample_kwargs(world, tenant, pattern):
     with tenant_context(tenant):
         if pattern.name in ("customer_detail", "customer_edit"):
             return {"pk": world.customer(tenant, "AL-0001").pk}
+        if pattern.name.startswith("contract_"):
+            return {"pk": sample_contract(world, tenant).pk}
         if pattern.name in ("user_edit", "user_resend_invitation"):
             return {"pk": User.objects.order_by("pk").first().pk}
     if pattern.name == "catalogue_product_edit":
@@ -49,6 +51,17 @@ def sample_kwargs(world, tenant, pattern):
     if pattern.name == "accept_invitation":
         return {"uidb36": "zz", "key": "nope"}
     raise AssertionError(f"give sample arguments for route {pattern.name}")
+
+
+def sample_contract(world, tenant):
+    from datetime import date
+
+    from contracts.models import Contract
+
+    customer = world.customer(tenant, "AL-0001")
+    contract, _ = Contract.objects.get_or_create(
+        customer=customer, start=date(2030, 1, 1), defaults={"end": date(2030, 12, 31)})
+    return contract
 
 
 def sample_path(world, tenant, route, pattern):
@@ -67,7 +80,8 @@ def test_every_view_declares_who_may_open_it(urlconf):
 
 
 # Routes whose GET answers something else than a page to anyone allowed in.
-NOT_A_PAGE = {"set_language": 405, "user_resend_invitation": 405, "branding_logo": 404,
+NOT_A_PAGE = {"set_language": 405, "contract_activate": 405, "contract_renew": 405,
+              "user_resend_invitation": 405, "branding_logo": 404,
               "console_partner_logo": 404, "console_partner_domain_add": 405,
               "accept_invitation": 404}
 

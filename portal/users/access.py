@@ -61,3 +61,9 @@ def customers_visible_to(user):
     if user.role == Role.CUSTOMER_USER and user.customer_id:
         return Customer.objects.filter(pk=user.customer_id)
     return Customer.objects.none()
+
+
+def contracts_visible_to(user):
+    from contracts.models import Contract
+
+    return Contract.objects.filter(customer__in=customers_visible_to(user))

@@ -8,6 +8,7 @@ from .models import Role
 PORTAL_NAVIGATION = [
     ("dashboard", _("Dashboard")),
     ("customer_list", _("Customers")),
+    ("contract_list", _("Contracts")),
     ("user_list", _("Users")),
     ("branding_edit", _("Branding")),
 ]
