@@ -9,7 +9,9 @@ from .models import Contract, Customer
 class CustomerForm(forms.ModelForm):
     class Meta:
         model = Customer
-        fields = ["name", "site_id"]
+        fields = ["name", "site_id", "address", "postal_code", "city", "country", "time_zone",
+                  "language"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
     def clean_site_id(self):
         return self.cleaned_data["site_id"].strip().upper()

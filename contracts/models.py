@@ -1,16 +1,41 @@
-from django.core.validators import MaxValueValidator, MinValueValidator
+import zoneinfo
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
 
 from portal.catalogue.models import Category
+
+site_id_validator = RegexValidator(
+    r"^[A-Z0-9][A-Z0-9-]{2,38}[A-Z0-9]$",
+    _("A Site ID has 4 to 40 capital letters, digits or hyphens, e.g. NW-100201."),
+)
+
+
+def time_zone_choices():
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
 class Customer(models.Model):
     """An end customer of the partner, identified towards the vendor by its Site ID."""
 
     name = models.CharField(_("name"), max_length=200)
-    site_id = models.CharField(_("Site ID"), max_length=40, unique=True)
+    site_id = models.CharField(_("Site ID"), max_length=40, unique=True,
+                               validators=[site_id_validator])
+    address = models.TextField(_("address"), blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    # The ship-to country decides business days and public holidays for replacements.
+    country = CountryField(_("country"), default="FR")
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris",
+                                 choices=time_zone_choices)
+    language = models.CharField(_("language"), max_length=5, default="en",
+                                choices=[("en", _("English")), ("fr", _("French"))])
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    history = HistoricalRecords(excluded_fields=["created_at"])
 
     class Meta:
         ordering = ["name"]
@@ -50,6 +75,8 @@ class Contract(models.Model):
     activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    history = HistoricalRecords(excluded_fields=["created_at"])
+
     class Meta:
         ordering = ["-start"]
         verbose_name = _("contract")
@@ -81,6 +108,8 @@ class ContractLine(models.Model):
         validators=[MinValueValidator(0)],
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["category"]
         constraints = [models.UniqueConstraint(fields=["contract", "category"],
@@ -105,6 +134,8 @@ class BaselineVersion(models.Model):
     reason = models.CharField(_("reason"), max_length=200)
     author = models.CharField(_("author"), max_length=254)
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    history = HistoricalRecords(excluded_fields=["created_at"])
 
     class Meta:
         ordering = ["contract", "number"]

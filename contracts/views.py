@@ -2,12 +2,14 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.console.crossschema import csm_of
 from portal.programme import rule
 from portal.users.access import (
     EVERYONE_OF_PARTNER,
@@ -17,8 +19,10 @@ from portal.users.access import (
     customers_visible_to,
     role_required,
 )
+from portal.users.models import Role
 
 from . import services
+from .audit import history_for_customer
 from .forms import ContractFilterForm, ContractForm, CustomerForm
 from .models import Contract
 
@@ -40,6 +44,9 @@ def customer_detail(request, pk):
         "customer": customer,
         "customer_users": customer.users.order_by("last_name", "email"),
         "contracts": customer.contracts.prefetch_related("lines"),
+        "csm": csm_of(connection.tenant, customer),
+        "history": history_for_customer(customer)
+        if request.user.role == Role.PARTNER_ADMIN else None,
     })
 
 

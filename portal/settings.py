@@ -58,6 +58,8 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_countries",
+    "simple_history",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -104,6 +106,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "portal.users.middleware.MFARequiredMiddleware",
 ]
 

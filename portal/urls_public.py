@@ -3,12 +3,14 @@
 from django.urls import include, path
 
 from portal.console import views as console_views
+from portal.console.urls import customer_urlpatterns as console_customer_urlpatterns
 from portal.tenants import views as tenant_views
 from portal.users.urls import account_urlpatterns, user_urlpatterns
 
 urlpatterns = [
     path("", console_views.dashboard, name="dashboard"),
     path("partners/", include("portal.console.urls")),
+    path("customers/", include(console_customer_urlpatterns)),
     path("staff/", include(user_urlpatterns)),
     path("catalogue/", include("portal.catalogue.urls")),
     path("branding/logo/", tenant_views.logo, name="branding_logo"),

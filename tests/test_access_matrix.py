@@ -46,6 +46,8 @@ def sample_kwargs(world, tenant, pattern):
             return {"pk": User.objects.order_by("pk").first().pk}
     if pattern.name == "catalogue_product_edit":
         return {"pk": ProductModel.objects.get(sku="VOY-TEST").pk}
+    if pattern.name in ("console_partner_customer_csm", "console_my_customer_detail"):
+        return {"slug": "alpha", "customer_id": world.customer(world.alpha, "AL-0001").pk}
     if pattern.name.startswith("console_partner"):
         return {"slug": "alpha"}
     if pattern.name == "accept_invitation":
@@ -83,7 +85,9 @@ def test_every_view_declares_who_may_open_it(urlconf):
 NOT_A_PAGE = {"set_language": 405, "contract_activate": 405, "contract_renew": 405,
               "user_resend_invitation": 405, "branding_logo": 404,
               "console_partner_logo": 404, "console_partner_domain_add": 405,
-              "accept_invitation": 404}
+              "accept_invitation": 404, "console_partner_customer_csm": 405,
+              # unassigned customer: a CSM gets nothing
+              "console_my_customer_detail": 404}
 
 PORTAL_PERSONAS = ["alpha_admin", "alpha_agent", "alpha_customer1"]
 CONSOLE_PERSONAS = ["vendor_admin", "csm", "support_engineer"]

@@ -9,4 +9,13 @@ urlpatterns = [
     path("<slug:slug>/branding/", views.partner_branding, name="console_partner_branding"),
     path("<slug:slug>/domains/", views.partner_domain_add, name="console_partner_domain_add"),
     path("<slug:slug>/logo/", views.partner_logo, name="console_partner_logo"),
+    path("<slug:slug>/customers/", views.partner_customers, name="console_partner_customers"),
+    path("<slug:slug>/customers/<int:customer_id>/csm/", views.partner_customer_csm,
+         name="console_partner_customer_csm"),
+]
+
+customer_urlpatterns = [
+    path("", views.my_customers, name="console_my_customers"),
+    path("<slug:slug>/<int:customer_id>/", views.my_customer_detail,
+         name="console_my_customer_detail"),
 ]

@@ -1,10 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.console import crossschema
 from portal.tenants import services as partner_services
 from portal.tenants.forms import BrandingForm, DomainForm, PartnerCreateForm
 from portal.tenants.models import Domain, Partner
@@ -97,3 +100,42 @@ def partner_domain_add(request, slug):
 @role_required(*VENDOR_STAFF)
 def partner_logo(request, slug):
     return logo_response(_partner(slug))
+
+
+@role_required(*VENDOR_ADMIN)
+def partner_customers(request, slug):
+    partner = _partner(slug)
+    csms = User.objects.filter(role=Role.CSM, is_active=True)
+    return render(request, "console/partner_customers.html", {
+        "partner": partner, "rows": crossschema.partner_customers(partner), "csms": csms,
+    })
+
+
+@role_required(*VENDOR_ADMIN)
+@require_POST
+def partner_customer_csm(request, slug, customer_id):
+    partner = _partner(slug)
+    csm_id = request.POST.get("csm") or None
+    csm = get_object_or_404(User, pk=csm_id, role=Role.CSM, is_active=True) if csm_id else None
+    try:
+        crossschema.assign_csm(partner, customer_id, csm)
+    except ObjectDoesNotExist as exc:
+        raise Http404 from exc
+    messages.success(request, _("The CSM assignment has been saved."))
+    return redirect("console_partner_customers", slug=partner.slug)
+
+
+@role_required(Role.CSM)
+def my_customers(request):
+    return render(request, "console/my_customers.html",
+                  {"rows": crossschema.customers_of_csm(request.user)})
+
+
+@role_required(Role.CSM)
+def my_customer_detail(request, slug, customer_id):
+    found = crossschema.assigned_customer(request.user, slug, customer_id)
+    if found is None:
+        raise Http404
+    assigned, contracts = found
+    return render(request, "console/my_customer_detail.html",
+                  {"assigned": assigned, "contracts": contracts})

@@ -15,6 +15,7 @@ PORTAL_NAVIGATION = [
 CONSOLE_NAVIGATION = [
     ("dashboard", _("Dashboard")),
     ("console_partner_list", _("Partners")),
+    ("console_my_customers", _("My customers")),
     ("catalogue_product_list", _("Catalogue")),
     ("user_list", _("Vendor staff")),
 ]

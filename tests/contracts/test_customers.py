@@ -1,6 +1,30 @@
+import pytest
 from django_tenants.utils import tenant_context
 
 from contracts.models import Customer
+
+
+def customer_form(**overrides):
+    data = {"name": "Delta Clinics", "site_id": "AL-0099", "address": "1 Quai de la Gare",
+            "postal_code": "75013", "city": "Paris", "country": "FR",
+            "time_zone": "Europe/Paris", "language": "fr"}
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.parametrize("site_id", ["AB", "al 0099", "-AL-0099", "AL-0099-", "AL_0099",
+                                     "A" * 41])
+def test_malformed_site_ids_are_refused(world, site_id):
+    response = world["alpha_agent"].client().post("/customers/new/",
+                                                  customer_form(site_id=site_id))
+    assert response.status_code == 200
+    assert "site_id" in response.context["form"].errors
+
+
+def test_an_unknown_time_zone_is_refused(world):
+    response = world["alpha_agent"].client().post("/customers/new/",
+                                                  customer_form(time_zone="Mars/Olympus"))
+    assert "time_zone" in response.context["form"].errors
 
 
 def test_a_customer_user_sees_their_own_customer(world):
@@ -37,7 +61,8 @@ def test_partner_staff_search_customers_by_site_id(world):
 
 def test_partner_staff_create_a_customer(world):
     client = world["alpha_agent"].client()
-    response = client.post("/customers/new/", {"name": "Delta Clinics", "site_id": "al-0099"})
+    response = client.post("/customers/new/", customer_form(name="Delta Clinics",
+                                                            site_id="al-0099"))
     assert response.status_code == 302
     with tenant_context(world.alpha):
         assert Customer.objects.get(site_id="AL-0099").name == "Delta Clinics"
@@ -47,7 +72,7 @@ def test_partner_staff_create_a_customer(world):
 
 def test_a_duplicate_site_id_is_refused(world):
     response = world["alpha_agent"].client().post(
-        "/customers/new/", {"name": "Copy", "site_id": "AL-0001"})
+        "/customers/new/", customer_form(site_id="AL-0001"))
     assert response.status_code == 200
     assert "site_id" in response.context["form"].errors
 
@@ -71,3 +96,23 @@ def test_customer_list_queries_do_not_grow_with_rows(world):
     after, response = count()
     assert after == before
     assert len(response.context["customers"]) == 42
+
+
+def test_partner_admins_see_who_changed_what(world):
+    client = world["alpha_admin"].client()
+    customer = world.customer(world.alpha, "AL-0001")
+    client.post(f"/customers/{customer.pk}/edit/", customer_form(
+        name="Alpha Customer One", site_id="AL-0001", city="Lyon"))
+    response = client.get(f"/customers/{customer.pk}/")
+    history = response.context["history"]
+    assert history[0].who == "admin@alpha.example"
+    assert ("city", "", "Lyon") in [(str(label), old, new) for label, old, new
+                                   in history[0].changes]
+    assert "Lyon" in response.content.decode()
+
+
+def test_agents_and_customer_users_do_not_see_the_history(world):
+    customer = world.customer(world.alpha, "AL-0001")
+    for persona in ("alpha_agent", "alpha_customer1"):
+        response = world[persona].client().get(f"/customers/{customer.pk}/")
+        assert response.context["history"] is None

@@ -36,7 +36,7 @@ def test_console_navigation_by_role(world):
     csm_nav = world["csm"].client().get("/").context["navigation"]
     assert [str(e["label"]) for e in admin_nav] == ["Dashboard", "Partners", "Catalogue",
                                                     "Vendor staff"]
-    assert [str(e["label"]) for e in csm_nav] == ["Dashboard", "Catalogue"]
+    assert [str(e["label"]) for e in csm_nav] == ["Dashboard", "My customers", "Catalogue"]
 
 
 def test_dashboard_queries_do_not_grow_with_rows(world):
