@@ -92,3 +92,35 @@ CATALOGUE = [
     ("RPRM-INFRA", "RealPresence Resource Manager", "Infrastructure", "video",
      "infrastructure", None, None, "15500.00", "10.10.0"),
 ]
+
+# Per demo customer: where it is, who looks after it, and what its contract covers:
+# {category: (installed, growth, annual price per device)}. A customer with
+# "renewed": True also gets last year's contract, adjusted mid-term and renewed.
+CUSTOMER_DETAILS = {
+    "NW-100201": {
+        "address": "1 Canada Square", "postal_code": "E14 5AB", "city": "London",
+        "country": "GB", "time_zone": "Europe/London", "language": "en",
+        "csm": "csm.north@polyplus.example", "csm_blocks_per_month": 2, "tam_hours": 20,
+        "lines": {"headsets": (420, 40, "24.00"), "video": (18, 2, "310.00"),
+                  "voice": (150, 10, "36.00")},
+        "renewed": True,
+    },
+    "NW-100202": {
+        "address": "Europaallee 12", "postal_code": "60327", "city": "Frankfurt am Main",
+        "country": "DE", "time_zone": "Europe/Berlin", "language": "en",
+        "csm": "csm.north@polyplus.example", "csm_blocks_per_month": 1, "tam_hours": 0,
+        "lines": {"headsets": (260, 20, "24.00"), "voice": (90, 0, "36.00")},
+    },
+    "AZ-200301": {
+        "address": "12 rue de l'Hôpital", "postal_code": "69003", "city": "Lyon",
+        "country": "FR", "time_zone": "Europe/Paris", "language": "fr",
+        "csm": "csm.south@polyplus.example", "csm_blocks_per_month": 2, "tam_hours": 10,
+        "lines": {"headsets": (180, 15, "22.00"), "video": (25, 5, "295.00")},
+    },
+    "AZ-200302": {
+        "address": "3 avenue Jean Moulin", "postal_code": "13005", "city": "Marseille",
+        "country": "FR", "time_zone": "Europe/Paris", "language": "fr",
+        "csm": "csm.south@polyplus.example", "csm_blocks_per_month": 0, "tam_hours": 0,
+        "lines": {"video": (12, 0, "295.00"), "voice": (60, 5, "34.00")},
+    },
+}

@@ -38,3 +38,24 @@ def test_seed_demo_loads_every_role_and_is_idempotent(db):
             assert Customer.objects.count() == 2
             for customer in Customer.objects.all():
                 assert customer.users.filter(role=Role.CUSTOMER_USER).exists()
+
+
+def test_demo_customers_have_active_contracts_and_one_has_a_renewal_history(db):
+    from contracts.models import Contract
+    from portal.console.models import CsmAssignment
+
+    call_command("seed_demo", "--console-domain", "localhost")
+    for schema in ("northwind", "azur"):
+        with schema_context(schema):
+            for customer in Customer.objects.all():
+                assert customer.contracts.filter(status=Contract.Status.ACTIVE).count() == 1
+    with schema_context("northwind"):
+        renewal = Contract.objects.get(customer__site_id="NW-100201",
+                                       status=Contract.Status.ACTIVE)
+        previous = renewal.renewal_of
+        assert previous.status == Contract.Status.EXPIRED
+        assert previous.baseline_versions.count() == 2
+        headsets = renewal.lines.get(category="headsets")
+        adjusted = previous.baseline_versions.get(number=2).entries.get(category="headsets")
+        assert headsets.installed == adjusted.ordered
+    assert CsmAssignment.objects.filter(csm__email="csm.north@polyplus.example").count() == 2

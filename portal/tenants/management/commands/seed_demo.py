@@ -3,17 +3,69 @@
 Idempotent: a second run finds what the first created and leaves it as it is.
 """
 
+from datetime import date
+from decimal import Decimal
+
 from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from contracts.models import Customer
+from contracts.models import Contract, Customer
+from contracts.services import (
+    activate_contract,
+    record_baseline_version,
+    renew_contract,
+    save_draft_contract,
+)
 from portal.catalogue.models import ProductModel
-from portal.demo import CATALOGUE, DEMO_PASSWORD, PARTNERS, VENDOR_STAFF
+from portal.console.crossschema import assign_csm
+from portal.console.models import CsmAssignment
+from portal.demo import CATALOGUE, CUSTOMER_DETAILS, DEMO_PASSWORD, PARTNERS, VENDOR_STAFF
 from portal.tenants.models import Domain, Partner
 from portal.tenants.services import ensure_vendor, schema_name_for
 from portal.users.models import User
+
+CUSTOMER_FIELDS = ["address", "postal_code", "city", "country", "time_zone", "language"]
+
+
+def ensure_contracts(customer, details):
+    """This year's active contract; for a renewed customer, last year's too, adjusted
+    mid-term and renewed into this year's."""
+    if customer.contracts.exists():
+        return
+    today = timezone.localdate()
+    this_year = (date(today.year, 1, 1), date(today.year, 12, 31))
+    lines = {category: (installed, growth, Decimal(price))
+             for category, (installed, growth, price) in details["lines"].items()}
+    terms = {"currency": "EUR", "csm_blocks_per_month": details["csm_blocks_per_month"],
+             "tam_hours": details["tam_hours"],
+             "professional_services_discount": Decimal("10.00")}
+    author = "seed"
+    if not details.get("renewed"):
+        contract = save_draft_contract(
+            Contract(customer=customer, start=this_year[0], end=this_year[1], **terms), lines)
+        activate_contract(contract, author=author)
+        return
+    previous = save_draft_contract(
+        Contract(customer=customer, start=date(today.year - 1, 1, 1),
+                 end=date(today.year - 1, 12, 31), **terms),
+        {category: (installed - 30 if category == "headsets" else installed, growth, price)
+         for category, (installed, growth, price) in lines.items()},
+    )
+    activate_contract(previous, author=author)
+    adjusted = {line.category: line.ordered for line in previous.lines.all()}
+    adjusted["headsets"] += 28
+    record_baseline_version(previous, effective_date=date(today.year - 1, 7, 1),
+                            reason="True-up: 28 headsets added", author=author,
+                            ordered=adjusted)
+    renewal = renew_contract(previous)
+    for line in renewal.lines.all():
+        line.growth = lines[line.category][1]
+        line.save()
+    Contract.objects.filter(pk=previous.pk).update(status=Contract.Status.EXPIRED)
+    activate_contract(renewal, author=author)
 
 
 def ensure_user(email, first_name, last_name, role, customer=None):
@@ -67,8 +119,17 @@ class Command(BaseCommand):
             for email, first, last, role in spec["staff"]:
                 ensure_user(email, first, last, role)
             for name, site_id, email, first, last in spec["customers"]:
-                customer, _ = Customer.objects.get_or_create(site_id=site_id,
-                                                             defaults={"name": name})
+                details = CUSTOMER_DETAILS[site_id]
+                customer, _ = Customer.objects.get_or_create(site_id=site_id, defaults={
+                    "name": name, **{key: details[key] for key in CUSTOMER_FIELDS}})
                 ensure_user(email, first, last, "customer_user", customer=customer)
+                ensure_contracts(customer, details)
         if partner.status != Partner.Status.ACTIVE:
             Partner.objects.filter(pk=partner.pk).update(status=Partner.Status.ACTIVE)
+        for _name, site_id, *_rest in spec["customers"]:
+            with schema_context(partner.schema_name):
+                customer = Customer.objects.get(site_id=site_id)
+            csm = User.objects.get(email=CUSTOMER_DETAILS[site_id]["csm"])
+            if not CsmAssignment.objects.filter(partner=partner,
+                                                customer_id=customer.pk).exists():
+                assign_csm(partner, customer.pk, csm)
