@@ -77,6 +77,8 @@ def portal_server(django_db_setup):
         "DATABASE_URL": database_url(connection.settings_dict),
         "DEBUG": "1",
         "PYTHONUNBUFFERED": "1",
+        # No connection outlives its request, so the test database can be dropped at the end.
+        "DB_CONN_MAX_AGE": "0",
     })
     log = tempfile.NamedTemporaryFile(prefix="portal-runserver-", suffix=".log", delete=False)
     process = subprocess.Popen(
