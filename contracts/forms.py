@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 from portal.catalogue.models import Category
 
@@ -84,3 +85,15 @@ class ContractFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("All statuses")), *Contract.Status.choices])
+
+
+class CustomerFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    country = forms.ChoiceField(label=_("Country"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        codes = Customer.objects.order_by().values_list("country", flat=True).distinct()
+        names = dict(countries)
+        self.fields["country"].choices = [("", _("All countries"))] + sorted(
+            ((code, names.get(code, code)) for code in codes), key=lambda item: str(item[1]))

@@ -23,18 +23,37 @@ from portal.users.models import Role
 
 from . import services
 from .audit import history_for_customer
-from .forms import ContractFilterForm, ContractForm, CustomerForm
+from .forms import ContractFilterForm, ContractForm, CustomerFilterForm, CustomerForm
 from .models import Contract
 
 
 @role_required(*PARTNER_STAFF)
 def customer_list(request):
-    query = request.GET.get("q", "").strip()
+    filters = CustomerFilterForm(request.GET or None)
     customers = customers_visible_to(request.user)
-    if query:
-        customers = customers.filter(Q(name__icontains=query) | Q(site_id__icontains=query))
+    if filters.is_valid():
+        query, country = filters.cleaned_data["q"], filters.cleaned_data["country"]
+        if query:
+            customers = customers.filter(Q(name__icontains=query) | Q(site_id__icontains=query)
+                                         | Q(city__icontains=query))
+        if country:
+            customers = customers.filter(country=country)
+    if request.GET.get("format") == "csv":
+        return customers_csv(customers)
     return render(request, "contracts/customer_list.html",
-                  {"customers": customers, "query": query})
+                  {"customers": customers, "filters": filters})
+
+
+def customers_csv(customers):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="customers.csv"'
+    writer = csv.writer(response)
+    columns = ["site_id", "name", "address", "postal_code", "city", "country", "time_zone",
+               "language"]
+    writer.writerow(columns)
+    for customer in customers:
+        writer.writerow([str(getattr(customer, column)) for column in columns])
+    return response
 
 
 @role_required(*EVERYONE_OF_PARTNER)

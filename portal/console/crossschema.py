@@ -48,7 +48,9 @@ def customers_of_csm(csm):
 
 
 def assigned_customer(csm, partner_slug, customer_id):
-    """One customer, if assigned to `csm`; None otherwise (the caller answers 404)."""
+    """One customer with its contracts and change history, if assigned to `csm`; None
+    otherwise (the caller answers 404)."""
+    from contracts.audit import history_for_customer
     from contracts.models import Customer
 
     assignment = CsmAssignment.objects.select_related("partner").filter(
@@ -59,8 +61,10 @@ def assigned_customer(csm, partner_slug, customer_id):
         customer = Customer.objects.filter(pk=customer_id).first()
         if customer is None:
             return None
-        contracts = list(customer.contracts.prefetch_related("lines", "baseline_versions__entries"))
-    return AssignedCustomer(assignment.partner, customer, csm), contracts
+        contracts = list(customer.contracts.prefetch_related("lines",
+                                                             "baseline_versions__entries"))
+        history = history_for_customer(customer)
+    return AssignedCustomer(assignment.partner, customer, csm), contracts, history
 
 
 def partner_customers(partner):

@@ -136,6 +136,6 @@ def my_customer_detail(request, slug, customer_id):
     found = crossschema.assigned_customer(request.user, slug, customer_id)
     if found is None:
         raise Http404
-    assigned, contracts = found
+    assigned, contracts, history = found
     return render(request, "console/my_customer_detail.html",
-                  {"assigned": assigned, "contracts": contracts})
+                  {"assigned": assigned, "contracts": contracts, "history": history})

@@ -116,3 +116,15 @@ def test_agents_and_customer_users_do_not_see_the_history(world):
     for persona in ("alpha_agent", "alpha_customer1"):
         response = world[persona].client().get(f"/customers/{customer.pk}/")
         assert response.context["history"] is None
+
+
+def test_customer_list_filters_by_country_and_exports_csv(world):
+    with tenant_context(world.alpha):
+        Customer.objects.filter(site_id="AL-0002").update(country="DE", city="Köln")
+    client = world["alpha_agent"].client()
+    response = client.get("/customers/", {"country": "DE"})
+    assert [c.site_id for c in response.context["customers"]] == ["AL-0002"]
+    response = client.get("/customers/", {"q": "köln", "format": "csv"})
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "site_id,name,address,postal_code,city,country,time_zone,language"
+    assert len(lines) == 2 and lines[1].startswith("AL-0002,Alpha Customer Two,")

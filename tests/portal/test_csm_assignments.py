@@ -80,3 +80,13 @@ def test_partner_customer_list_for_the_vendor_admin(world):
     rows = world["vendor_admin"].client().get("/partners/alpha/customers/").context["rows"]
     assert {row.customer.site_id: (row.csm.email if row.csm else None) for row in rows} == {
         "AL-0001": "csm@vendor.example", "AL-0002": None}
+
+
+def test_the_assigned_csm_sees_the_customers_change_history(world):
+    customer = assign(world, world.alpha, "AL-0001", "csm")
+    world["alpha_admin"].client().post(f"/customers/{customer.pk}/edit/", {
+        "name": "Alpha Customer One", "site_id": "AL-0001", "city": "Nantes", "country": "FR",
+        "time_zone": "Europe/Paris", "language": "fr"})
+    response = world["csm"].client().get(f"/customers/alpha/{customer.pk}/")
+    assert response.context["history"][0].who == "admin@alpha.example"
+    assert "Nantes" in response.content.decode()
