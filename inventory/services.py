@@ -1,8 +1,16 @@
+"""Installed-base actions: registering devices, one at a time or from a CSV file."""
+
 from collections import Counter
 
-from portal.catalogue.eligibility import is_eligible
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import Device
+from portal.catalogue.eligibility import Reason, coverage, is_eligible
+from portal.catalogue.models import ProductModel
+
+from .models import Device, normalise_serial, serial_validator
 
 
 def eligible_installed_base(customer, on_date):
@@ -13,3 +21,61 @@ def eligible_installed_base(customer, on_date):
         if is_eligible(device.product_model, on_date):
             counts[device.product_model.category] += 1
     return counts
+
+
+def registration_errors(customer, serial, sku, on_date, *, models_by_sku=None,
+                        owners_by_serial=None):
+    """{field: message} explaining why this device cannot be registered, empty if it can.
+
+    The lookups may be passed in when checking many rows at once.
+    """
+    errors = {}
+    serial = normalise_serial(serial)
+    try:
+        serial_validator(serial)
+    except ValidationError:
+        errors["serial"] = _("“%(serial)s” is not a valid serial number: use 6 to 40 capital "
+                             "letters, digits or hyphens.") % {"serial": serial}
+    else:
+        if owners_by_serial is None:
+            owner = Device.objects.filter(serial=serial).values_list("customer_id",
+                                                                     flat=True).first()
+        else:
+            owner = owners_by_serial.get(serial)
+        if owner == customer.pk:
+            errors["serial"] = _("This serial number is already registered to this customer.")
+        elif owner is not None:
+            # Never say which customer: it may belong to someone else's organisation.
+            errors["serial"] = _("This serial number is already registered to another "
+                                 "customer. Contact support if the device is yours.")
+    sku = (sku or "").strip().upper()
+    if models_by_sku is None:
+        product = ProductModel.objects.filter(sku=sku).first()
+    else:
+        product = models_by_sku.get(sku)
+    if product is None:
+        errors["model"] = _("Unknown product model “%(sku)s”.") % {"sku": sku}
+    else:
+        result = coverage(product, [product.category], on_date)
+        if Reason.QUOTE_ONLY in result.reasons:
+            errors["model"] = _("%(model)s needs a custom quote: it is not part of the "
+                                "standard programme.") % {"model": product.name}
+        elif not result.covered:
+            errors["model"] = _("%(model)s is not covered: %(why)s") % {
+                "model": product.name, "why": " ".join(str(m) for m in result.messages)}
+    return errors
+
+
+@transaction.atomic
+def register_device(*, customer, serial, sku, site="", room="", on_date=None):
+    on_date = on_date or timezone.localdate()
+    errors = registration_errors(customer, serial, sku, on_date)
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    return Device.objects.create(
+        serial=normalise_serial(serial), product_model=ProductModel.objects.get(
+            sku=sku.strip().upper()),
+        customer=customer, site=site, room=room, source=Device.Source.REGISTERED,
+        first_seen=now, last_seen=now,
+    )

@@ -124,3 +124,30 @@ CUSTOMER_DETAILS = {
         "lines": {"video": (12, 0, "295.00"), "voice": (60, 5, "34.00")},
     },
 }
+
+# Spare parts and accessories: (part number, description, SKUs of the compatible models).
+SPARE_PARTS = [
+    ("SP-EC-VOY8200", "Ear cushions, protein leather (pair)", ["VOY-8200-UC"]),
+    ("SP-EC-VOY4300", "Ear cushion, leatherette (single)", ["VOY-4320-UC"]),
+    ("SP-EC-BW3300", "Ear cushions, foam (pair)", ["BW-3320-USB", "BW-5220", "BW-C720"]),
+    ("SP-EC-EP500", "Ear cushions, leatherette (pair)", ["EP-520"]),
+    ("SP-BAT-SAVI8200", "Replacement battery, lithium-ion", ["SAVI-8245"]),
+    ("SP-BAT-SAVIW700", "Replacement battery, extended life", ["SAVI-W745"]),
+    ("SP-CHG-VOY", "Charging stand, USB-A and USB-C",
+     ["VOY-8200-UC", "VOY-4320-UC", "VOY-FOCUS2"]),
+    ("SP-DONGLE-BT700", "Bluetooth USB adapter BT700, USB-A",
+     ["VOY-8200-UC", "VOY-4320-UC", "VOY-FOCUS2"]),
+    ("SP-PSU-STUDIOX", "Power supply 48 V, with EU and UK cords",
+     ["STUDIO-X30", "STUDIO-X50", "STUDIO-X52"]),
+    ("SP-PSU-DESK-EU", "Power supply 48 V DC for desk phones, EU plug",
+     ["CCX-400", "CCX-600", "VVX-450", "EDGE-E350"]),
+    ("SP-RC-BT", "Bluetooth remote control",
+     ["STUDIO-X30", "STUDIO-X50", "STUDIO-X52", "STUDIO-X70", "G7500"]),
+    ("SP-WM-STUDIOX", "Wall mount kit", ["STUDIO-X30", "STUDIO-X50", "STUDIO-X52"]),
+    ("SP-TVM-G7500", "Display mount bracket for the camera", ["G7500", "STUDIO-X70"]),
+    ("SP-HS-CCX", "Corded handset with coiled cord", ["CCX-400", "CCX-600"]),
+    ("SP-HS-VVX", "Handset with coiled cord", ["VVX-450", "EDGE-E350"]),
+    ("SP-MIC-TRIO", "Expansion microphones, wired (pair)", ["TRIO-C60", "TRIO-8800"]),
+    ("SP-POE-TRIO", "Power over Ethernet injector", ["TRIO-C60", "TRIO-8800"]),
+    ("SP-CLIP-P15", "Privacy shutter and monitor clip", ["STUDIO-P15"]),
+]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", tenant_views.dashboard, name="dashboard"),
     path("customers/", include(customer_urlpatterns)),
     path("contracts/", include(contract_urlpatterns)),
+    path("devices/", include("inventory.urls")),
     path("users/", include(user_urlpatterns)),
     path("branding/", tenant_views.branding_edit, name="branding_edit"),
     path("branding/logo/", tenant_views.logo, name="branding_logo"),

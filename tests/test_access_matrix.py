@@ -40,12 +40,16 @@ def sample_kwargs(world, tenant, pattern):
     with tenant_context(tenant):
         if pattern.name in ("customer_detail", "customer_edit"):
             return {"pk": world.customer(tenant, "AL-0001").pk}
+        if pattern.name == "device_detail":
+            return {"pk": sample_device(world, tenant).pk}
         if pattern.name.startswith("contract_"):
             return {"pk": sample_contract(world, tenant).pk}
         if pattern.name in ("user_edit", "user_resend_invitation"):
             return {"pk": User.objects.order_by("pk").first().pk}
     if pattern.name == "catalogue_product_edit":
         return {"pk": ProductModel.objects.get(sku="VOY-TEST").pk}
+    if pattern.name.startswith("catalogue_"):
+        return sample_catalogue_kwargs(pattern.name)
     if pattern.name in ("console_partner_customer_csm", "console_my_customer_detail"):
         return {"slug": "alpha", "customer_id": world.customer(world.alpha, "AL-0001").pk}
     if pattern.name.startswith("console_partner"):
@@ -53,6 +57,27 @@ def sample_kwargs(world, tenant, pattern):
     if pattern.name == "accept_invitation":
         return {"uidb36": "zz", "key": "nope"}
     raise AssertionError(f"give sample arguments for route {pattern.name}")
+
+
+def sample_catalogue_kwargs(name):
+    from django.core.files.base import ContentFile
+
+    from portal.catalogue.models import Document, SparePart
+
+    product = ProductModel.objects.get(sku="VOY-TEST")
+    if name in ("catalogue_product_detail", "catalogue_document_add", "catalogue_release_add"):
+        return {"pk": product.pk}
+    if name == "catalogue_part_edit":
+        part, _ = SparePart.objects.get_or_create(part_number="SP-SAMPLE",
+                                                  defaults={"description": "Sample part"})
+        part.compatible_models.add(product)
+        return {"pk": part.pk}
+    if name == "catalogue_file_download":
+        document, _ = Document.objects.get_or_create(
+            product_model=product, title="Sample datasheet",
+            defaults={"file": ContentFile(b"%PDF-1.4 sample", name="sample.pdf")})
+        return {"kind": "document", "pk": document.pk}
+    raise AssertionError(f"give sample arguments for route {name}")
 
 
 def sample_contract(world, tenant):
@@ -64,6 +89,16 @@ def sample_contract(world, tenant):
     contract, _ = Contract.objects.get_or_create(
         customer=customer, start=date(2030, 1, 1), defaults={"end": date(2030, 12, 31)})
     return contract
+
+
+def sample_device(world, tenant):
+    from inventory.models import Device
+
+    customer = world.customer(tenant, "AL-0001")
+    device, _ = Device.objects.get_or_create(
+        serial="MATRIX0001", defaults={"customer": customer,
+                                       "product_model": ProductModel.objects.get(sku="VOY-TEST")})
+    return device
 
 
 def sample_path(world, tenant, route, pattern):
@@ -86,6 +121,7 @@ NOT_A_PAGE = {"set_language": 405, "contract_activate": 405, "contract_renew": 4
               "user_resend_invitation": 405, "branding_logo": 404,
               "console_partner_logo": 404, "console_partner_domain_add": 405,
               "accept_invitation": 404, "console_partner_customer_csm": 405,
+              "catalogue_document_add": 405, "catalogue_release_add": 405,
               # unassigned customer: a CSM gets nothing
               "console_my_customer_detail": 404}
 

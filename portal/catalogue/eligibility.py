@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Reason:
+    NO_ACTIVE_CONTRACT = "no_active_contract"
     CATEGORY_NOT_COVERED = "category_not_covered"
     QUOTE_ONLY = "quote_only"
     END_OF_LIFE = "end_of_life"
@@ -16,6 +17,7 @@ class Reason:
 
 
 MESSAGES = {
+    Reason.NO_ACTIVE_CONTRACT: _("The customer has no active contract on that date."),
     Reason.CATEGORY_NOT_COVERED: _("Its category is not covered by the contract."),
     Reason.QUOTE_ONLY: _("This product line needs a custom quote."),
     Reason.END_OF_LIFE: _("The product has reached its end of life."),

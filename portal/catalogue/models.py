@@ -1,5 +1,11 @@
 """The vendor's product catalogue, kept in the public schema and read by every partner."""
 
+import re
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -67,3 +73,103 @@ class SparePart(models.Model):
 
     def __str__(self):
         return f"{self.part_number} — {self.description}"
+
+
+def catalogue_storage():
+    # Documents and software are read from the console and, later, from every partner's
+    # portal, so they are kept outside the per-schema media folders.
+    return FileSystemStorage(location=settings.MEDIA_ROOT / "catalogue")
+
+
+def _random_name(folder, filename):
+    # The stored name is random so that nobody can guess another file's path; only a
+    # short, plain suffix of the uploaded name is kept.
+    suffix = PurePath(filename).suffix.lower()
+    if not re.fullmatch(r"\.[a-z0-9]{1,10}", suffix):
+        suffix = ""
+    return f"{folder}/{uuid.uuid4().hex}{suffix}"
+
+
+def document_path(instance, filename):
+    return _random_name("documents", filename)
+
+
+def release_path(instance, filename):
+    return _random_name("releases", filename)
+
+
+class CatalogueFile(models.Model):
+    """What documents and software releases share: a stored file and the name it came with."""
+
+    original_filename = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def download_name(self):
+        return self.original_filename or PurePath(self.file.name).name
+
+
+class Document(CatalogueFile):
+    class Kind(models.TextChoices):
+        DATASHEET = "datasheet", _("Datasheet")
+        USER_GUIDE = "user_guide", _("User guide")
+        ADMIN_GUIDE = "admin_guide", _("Administrator guide")
+        RELEASE_NOTES = "release_notes", _("Release notes")
+        OTHER = "other", _("Other")
+
+    class Language(models.TextChoices):
+        ENGLISH = "en", _("English")
+        FRENCH = "fr", _("French")
+        GERMAN = "de", _("German")
+        SPANISH = "es", _("Spanish")
+        ITALIAN = "it", _("Italian")
+        MULTILINGUAL = "mul", _("Multilingual")
+
+    product_model = models.ForeignKey(
+        ProductModel, on_delete=models.CASCADE, related_name="documents",
+        verbose_name=_("product model"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices,
+                            default=Kind.DATASHEET)
+    language = models.CharField(_("language"), max_length=3, choices=Language.choices,
+                                default=Language.ENGLISH)
+    file = models.FileField(_("file"), upload_to=document_path, storage=catalogue_storage,
+                            max_length=255)
+
+    class Meta:
+        ordering = ["kind", "title", "pk"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self):
+        return self.title
+
+
+class SoftwareRelease(CatalogueFile):
+    product_model = models.ForeignKey(
+        ProductModel, on_delete=models.CASCADE, related_name="releases",
+        verbose_name=_("product model"),
+    )
+    version = models.CharField(_("version"), max_length=40)
+    release_date = models.DateField(_("release date"))
+    release_notes = models.TextField(_("release notes"), blank=True)
+    file = models.FileField(_("file"), upload_to=release_path, storage=catalogue_storage,
+                            max_length=255)
+    checksum_sha256 = models.CharField(_("SHA-256 checksum"), max_length=64, editable=False)
+
+    class Meta:
+        ordering = ["-release_date", "-pk"]
+        verbose_name = _("software release")
+        verbose_name_plural = _("software releases")
+        constraints = [
+            models.UniqueConstraint(fields=["product_model", "version"],
+                                    name="catalogue_release_unique_version"),
+        ]
+
+    def __str__(self):
+        return f"{self.product_model.name} {self.version}"

@@ -1,7 +1,13 @@
+import hashlib
+from pathlib import PurePath
+
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import ProductModel
+from .models import Document, ProductModel, SoftwareRelease, SparePart
+
+# The file kinds of the download URL, /catalogue/files/<kind>/<pk>/.
+FILE_KINDS = {"document": Document, "release": SoftwareRelease}
 
 
 def search_products(*, q="", category="", line="", lifecycle="", today=None):
@@ -27,3 +33,56 @@ def search_products(*, q="", category="", line="", lifecycle="", today=None):
     elif lifecycle == "end_of_service":
         products = products.filter(end_of_service__lt=today)
     return products
+
+
+def search_parts(*, q=""):
+    parts = SparePart.objects.prefetch_related("compatible_models")
+    if q:
+        parts = parts.filter(
+            Q(part_number__icontains=q) | Q(description__icontains=q)
+            | Q(compatible_models__sku__icontains=q) | Q(compatible_models__name__icontains=q)
+        ).distinct()
+    return parts
+
+
+def sha256_of(upload):
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def _file_fields(upload):
+    return {"file": upload, "original_filename": PurePath(upload.name).name[:255],
+            "size": upload.size}
+
+
+def add_document(product_model, *, title, kind, language, file):
+    return Document.objects.create(product_model=product_model, title=title, kind=kind,
+                                   language=language, **_file_fields(file))
+
+
+def add_release(product_model, *, version, release_date, release_notes, file):
+    """Stores a release; its checksum is always computed here, from the file's content."""
+    return SoftwareRelease.objects.create(
+        product_model=product_model, version=version, release_date=release_date,
+        release_notes=release_notes, checksum_sha256=sha256_of(file), **_file_fields(file))
+
+
+def catalogue_file(kind, pk):
+    """The document or software release a download URL names, or None."""
+    model = FILE_KINDS.get(kind)
+    if model is None:
+        return None
+    return model.objects.select_related("product_model").filter(pk=pk).first()
+
+
+def open_catalogue_file(item):
+    """An open binary handle on the stored file; FileNotFoundError if it has gone.
+
+    Whoever calls it decides who may download: the console lets all vendor staff in.
+    """
+    if not item.file:
+        raise FileNotFoundError(item.pk)
+    return item.file.storage.open(item.file.name, "rb")

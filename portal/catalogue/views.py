@@ -1,20 +1,31 @@
 import csv
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from portal.users.access import VENDOR_ADMIN, VENDOR_STAFF, role_required
+from portal.users.models import Role
 
+from . import imports, services
 from .eligibility import is_eligible
-from .forms import ProductFilterForm, ProductModelForm
-from .models import ProductModel
+from .forms import (
+    CatalogueImportForm,
+    DocumentForm,
+    ProductFilterForm,
+    ProductModelForm,
+    SoftwareReleaseForm,
+    SparePartFilterForm,
+    SparePartForm,
+)
+from .models import Category, ProductModel, QuoteOnlyLine, SparePart
 from .services import search_products
 
-CSV_COLUMNS = ["sku", "name", "family", "category", "quote_only_line", "end_of_life",
-               "end_of_service", "list_price", "currency", "current_firmware"]
+# The import reads these very columns, so an export can be imported as-is.
+CSV_COLUMNS = imports.COLUMNS
 
 
 @role_required(*VENDOR_STAFF)
@@ -36,7 +47,8 @@ def products_csv(products):
     writer = csv.writer(response)
     writer.writerow(CSV_COLUMNS)
     for product in products:
-        writer.writerow([getattr(product, column) or "" for column in CSV_COLUMNS])
+        values = (getattr(product, column) for column in CSV_COLUMNS)
+        writer.writerow(["" if value is None else value for value in values])
     return response
 
 
@@ -60,3 +72,125 @@ def product_edit(request, pk):
         messages.success(request, _("%(product)s has been saved.") % {"product": product})
         return redirect("catalogue_product_list")
     return render(request, "catalogue/product_form.html", {"form": form, "product": product})
+
+
+@role_required(*VENDOR_ADMIN)
+def catalogue_import(request):
+    form = CatalogueImportForm(request.POST or None, request.FILES or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        result, errors = imports.import_catalogue_csv(form.cleaned_data["file"])
+        if result is not None:
+            messages.success(request, _(
+                "Catalogue imported. Product models created: %(created)d; updated: "
+                "%(updated)d; unchanged: %(unchanged)d.") % {
+                    "created": result.created, "updated": result.updated,
+                    "unchanged": result.unchanged})
+            return redirect("catalogue_product_list")
+    return render(request, "catalogue/import.html", {
+        "form": form, "errors": errors, "columns": imports.COLUMNS,
+        "required_columns": imports.REQUIRED_COLUMNS, "max_bytes": imports.max_bytes(),
+        "categories": Category.values, "lines": [v for v in QuoteOnlyLine.values if v]})
+
+
+def _detail(request, product, document_form=None, release_form=None):
+    context = {
+        "product": product,
+        "eligible": is_eligible(product, timezone.localdate()),
+        "documents": product.documents.all(),
+        "releases": product.releases.all(),
+        "parts": product.spare_parts.all(),
+    }
+    if request.user.role == Role.VENDOR_ADMIN:
+        context["document_form"] = document_form or DocumentForm()
+        context["release_form"] = release_form or SoftwareReleaseForm(product_model=product)
+    return render(request, "catalogue/product_detail.html", context)
+
+
+@role_required(*VENDOR_STAFF)
+def product_detail(request, pk):
+    return _detail(request, get_object_or_404(ProductModel, pk=pk))
+
+
+@role_required(*VENDOR_ADMIN)
+@require_POST
+def document_add(request, pk):
+    product = get_object_or_404(ProductModel, pk=pk)
+    form = DocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _detail(request, product, document_form=form)
+    document = services.add_document(product, **form.cleaned_data)
+    messages.success(request, _("The document %(title)s has been added.") % {
+        "title": document.title})
+    return redirect("catalogue_product_detail", pk=product.pk)
+
+
+@role_required(*VENDOR_ADMIN)
+@require_POST
+def release_add(request, pk):
+    product = get_object_or_404(ProductModel, pk=pk)
+    form = SoftwareReleaseForm(request.POST, request.FILES, product_model=product)
+    if not form.is_valid():
+        return _detail(request, product, release_form=form)
+    release = services.add_release(product, **form.cleaned_data)
+    messages.success(request, _("Release %(version)s has been added.") % {
+        "version": release.version})
+    return redirect("catalogue_product_detail", pk=product.pk)
+
+
+@role_required(*VENDOR_STAFF)
+def file_download(request, kind, pk):
+    """Streams a document or release under its original name; the storage path stays inside."""
+    item = services.catalogue_file(kind, pk)
+    if item is None:
+        raise Http404
+    try:
+        handle = services.open_catalogue_file(item)
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(handle, as_attachment=True, filename=item.download_name)
+
+
+PART_CSV_COLUMNS = ["part_number", "description", "compatible_models"]
+
+
+@role_required(*VENDOR_STAFF)
+def part_list(request):
+    filters = SparePartFilterForm(request.GET or None)
+    criteria = filters.cleaned_data if filters.is_valid() else {}
+    parts = services.search_parts(**criteria)
+    if request.GET.get("format") == "csv":
+        return parts_csv(parts)
+    return render(request, "catalogue/part_list.html", {"filters": filters, "parts": parts})
+
+
+def parts_csv(parts):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="spare-parts.csv"'
+    writer = csv.writer(response)
+    writer.writerow(PART_CSV_COLUMNS)
+    for part in parts:
+        skus = ", ".join(model.sku for model in part.compatible_models.all())
+        writer.writerow([part.part_number, part.description, skus])
+    return response
+
+
+@role_required(*VENDOR_ADMIN)
+def part_create(request):
+    form = SparePartForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        part = form.save()
+        messages.success(request, _("%(part)s has been added.") % {"part": part.part_number})
+        return redirect("catalogue_part_list")
+    return render(request, "catalogue/part_form.html", {"form": form})
+
+
+@role_required(*VENDOR_ADMIN)
+def part_edit(request, pk):
+    part = get_object_or_404(SparePart, pk=pk)
+    form = SparePartForm(request.POST or None, instance=part)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("%(part)s has been saved.") % {"part": part.part_number})
+        return redirect("catalogue_part_list")
+    return render(request, "catalogue/part_form.html", {"form": form, "part": part})

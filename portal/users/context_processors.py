@@ -9,6 +9,7 @@ PORTAL_NAVIGATION = [
     ("dashboard", _("Dashboard")),
     ("customer_list", _("Customers")),
     ("contract_list", _("Contracts")),
+    ("device_list", _("Devices")),
     ("user_list", _("Users")),
     ("branding_edit", _("Branding")),
 ]

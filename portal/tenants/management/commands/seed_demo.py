@@ -19,10 +19,17 @@ from contracts.services import (
     renew_contract,
     save_draft_contract,
 )
-from portal.catalogue.models import ProductModel
+from portal.catalogue.models import ProductModel, SparePart
 from portal.console.crossschema import assign_csm
 from portal.console.models import CsmAssignment
-from portal.demo import CATALOGUE, CUSTOMER_DETAILS, DEMO_PASSWORD, PARTNERS, VENDOR_STAFF
+from portal.demo import (
+    CATALOGUE,
+    CUSTOMER_DETAILS,
+    DEMO_PASSWORD,
+    PARTNERS,
+    SPARE_PARTS,
+    VENDOR_STAFF,
+)
 from portal.tenants.models import Domain, Partner
 from portal.tenants.services import ensure_vendor, schema_name_for
 from portal.users.models import User
@@ -104,6 +111,13 @@ class Command(BaseCommand):
         for sku, *values in CATALOGUE:
             defaults = dict(zip(fields, values, strict=True))
             ProductModel.objects.get_or_create(sku=sku, defaults=defaults)
+        models_by_sku = ProductModel.objects.in_bulk(field_name="sku")
+        for part_number, description, skus in SPARE_PARTS:
+            with transaction.atomic():
+                part, created = SparePart.objects.get_or_create(
+                    part_number=part_number, defaults={"description": description})
+                if created:
+                    part.compatible_models.set([models_by_sku[sku] for sku in skus])
 
     def ensure_partner(self, spec, suffix):
         partner = Partner.objects.filter(slug=spec["slug"]).first()

@@ -1,0 +1,55 @@
+"""Whether a customer's device is covered on a date: the catalogue's eligibility rule,
+applied with the customer's active contract. Computed on demand, never stored.
+
+`covered_q` expresses the same rule for database filters; a test holds the two together.
+"""
+
+from django.db.models import Exists, F, OuterRef, Q
+
+from contracts.models import Contract, ContractLine
+from portal.catalogue.eligibility import Coverage, Reason, coverage
+
+
+def active_contracts_by_customer(customer_ids, on_date):
+    contracts = (Contract.objects
+                 .filter(customer_id__in=customer_ids, status=Contract.Status.ACTIVE,
+                         start__lte=on_date, end__gte=on_date)
+                 .prefetch_related("lines"))
+    return {contract.customer_id: contract for contract in contracts}
+
+
+def device_coverage(device, on_date, contract):
+    """`contract` is the customer's active contract on `on_date`, or None."""
+    if contract is None:
+        return Coverage(covered=False, reasons=(Reason.NO_ACTIVE_CONTRACT,))
+    return coverage(device.product_model, contract.covered_categories, on_date)
+
+
+def with_coverage(devices, on_date):
+    """[(device, coverage)] for a page of devices, in a fixed number of queries."""
+    devices = list(devices)
+    contracts = active_contracts_by_customer({d.customer_id for d in devices}, on_date)
+    return [(device, device_coverage(device, on_date, contracts.get(device.customer_id)))
+            for device in devices]
+
+
+def covered_q(on_date):
+    covering_line = ContractLine.objects.filter(
+        contract__customer=OuterRef("customer"), contract__status=Contract.Status.ACTIVE,
+        contract__start__lte=on_date, contract__end__gte=on_date,
+        category=OuterRef("product_model__category"),
+    )
+    return (
+        Q(Exists(covering_line))
+        & Q(product_model__quote_only_line="")
+        & (Q(product_model__end_of_life__isnull=True)
+           | Q(product_model__end_of_life__gte=on_date))
+        & (Q(product_model__end_of_service__isnull=True)
+           | Q(product_model__end_of_service__gte=on_date))
+    )
+
+
+def outdated_firmware_q():
+    """Devices that report a firmware other than the catalogue's current one."""
+    return (~Q(firmware_version="") & ~Q(product_model__current_firmware="")
+            & ~Q(firmware_version=F("product_model__current_firmware")))
