@@ -1,15 +1,14 @@
-import csv
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.console.crossschema import csm_of
+from portal.csvexport import csv_response
 from portal.programme import rule
 from portal.users.access import (
     EVERYONE_OF_PARTNER,
@@ -44,16 +43,14 @@ def customer_list(request):
                   {"customers": customers, "filters": filters})
 
 
+CUSTOMER_CSV_COLUMNS = ["site_id", "name", "address", "postal_code", "city", "country",
+                        "time_zone", "language"]
+
+
 def customers_csv(customers):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="customers.csv"'
-    writer = csv.writer(response)
-    columns = ["site_id", "name", "address", "postal_code", "city", "country", "time_zone",
-               "language"]
-    writer.writerow(columns)
-    for customer in customers:
-        writer.writerow([str(getattr(customer, column)) for column in columns])
-    return response
+    return csv_response("customers.csv", CUSTOMER_CSV_COLUMNS, (
+        [str(getattr(customer, column)) for column in CUSTOMER_CSV_COLUMNS]
+        for customer in customers))
 
 
 @role_required(*EVERYONE_OF_PARTNER)
@@ -118,17 +115,13 @@ def contract_list(request):
 
 
 def contracts_csv(contracts):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="contracts.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["site_id", "customer", "start", "end", "status", "currency", "category",
-                     "installed", "growth", "ordered", "annual_price"])
-    for contract in contracts:
-        for line in contract.lines.all():
-            writer.writerow([contract.customer.site_id, contract.customer.name, contract.start,
-                             contract.end, contract.status, contract.currency, line.category,
-                             line.installed, line.growth, line.ordered, line.annual_price])
-    return response
+    header = ["site_id", "customer", "start", "end", "status", "currency", "category",
+              "installed", "growth", "ordered", "annual_price"]
+    return csv_response("contracts.csv", header, (
+        [contract.customer.site_id, contract.customer.name, contract.start, contract.end,
+         contract.status, contract.currency, line.category, line.installed, line.growth,
+         line.ordered, line.annual_price]
+        for contract in contracts for line in contract.lines.all()))
 
 
 @role_required(*EVERYONE_OF_PARTNER)

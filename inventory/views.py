@@ -1,15 +1,14 @@
-import csv
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.catalogue.models import ProductModel
+from portal.csvexport import csv_response
 from portal.users.access import EVERYONE_OF_PARTNER, customers_visible_to, role_required
 from portal.users.models import Role
 
@@ -63,25 +62,25 @@ def device_list(request):
     })
 
 
+DEVICE_CSV_COLUMNS = ["serial", "sku", "model", "category", "site_id", "customer", "site",
+                      "room", "mac_address", "firmware", "status", "source", "covered",
+                      "why_not", "last_seen"]
+
+
 def devices_csv(devices, today):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="devices.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["serial", "sku", "model", "category", "site_id", "customer", "site", "room",
-                     "mac_address", "firmware", "status", "source", "covered", "why_not",
-                     "last_seen"])
-    for chunk_start in range(0, devices.count(), 2000):
-        chunk = devices.order_by("pk")[chunk_start:chunk_start + 2000]
-        for device, result in with_coverage(chunk, today):
-            writer.writerow([
-                device.serial, device.product_model.sku, device.product_model.name,
-                device.product_model.category, device.customer.site_id, device.customer.name,
-                device.site, device.room, device.mac_address, device.firmware_version,
-                device.status, device.source, "yes" if result.covered else "no",
-                " ".join(str(m) for m in result.messages),
-                device.last_seen.isoformat() if device.last_seen else "",
-            ])
-    return response
+    def rows():
+        # In chunks, so that coverage is looked up once per chunk, not once per device.
+        for start in range(0, devices.count(), 2000):
+            for device, result in with_coverage(devices.order_by("pk")[start:start + 2000],
+                                                today):
+                yield [device.serial, device.product_model.sku, device.product_model.name,
+                       device.product_model.category, device.customer.site_id,
+                       device.customer.name, device.site, device.room, device.mac_address,
+                       device.firmware_version, device.status, device.source,
+                       "yes" if result.covered else "no",
+                       " ".join(str(m) for m in result.messages),
+                       device.last_seen.isoformat() if device.last_seen else ""]
+    return csv_response("devices.csv", DEVICE_CSV_COLUMNS, rows())
 
 
 @role_required(*EVERYONE_OF_PARTNER)

@@ -1,12 +1,12 @@
-import csv
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.csvexport import csv_response
 from portal.users.access import VENDOR_ADMIN, VENDOR_STAFF, role_required
 from portal.users.models import Role
 
@@ -42,14 +42,10 @@ def product_list(request):
 
 
 def products_csv(products):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="catalogue.csv"'
-    writer = csv.writer(response)
-    writer.writerow(CSV_COLUMNS)
-    for product in products:
-        values = (getattr(product, column) for column in CSV_COLUMNS)
-        writer.writerow(["" if value is None else value for value in values])
-    return response
+    return csv_response("catalogue.csv", CSV_COLUMNS, (
+        ["" if value is None else value
+         for value in (getattr(product, column) for column in CSV_COLUMNS)]
+        for product in products))
 
 
 @role_required(*VENDOR_ADMIN)
@@ -165,14 +161,10 @@ def part_list(request):
 
 
 def parts_csv(parts):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="spare-parts.csv"'
-    writer = csv.writer(response)
-    writer.writerow(PART_CSV_COLUMNS)
-    for part in parts:
-        skus = ", ".join(model.sku for model in part.compatible_models.all())
-        writer.writerow([part.part_number, part.description, skus])
-    return response
+    return csv_response("spare-parts.csv", PART_CSV_COLUMNS, (
+        [part.part_number, part.description,
+         ", ".join(model.sku for model in part.compatible_models.all())]
+        for part in parts))
 
 
 @role_required(*VENDOR_ADMIN)
