@@ -282,6 +282,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "expire-ended-contracts": {
+        "task": "contracts.tasks.expire_ended_contracts",
+        "schedule": 60 * 60,
+    },
     "clear-expired-sessions": {
         "task": "portal.users.tasks.clear_expired_sessions",
         "schedule": 60 * 60 * 6,

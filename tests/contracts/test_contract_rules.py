@@ -163,3 +163,20 @@ def test_a_contract_must_end_after_it_starts(alpha):
     with pytest.raises(IntegrityError):
         Contract.objects.create(customer=customer, start=date(2026, 1, 1),
                                 end=date(2026, 1, 1))
+
+
+def test_the_daily_task_expires_ended_contracts_in_every_partner(world, monkeypatch):
+    from django.utils import timezone
+
+    from contracts.tasks import expire_ended_contracts
+
+    with tenant_context(world.alpha):
+        alpha_contract = draft(world.customer(world.alpha, "AL-0002"), [("voice", 0, 0)])
+        activate_contract(alpha_contract, author="x")
+    with tenant_context(world.beta):
+        beta_contract = draft(world.customer(world.beta, "BE-0001"), [("voice", 0, 0)])
+        activate_contract(beta_contract, author="x")
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2027, 1, 1))
+    assert expire_ended_contracts.delay().get() == 2
+    with tenant_context(world.beta):
+        assert Contract.objects.get(pk=beta_contract.pk).status == Contract.Status.EXPIRED
