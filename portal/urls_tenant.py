@@ -11,6 +11,7 @@ urlpatterns = [
     path("customers/", include(customer_urlpatterns)),
     path("contracts/", include(contract_urlpatterns)),
     path("devices/", include("inventory.urls")),
+    path("lookup/", include("inventory.lookup_urls")),
     path("users/", include(user_urlpatterns)),
     path("branding/", tenant_views.branding_edit, name="branding_edit"),
     path("branding/logo/", tenant_views.logo, name="branding_logo"),

@@ -40,6 +40,9 @@ def sample_kwargs(world, tenant, pattern):
     with tenant_context(tenant):
         if pattern.name in ("customer_detail", "customer_edit"):
             return {"pk": world.customer(tenant, "AL-0001").pk}
+        if pattern.name == "download":
+            return {"kind": "document", "pk": sample_catalogue_kwargs(
+                "catalogue_file_download")["pk"]}
         if pattern.name == "device_detail":
             return {"pk": sample_device(world, tenant).pk}
         if pattern.name.startswith("contract_"):
@@ -120,7 +123,9 @@ def test_every_view_declares_who_may_open_it(urlconf):
 NOT_A_PAGE = {"set_language": 405, "contract_activate": 405, "contract_renew": 405,
               "user_resend_invitation": 405, "branding_logo": 404,
               "console_partner_logo": 404, "console_partner_domain_add": 405,
-              "accept_invitation": 404, "console_partner_customer_csm": 405,
+              "accept_invitation": 404,
+              # no active contract covers the sample document's model
+              "download": 404, "console_partner_customer_csm": 405,
               "catalogue_document_add": 405, "catalogue_release_add": 405,
               # unassigned customer: a CSM gets nothing
               "console_my_customer_detail": 404}

@@ -10,6 +10,9 @@ PORTAL_NAVIGATION = [
     ("customer_list", _("Customers")),
     ("contract_list", _("Contracts")),
     ("device_list", _("Devices")),
+    ("firmware_compliance", _("Firmware")),
+    ("downloads", _("Downloads")),
+    ("part_lookup", _("Spare parts")),
     ("user_list", _("Users")),
     ("branding_edit", _("Branding")),
 ]

@@ -1,0 +1,31 @@
+"""What a portal user may download: documents and software of the product models that an
+active contract of their customer (or, for partner staff, of any of their customers)
+covers today — decided by the catalogue's eligibility rule."""
+
+from contracts.models import Contract
+from portal.catalogue.eligibility import coverage
+from portal.users.access import customers_visible_to
+
+
+def covered_categories_today(user, today):
+    contracts = (Contract.objects
+                 .filter(customer__in=customers_visible_to(user),
+                         status=Contract.Status.ACTIVE, start__lte=today, end__gte=today)
+                 .prefetch_related("lines"))
+    categories = set()
+    for contract in contracts:
+        categories.update(contract.covered_categories)
+    return categories
+
+
+def entitled(product_model, categories, today):
+    return coverage(product_model, categories, today).covered
+
+
+def entitled_models(user, products, today):
+    categories = covered_categories_today(user, today)
+    return [product for product in products if entitled(product, categories, today)]
+
+
+def may_download(user, item, today):
+    return entitled(item.product_model, covered_categories_today(user, today), today)
