@@ -1,7 +1,8 @@
 """The people and places every test talks about.
 
 Vendor console on `localhost`; partner Alpha (English) on `alpha.localhost` with two
-customers; partner Beta (French) on `beta.localhost` with one.
+customers; partner Beta (French) on `beta.localhost` with two, the second under an active
+headsets contract.
 """
 
 from dataclasses import dataclass
@@ -30,7 +31,8 @@ PARTNER_SPECS = {
         "name": "Beta Réseaux", "primary_colour": "#654321", "accent_colour": "#fedcba",
         "support_email": "aide@beta.example", "support_phone": "+33 1 00 00 00 02",
         "email_sender_name": "Beta Assistance", "default_language": "fr",
-        "customers": [("Beta Client Un", "BE-0001")],
+        # The second customer holds an active headsets contract (see create_world).
+        "customers": [("Beta Client Un", "BE-0001"), ("Beta Client Deux", "BE-0002")],
     },
 }
 
@@ -45,6 +47,20 @@ def _user(email, role, customer=None, mfa=False, password=PASSWORD):
     if mfa and not user.authenticator_set.exists():
         TOTP.activate(user, generate_totp_secret())
     return user
+
+
+def _active_headsets_contract(customer):
+    from datetime import date
+    from decimal import Decimal
+
+    from contracts.models import Contract, ContractLine
+
+    if customer.contracts.exists():
+        return
+    contract = Contract.objects.create(customer=customer, start=date(2026, 1, 1),
+                                       end=date(2027, 12, 31), status=Contract.Status.ACTIVE)
+    ContractLine.objects.create(contract=contract, category="headsets", installed=10,
+                                annual_price=Decimal("20.00"))
 
 
 def create_world():
@@ -75,6 +91,8 @@ def create_world():
                                                              defaults={"name": name})
                 _user(f"user{index}@customer.{slug}.example", Role.CUSTOMER_USER,
                       customer=customer)
+            if slug == "beta":
+                _active_headsets_contract(Customer.objects.get(site_id="BE-0002"))
 
 
 @dataclass
