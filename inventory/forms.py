@@ -2,7 +2,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.catalogue.models import Category
+from portal.csvimport import size_error
 
+from . import lens
 from .models import Device
 
 
@@ -40,3 +42,60 @@ class RegistrationForm(forms.Form):
 
     def chosen_customer(self):
         return self.fixed_customer or self.cleaned_data["customer"]
+
+
+class CustomerChoiceMixin:
+    """Staff choose the customer; a customer user's own is fixed and the field removed."""
+
+    def setup_customer(self, customers, fixed_customer=None):
+        self.fixed_customer = fixed_customer
+        if fixed_customer is not None:
+            del self.fields["customer"]
+        else:
+            self.fields["customer"].queryset = customers
+
+    def chosen_customer(self):
+        return self.fixed_customer or self.cleaned_data["customer"]
+
+
+def _size_checked(upload, limit):
+    error = size_error(upload.size, limit)
+    if error:
+        raise forms.ValidationError(error.message, code="too_large")
+    return upload
+
+
+class BulkRegistrationForm(CustomerChoiceMixin, forms.Form):
+    customer = forms.ModelChoiceField(label=_("Customer"), queryset=None)
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("UTF-8 or Windows-1252, separated by commas or semicolons."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def __init__(self, *args, customers, fixed_customer=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_customer(customers, fixed_customer)
+
+    def clean_file(self):
+        return _size_checked(self.cleaned_data["file"], lens.registration_max_bytes())
+
+
+class LensImportForm(CustomerChoiceMixin, forms.Form):
+    customer = forms.ModelChoiceField(label=_("Customer"), queryset=None)
+    file = forms.FileField(
+        label=_("Poly Lens inventory export"),
+        help_text=_("The CSV file exported from Poly Lens, in English or French."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+    full_export = forms.BooleanField(
+        label=_("Full export"), required=False, initial=True,
+        help_text=_("The file lists every device of the customer: devices it does not list "
+                    "are marked as not seen (they are not deleted)."))
+
+    def __init__(self, *args, customers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_customer(customers)
+
+    def clean_file(self):
+        return _size_checked(self.cleaned_data["file"], lens.max_bytes())

@@ -11,7 +11,20 @@ from portal.users.access import EVERYONE_OF_PARTNER, customers_visible_to, role_
 
 from .coverage import outdated_firmware_q
 from .entitlements import entitled_models, may_download
-from .models import Device
+from .models import Device, Licence
+
+
+@role_required(*EVERYONE_OF_PARTNER)
+def licence_lookup(request):
+    query = request.GET.get("q", "").strip()
+    licences = []
+    if query:
+        licences = (Licence.objects
+                    .filter(customer__in=customers_visible_to(request.user))
+                    .filter(Q(key__icontains=query) | Q(device__serial__icontains=query))
+                    .select_related("product_model", "customer", "device"))
+    return render(request, "inventory/licence_lookup.html", {
+        "licences": licences, "query": query, "today": timezone.localdate()})
 
 
 @role_required(*EVERYONE_OF_PARTNER)

@@ -1,7 +1,12 @@
+import uuid
+
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from portal.catalogue.models import Category
 
 serial_validator = RegexValidator(
     r"^[A-Z0-9][A-Z0-9-]{4,38}[A-Z0-9]$",
@@ -60,6 +65,9 @@ class Device(models.Model):
                               default=Source.REGISTERED)
     first_seen = models.DateTimeField(_("first seen"), null=True, blank=True)
     last_seen = models.DateTimeField(_("last seen"), null=True, blank=True)
+    # Set when a full Poly Lens export of the customer no longer lists the device (kept at
+    # the first such import); cleared when an import lists it again. Never deleted for it.
+    not_seen_since = models.DateTimeField(_("not seen since"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     history = HistoricalRecords(excluded_fields=["created_at"])
@@ -73,3 +81,146 @@ class Device(models.Model):
 
     def __str__(self):
         return self.serial
+
+
+def lens_import_path(instance, filename):
+    # A random name: nobody can guess another import's file. The default storage keeps it
+    # under the partner's own media folder.
+    return f"lens-imports/{uuid.uuid4().hex}.csv"
+
+
+class InventorySnapshot(models.Model):
+    """A customer's installed base on a date, counted per category: what monthly reports
+    read. Recorded by every Poly Lens import (see inventory.lens.record_snapshot)."""
+
+    class Source(models.TextChoices):
+        REGISTERED = "registered", _("Registered devices")
+        LENS = "lens", _("Poly Lens import")
+
+    customer = models.ForeignKey("contracts.Customer", on_delete=models.CASCADE,
+                                 related_name="inventory_snapshots",
+                                 verbose_name=_("customer"))
+    taken_on = models.DateField(_("date"))
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    lens_import = models.ForeignKey("LensImport", on_delete=models.SET_NULL, null=True,
+                                    blank=True, related_name="+",
+                                    verbose_name=_("Poly Lens import"))
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-taken_on", "-created_at"]
+        verbose_name = _("inventory snapshot")
+        verbose_name_plural = _("inventory snapshots")
+        indexes = [models.Index(fields=["customer", "taken_on"])]
+
+    def __str__(self):
+        return f"{self.customer} {self.taken_on:%Y-%m-%d}"
+
+
+class SnapshotCount(models.Model):
+    snapshot = models.ForeignKey(InventorySnapshot, on_delete=models.CASCADE,
+                                 related_name="counts")
+    category = models.CharField(_("category"), max_length=20,
+                                choices=Category.choices)
+    covered = models.PositiveIntegerField(_("covered"), default=0)
+    uncovered = models.PositiveIntegerField(_("not covered"), default=0)
+
+    class Meta:
+        ordering = ["category"]
+        constraints = [models.UniqueConstraint(fields=["snapshot", "category"],
+                                               name="one_snapshot_count_per_category")]
+
+    def __str__(self):
+        return f"{self.snapshot} · {self.category}"
+
+    @property
+    def total(self):
+        return self.covered + self.uncovered
+
+
+class LensImport(models.Model):
+    """One uploaded Poly Lens inventory export and what became of it (inventory.lens)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    customer = models.ForeignKey("contracts.Customer", on_delete=models.PROTECT,
+                                 related_name="lens_imports", verbose_name=_("customer"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="+",
+                                    verbose_name=_("uploaded by"))
+    file = models.FileField(_("file"), upload_to=lens_import_path, max_length=255)
+    original_filename = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    full_export = models.BooleanField(
+        _("full export"), default=True,
+        help_text=_("The file lists every device of the customer: devices it does not list "
+                    "are marked as not seen (they are not deleted)."))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices,
+                              default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows checked"), default=0)
+    # [{"line": int | None, "column": str, "message": str}], at most lens.MAX_ERRORS of them
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    error_count = models.PositiveIntegerField(_("number of errors"), default=0)
+    devices_created = models.PositiveIntegerField(_("devices created"), default=0)
+    devices_updated = models.PositiveIntegerField(_("devices updated"), default=0)
+    devices_marked_missing = models.PositiveIntegerField(_("devices not seen"), default=0)
+    snapshot = models.ForeignKey(InventorySnapshot, on_delete=models.SET_NULL, null=True,
+                                 blank=True, related_name="+", verbose_name=_("snapshot"))
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("Poly Lens import")
+        verbose_name_plural = _("Poly Lens imports")
+
+    def __str__(self):
+        return f"{self.original_filename} ({self.customer})"
+
+    @property
+    def in_progress(self):
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def applying(self):
+        """Every row is checked and the devices are being written."""
+        return bool(self.status == self.Status.RUNNING and self.total_rows
+                    and self.processed_rows >= self.total_rows)
+
+    @property
+    def percent(self):
+        """Checking the rows is most of the work: it fills the bar up to 90 %."""
+        if self.status == self.Status.SUCCEEDED:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(90, self.processed_rows * 90 // self.total_rows)
+
+
+class Licence(models.Model):
+    """A software licence of a customer, looked up by key or by the device it is bound to."""
+
+    key = models.CharField(_("licence key"), max_length=100, unique=True)
+    product_model = models.ForeignKey("catalogue.ProductModel", on_delete=models.PROTECT,
+                                      related_name="+", verbose_name=_("product model"))
+    seats = models.PositiveIntegerField(_("seats"), default=1)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    customer = models.ForeignKey("contracts.Customer", on_delete=models.PROTECT,
+                                 related_name="licences", verbose_name=_("customer"))
+    device = models.ForeignKey(Device, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="licences", verbose_name=_("device"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("licence")
+        verbose_name_plural = _("licences")
+
+    def __str__(self):
+        return self.key

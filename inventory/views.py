@@ -2,20 +2,29 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from portal.catalogue.models import ProductModel
 from portal.csvexport import csv_response
-from portal.users.access import EVERYONE_OF_PARTNER, customers_visible_to, role_required
+from portal.tenants.tasks import enqueue_on_commit
+from portal.users.access import (
+    EVERYONE_OF_PARTNER,
+    PARTNER_STAFF,
+    customers_visible_to,
+    role_required,
+)
 from portal.users.models import Role
 
-from . import services
+from . import lens, services
 from .coverage import covered_q, outdated_firmware_q, with_coverage
-from .forms import DeviceFilterForm, RegistrationForm
-from .models import Device
+from .forms import BulkRegistrationForm, DeviceFilterForm, LensImportForm, RegistrationForm
+from .models import Device, LensImport
+from .tasks import run_lens_import
 
 PAGE_SIZE = 50
 
@@ -117,3 +126,78 @@ def device_register(request):
         "form": form,
         "product_models": ProductModel.objects.filter(quote_only_line="").only("sku", "name"),
     })
+
+
+def _fixed_customer(user):
+    return user.customer if user.role == Role.CUSTOMER_USER else None
+
+
+@role_required(*EVERYONE_OF_PARTNER)
+def device_register_bulk(request):
+    """Several devices from a CSV file: all of them, or none with every error listed."""
+    user = request.user
+    form = BulkRegistrationForm(request.POST or None, request.FILES or None,
+                                customers=customers_visible_to(user),
+                                fixed_customer=_fixed_customer(user))
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        customer = form.chosen_customer()
+        rows, errors = lens.parse_registration_csv(customer, form.cleaned_data["file"],
+                                                   timezone.localdate())
+        if not errors:
+            try:
+                count = lens.register_devices(customer, rows, user=user)
+            except IntegrityError:
+                form.add_error(None, _("A device of the file was registered by someone else "
+                                       "meanwhile. Nothing was registered: try again."))
+            else:
+                messages.success(request, ngettext(
+                    "%(count)d device is registered.", "%(count)d devices are registered.",
+                    count) % {"count": count})
+                return redirect("device_list")
+    return render(request, "inventory/device_register_bulk.html", {
+        "form": form, "errors": errors, "columns": lens.REGISTRATION_COLUMNS,
+        "required_columns": lens.REGISTRATION_REQUIRED,
+        "max_bytes": lens.registration_max_bytes(),
+    })
+
+
+def lens_imports_visible_to(user):
+    return LensImport.objects.filter(customer__in=customers_visible_to(user))
+
+
+@role_required(*PARTNER_STAFF)
+def lens_import_list(request):
+    imports = lens_imports_visible_to(request.user).select_related("customer", "uploaded_by")
+    page = Paginator(imports, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "inventory/lens_import_list.html", {"page": page})
+
+
+@role_required(*PARTNER_STAFF)
+def lens_import_create(request):
+    """Stores the file and queues the import: the page answers at once, the worker does
+    the rest and the import's page shows how far it got."""
+    form = LensImportForm(request.POST or None, request.FILES or None,
+                          customers=customers_visible_to(request.user))
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        with transaction.atomic():
+            lens_import = lens.create_import(
+                customer=form.chosen_customer(), upload=upload, filename=upload.name,
+                full_export=form.cleaned_data["full_export"], uploaded_by=request.user)
+            enqueue_on_commit(run_lens_import, lens_import.pk)
+        return redirect("lens_import_detail", pk=lens_import.pk)
+    return render(request, "inventory/lens_import_form.html", {
+        "form": form, "max_bytes": lens.max_bytes(), "headers": lens.LENS_HEADERS})
+
+
+@role_required(*PARTNER_STAFF)
+def lens_import_detail(request, pk):
+    lens_import = get_object_or_404(
+        lens_imports_visible_to(request.user).select_related("customer", "uploaded_by",
+                                                             "snapshot"), pk=pk)
+    counts = lens_import.snapshot.counts.all() if lens_import.snapshot else []
+    context = {"lens_import": lens_import, "counts": counts}
+    if request.htmx:
+        return render(request, "inventory/partials/lens_import_progress.html", context)
+    return render(request, "inventory/lens_import_detail.html", context)

@@ -151,3 +151,8 @@ SPARE_PARTS = [
     ("SP-POE-TRIO", "Power over Ethernet injector", ["TRIO-C60", "TRIO-8800"]),
     ("SP-CLIP-P15", "Privacy shutter and monitor clip", ["STUDIO-P15"]),
 ]
+
+# Devices per demo customer, imported from a generated Poly Lens export when the customer
+# has none yet (seed_demo); a copy of each export is left in this folder, under .data/.
+DEMO_DEVICES_PER_CUSTOMER = 250
+DEMO_LENS_EXPORT_DIR = "demo"

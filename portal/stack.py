@@ -209,13 +209,17 @@ def test(pytest_args):
 
 
 def bench(bench_args):
-    """Sets up the demo data as `make run` does, then runs the page benchmarks."""
+    """Sets up the demo data as `make run` does, then runs the page benchmarks and the
+    Poly Lens import benchmark (bench/lens_import.py, in a schema of its own)."""
     env, started = start_services()
     env.setdefault("DEBUG", "0")
     try:
         manage(env, "migrate_schemas", "--executor=standard", "-v", "0")
         manage(env, "seed_demo", "--console-domain", DEMO_CONSOLE_DOMAIN)
         result = subprocess.run([PYTHON, "bench/pages.py", *bench_args], cwd=BASE_DIR, env=env)
+        if result.returncode != 0:
+            return result.returncode
+        result = subprocess.run([PYTHON, "bench/lens_import.py"], cwd=BASE_DIR, env=env)
         return result.returncode
     except KeyboardInterrupt:
         return 130

@@ -37,6 +37,17 @@ def world(db):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    # The language middleware leaves the request's language active in the thread.
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 

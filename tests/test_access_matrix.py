@@ -45,6 +45,8 @@ def sample_kwargs(world, tenant, pattern):
                 "catalogue_file_download")["pk"]}
         if pattern.name == "device_detail":
             return {"pk": sample_device(world, tenant).pk}
+        if pattern.name == "lens_import_detail":
+            return {"pk": sample_lens_import(world, tenant).pk}
         if pattern.name.startswith("contract_"):
             return {"pk": sample_contract(world, tenant).pk}
         if pattern.name in ("user_edit", "user_resend_invitation"):
@@ -102,6 +104,16 @@ def sample_device(world, tenant):
         serial="MATRIX0001", defaults={"customer": customer,
                                        "product_model": ProductModel.objects.get(sku="VOY-TEST")})
     return device
+
+
+def sample_lens_import(world, tenant):
+    from inventory.models import LensImport
+
+    customer = world.customer(tenant, "AL-0001")
+    lens_import, _ = LensImport.objects.get_or_create(
+        original_filename="matrix.csv", customer=customer,
+        defaults={"file": "lens-imports/matrix.csv"})
+    return lens_import
 
 
 def sample_path(world, tenant, route, pattern):

@@ -1,12 +1,11 @@
 """Importing the catalogue from a CSV file: every row is checked before anything is written.
 
-`parse_catalogue_csv` reads the upload and answers either the clean rows or every error
-found (line 1 is the header); `apply_catalogue_rows` writes clean rows in one transaction.
+`parse_catalogue_csv` reads the upload (with portal.csvimport) and answers either the clean
+rows or every error found (line 1 is the header); `apply_catalogue_rows` writes clean rows in
+one transaction. Unknown columns are refused: a misspelt column would otherwise be lost.
 The columns are those of the catalogue's CSV export, so an export can be imported as-is.
 """
 
-import csv
-import io
 import re
 from copy import copy
 from dataclasses import dataclass, field
@@ -16,8 +15,10 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.db import transaction
 from django.forms.models import model_to_dict
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+from portal import csvimport
+from portal.csvimport import RowError, extra_values_error, read_upload, sort_errors
 
 from .forms import ProductModelForm
 from .models import Category, ProductModel, QuoteOnlyLine
@@ -39,13 +40,6 @@ DEFAULTS = {"quote_only_line": "", "end_of_life": None, "end_of_service": None,
             "currency": "EUR", "current_firmware": ""}
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int | None  # None: the file as a whole
-    column: str
-    message: str
 
 
 @dataclass
@@ -70,22 +64,9 @@ def max_bytes():
 
 def parse_catalogue_csv(upload):
     """(clean rows, []) when every row is valid, otherwise ([], every error found)."""
-    limit = max_bytes()
-    if upload.size > limit:
-        return [], [RowError(None, "", _("The file is %(size)s; the limit is %(limit)s.") % {
-            "size": filesizeformat(upload.size), "limit": filesizeformat(limit)})]
-    upload.seek(0)
-    text = decode(upload.read())
-    if text is None:
-        return [], [RowError(None, "", _(
-            "The file could not be read as text. Save it as CSV in UTF-8 or Windows-1252."))]
-    if not text.strip():
-        return [], [RowError(None, "", _("The file is empty."))]
-    try:
-        records = read_records(text)
-    except csv.Error as exc:
-        return [], [RowError(None, "", _("The file is not valid CSV: %(error)s") % {
-            "error": exc})]
+    records, errors = read_upload(upload, max_bytes())
+    if errors:
+        return [], errors
     (_first, header), body = records[0], records[1:]
     columns, errors = map_header(header)
     if errors:
@@ -93,58 +74,9 @@ def parse_catalogue_csv(upload):
     return validate_rows(columns, header, body)
 
 
-def decode(raw):
-    """UTF-8 (with or without a byte-order mark), else Windows-1252; None if neither fits."""
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
-
-
-def read_records(text):
-    """[(line where the record starts, cells)]; a quoted value may span several lines."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
-    records, next_line = [], 1
-    for cells in reader:
-        records.append((next_line, cells))
-        next_line = reader.line_num + 1
-    return records
-
-
-def sniff_delimiter(text):
-    """`;` when the header line has more semicolons than commas (spreadsheets in French
-    locales save it that way), `,` otherwise."""
-    first_line = text.lstrip("\ufeff").splitlines()[0]
-    return ";" if first_line.count(";") > first_line.count(",") else ","
-
-
-def normalise_header(name):
-    return re.sub(r"[\s\-]+", "_", name.strip().lower())
-
-
 def map_header(header):
     """{index in the row: field name}, or the errors that make the header unusable."""
-    columns, errors, seen = {}, [], {}
-    for index, name in enumerate(header):
-        if not name.strip():
-            continue
-        target = ALIASES.get(normalise_header(name))
-        if target is None:
-            errors.append(RowError(1, name, _(
-                "Unknown column. The columns are: %(columns)s.") % {
-                    "columns": ", ".join(COLUMNS)}))
-        elif target in seen:
-            errors.append(RowError(1, name, _(
-                "This column repeats the column “%(other)s”.") % {"other": seen[target]}))
-        else:
-            seen[target] = name
-            columns[index] = target
-    for column in REQUIRED_COLUMNS:
-        if column not in seen:
-            errors.append(RowError(1, column, _("This column is missing.")))
-    return columns, errors
+    return csvimport.map_header(header, ALIASES, required=REQUIRED_COLUMNS, columns=COLUMNS)
 
 
 def validate_rows(columns, header, body):
@@ -153,10 +85,9 @@ def validate_rows(columns, header, body):
     for line, record in body:
         if not any(cell.strip() for cell in record):
             continue  # spreadsheets leave empty lines behind
-        if len(record) > len(header) and any(cell.strip() for cell in record[len(header):]):
-            errors.append(RowError(line, "", _(
-                "This line has %(found)d values; the header has %(expected)d.") % {
-                    "found": len(record), "expected": len(header)}))
+        extra = extra_values_error(line, record, header)
+        if extra:
+            errors.append(extra)
             continue
         raw = {target: (record[index].strip() if index < len(record) else "")
                for index, target in columns.items()}
@@ -178,10 +109,7 @@ def validate_rows(columns, header, body):
         if row is not None:
             rows.append(row)
     if errors:
-        # By line, then in the order of the file's columns.
-        position = {name: index for index, name in enumerate(header)}
-        return [], sorted(errors, key=lambda error: (error.line or 0,
-                                                     position.get(error.column, len(header))))
+        return [], sort_errors(errors, header)
     return rows, []
 
 

@@ -13,6 +13,7 @@ PORTAL_NAVIGATION = [
     ("firmware_compliance", _("Firmware")),
     ("downloads", _("Downloads")),
     ("part_lookup", _("Spare parts")),
+    ("licence_lookup", _("Licences")),
     ("user_list", _("Users")),
     ("branding_edit", _("Branding")),
 ]

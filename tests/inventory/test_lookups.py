@@ -122,3 +122,27 @@ def test_firmware_compliance_counts_outdated_devices_per_model(world, library):
         ("VOY-LIB", 5, 2)]
     rows = list(world["alpha_agent"].client().get("/lookup/firmware/").context["rows"])
     assert [(r["total"], r["outdated"]) for r in rows] == [(6, 3)]
+
+
+def test_licences_are_found_by_key_or_serial_within_the_customer(world, library):
+    from inventory.models import Licence
+
+    with tenant_context(world.alpha):
+        own, other = (world.customer(world.alpha, "AL-0001"),
+                      world.customer(world.alpha, "AL-0002"))
+        device = Device.objects.create(serial="LIC000001", product_model=library["headset"],
+                                       customer=own)
+        Licence.objects.create(key="LENS-PRO-1111", product_model=library["headset"], seats=5,
+                               expires_on=date(2026, 1, 31), customer=own, device=device)
+        Licence.objects.create(key="LENS-PRO-2222", product_model=library["headset"],
+                               customer=other)
+    client = world["alpha_customer1"].client()
+    by_serial = client.get("/lookup/licences/", {"q": "lic000001"}).context["licences"]
+    assert [lic.key for lic in by_serial] == ["LENS-PRO-1111"]
+    assert "expired" in client.get("/lookup/licences/", {"q": "1111"}).content.decode()
+    assert list(client.get("/lookup/licences/", {"q": "2222"}).context["licences"]) == []
+    staff = world["alpha_agent"].client().get("/lookup/licences/", {"q": "LENS-PRO"})
+    assert {lic.key for lic in staff.context["licences"]} == {"LENS-PRO-1111",
+                                                              "LENS-PRO-2222"}
+    beta = world["beta_agent"].client().get("/lookup/licences/", {"q": "LENS-PRO"})
+    assert list(beta.context["licences"]) == []

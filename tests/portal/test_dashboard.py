@@ -7,7 +7,7 @@ def test_partner_admin_sees_the_branded_dashboard(world):
     nav = [entry["label"] for entry in response.context["navigation"]]
     assert [str(label) for label in nav] == ["Dashboard", "Customers", "Contracts", "Devices",
                                                "Firmware", "Downloads", "Spare parts",
-                                               "Users", "Branding"]
+                                               "Licences", "Users", "Branding"]
     assert "invitee@alpha.example" in body  # pending invitation
 
 
@@ -15,7 +15,7 @@ def test_agent_navigation_has_no_admin_entries(world):
     response = world["alpha_agent"].client().get("/")
     nav = [str(entry["label"]) for entry in response.context["navigation"]]
     assert nav == ["Dashboard", "Customers", "Contracts", "Devices", "Firmware",
-                   "Downloads", "Spare parts"]
+                   "Downloads", "Spare parts", "Licences"]
 
 
 def test_customer_user_dashboard_shows_only_their_organisation(world):
@@ -25,7 +25,7 @@ def test_customer_user_dashboard_shows_only_their_organisation(world):
     assert "Alpha Customer Two" not in body
     nav = [str(entry["label"]) for entry in response.context["navigation"]]
     assert nav == ["Dashboard", "Contracts", "Devices", "Firmware", "Downloads",
-                   "Spare parts", "My organisation"]
+                   "Spare parts", "Licences", "My organisation"]
 
 
 def test_console_dashboard_lists_partners_for_vendor_staff(world):

@@ -75,6 +75,33 @@ def ensure_contracts(customer, details):
     activate_contract(renewal, author=author)
 
 
+def ensure_devices(partner, customer, stdout):
+    """A few hundred devices for a customer that has none: a generated Poly Lens export,
+    imported as a partner would (inventory.lens), which records a snapshot too. The export
+    is also left in .data/demo/ to try the import page with."""
+    from django.conf import settings
+
+    from inventory import lens
+    from inventory.lens_export import export_bytes
+    from inventory.models import LensImport
+    from portal.demo import DEMO_DEVICES_PER_CUSTOMER, DEMO_LENS_EXPORT_DIR
+
+    data = export_bytes(DEMO_DEVICES_PER_CUSTOMER, site_id=customer.site_id, seed=2026,
+                        french=partner.default_language == "fr")
+    path = (settings.BASE_DIR / ".data" / DEMO_LENS_EXPORT_DIR
+            / f"lens-export-{customer.site_id}.csv")
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    stdout.write(f"Sample Poly Lens export for {customer.site_id}: {path}")
+    if customer.devices.exists():
+        return
+    lens_import = lens.import_now(customer, data, filename=path.name)
+    if lens_import.status != LensImport.Status.SUCCEEDED:
+        raise RuntimeError(f"The demo export of {customer.site_id} did not import: "
+                           f"{lens_import.errors[:3]}")
+
+
 def ensure_user(email, first_name, last_name, role, customer=None):
     user = User.objects.filter(email=email).first()
     if user is None:
@@ -140,6 +167,9 @@ class Command(BaseCommand):
                 ensure_contracts(customer, details)
         if partner.status != Partner.Status.ACTIVE:
             Partner.objects.filter(pk=partner.pk).update(status=Partner.Status.ACTIVE)
+        with schema_context(partner.schema_name):
+            for _name, site_id, *_rest in spec["customers"]:
+                ensure_devices(partner, Customer.objects.get(site_id=site_id), self.stdout)
         for _name, site_id, *_rest in spec["customers"]:
             with schema_context(partner.schema_name):
                 customer = Customer.objects.get(site_id=site_id)

@@ -1,0 +1,246 @@
+"""A Poly Lens import of 100,000 rows against a raw PostgreSQL COPY of the same file.
+
+Needs a database where `manage.py migrate_schemas` has run, reached through the same
+variables as the app:
+
+    DATABASE_URL=postgres://… python bench/lens_import.py [--rows 100000] [--keep]
+
+It creates a bench partner (schema `lens_bench`; an earlier one is reused and emptied), a
+customer with an active contract, and the demo catalogue if it is missing; generates an
+export with inventory.lens_export; then times, each run committed:
+
+- the import as the Celery task does it (inventory.lens: read, check every row with the
+  progress updates, apply in one transaction) into an empty inventory: every device new;
+- the same import again: every device updated;
+- a raw COPY of the same file into an unindexed table of text columns (best of three);
+- for scale, a COPY of the checked rows into a table indexed like the devices table;
+
+and prints rows per second for each and the ratios to the raw COPY. The bench schema is dropped
+at the end unless --keep is given.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SLUG = "lens-bench"
+SCHEMA = "lens_bench"
+SITE_ID = "BENCH-0001"
+
+
+def setup_django():
+    sys.path.insert(0, str(REPO_ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ.setdefault("DEBUG", "0")
+    import django
+
+    django.setup()
+
+
+def ensure_catalogue():
+    from portal.catalogue.models import ProductModel
+    from portal.demo import CATALOGUE
+
+    fields = ["name", "family", "category", "quote_only_line", "end_of_life",
+              "end_of_service", "list_price", "current_firmware"]
+    for sku, *values in CATALOGUE:
+        ProductModel.objects.get_or_create(sku=sku, defaults=dict(zip(fields, values,
+                                                                     strict=True)))
+
+
+def ensure_tenant():
+    """The bench partner's schema, empty of devices, and its customer under contract."""
+    from django.db import connection
+    from django_tenants.utils import tenant_context
+
+    from contracts.models import Contract, Customer
+    from contracts.services import activate_contract, save_draft_contract
+    from inventory.models import Device, InventorySnapshot, LensImport
+    from portal.tenants.models import Domain, Partner
+
+    partner = Partner.objects.filter(slug=SLUG).first()
+    if partner is None:
+        partner = Partner.objects.create(slug=SLUG, schema_name=SCHEMA, name="Lens bench",
+                                         status=Partner.Status.ACTIVE)
+        Domain.objects.create(domain=f"{SLUG}.localhost", tenant=partner, is_primary=True)
+        started = time.perf_counter()
+        partner.create_schema(check_if_exists=True, verbosity=0)
+        print(f"created schema {SCHEMA} in {time.perf_counter() - started:.1f} s")
+    else:
+        print(f"reusing schema {SCHEMA}")
+    with tenant_context(partner):
+        InventorySnapshot.objects.all().delete()
+        LensImport.objects.all().delete()
+        Device.history.all().delete()
+        Device.objects.all().delete()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE inventory_device")
+        customer, _ = Customer.objects.get_or_create(
+            site_id=SITE_ID, defaults={"name": "Bench Customer", "time_zone": "Europe/Paris"})
+        today = date.today()
+        if not Contract.objects.filter(customer=customer, status=Contract.Status.ACTIVE).exists():
+            contract = save_draft_contract(
+                Contract(customer=customer, start=date(today.year, 1, 1),
+                         end=date(today.year, 12, 31)),
+                {"headsets": (1, 0, Decimal("20.00")), "voice": (1, 0, Decimal("30.00"))})
+            activate_contract(contract, author="bench")
+    return partner, customer
+
+
+def timed_import(partner, customer, data, label, rows):
+    """The task's work, minus the claim: read, check (with progress), apply, commit."""
+    from django.core.files.base import ContentFile
+    from django.db import transaction
+    from django_tenants.utils import tenant_context
+
+    from inventory import lens
+    from inventory.models import LensImport
+
+    with tenant_context(partner):
+        lens_import = LensImport(customer=customer, original_filename="bench.csv",
+                                 size=len(data), status=LensImport.Status.RUNNING)
+        lens_import.file.save("bench.csv", ContentFile(b""), save=False)
+        lens_import.save()
+
+        started = time.perf_counter()
+        header, columns, body, errors = lens.read_lens_file(data)
+        LensImport.objects.filter(pk=lens_import.pk).update(total_rows=len(body))
+        lens_import.total_rows = len(body)
+        read = time.perf_counter()
+        checked, errors = lens.validate_lens_rows(customer, header, columns, body,
+                                                  progress=lens.progress_recorder(lens_import))
+        validated = time.perf_counter()
+        if errors:
+            raise SystemExit(f"the generated file has errors: {errors[:3]}")
+        with transaction.atomic():
+            result = lens.apply_lens_rows(customer, checked, full_export=True,
+                                          lens_import=lens_import)
+            LensImport.objects.filter(pk=lens_import.pk).update(
+                status=LensImport.Status.SUCCEEDED, snapshot=result.snapshot)
+        elapsed = time.perf_counter() - started
+        lens_import.file.delete(save=False)
+    print(f"{label:<34} {elapsed:7.2f} s  {rows / elapsed:>9,.0f} rows/s   "
+          f"(read {read - started:.2f} s, check {validated - read:.2f} s, "
+          f"apply {elapsed - (validated - started):.2f} s; created {result.created}, "
+          f"updated {result.updated})")
+    return elapsed, checked
+
+
+def timed_indexed_copy(partner, customer, checked):
+    """For scale: COPY of the checked rows straight into a table shaped and indexed like the
+    devices table (no foreign keys, no conflict handling, no snapshot)."""
+    import csv
+    import io
+
+    from django.db import connection
+    from django.utils import timezone
+    from django_tenants.utils import tenant_context
+
+    now = timezone.now().isoformat()
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(
+        (serial, model, customer.pk, site, room, mac, firmware, "active", "lens",
+         seen or now, seen or now, now)
+        for serial, model, site, room, mac, firmware, seen in checked)
+    with tenant_context(partner), connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS lens_bench_indexed")
+        cursor.execute("CREATE TABLE lens_bench_indexed (LIKE inventory_device INCLUDING ALL)")
+        started = time.perf_counter()
+        with cursor.copy("COPY lens_bench_indexed (serial, product_model_id, customer_id, "
+                         "site, room, mac_address, firmware_version, status, source, "
+                         "first_seen, last_seen, created_at) FROM STDIN "
+                         "(FORMAT csv, FORCE_NOT_NULL (site, room, mac_address, "
+                         "firmware_version))") as copy:
+            copy.write(buffer.getvalue())
+        elapsed = time.perf_counter() - started
+        cursor.execute("DROP TABLE lens_bench_indexed")
+    print(f"{'COPY into an indexed devices table':<34} {elapsed:7.2f} s  "
+          f"{len(checked) / elapsed:>9,.0f} rows/s   (for scale: same 7 indexes, no checks)")
+    return elapsed
+
+
+def timed_raw_copy(partner, data, rows):
+    from django.db import connection
+    from django_tenants.utils import tenant_context
+
+    text = data.decode("utf-8-sig")
+    header = text.split("\r\n", 1)[0].split(",")
+    columns = ", ".join(f"c{index} text" for index in range(len(header)))
+    samples = []
+    with tenant_context(partner), connection.cursor() as cursor:
+        for _ in range(3):
+            cursor.execute("DROP TABLE IF EXISTS lens_bench_raw")
+            cursor.execute(f"CREATE TABLE lens_bench_raw ({columns})")
+            started = time.perf_counter()
+            with cursor.copy("COPY lens_bench_raw FROM STDIN (FORMAT csv, HEADER true)") as copy:
+                for offset in range(0, len(text), 1 << 20):
+                    copy.write(text[offset:offset + (1 << 20)])
+            samples.append(time.perf_counter() - started)  # autocommit: committed here
+            cursor.execute("SELECT count(*) FROM lens_bench_raw")
+            assert cursor.fetchone()[0] == rows
+        cursor.execute("DROP TABLE lens_bench_raw")
+    elapsed = min(samples)
+    print(f"{'raw COPY, unindexed (best of 3)':<34} {elapsed:7.2f} s  "
+          f"{rows / elapsed:>9,.0f} rows/s   (runs: "
+          f"{', '.join(f'{s:.2f}' for s in samples)} s)")
+    return elapsed
+
+
+def drop_tenant(partner):
+    from django.db import connection
+
+    from portal.tenants.models import Domain
+
+    connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE')
+    Domain.objects.filter(tenant=partner).delete()
+    type(partner).objects.filter(pk=partner.pk).delete()
+    print(f"dropped schema {SCHEMA}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the bench schema")
+    args = parser.parse_args()
+
+    setup_django()
+    from django.db import connection
+
+    from inventory.lens_export import export_bytes
+
+    ensure_catalogue()
+    partner, customer = ensure_tenant()
+    try:
+        started = time.perf_counter()
+        data = export_bytes(args.rows, site_id=SITE_ID, seed=args.seed)
+        print(f"generated {args.rows:,} rows ({len(data) / 1e6:.1f} MB) in "
+              f"{time.perf_counter() - started:.1f} s; PostgreSQL "
+              f"{connection.pg_version}")
+        first, checked = timed_import(partner, customer, data, "import, all devices new",
+                                      args.rows)
+        again, _checked = timed_import(partner, customer, data, "import again, all updated",
+                                       args.rows)
+        raw = timed_raw_copy(partner, data, args.rows)
+        indexed = timed_indexed_copy(partner, customer, checked)
+        print(f"import / raw COPY: {first / raw:.1f}x (new devices), "
+              f"{again / raw:.1f}x (updates); median of both "
+              f"{statistics.median([first, again]) / raw:.1f}x")
+        print(f"COPY into the indexed table / raw COPY: {indexed / raw:.1f}x")
+    finally:
+        if args.keep:
+            print(f"kept schema {SCHEMA}")
+        else:
+            drop_tenant(partner)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+import logging
+import zlib
+
+from celery import shared_task
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone, translation
+
+from .models import LensImport
+
+logger = logging.getLogger(__name__)
+
+
+def _advisory_key(lens_import_id):
+    # One lock per import and schema: ids repeat from one partner's schema to the next.
+    return zlib.crc32(f"lens-import:{connection.schema_name}:{lens_import_id}".encode())
+
+
+def claim(lens_import_id):
+    """The import, now running, if this delivery of the task may process it; else None.
+
+    A queued import is claimed under a row lock, so that two deliveries of the task never
+    both start it. A running one is taken over only when no worker holds its lock any
+    more: the worker that ran it was lost, and as devices and "succeeded" are committed
+    together, nothing of it was applied.
+    """
+    with transaction.atomic():
+        lens_import = (LensImport.objects.select_for_update(of=("self",))
+                       .select_related("customer", "uploaded_by")
+                       .filter(pk=lens_import_id).first())
+        if lens_import is None or lens_import.status not in (LensImport.Status.QUEUED,
+                                                             LensImport.Status.RUNNING):
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [_advisory_key(lens_import_id)])
+            (locked,) = cursor.fetchone()
+        if not locked:
+            return None  # another worker is on it right now
+        if lens_import.status == LensImport.Status.RUNNING:
+            logger.warning("Lens import %s: taking over from a lost worker", lens_import_id)
+        lens_import.status = LensImport.Status.RUNNING
+        lens_import.started_at = timezone.now()
+        lens_import.processed_rows = 0
+        lens_import.save(update_fields=["status", "started_at", "processed_rows"])
+    return lens_import
+
+
+def release(lens_import_id):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s)", [_advisory_key(lens_import_id)])
+
+
+def _language(lens_import):
+    """Errors are stored as text: in the language of who uploaded the file."""
+    from portal.tenants.branding import current_brand
+
+    supported = {code for code, _name in settings.LANGUAGES}
+    user = lens_import.uploaded_by
+    if user is not None and user.language in supported:
+        return user.language
+    default = current_brand().default_language
+    return default if default in supported else settings.LANGUAGE_CODE
+
+
+# Acknowledged once done (acks_late) and, as CELERY_TASK_REJECT_ON_WORKER_LOST is on,
+# delivered again if the worker dies: `claim` makes a second delivery harmless. It runs in
+# the schema that queued it (tenant-schemas-celery; see portal.tenants.tasks.enqueue_on_commit).
+@shared_task(bind=True, acks_late=True)
+def run_lens_import(self, lens_import_id):
+    from . import lens
+
+    lens_import = claim(lens_import_id)
+    if lens_import is None:
+        return None
+    try:
+        with translation.override(_language(lens_import)):
+            lens.process_import(lens_import)
+    except Exception:
+        logger.exception("Lens import %s stopped", lens_import_id)
+        with translation.override(_language(lens_import)):
+            lens.fail_unexpectedly(lens_import)
+    finally:
+        release(lens_import_id)
+    return lens_import.status
