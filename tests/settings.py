@@ -1,5 +1,6 @@
 """Settings for the test suite: the real databases and broker, faster hashing, eager tasks."""
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -13,10 +14,12 @@ CACHES = {
     }
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-CELERY_TASK_ALWAYS_EAGER = True
+# The browser tests' server turns this off and runs a real worker beside it.
+CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", True)  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MFA_REQUIRED = True
-MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-media-"))
+# The browser tests' server and worker share the folder their parent gives them.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or tempfile.mkdtemp(prefix="portal-test-media-"))
 STORAGES = {
     "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -79,21 +79,31 @@ def portal_server(django_db_setup):
         "PYTHONUNBUFFERED": "1",
         # No connection outlives its request, so the test database can be dropped at the end.
         "DB_CONN_MAX_AGE": "0",
+        # Tasks go to a real worker on a queue of this run's own.
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "CELERY_QUEUE": f"browser-tests-{port}",
+        "MEDIA_ROOT": tempfile.mkdtemp(prefix="portal-browser-media-"),
     })
     log = tempfile.NamedTemporaryFile(prefix="portal-runserver-", suffix=".log", delete=False)
     process = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
         cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "solo",
+         "-Q", env["CELERY_QUEUE"], "-l", "warning"],
+        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
     try:
         wait_for_port(process, port, log.name)
         yield PortalServer(port)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        for child in (worker, process):
+            child.terminate()
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
         log.close()
         os.unlink(log.name)
