@@ -93,9 +93,9 @@ class LensImportForm(CustomerChoiceMixin, forms.Form):
         help_text=_("The file lists every device of the customer: devices it does not list "
                     "are marked as not seen (they are not deleted)."))
 
-    def __init__(self, *args, customers, **kwargs):
+    def __init__(self, *args, customers=None, fixed_customer=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.setup_customer(customers)
+        self.setup_customer(customers, fixed_customer)
 
     def clean_file(self):
         return _size_checked(self.cleaned_data["file"], lens.max_bytes())

@@ -506,9 +506,11 @@ def process_import(lens_import):
             "being checked. Nothing was imported: import the file again."))])
 
 
-def create_import(*, customer, upload, filename, full_export=True, uploaded_by=None):
+def create_import(*, customer, upload, filename, full_export=True, uploaded_by=None,
+                  uploaded_by_csm=""):
     """Stores the file under a random name and records a queued import."""
     lens_import = LensImport(customer=customer, uploaded_by=uploaded_by,
+                             uploaded_by_csm=uploaded_by_csm,
                              original_filename=filename[:255], size=upload.size,
                              full_export=full_export)
     lens_import.file.save(filename, upload, save=False)

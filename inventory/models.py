@@ -149,6 +149,9 @@ class LensImport(models.Model):
 
     customer = models.ForeignKey("contracts.Customer", on_delete=models.PROTECT,
                                  related_name="lens_imports", verbose_name=_("customer"))
+    # Set when the customer's CSM uploads from the vendor console: vendor staff are not
+    # users of this schema.
+    uploaded_by_csm = models.EmailField(_("uploaded by the CSM"), blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                     null=True, blank=True, related_name="+",
                                     verbose_name=_("uploaded by"))

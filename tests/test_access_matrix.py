@@ -55,8 +55,12 @@ def sample_kwargs(world, tenant, pattern):
         return {"pk": ProductModel.objects.get(sku="VOY-TEST").pk}
     if pattern.name.startswith("catalogue_"):
         return sample_catalogue_kwargs(pattern.name)
-    if pattern.name in ("console_partner_customer_csm", "console_my_customer_detail"):
+    if pattern.name in ("console_partner_customer_csm", "console_my_customer_detail",
+                        "console_csm_lens_upload"):
         return {"slug": "alpha", "customer_id": world.customer(world.alpha, "AL-0001").pk}
+    if pattern.name == "console_csm_lens_import":
+        return {"slug": "alpha", "customer_id": world.customer(world.alpha, "AL-0001").pk,
+                "import_id": 1}
     if pattern.name.startswith("console_partner"):
         return {"slug": "alpha"}
     if pattern.name == "accept_invitation":
@@ -140,7 +144,8 @@ NOT_A_PAGE = {"set_language": 405, "contract_activate": 405, "contract_renew": 4
               "download": 404, "console_partner_customer_csm": 405,
               "catalogue_document_add": 405, "catalogue_release_add": 405,
               # unassigned customer: a CSM gets nothing
-              "console_my_customer_detail": 404}
+              "console_my_customer_detail": 404, "console_csm_lens_upload": 404,
+              "console_csm_lens_import": 404}
 
 PORTAL_PERSONAS = ["alpha_admin", "alpha_agent", "alpha_customer1"]
 CONSOLE_PERSONAS = ["vendor_admin", "csm", "support_engineer"]

@@ -6,6 +6,7 @@ assignments as its starting point.
 
 from dataclasses import dataclass
 
+from django.db import transaction
 from django_tenants.utils import schema_context, tenant_context
 
 from portal.tenants.models import Partner
@@ -91,3 +92,49 @@ def assign_csm(partner, customer_id, csm):
     assignment, _ = CsmAssignment.objects.update_or_create(
         partner=partner, customer_id=customer_id, defaults={"csm": csm})
     return assignment
+
+
+def customer_assigned_to(csm, partner_slug, customer_id):
+    """(partner, customer) when the customer is assigned to `csm`; None otherwise."""
+    from contracts.models import Customer
+
+    assignment = CsmAssignment.objects.select_related("partner").filter(
+        csm=csm, partner__slug=partner_slug, customer_id=customer_id).first()
+    if assignment is None:
+        return None
+    with tenant_context(assignment.partner):
+        customer = Customer.objects.filter(pk=customer_id).first()
+    return (assignment.partner, customer) if customer else None
+
+
+def queue_lens_import(csm, partner, form):
+    """Stores a CSM's Lens export (a valid LensImportForm bound to the customer) in the
+    partner's schema and queues its import there."""
+    from inventory import lens
+    from inventory.tasks import run_lens_import
+    from portal.tenants.tasks import enqueue_on_commit
+
+    upload = form.cleaned_data["file"]
+    with tenant_context(partner), transaction.atomic():
+        lens_import = lens.create_import(
+            customer=form.fixed_customer, upload=upload, filename=upload.name,
+            full_export=form.cleaned_data["full_export"], uploaded_by_csm=csm.email)
+        enqueue_on_commit(run_lens_import, lens_import.pk)
+    return lens_import
+
+
+def lens_import_of(csm, partner_slug, customer_id, import_id):
+    """A Lens import of a customer assigned to `csm`, with its snapshot counts; or None."""
+    from inventory.models import LensImport
+
+    assignment = CsmAssignment.objects.select_related("partner").filter(
+        csm=csm, partner__slug=partner_slug, customer_id=customer_id).first()
+    if assignment is None:
+        return None
+    with tenant_context(assignment.partner):
+        lens_import = (LensImport.objects.select_related("customer", "snapshot")
+                       .filter(pk=import_id, customer_id=customer_id).first())
+        if lens_import is None:
+            return None
+        counts = list(lens_import.snapshot.counts.all()) if lens_import.snapshot else []
+    return lens_import, counts

@@ -18,4 +18,8 @@ customer_urlpatterns = [
     path("", views.my_customers, name="console_my_customers"),
     path("<slug:slug>/<int:customer_id>/", views.my_customer_detail,
          name="console_my_customer_detail"),
+    path("<slug:slug>/<int:customer_id>/lens/", views.csm_lens_upload,
+         name="console_csm_lens_upload"),
+    path("<slug:slug>/<int:customer_id>/lens/<int:import_id>/", views.csm_lens_import,
+         name="console_csm_lens_import"),
 ]
