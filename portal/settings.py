@@ -324,3 +324,6 @@ PROGRAMME = {
     # above this share of the contracted headset base, headset RMAs are chargeable
     "HEADSET_RMA_THRESHOLD": "0.05",
 }
+
+# Service tickets (SPEC §7): a resolved or closed ticket may be reopened for this many days.
+TICKET_REOPEN_DAYS = envint("TICKET_REOPEN_DAYS", 14)

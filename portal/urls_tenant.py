@@ -10,6 +10,7 @@ urlpatterns = [
     path("", tenant_views.dashboard, name="dashboard"),
     path("customers/", include(customer_urlpatterns)),
     path("contracts/", include(contract_urlpatterns)),
+    path("tickets/", include("tickets.urls")),
     path("devices/", include("inventory.urls")),
     path("lookup/", include("inventory.lookup_urls")),
     path("users/", include(user_urlpatterns)),

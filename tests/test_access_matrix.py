@@ -43,6 +43,8 @@ def sample_kwargs(world, tenant, pattern):
         if pattern.name == "download":
             return {"kind": "document", "pk": sample_catalogue_kwargs(
                 "catalogue_file_download")["pk"]}
+        if pattern.name.startswith("ticket_"):
+            return {"pk": sample_ticket(world, tenant).pk}
         if pattern.name == "device_detail":
             return {"pk": sample_device(world, tenant).pk}
         if pattern.name == "lens_import_detail":
@@ -100,6 +102,15 @@ def sample_contract(world, tenant):
     return contract
 
 
+def sample_ticket(world, tenant):
+    from tickets.models import Ticket
+
+    ticket, _ = Ticket.objects.get_or_create(
+        subject="Matrix sample", defaults={"customer": world.customer(tenant, "AL-0001"),
+                                           "description": "Sample"})
+    return ticket
+
+
 def sample_device(world, tenant):
     from inventory.models import Device
 
@@ -136,7 +147,8 @@ def test_every_view_declares_who_may_open_it(urlconf):
 
 
 # Routes whose GET answers something else than a page to anyone allowed in.
-NOT_A_PAGE = {"set_language": 405, "contract_activate": 405, "contract_renew": 405,
+NOT_A_PAGE = {"set_language": 405, "ticket_comment": 405, "ticket_status": 405,
+              "contract_activate": 405, "contract_renew": 405,
               "user_resend_invitation": 405, "branding_logo": 404,
               "console_partner_logo": 404, "console_partner_domain_add": 405,
               "accept_invitation": 404,

@@ -7,6 +7,7 @@ from .models import Role
 
 PORTAL_NAVIGATION = [
     ("dashboard", _("Dashboard")),
+    ("ticket_list", _("Tickets")),
     ("customer_list", _("Customers")),
     ("contract_list", _("Contracts")),
     ("device_list", _("Devices")),

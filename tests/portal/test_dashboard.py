@@ -5,7 +5,8 @@ def test_partner_admin_sees_the_branded_dashboard(world):
     assert "Alpha Communications" in body
     assert "--brand-primary: #123456" in body
     nav = [entry["label"] for entry in response.context["navigation"]]
-    assert [str(label) for label in nav] == ["Dashboard", "Customers", "Contracts", "Devices",
+    assert [str(label) for label in nav] == ["Dashboard", "Tickets", "Customers", "Contracts",
+                                               "Devices",
                                                "Firmware", "Downloads", "Spare parts",
                                                "Licences", "Users", "Branding"]
     assert "invitee@alpha.example" in body  # pending invitation
@@ -14,7 +15,8 @@ def test_partner_admin_sees_the_branded_dashboard(world):
 def test_agent_navigation_has_no_admin_entries(world):
     response = world["alpha_agent"].client().get("/")
     nav = [str(entry["label"]) for entry in response.context["navigation"]]
-    assert nav == ["Dashboard", "Customers", "Contracts", "Devices", "Firmware",
+    assert nav == ["Dashboard", "Tickets", "Customers", "Contracts",
+                                               "Devices", "Firmware",
                    "Downloads", "Spare parts", "Licences"]
 
 
@@ -24,7 +26,7 @@ def test_customer_user_dashboard_shows_only_their_organisation(world):
     assert "Alpha Customer One" in body
     assert "Alpha Customer Two" not in body
     nav = [str(entry["label"]) for entry in response.context["navigation"]]
-    assert nav == ["Dashboard", "Contracts", "Devices", "Firmware", "Downloads",
+    assert nav == ["Dashboard", "Tickets", "Contracts", "Devices", "Firmware", "Downloads",
                    "Spare parts", "Licences", "My organisation"]
 
 
