@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.utils.translation import gettext_lazy as _
 
-from .models import BaselineVersion, Contract, ContractLine
+from .models import AuthorisationLetter, BaselineVersion, Contract, ContractLine
 
 ACTIONS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
 
@@ -54,4 +54,7 @@ def history_for_customer(customer):
                             "category": r.get_category_display()})
     entries += _entries(BaselineVersion.history.filter(contract_id__in=contract_ids),
                         lambda r: _("Baseline version %(number)s") % {"number": r.number})
+    entries += _entries(AuthorisationLetter.history.filter(customer_id=customer.pk),
+                        lambda r: _("Authorisation letter signed by %(signatory)s on %(date)s")
+                        % {"signatory": r.signatory, "date": r.signed_on})
     return sorted(entries, key=lambda entry: entry.when, reverse=True)

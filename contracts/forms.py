@@ -1,9 +1,13 @@
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from portal.catalogue.models import Category
 
+from . import services
 from .models import Contract, Customer
 
 
@@ -97,3 +101,40 @@ class CustomerFilterForm(forms.Form):
         names = dict(countries)
         self.fields["country"].choices = [("", _("All countries"))] + sorted(
             ((code, names.get(code, code)) for code in codes), key=lambda item: str(item[1]))
+
+
+class AuthorisationLetterForm(forms.Form):
+    """A customer's signed letter; the checks themselves are the service's."""
+
+    signatory = forms.CharField(label=_("Signed by"), max_length=200,
+                                help_text=_("The name of the person who signed the letter."))
+    signatory_title = forms.CharField(label=_("Signatory's title"), max_length=200,
+                                      required=False)
+    signed_on = forms.DateField(label=_("Signed on"),
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    expires_on = forms.DateField(label=_("Expires on"),
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    file = forms.FileField(
+        label=_("Signed letter"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"}),
+    )
+
+    def __init__(self, *args, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.customer = customer
+        self.fields["file"].help_text = _("PDF, PNG or JPEG, at most %(limit)s.") % {
+            "limit": filesizeformat(settings.AUTHORISATION_LETTER_MAX_BYTES)}
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        services.check_authorisation_letter_file(upload)
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        errors = services.authorisation_letter_date_errors(
+            self.customer, cleaned.get("signed_on"), cleaned.get("expires_on"))
+        if errors:
+            raise ValidationError(errors)
+        return cleaned

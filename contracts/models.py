@@ -1,5 +1,8 @@
+import uuid
 import zoneinfo
+from pathlib import PurePath
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -167,3 +170,80 @@ class BaselineEntry(models.Model):
         from .services import whole_devices
 
         return whole_devices(self.baseline)
+
+
+def authorisation_letter_path(instance, filename):
+    # A random name: nobody can guess another letter's file, and the name says nothing
+    # about the customer. The default storage keeps it under the partner's own media
+    # folder (one per schema). Only the suffix is kept, and the service has already set it
+    # from the file's content (.pdf, .png or .jpg).
+    suffix = PurePath(filename).suffix.lower()
+    if suffix not in (".pdf", ".png", ".jpg"):
+        suffix = ""
+    return f"authorisation-letters/{uuid.uuid4().hex}{suffix}"
+
+
+class AuthorisationLetter(models.Model):
+    """A customer's signed letter allowing the partner to open incidents with cloud
+    partners on its behalf (SPEC §7). A withdrawn letter is revoked, never deleted."""
+
+    class Status(models.TextChoices):
+        VALID = "valid", _("Valid")
+        NOT_YET_VALID = "not_yet_valid", _("Not yet valid")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT,
+                                 related_name="authorisation_letters",
+                                 verbose_name=_("customer"))
+    file = models.FileField(_("file"), upload_to=authorisation_letter_path, max_length=255)
+    original_filename = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    signatory = models.CharField(_("signed by"), max_length=200)
+    signatory_title = models.CharField(_("signatory's title"), max_length=200, blank=True)
+    signed_on = models.DateField(_("signed on"))
+    expires_on = models.DateField(_("expires on"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="+",
+                                    verbose_name=_("uploaded by"))
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("revoked by"))
+
+    # Who uploaded and who revoked are the history's own user; the columns stay for display.
+    history = HistoricalRecords(excluded_fields=["uploaded_at", "uploaded_by", "revoked_by"])
+
+    class Meta:
+        ordering = ["-expires_on", "-uploaded_at"]
+        verbose_name = _("authorisation letter")
+        verbose_name_plural = _("authorisation letters")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(expires_on__gt=models.F("signed_on")),
+                                   name="authorisation_letter_expires_after_signature",
+                                   violation_error_message=_(
+                                       "The expiry date must come after the signature date.")),
+        ]
+        indexes = [models.Index(fields=["customer", "expires_on"])]
+
+    def __str__(self):
+        return f"{self.customer.name} · {self.signatory} {self.signed_on:%Y-%m-%d}"
+
+    @property
+    def is_revoked(self):
+        return self.revoked_at is not None
+
+    def status_on(self, on_date):
+        """Valid from the day it was signed to its expiry date, both included."""
+        if self.is_revoked:
+            return self.Status.REVOKED
+        if on_date < self.signed_on:
+            return self.Status.NOT_YET_VALID
+        if on_date > self.expires_on:
+            return self.Status.EXPIRED
+        return self.Status.VALID
+
+    @property
+    def download_name(self):
+        return self.original_filename or PurePath(self.file.name).name

@@ -1,16 +1,27 @@
-"""Contract rules (SPEC §5): baselines, activation, renewal."""
+"""Contract rules (SPEC §5): baselines, activation, renewal; and the customers'
+authorisation letters for cloud-partner incidents (SPEC §7)."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_CEILING, Decimal
+from pathlib import PurePath
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.template.defaultfilters import filesizeformat
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from portal.programme import rule
 
-from .models import BaselineEntry, BaselineVersion, Contract, ContractLine
+from .models import (
+    AuthorisationLetter,
+    BaselineEntry,
+    BaselineVersion,
+    Contract,
+    ContractLine,
+)
 
 
 def baseline_for(ordered):
@@ -135,3 +146,178 @@ def expire_contracts(today=None):
     today = today or timezone.localdate()
     return Contract.objects.filter(status=Contract.Status.ACTIVE, end__lt=today).update(
         status=Contract.Status.EXPIRED)
+
+
+# Authorisation letters (SPEC §7) ----------------------------------------------------------
+#
+# A partner may open an incident with a cloud partner (Teams, Zoom, …) on the customer's
+# behalf only while a signed letter from the customer is on file: signed on or before the
+# day, expiring on or after it, and not revoked.
+
+
+def customer_today(customer):
+    """The date it is where the customer is."""
+    from inventory.lens import customer_today as today_for
+
+    return today_for(customer)
+
+
+def valid_authorisation_letter(customer, on_date):
+    """The letter that allows cloud-partner incidents for `customer` on `on_date` (the one
+    that runs longest), or None. A letter is valid on its expiry date, not the day after."""
+    return (AuthorisationLetter.objects
+            .filter(customer=customer, revoked_at__isnull=True, signed_on__lte=on_date,
+                    expires_on__gte=on_date)
+            .order_by("-expires_on", "-uploaded_at", "-pk").first())
+
+
+def long_date(value):
+    return formats.date_format(value, "DATE_FORMAT")
+
+
+def authorisation_letter_refusal(customer, on_date):
+    """None when a valid letter is on file on `on_date`; otherwise why no cloud-partner
+    incident can be opened on the customer's behalf, in the active language."""
+    if valid_authorisation_letter(customer, on_date) is not None:
+        return None
+    letters = AuthorisationLetter.objects.filter(customer=customer)
+    revoked = (letters.filter(revoked_at__isnull=False, signed_on__lte=on_date,
+                              expires_on__gte=on_date)
+               .order_by("-revoked_at").first())
+    if revoked is not None:
+        return _(
+            "The authorisation letter on file was revoked on %(date)s. A new letter signed "
+            "by the customer is needed before an incident can be opened with a cloud partner "
+            "on its behalf."
+        ) % {"date": long_date(timezone.localdate(revoked.revoked_at))}
+    expired = letters.filter(expires_on__lt=on_date).order_by("-expires_on").first()
+    if expired is not None:
+        return _(
+            "The authorisation letter on file expired on %(date)s. A new letter signed by "
+            "the customer is needed before an incident can be opened with a cloud partner on "
+            "its behalf."
+        ) % {"date": long_date(expired.expires_on)}
+    upcoming = (letters.filter(revoked_at__isnull=True, signed_on__gt=on_date)
+                .order_by("signed_on").first())
+    if upcoming is not None:
+        return _(
+            "The authorisation letter on file is only valid from %(date)s. Until then no "
+            "incident can be opened with a cloud partner on the customer's behalf."
+        ) % {"date": long_date(upcoming.signed_on)}
+    return _(
+        "No signed authorisation letter from the customer is on file, so no incident can be "
+        "opened with a cloud partner on its behalf. Upload the letter on the customer's page."
+    )
+
+
+@dataclass(frozen=True)
+class LetterFileType:
+    label: str
+    signatures: tuple
+    extensions: tuple  # the first one is the stored file's suffix
+    content_type: str
+
+    @property
+    def suffix(self):
+        return self.extensions[0]
+
+
+LETTER_FILE_TYPES = (
+    LetterFileType("PDF", (b"%PDF-",), (".pdf",), "application/pdf"),
+    LetterFileType("PNG", (b"\x89PNG\r\n\x1a\n",), (".png",), "image/png"),
+    LetterFileType("JPEG", (b"\xff\xd8\xff",), (".jpg", ".jpeg"), "image/jpeg"),
+)
+
+
+def letter_file_type(name):
+    """The accepted type a stored or uploaded file name says, or None."""
+    suffix = PurePath(name).suffix.lower()
+    return next((kind for kind in LETTER_FILE_TYPES if suffix in kind.extensions), None)
+
+
+def check_authorisation_letter_file(upload, filename=None):
+    """The type of an uploaded letter, read from its first bytes; ValidationError when it
+    is too large, not a PDF, PNG or JPEG file, or named as something else than it is."""
+    name = PurePath(filename or upload.name or "").name
+    limit = settings.AUTHORISATION_LETTER_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            _("The file is %(size)s; an authorisation letter may be at most %(limit)s."),
+            params={"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
+            code="too_large",
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    by_content = next((kind for kind in LETTER_FILE_TYPES
+                       if head.startswith(kind.signatures)), None)
+    if by_content is None:
+        raise ValidationError(
+            _("%(name)s is not a PDF, PNG or JPEG file (its content was checked, not only its "
+              "name). Upload the signed letter as a PDF or a scanned image."),
+            params={"name": name}, code="bad_type",
+        )
+    if letter_file_type(name) is not by_content:
+        raise ValidationError(
+            _("%(name)s contains a %(kind)s file but is not named like one. Give it the "
+              "%(suffix)s extension and upload it again."),
+            params={"name": name, "kind": by_content.label, "suffix": by_content.suffix},
+            code="misnamed",
+        )
+    return by_content
+
+
+def authorisation_letter_date_errors(customer, signed_on, expires_on, today=None):
+    """{field: message} for dates a letter cannot have; empty when they are fine."""
+    today = today or customer_today(customer)
+    errors = {}
+    if signed_on and signed_on > today:
+        errors["signed_on"] = _(
+            "The signature date cannot be in the future: it is %(today)s for this customer."
+        ) % {"today": long_date(today)}
+    if signed_on and expires_on and expires_on <= signed_on:
+        errors["expires_on"] = _("The expiry date must come after the signature date.")
+    return errors
+
+
+@transaction.atomic
+def add_authorisation_letter(customer, *, file, signatory, signed_on, expires_on,
+                             signatory_title="", uploaded_by=None, filename=None, today=None):
+    """Checks and stores a signed letter under a random name; returns the new letter."""
+    file_type = check_authorisation_letter_file(file, filename)
+    errors = authorisation_letter_date_errors(customer, signed_on, expires_on, today)
+    signatory = (signatory or "").strip()
+    if not signatory:
+        errors["signatory"] = _("Enter the name of the person who signed the letter.")
+    if errors:
+        raise ValidationError(errors)
+    original = PurePath(filename or file.name or "").name or f"letter{file_type.suffix}"
+    letter = AuthorisationLetter(
+        customer=customer, original_filename=original[-255:], size=file.size,
+        signatory=signatory, signatory_title=(signatory_title or "").strip(),
+        signed_on=signed_on, expires_on=expires_on, uploaded_by=uploaded_by,
+    )
+    letter.file.save(f"letter{file_type.suffix}", file, save=False)
+    letter.save()
+    return letter
+
+
+@transaction.atomic
+def revoke_authorisation_letter(letter, *, revoked_by=None):
+    """Withdraws a letter from today on; the letter and its file are kept."""
+    letter = AuthorisationLetter.objects.select_for_update().get(pk=letter.pk)
+    if letter.is_revoked:
+        raise ValidationError(_("This letter was already revoked on %(date)s.") % {
+            "date": long_date(timezone.localdate(letter.revoked_at))})
+    letter.revoked_at = timezone.now()
+    letter.revoked_by = revoked_by
+    letter.save(update_fields=["revoked_at", "revoked_by"])
+    return letter
+
+
+def open_authorisation_letter(letter):
+    """An open binary handle on the stored file; FileNotFoundError if it has gone.
+    Whoever calls it decides who may download."""
+    if not letter.file:
+        raise FileNotFoundError(letter.pk)
+    return letter.file.storage.open(letter.file.name, "rb")

@@ -1,10 +1,12 @@
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from portal.console.crossschema import csm_of
@@ -22,8 +24,14 @@ from portal.users.models import Role
 
 from . import services
 from .audit import history_for_customer
-from .forms import ContractFilterForm, ContractForm, CustomerFilterForm, CustomerForm
-from .models import Contract
+from .forms import (
+    AuthorisationLetterForm,
+    ContractFilterForm,
+    ContractForm,
+    CustomerFilterForm,
+    CustomerForm,
+)
+from .models import AuthorisationLetter, Contract
 
 
 @role_required(*PARTNER_STAFF)
@@ -53,9 +61,12 @@ def customers_csv(customers):
         for customer in customers))
 
 
-@role_required(*EVERYONE_OF_PARTNER)
-def customer_detail(request, pk):
-    customer = get_object_or_404(customers_visible_to(request.user), pk=pk)
+def _customer_page(request, customer, letter_form=None):
+    today = services.customer_today(customer)
+    letters = customer.authorisation_letters.select_related("uploaded_by", "revoked_by")
+    valid_letter = services.valid_authorisation_letter(customer, today)
+    if letter_form is None and request.user.role in PARTNER_STAFF:
+        letter_form = AuthorisationLetterForm(customer=customer)
     return render(request, "contracts/customer_detail.html", {
         "customer": customer,
         "customer_users": customer.users.order_by("last_name", "email"),
@@ -63,7 +74,18 @@ def customer_detail(request, pk):
         "csm": csm_of(connection.tenant, customer),
         "history": history_for_customer(customer)
         if request.user.role == Role.PARTNER_ADMIN else None,
+        "letter_rows": [(letter, letter.status_on(today)) for letter in letters],
+        "valid_letter": valid_letter,
+        "letter_refusal": None if valid_letter
+        else services.authorisation_letter_refusal(customer, today),
+        "letter_form": letter_form,
+        "may_revoke_letters": request.user.role == Role.PARTNER_ADMIN,
     })
+
+
+@role_required(*EVERYONE_OF_PARTNER)
+def customer_detail(request, pk):
+    return _customer_page(request, get_object_or_404(customers_visible_to(request.user), pk=pk))
 
 
 @role_required(*PARTNER_STAFF)
@@ -87,6 +109,69 @@ def customer_edit(request, pk):
             "name": customer.name})
         return redirect("customer_detail", pk=customer.pk)
     return render(request, "contracts/customer_form.html", {"form": form, "customer": customer})
+
+
+def _letters_card(customer):
+    return reverse("customer_detail", args=[customer.pk]) + "#authorisation-letters"
+
+
+@role_required(*PARTNER_STAFF)
+@require_POST
+def authorisation_letter_add(request, pk):
+    customer = get_object_or_404(customers_visible_to(request.user), pk=pk)
+    form = AuthorisationLetterForm(request.POST, request.FILES, customer=customer)
+    if not form.is_valid():
+        return _customer_page(request, customer, letter_form=form)
+    try:
+        letter = services.add_authorisation_letter(customer, uploaded_by=request.user,
+                                                   **form.cleaned_data)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _customer_page(request, customer, letter_form=form)
+    today = services.customer_today(customer)
+    if letter.status_on(today) == AuthorisationLetter.Status.VALID:
+        messages.success(request, _(
+            "The letter signed by %(signatory)s is on file; it allows cloud-partner incidents "
+            "until %(date)s.") % {"signatory": letter.signatory,
+                                  "date": services.long_date(letter.expires_on)})
+    else:
+        messages.warning(request, _(
+            "The letter signed by %(signatory)s is on file, but it does not allow "
+            "cloud-partner incidents today.") % {"signatory": letter.signatory})
+    return redirect(_letters_card(customer))
+
+
+@role_required(*PARTNER_ADMIN)
+@require_POST
+def authorisation_letter_revoke(request, pk, letter_pk):
+    customer = get_object_or_404(customers_visible_to(request.user), pk=pk)
+    letter = get_object_or_404(customer.authorisation_letters, pk=letter_pk)
+    try:
+        services.revoke_authorisation_letter(letter, revoked_by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _(
+            "The letter signed by %(signatory)s has been revoked; it stays on file.") % {
+            "signatory": letter.signatory})
+    return redirect(_letters_card(customer))
+
+
+@role_required(*EVERYONE_OF_PARTNER)
+@never_cache
+def authorisation_letter_download(request, pk, letter_pk):
+    """The letter's file under its own name; a customer user gets their own customer's."""
+    customer = get_object_or_404(customers_visible_to(request.user), pk=pk)
+    letter = get_object_or_404(customer.authorisation_letters, pk=letter_pk)
+    file_type = services.letter_file_type(letter.file.name)
+    try:
+        handle = services.open_authorisation_letter(letter)
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(handle, as_attachment=True, filename=letter.download_name,
+                        content_type=file_type.content_type if file_type
+                        else "application/octet-stream")
 
 
 def allowance_percent():

@@ -156,3 +156,13 @@ SPARE_PARTS = [
 # has none yet (seed_demo); a copy of each export is left in this folder, under .data/.
 DEMO_DEVICES_PER_CUSTOMER = 250
 DEMO_LENS_EXPORT_DIR = "demo"
+
+# Signed authorisation letters for cloud-partner incidents (SPEC §7), per demo customer:
+# (signatory, title, signed so many days ago, valid for so many days). Contoso's runs for
+# a year from two months ago; Fabrikam's ran out last month, so its page shows why no
+# cloud incident can be opened.
+AUTHORISATION_LETTERS = {
+    "NW-100201": ("Ian Brooks", "Head of IT Operations", 60, 365),
+    "NW-100202": ("Maya Singh", "IT Service Manager", 400, 365),
+    "AZ-200301": ("Claire Dubois", "Directrice des systèmes d'information", 30, 730),
+}

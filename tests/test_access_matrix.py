@@ -40,6 +40,11 @@ def sample_kwargs(world, tenant, pattern):
     with tenant_context(tenant):
         if pattern.name in ("customer_detail", "customer_edit"):
             return {"pk": world.customer(tenant, "AL-0001").pk}
+        if pattern.name.startswith("authorisation_letter_"):
+            letter = sample_authorisation_letter(world, tenant)
+            if pattern.name == "authorisation_letter_add":
+                return {"pk": letter.customer_id}
+            return {"pk": letter.customer_id, "letter_pk": letter.pk}
         if pattern.name == "download":
             return {"kind": "document", "pk": sample_catalogue_kwargs(
                 "catalogue_file_download")["pk"]}
@@ -102,6 +107,24 @@ def sample_contract(world, tenant):
     return contract
 
 
+def sample_authorisation_letter(world, tenant):
+    from datetime import date
+
+    from django.core.files.base import ContentFile
+
+    from contracts.models import AuthorisationLetter
+
+    customer = world.customer(tenant, "AL-0001")
+    letter = customer.authorisation_letters.first()
+    if letter is None:
+        letter = AuthorisationLetter(customer=customer, original_filename="matrix.pdf",
+                                     signatory="Matrix Sample", signed_on=date(2026, 1, 1),
+                                     expires_on=date(2027, 1, 1))
+        letter.file.save("matrix.pdf", ContentFile(b"%PDF-1.4 sample"), save=False)
+        letter.save()
+    return letter
+
+
 def sample_ticket(world, tenant):
     from tickets.models import Ticket
 
@@ -149,6 +172,7 @@ def test_every_view_declares_who_may_open_it(urlconf):
 # Routes whose GET answers something else than a page to anyone allowed in.
 NOT_A_PAGE = {"set_language": 405, "ticket_comment": 405, "ticket_status": 405,
               "contract_activate": 405, "contract_renew": 405,
+              "authorisation_letter_add": 405, "authorisation_letter_revoke": 405,
               "user_resend_invitation": 405, "branding_logo": 404,
               "console_partner_logo": 404, "console_partner_domain_add": 405,
               "accept_invitation": 404,

@@ -1,7 +1,7 @@
 from django.core.management import call_command
 from django_tenants.utils import schema_context
 
-from contracts.models import Customer
+from contracts.models import AuthorisationLetter, Customer
 from portal.tenants.models import Domain, Partner
 from portal.users.models import Role, User
 
@@ -12,7 +12,8 @@ def counts():
         result["vendor_staff"] = User.objects.count()
     for schema in ("northwind", "azur"):
         with schema_context(schema):
-            result[schema] = (User.objects.count(), Customer.objects.count())
+            result[schema] = (User.objects.count(), Customer.objects.count(),
+                              AuthorisationLetter.objects.count())
     return result
 
 
@@ -59,3 +60,19 @@ def test_demo_customers_have_active_contracts_and_one_has_a_renewal_history(db):
         adjusted = previous.baseline_versions.get(number=2).entries.get(category="headsets")
         assert headsets.installed == adjusted.ordered
     assert CsmAssignment.objects.filter(csm__email="csm.north@polyplus.example").count() == 2
+
+
+def test_demo_customers_show_a_valid_and_an_expired_authorisation_letter(db):
+    from contracts.services import authorisation_letter_refusal, customer_today
+
+    call_command("seed_demo", "--console-domain", "localhost")
+    with schema_context("northwind"):
+        valid = Customer.objects.get(site_id="NW-100201")
+        expired = Customer.objects.get(site_id="NW-100202")
+        assert authorisation_letter_refusal(valid, customer_today(valid)) is None
+        assert "expired on" in authorisation_letter_refusal(expired, customer_today(expired))
+        letter = valid.authorisation_letters.get()
+        with letter.file.open("rb") as stored:
+            content = stored.read()
+        assert content.startswith(b"%PDF-1.4") and content.endswith(b"%%EOF\n")
+        assert letter.uploaded_by.email == "agent@northwind-uc.example"

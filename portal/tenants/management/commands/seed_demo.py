@@ -3,10 +3,11 @@
 Idempotent: a second run finds what the first created and leaves it as it is.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -15,6 +16,8 @@ from django_tenants.utils import schema_context
 from contracts.models import Contract, Customer
 from contracts.services import (
     activate_contract,
+    add_authorisation_letter,
+    customer_today,
     record_baseline_version,
     renew_contract,
     save_draft_contract,
@@ -23,6 +26,7 @@ from portal.catalogue.models import ProductModel, SparePart
 from portal.console.crossschema import assign_csm
 from portal.console.models import CsmAssignment
 from portal.demo import (
+    AUTHORISATION_LETTERS,
     CATALOGUE,
     CUSTOMER_DETAILS,
     DEMO_PASSWORD,
@@ -102,6 +106,64 @@ def ensure_devices(partner, customer, stdout):
                            f"{lens_import.errors[:3]}")
 
 
+def letter_pdf(lines):
+    """A one-page PDF showing `lines` in Helvetica: enough to stand for a scanned letter."""
+    def text(line):
+        raw = line.encode("cp1252", "replace")
+        return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+
+    content = b"BT /F1 12 Tf 72 770 Td 18 TL " + b"".join(
+        b"(" + text(line) + b") Tj T* " for line in lines) + b"ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+    ]
+    pdf = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(pdf))
+        pdf += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(pdf)
+    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    pdf += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    return bytes(pdf)
+
+
+def ensure_authorisation_letter(partner, customer, uploaded_by):
+    """The customer's signed letter for cloud-partner incidents, when it has none yet."""
+    spec = AUTHORISATION_LETTERS.get(customer.site_id)
+    if spec is None or customer.authorisation_letters.exists():
+        return
+    signatory, title, days_ago, valid_days = spec
+    signed_on = customer_today(customer) - timedelta(days=days_ago)
+    expires_on = signed_on + timedelta(days=valid_days)
+    if partner.default_language == "fr":
+        lines = [f"{customer.name} (Site ID {customer.site_id})", "",
+                 f"Nous autorisons {partner.name} à ouvrir et suivre en notre nom les",
+                 "incidents auprès de nos partenaires cloud (Microsoft Teams, Zoom,",
+                 "Google Meet, Webex, RingCentral).", "",
+                 f"Valable du {signed_on:%d/%m/%Y} au {expires_on:%d/%m/%Y}.", "",
+                 f"Signé : {signatory}, {title}, le {signed_on:%d/%m/%Y}"]
+    else:
+        lines = [f"{customer.name} (Site ID {customer.site_id})", "",
+                 f"We authorise {partner.name} to open and follow incidents with our",
+                 "cloud partners (Microsoft Teams, Zoom, Google Meet, Webex, RingCentral)",
+                 "on our behalf.", "",
+                 f"Valid from {signed_on:%Y-%m-%d} to {expires_on:%Y-%m-%d}.", "",
+                 f"Signed: {signatory}, {title}, on {signed_on:%Y-%m-%d}"]
+    data = letter_pdf(lines)
+    add_authorisation_letter(
+        customer, file=ContentFile(data, name=f"authorisation-{customer.site_id}.pdf"),
+        signatory=signatory, signatory_title=title, signed_on=signed_on,
+        expires_on=expires_on, uploaded_by=uploaded_by)
+
+
 def ensure_user(email, first_name, last_name, role, customer=None):
     user = User.objects.filter(email=email).first()
     if user is None:
@@ -157,14 +219,16 @@ class Command(BaseCommand):
                                   is_primary=True)
         partner.create_schema(check_if_exists=True, verbosity=0)
         with schema_context(partner.schema_name), transaction.atomic():
-            for email, first, last, role in spec["staff"]:
-                ensure_user(email, first, last, role)
+            staff = {role: ensure_user(email, first, last, role)
+                     for email, first, last, role in spec["staff"]}
             for name, site_id, email, first, last in spec["customers"]:
                 details = CUSTOMER_DETAILS[site_id]
                 customer, _ = Customer.objects.get_or_create(site_id=site_id, defaults={
                     "name": name, **{key: details[key] for key in CUSTOMER_FIELDS}})
                 ensure_user(email, first, last, "customer_user", customer=customer)
                 ensure_contracts(customer, details)
+                ensure_authorisation_letter(partner, customer,
+                                            uploaded_by=staff["partner_agent"])
         if partner.status != Partner.Status.ACTIVE:
             Partner.objects.filter(pk=partner.pk).update(status=Partner.Status.ACTIVE)
         with schema_context(partner.schema_name):
