@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from portal.catalogue.models import Category
+from portal.users.history import local_history_user
 
 serial_validator = RegexValidator(
     r"^[A-Z0-9][A-Z0-9-]{4,38}[A-Z0-9]$",
@@ -70,7 +71,7 @@ class Device(models.Model):
     not_seen_since = models.DateTimeField(_("not seen since"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
-    history = HistoricalRecords(excluded_fields=["created_at"])
+    history = HistoricalRecords(excluded_fields=["created_at"], get_user=local_history_user)
 
     class Meta:
         ordering = ["serial"]

@@ -289,6 +289,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.tasks.expire_ended_contracts",
         "schedule": 60 * 60,
     },
+    "record-sla-breaches": {
+        "task": "tickets.tasks.record_sla_breaches",
+        "schedule": 5 * 60,
+    },
     "clear-expired-sessions": {
         "task": "portal.users.tasks.clear_expired_sessions",
         "schedule": 60 * 60 * 6,
@@ -329,3 +333,16 @@ PROGRAMME = {
 
 # Service tickets (SPEC §7): a resolved or closed ticket may be reopened for this many days.
 TICKET_REOPEN_DAYS = envint("TICKET_REOPEN_DAYS", 14)
+
+# Response and resolution targets per priority, in minutes of the priority's clock:
+# "24x7" counts every minute, "business" only the partner's support hours on working days
+# that are not public holidays in the customer's country.
+TICKET_SLA = {
+    "P1": {"clock": "24x7", "response": 60, "resolution": 4 * 60},
+    "P2": {"clock": "24x7", "response": 4 * 60, "resolution": 24 * 60},
+    "P3": {"clock": "business", "response": 8 * 60, "resolution": 3 * 8 * 60},
+    "P4": {"clock": "business", "response": 2 * 8 * 60, "resolution": 5 * 8 * 60},
+}
+# A ticket whose next target falls within this many minutes is "breaching soon".
+TICKET_SLA_WARNING_MINUTES = envint("TICKET_SLA_WARNING_MINUTES", 4 * 60)
+TICKET_ATTACHMENT_MAX_BYTES = envint("TICKET_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)

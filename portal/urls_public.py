@@ -13,6 +13,7 @@ urlpatterns = [
     path("customers/", include(console_customer_urlpatterns)),
     path("staff/", include(user_urlpatterns)),
     path("catalogue/", include("portal.catalogue.urls")),
+    path("escalations/", include("tickets.console_urls")),
     path("branding/logo/", tenant_views.logo, name="branding_logo"),
     *account_urlpatterns,
 ]

@@ -48,6 +48,9 @@ def sample_kwargs(world, tenant, pattern):
         if pattern.name == "download":
             return {"kind": "document", "pk": sample_catalogue_kwargs(
                 "catalogue_file_download")["pk"]}
+        if pattern.name == "ticket_attachment":
+            attachment = sample_attachment(world, tenant)
+            return {"pk": attachment.comment.ticket_id, "attachment_pk": attachment.pk}
         if pattern.name.startswith("ticket_"):
             return {"pk": sample_ticket(world, tenant).pk}
         if pattern.name == "device_detail":
@@ -70,6 +73,11 @@ def sample_kwargs(world, tenant, pattern):
                 "import_id": 1}
     if pattern.name.startswith("console_partner"):
         return {"slug": "alpha"}
+    if pattern.name.startswith("escalation_"):
+        with tenant_context(world.alpha):
+            attachment = sample_attachment(world, world.alpha, escalated=True)
+        return {"slug": "alpha", "pk": attachment.comment.ticket_id,
+                "attachment_pk": attachment.pk}
     if pattern.name == "accept_invitation":
         return {"uidb36": "zz", "key": "nope"}
     raise AssertionError(f"give sample arguments for route {pattern.name}")
@@ -134,6 +142,22 @@ def sample_ticket(world, tenant):
     return ticket
 
 
+def sample_attachment(world, tenant, escalated=False):
+    from django.core.files.base import ContentFile
+
+    from tickets.models import Attachment, Comment, Ticket
+
+    ticket, _ = Ticket.objects.get_or_create(
+        subject="Matrix escalated" if escalated else "Matrix attachment",
+        defaults={"customer": world.customer(tenant, "AL-0001"), "description": "Sample",
+                  "escalation_level": "vendor" if escalated else "partner"})
+    comment, _ = Comment.objects.get_or_create(ticket=ticket, defaults={"body": "See log"})
+    attachment = comment.attachments.first() or Attachment.objects.create(
+        comment=comment, file=ContentFile(b"log line", name="log.txt"), filename="log.txt",
+        content_type="text/plain", size=8)
+    return attachment
+
+
 def sample_device(world, tenant):
     from inventory.models import Device
 
@@ -171,6 +195,9 @@ def test_every_view_declares_who_may_open_it(urlconf):
 
 # Routes whose GET answers something else than a page to anyone allowed in.
 NOT_A_PAGE = {"set_language": 405, "ticket_comment": 405, "ticket_status": 405,
+              "ticket_update": 405, "ticket_escalate": 405, "ticket_cloud": 405,
+              "escalation_comment": 405, "escalation_status": 405,
+              "escalation_escalate": 405, "escalation_cloud": 405,
               "contract_activate": 405, "contract_renew": 405,
               "authorisation_letter_add": 405, "authorisation_letter_revoke": 405,
               "user_resend_invitation": 405, "branding_logo": 404,

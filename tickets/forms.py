@@ -1,6 +1,13 @@
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from contracts.models import Customer
+from portal.tenants.models import Partner
+from portal.users.models import PARTNER_STAFF_ROLES, User
+
+from .attachments import allowed_extensions
 from .models import Ticket
 
 
@@ -24,10 +31,74 @@ class TicketForm(forms.ModelForm):
         self.fields["device"].help_text = _("Optional: the device concerned.")
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
 class CommentForm(forms.Form):
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 4}))
+    files = MultipleFileField(label=_("Attachments"), required=False)
     internal = forms.BooleanField(label=_("Internal note (never shown to the customer)"),
                                   required=False)
+
+    def __init__(self, *args, internal_allowed=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not internal_allowed:
+            del self.fields["internal"]
+        self.fields["files"].help_text = _("%(types)s; up to %(limit)s each.") % {
+            "types": allowed_extensions(),
+            "limit": filesizeformat(settings.TICKET_ATTACHMENT_MAX_BYTES)}
+
+
+class TicketUpdateForm(forms.ModelForm):
+    class Meta:
+        model = Ticket
+        fields = ["priority", "category", "assignee"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = User.objects.filter(
+            role__in=PARTNER_STAFF_ROLES, is_active=True).order_by("first_name", "email")
+        self.fields["assignee"].label_from_instance = lambda user: user.display_name
+
+
+class EscalationForm(forms.Form):
+    to_level = forms.ChoiceField(label=_("Hand to"), choices=Ticket.Level.choices)
+    reason = forms.CharField(label=_("Why"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, levels, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_level"].choices = [(level.value, level.label) for level in levels]
+
+
+class CloudIncidentForm(forms.Form):
+    """Opening an incident with the cloud partner, or referring the customer to it."""
+
+    cloud_partner = forms.ChoiceField(label=_("Cloud partner"),
+                                      choices=Ticket.CloudPartner.choices)
+    incident_number = forms.CharField(label=_("Cloud partner's incident number"),
+                                      max_length=80, required=False)
+    findings = forms.CharField(label=_("Findings"), required=False,
+                               widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CloudNoticeForm(forms.Form):
+    body = forms.CharField(label=_("Status notice from the cloud partner"),
+                           widget=forms.Textarea(attrs={"rows": 2}))
+    closes_incident = forms.BooleanField(label=_("The cloud partner has closed its incident"),
+                                         required=False)
 
 
 class TicketFilterForm(forms.Form):
@@ -37,3 +108,44 @@ class TicketFilterForm(forms.Form):
                                         *Ticket.Status.choices])
     priority = forms.ChoiceField(label=_("Priority"), required=False,
                                  choices=[("", _("All priorities")), *Ticket.Priority.choices])
+    sla = forms.ChoiceField(label=_("SLA"), required=False, choices=[
+        ("", _("Any SLA state")), ("breached", _("Breached")),
+        ("soon", _("Breaching soon"))])
+    escalated = forms.ChoiceField(label=_("Escalation"), required=False, choices=[
+        ("", _("Any level")), ("yes", _("Escalated to the vendor")),
+        ("no", _("Not escalated"))])
+    cloud = forms.ChoiceField(label=_("Cloud partner"), required=False, choices=[
+        ("", _("Any")), ("yes", _("With a cloud partner")), *Ticket.CloudPartner.choices])
+    customer = forms.ModelChoiceField(label=_("Customer"), required=False,
+                                      queryset=Customer.objects.none(),
+                                      empty_label=_("All customers"))
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False, choices=[
+        ("", _("Anyone")), ("me", _("Assigned to me")), ("none", _("Unassigned"))])
+
+    def __init__(self, *args, staff=True, customers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if staff:
+            self.fields["customer"].queryset = customers.order_by("name")
+            self.fields["customer"].label_from_instance = \
+                lambda customer: f"{customer.name} ({customer.site_id})"
+        else:
+            for name in ("customer", "assignee", "escalated"):
+                del self.fields[name]
+
+
+class EscalationFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False, initial="open",
+                               choices=[("open", _("Open")), ("", _("All statuses")),
+                                        *Ticket.Status.choices])
+    level = forms.ChoiceField(label=_("Level"), required=False, choices=[
+        ("", _("Vendor and specialist")), (Ticket.Level.VENDOR, Ticket.Level.VENDOR.label),
+        (Ticket.Level.SPECIALIST, Ticket.Level.SPECIALIST.label)])
+    partner = forms.ModelChoiceField(label=_("Partner"), required=False, to_field_name="slug",
+                                     queryset=Partner.objects.partners().filter(
+                                         status=Partner.Status.ACTIVE),
+                                     empty_label=_("All partners"))
+
+    def clean_partner(self):
+        partner = self.cleaned_data.get("partner")
+        return partner.slug if partner else ""

@@ -1,7 +1,12 @@
+import uuid
+from pathlib import PurePath
+
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from portal.users.history import local_history_user
 
 
 class Ticket(models.Model):
@@ -25,6 +30,25 @@ class Ticket(models.Model):
         WAITING = "waiting", _("Waiting on customer")
         RESOLVED = "resolved", _("Resolved")
         CLOSED = "closed", _("Closed")
+
+    class Level(models.TextChoices):
+        PARTNER = "partner", _("Partner support")
+        VENDOR = "vendor", _("Vendor support")
+        SPECIALIST = "specialist", _("Specialist")
+
+    class CloudPartner(models.TextChoices):
+        TEAMS = "teams", _("Microsoft Teams")
+        ZOOM = "zoom", _("Zoom")
+        MEET = "meet", _("Google Meet")
+        WEBEX = "webex", _("Webex")
+        RINGCENTRAL = "ringcentral", _("RingCentral")
+        OTHER = "other", _("Other cloud partner")
+
+    class CloudStatus(models.TextChoices):
+        NONE = "", _("Not with a cloud partner")
+        REFERRED = "referred", _("Customer referred to the cloud partner")
+        OPEN = "open", _("Incident open with the cloud partner")
+        CLOSED = "closed", _("Cloud partner incident closed")
 
     customer = models.ForeignKey("contracts.Customer", on_delete=models.PROTECT,
                                  related_name="tickets", verbose_name=_("customer"))
@@ -51,13 +75,32 @@ class Ticket(models.Model):
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # SLA (tickets.sla): due instants are recomputed on every change that moves them;
+    # a due instant is empty while the clock is stopped.
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    response_due_at = models.DateTimeField(_("response due"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+
+    escalation_level = models.CharField(_("escalation level"), max_length=12,
+                                        choices=Level.choices, default=Level.PARTNER)
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+
+    cloud_partner = models.CharField(_("cloud partner"), max_length=20, blank=True,
+                                     choices=CloudPartner.choices)
+    cloud_status = models.CharField(_("cloud partner status"), max_length=10, blank=True,
+                                    choices=CloudStatus.choices, default=CloudStatus.NONE)
+    cloud_incident_number = models.CharField(_("cloud partner incident number"),
+                                             max_length=80, blank=True)
+    cloud_findings = models.TextField(_("findings"), blank=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"], get_user=local_history_user)
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
-        indexes = [models.Index(fields=["customer", "status"])]
+        indexes = [models.Index(fields=["customer", "status"]),
+                   models.Index(fields=["escalation_level", "status"])]
 
     def __str__(self):
         return f"{self.reference} {self.subject}"
@@ -66,13 +109,25 @@ class Ticket(models.Model):
     def reference(self):
         return f"T-{self.pk:06d}"
 
+    @property
+    def is_open(self):
+        return self.status in (self.Status.NEW, self.Status.IN_PROGRESS, self.Status.WAITING)
+
+    @property
+    def is_escalated(self):
+        return self.escalation_level != self.Level.PARTNER
+
 
 class Comment(models.Model):
     """A public answer, or an internal note that customer users never see."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
+    # Vendor staff are users of the public schema: no row here to point at, so their
+    # name is kept instead.
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                null=True, related_name="+", verbose_name=_("author"))
+    author_name = models.CharField(_("author"), max_length=200, blank=True)
+    from_vendor = models.BooleanField(_("from vendor support"), default=False)
     body = models.TextField(_("message"))
     internal = models.BooleanField(_("internal note"), default=False)
     created_at = models.DateTimeField(_("written"), auto_now_add=True)
@@ -84,3 +139,108 @@ class Comment(models.Model):
 
     def __str__(self):
         return f"{self.ticket.reference} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def attachment_path(instance, filename):
+    # Nothing guessable and nothing of the original name: files are served by a view
+    # that checks who asks.
+    return (f"ticket-attachments/{connection.schema_name}/"
+            f"{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}")
+
+
+class Attachment(models.Model):
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return self.filename
+
+
+class Pause(models.Model):
+    """A stretch during which the SLA clock stood still (waiting on the customer, resolved)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="pauses")
+    status = models.CharField(_("status"), max_length=20, choices=Ticket.Status.choices)
+    started_at = models.DateTimeField(_("paused"))
+    ended_at = models.DateTimeField(_("resumed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "pk"]
+        constraints = [models.UniqueConstraint(
+            fields=["ticket"], condition=models.Q(ended_at__isnull=True),
+            name="one_running_pause_per_ticket")]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class Breach(models.Model):
+    """A missed SLA target, kept for the monthly report."""
+
+    class Target(models.TextChoices):
+        RESPONSE = "response", _("Response")
+        RESOLUTION = "resolution", _("Resolution")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="breaches")
+    target = models.CharField(_("target"), max_length=12, choices=Target.choices)
+    priority = models.CharField(_("priority"), max_length=2, choices=Ticket.Priority.choices)
+    due_at = models.DateTimeField(_("due"))
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at"]
+        verbose_name = _("SLA breach")
+        verbose_name_plural = _("SLA breaches")
+        constraints = [models.UniqueConstraint(fields=["ticket", "target"],
+                                               name="one_breach_per_target")]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.target} {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class Escalation(models.Model):
+    """One step up or down partner → vendor support → specialist: who, when, why."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="escalations")
+    from_level = models.CharField(_("from"), max_length=12, choices=Ticket.Level.choices)
+    to_level = models.CharField(_("to"), max_length=12, choices=Ticket.Level.choices)
+    actor_name = models.CharField(_("by"), max_length=200)
+    actor_email = models.EmailField(_("e-mail"), blank=True)
+    from_vendor = models.BooleanField(default=False)
+    reason = models.TextField(_("reason"))
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.from_level} → {self.to_level}"
+
+    @property
+    def is_escalation(self):
+        order = list(Ticket.Level.values)
+        return order.index(self.to_level) > order.index(self.from_level)
+
+
+class CloudNotice(models.Model):
+    """A status notice received from the cloud partner about its incident."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="cloud_notices")
+    body = models.TextField(_("notice"))
+    author_name = models.CharField(_("recorded by"), max_length=200)
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.created_at:%Y-%m-%d %H:%M}"

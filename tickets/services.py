@@ -1,19 +1,33 @@
-"""Ticket actions (SPEC §7): opening by Site ID, the status workflow, the conversation."""
+"""Ticket actions (SPEC §7): opening by Site ID, the status workflow and its SLA clock,
+the conversation, escalation and cloud-partner incidents.
 
+Vendor staff act on a partner's tickets from the console, inside that partner's schema; they
+have no user row there, so their name is recorded instead of a foreign key.
+"""
+
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.models import Customer
-from portal.users.models import Role
+from portal.tenants.branding import current_brand
+from portal.users.models import PARTNER_ROLES, PARTNER_STAFF_ROLES, Role
 
-from .models import Comment, Ticket
+from . import notifications, sla
+from .attachments import store_attachment
+from .models import Breach, CloudNotice, Comment, Escalation, Pause, Ticket
 
 Status = Ticket.Status
+Level = Ticket.Level
+OPEN_STATUSES = (Status.NEW, Status.IN_PROGRESS, Status.WAITING)
+# The clock runs in these statuses only.
+RUNNING_STATUSES = (Status.NEW, Status.IN_PROGRESS)
 
 # Where each status may go next; reopening is checked apart (it has a time limit).
 TRANSITIONS = {
@@ -26,6 +40,25 @@ TRANSITIONS = {
 # A customer user may only close a resolved ticket or reopen it.
 CUSTOMER_TRANSITIONS = {(Status.RESOLVED, Status.CLOSED)}
 
+# Who may move a ticket between levels: partner staff hand it to the vendor; vendor
+# engineers take it further or hand it back.
+ESCALATIONS = {
+    (Level.PARTNER, Level.VENDOR): PARTNER_STAFF_ROLES | {Role.SUPPORT_ENGINEER},
+    (Level.VENDOR, Level.SPECIALIST): {Role.SUPPORT_ENGINEER},
+    (Level.SPECIALIST, Level.VENDOR): {Role.SUPPORT_ENGINEER},
+    (Level.VENDOR, Level.PARTNER): {Role.SUPPORT_ENGINEER},
+    (Level.SPECIALIST, Level.PARTNER): {Role.SUPPORT_ENGINEER},
+}
+
+
+def is_local(user):
+    """True for a user of the partner's own schema (not vendor staff)."""
+    return user is not None and user.role in PARTNER_ROLES
+
+
+def is_staff(user):
+    return user.role != Role.CUSTOMER_USER
+
 
 def customer_by_site_id(site_id):
     customer = Customer.objects.filter(site_id=(site_id or "").strip().upper()).first()
@@ -35,14 +68,168 @@ def customer_by_site_id(site_id):
     return customer
 
 
+# --- SLA -------------------------------------------------------------------------------
+
+def calendar_for(ticket):
+    clock = sla.targets(ticket.priority)[0]
+    if clock == sla.TWENTY_FOUR_SEVEN:
+        return None
+    return sla.BusinessCalendar.for_ticket(current_brand(), ticket.customer)
+
+
+def _pauses(ticket):
+    return [(pause.started_at, pause.ended_at) for pause in ticket.pauses.all()]
+
+
+def refresh_sla(ticket):
+    """Recomputes the due instants after anything that moves them."""
+    _, response, resolution = sla.targets(ticket.priority)
+    calendar, pauses = calendar_for(ticket), _pauses(ticket)
+    ticket.response_due_at = sla.due_instant(ticket.created_at, response, pauses, calendar)
+    ticket.resolution_due_at = sla.due_instant(ticket.created_at, resolution, pauses, calendar)
+    Ticket.objects.filter(pk=ticket.pk).update(response_due_at=ticket.response_due_at,
+                                               resolution_due_at=ticket.resolution_due_at)
+
+
+@dataclass
+class Clock:
+    target: str
+    minutes: int
+    due_at: object
+    met_at: object
+    state: str  # met, missed, running, paused, breached
+    left: timedelta | None
+
+
+def sla_clocks(ticket, now=None):
+    """The response and resolution clocks as a ticket page shows them."""
+    now = now or timezone.now()
+    _, response, resolution = sla.targets(ticket.priority)
+    calendar, pauses = calendar_for(ticket), _pauses(ticket)
+    clocks = []
+    for target, minutes, due_at, met_at in (
+        (Breach.Target.RESPONSE, response, ticket.response_due_at, ticket.first_response_at),
+        (Breach.Target.RESOLUTION, resolution, ticket.resolution_due_at, ticket.resolved_at),
+    ):
+        used = sla.clock_time_used(ticket.created_at, met_at or now, pauses, calendar)
+        left = timedelta(minutes=minutes) - used
+        if met_at is not None:
+            state = "met" if left >= timedelta(0) else "missed"
+        elif due_at is None:
+            state = "paused"
+        else:
+            state = "running" if now < due_at else "breached"
+        clocks.append(Clock(target, minutes, due_at, met_at, state, left))
+    return clocks
+
+
+def breached_q(now=None):
+    """Tickets that missed a target, recorded or not yet recorded."""
+    now = now or timezone.now()
+    return (Q(Exists(Breach.objects.filter(ticket=OuterRef("pk"))))
+            | Q(first_response_at__isnull=True, response_due_at__lte=now)
+            | Q(resolved_at__isnull=True, resolution_due_at__lte=now))
+
+
+def breaching_soon_q(now=None):
+    now = now or timezone.now()
+    soon = now + timedelta(minutes=settings.TICKET_SLA_WARNING_MINUTES)
+    return Q(status__in=OPEN_STATUSES) & (
+        Q(first_response_at__isnull=True, response_due_at__gt=now, response_due_at__lte=soon)
+        | Q(resolved_at__isnull=True, resolution_due_at__gt=now, resolution_due_at__lte=soon))
+
+
+def _record_breach(ticket, target, due_at):
+    Breach.objects.get_or_create(ticket=ticket, target=target,
+                                 defaults={"due_at": due_at, "priority": ticket.priority})
+
+
+def record_breaches(now=None):
+    """Records every target missed by `now` in the current schema (run by the beat)."""
+    now = now or timezone.now()
+    recorded = 0
+    for target, missed in (
+        (Breach.Target.RESPONSE, Q(response_due_at__lte=now) & (
+            Q(first_response_at__isnull=True) | Q(first_response_at__gt=F("response_due_at")))),
+        (Breach.Target.RESOLUTION, Q(resolution_due_at__lte=now) & (
+            Q(resolved_at__isnull=True) | Q(resolved_at__gt=F("resolution_due_at")))),
+    ):
+        field = f"{target}_due_at"
+        tickets = Ticket.objects.filter(missed).exclude(breaches__target=target)
+        new = [Breach(ticket_id=pk, target=target, due_at=due_at, priority=priority)
+               for pk, due_at, priority in tickets.values_list("pk", field, "priority")]
+        recorded += len(Breach.objects.bulk_create(new, ignore_conflicts=True))
+    return recorded
+
+
+# --- Lists ------------------------------------------------------------------------------
+
+def filter_tickets(tickets, criteria, *, user, now=None):
+    """Applies a list's search and filters (see TicketFilterForm)."""
+    query = (criteria.get("q") or "").strip()
+    if query:
+        number = query.upper().removeprefix("T-").lstrip("0")
+        match = (Q(subject__icontains=query) | Q(customer__site_id__icontains=query)
+                 | Q(customer__name__icontains=query)
+                 | Q(cloud_incident_number__icontains=query))
+        if number.isdigit():
+            match |= Q(pk=int(number))
+        tickets = tickets.filter(match)
+    status = criteria.get("status")
+    if status == "open":
+        tickets = tickets.filter(status__in=OPEN_STATUSES)
+    elif status:
+        tickets = tickets.filter(status=status)
+    if criteria.get("priority"):
+        tickets = tickets.filter(priority=criteria["priority"])
+    if criteria.get("sla") == "breached":
+        tickets = tickets.filter(breached_q(now))
+    elif criteria.get("sla") == "soon":
+        tickets = tickets.filter(breaching_soon_q(now))
+    if criteria.get("escalated") == "yes":
+        tickets = tickets.exclude(escalation_level=Level.PARTNER)
+    elif criteria.get("escalated") == "no":
+        tickets = tickets.filter(escalation_level=Level.PARTNER)
+    cloud = criteria.get("cloud")
+    if cloud == "yes":
+        tickets = tickets.exclude(cloud_partner="")
+    elif cloud:
+        tickets = tickets.filter(cloud_partner=cloud)
+    if criteria.get("customer"):
+        tickets = tickets.filter(customer=criteria["customer"])
+    if criteria.get("assignee") == "me":
+        tickets = tickets.filter(assignee=user)
+    elif criteria.get("assignee") == "none":
+        tickets = tickets.filter(assignee__isnull=True)
+    return tickets
+
+
+def with_breach_flag(tickets, now=None):
+    return tickets.annotate(sla_breached=ExpressionWrapper(breached_q(now),
+                                                           output_field=BooleanField()))
+
+
+# --- Opening and the workflow -----------------------------------------------------------
+
 @transaction.atomic
-def open_ticket(*, user, customer, subject, description, category, priority, device=None):
+def open_ticket(*, user, customer, subject, description, category, priority, device=None,
+                now=None):
     if device is not None and device.customer_id != customer.pk:
         raise ValidationError({"device": _("This device belongs to another customer.")})
     ticket = Ticket.objects.create(customer=customer, subject=subject, description=description,
                                    category=category, priority=priority, device=device,
-                                   opened_by=user)
-    ticket.watchers.add(user)
+                                   opened_by=user if is_local(user) else None)
+    if now is not None:  # an import or the demo, telling when it really happened
+        ticket.created_at = now
+        Ticket.objects.filter(pk=ticket.pk).update(created_at=now)
+    if is_staff(user):
+        # Opened by the support side: the customer is already in contact with it.
+        ticket.first_response_at = ticket.created_at
+        Ticket.objects.filter(pk=ticket.pk).update(first_response_at=ticket.created_at)
+    if is_local(user):
+        ticket.watchers.add(user)
+    refresh_sla(ticket)
+    notifications.ticket_created(ticket, actor=user)
     return ticket
 
 
@@ -67,36 +254,208 @@ def allowed_statuses(ticket, user, now=None):
 @transaction.atomic
 def change_status(ticket, new_status, *, user, now=None):
     now = now or timezone.now()
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
     if new_status not in allowed_statuses(ticket, user, now):
         raise ValidationError(_("A ticket that is “%(current)s” cannot become “%(new)s”.") % {
             "current": ticket.get_status_display(), "new": Status(new_status).label})
+    old_status = ticket.status
     if new_status == Status.RESOLVED:
         ticket.resolved_at = now
     elif new_status == Status.CLOSED:
         ticket.closed_at = now
-    elif ticket.status in (Status.RESOLVED, Status.CLOSED):  # reopened
+    elif old_status in (Status.RESOLVED, Status.CLOSED):  # reopened
         ticket.resolved_at = ticket.closed_at = None
     ticket.status = new_status
     ticket.save()
+    was_running, runs = old_status in RUNNING_STATUSES, new_status in RUNNING_STATUSES
+    if was_running and not runs:
+        Pause.objects.create(ticket=ticket, status=new_status, started_at=now)
+    elif runs and not was_running:
+        ticket.pauses.filter(ended_at__isnull=True).update(ended_at=now)
+    if new_status == Status.RESOLVED and ticket.resolution_due_at \
+            and now > ticket.resolution_due_at:
+        _record_breach(ticket, Breach.Target.RESOLUTION, ticket.resolution_due_at)
+    refresh_sla(ticket)
+    notifications.status_changed(ticket, old_status, actor=user)
     return ticket
 
 
-def add_comment(ticket, *, user, body, internal=False):
+@transaction.atomic
+def update_ticket(ticket, *, user, priority, category, assignee):
+    """Staff edits of the ticket's fields; a new priority moves the SLA targets."""
+    ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
+    if assignee is not None and assignee.role not in PARTNER_STAFF_ROLES:
+        raise ValidationError({"assignee": _("Assign the ticket to a partner agent.")})
+    priority_changed = ticket.priority != priority
+    ticket.priority, ticket.category, ticket.assignee = priority, category, assignee
+    ticket.save()
+    if assignee is not None:
+        ticket.watchers.add(assignee)
+    if priority_changed:
+        refresh_sla(ticket)
+    return ticket
+
+
+# --- Conversation -----------------------------------------------------------------------
+
+@transaction.atomic
+def add_comment(ticket, *, user, body, internal=False, files=(), now=None):
     if internal and user.role == Role.CUSTOMER_USER:
         raise ValidationError(_("Customer users cannot write internal notes."))
     if not body.strip():
         raise ValidationError({"body": _("Write a message.")})
-    comment = Comment.objects.create(ticket=ticket, author=user, body=body.strip(),
-                                     internal=internal)
-    ticket.watchers.add(user)
-    Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now())
+    now = now or timezone.now()
+    comment = Comment.objects.create(
+        ticket=ticket, author=user if is_local(user) else None,
+        author_name=user.display_name, from_vendor=not is_local(user),
+        body=body.strip(), internal=internal)
+    Comment.objects.filter(pk=comment.pk).update(created_at=now)
+    for upload in files:
+        store_attachment(comment, upload)
+    if is_local(user):
+        ticket.watchers.add(user)
+    updates = {"updated_at": now}
+    if not internal and is_staff(user) and ticket.first_response_at is None:
+        ticket.first_response_at = updates["first_response_at"] = now
+        if ticket.response_due_at and now > ticket.response_due_at:
+            _record_breach(ticket, Breach.Target.RESPONSE, ticket.response_due_at)
+    Ticket.objects.filter(pk=ticket.pk).update(**updates)
+    if not internal:
+        notifications.comment_added(ticket, comment, actor=user)
     return comment
 
 
 def visible_comments(ticket, user):
     """Internal notes exist for partner and vendor staff only."""
-    comments = ticket.comments.select_related("author")
+    comments = ticket.comments.select_related("author").prefetch_related("attachments")
     if user.role == Role.CUSTOMER_USER:
         comments = comments.filter(internal=False)
     return comments
+
+
+# --- Escalation -------------------------------------------------------------------------
+
+def allowed_levels(ticket, user):
+    return [Level(to) for (frm, to), roles in ESCALATIONS.items()
+            if frm == ticket.escalation_level and user.role in roles]
+
+
+@transaction.atomic
+def escalate(ticket, *, user, to_level, reason, now=None):
+    """Moves the ticket up or down a level, recording who, when and why."""
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if to_level not in allowed_levels(ticket, user):
+        raise ValidationError(_("This ticket cannot go from “%(current)s” to “%(new)s”.") % {
+            "current": ticket.get_escalation_level_display(),
+            "new": Level(to_level).label if to_level in Level.values else to_level})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why.")})
+    if not ticket.is_open:
+        raise ValidationError(_("Only an open ticket can be escalated or handed back."))
+    step = Escalation.objects.create(
+        ticket=ticket, from_level=ticket.escalation_level, to_level=to_level,
+        actor_name=user.display_name, actor_email=user.email,
+        from_vendor=not is_local(user), reason=reason.strip())
+    now = now or timezone.now()
+    Escalation.objects.filter(pk=step.pk).update(created_at=now)
+    ticket.escalation_level = to_level
+    if step.is_escalation:
+        ticket.escalated_at = now
+    ticket.save()
+    return step
+
+
+# --- Cloud ecosystem partner ------------------------------------------------------------
+
+def _customer_today(customer):
+    from inventory.lens import customer_today
+
+    return customer_today(customer)
+
+
+def letter_refusal(customer, on_date=None):
+    """Why no incident may be opened for this customer, or None when a valid letter is on file."""
+    from contracts.services import authorisation_letter_refusal
+
+    return authorisation_letter_refusal(customer, on_date or _customer_today(customer))
+
+
+def _cloud_partner(value):
+    if value not in Ticket.CloudPartner.values:
+        raise ValidationError({"cloud_partner": _("Choose the cloud partner.")})
+    return value
+
+
+@transaction.atomic
+def open_cloud_incident(ticket, *, user, cloud_partner, incident_number, findings,
+                        on_date=None):
+    """Records an incident opened with the cloud partner on the customer's behalf."""
+    ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
+    refusal = letter_refusal(ticket.customer, on_date)
+    if refusal:
+        raise ValidationError(refusal)
+    if not (incident_number or "").strip():
+        raise ValidationError({"incident_number": _(
+            "Enter the cloud partner's incident number.")})
+    ticket.cloud_partner = _cloud_partner(cloud_partner)
+    ticket.cloud_status = Ticket.CloudStatus.OPEN
+    ticket.cloud_incident_number = incident_number.strip()
+    ticket.cloud_findings = (findings or "").strip()
+    ticket.save()
+    return ticket
+
+
+@transaction.atomic
+def refer_to_cloud_partner(ticket, *, user, cloud_partner, findings, now=None):
+    """No incident on the customer's behalf: the findings are recorded and the customer is
+    told, in a public answer, to contact the cloud partner."""
+    ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
+    if not (findings or "").strip():
+        raise ValidationError({"findings": _("Record the findings for the customer.")})
+    ticket.cloud_partner = _cloud_partner(cloud_partner)
+    ticket.cloud_status = Ticket.CloudStatus.REFERRED
+    ticket.cloud_findings = findings.strip()
+    ticket.save()
+    message = _("Our findings show that the problem lies with %(partner)s. Please open a "
+                "case with %(partner)s and share these findings:\n\n%(findings)s") % {
+        "partner": ticket.get_cloud_partner_display(), "findings": ticket.cloud_findings}
+    add_comment(ticket, user=user, body=message, now=now)
+    return ticket
+
+
+@transaction.atomic
+def add_cloud_notice(ticket, *, user, body, closes_incident=False, now=None):
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.cloud_status not in (Ticket.CloudStatus.OPEN, Ticket.CloudStatus.CLOSED):
+        raise ValidationError(_("No incident is open with a cloud partner."))
+    if not (body or "").strip():
+        raise ValidationError({"body": _("Write the notice.")})
+    notice = CloudNotice.objects.create(ticket=ticket, body=body.strip(),
+                                        author_name=user.display_name)
+    CloudNotice.objects.filter(pk=notice.pk).update(created_at=now or timezone.now())
+    if closes_incident:
+        Ticket.objects.filter(pk=ticket.pk).update(cloud_status=Ticket.CloudStatus.CLOSED)
+    return notice
+
+
+# --- Dashboards -------------------------------------------------------------------------
+
+def dashboard(tickets, user, now=None, size=8):
+    """The tickets a role's dashboard shows: mine that are open, and those breaching soon.
+
+    `tickets` is what the user may see; "mine" is what is assigned to partner staff, or the
+    customer's own open tickets for a customer user.
+    """
+    now = now or timezone.now()
+    open_tickets = tickets.filter(status__in=OPEN_STATUSES).select_related("customer")
+    mine = open_tickets if user.role == Role.CUSTOMER_USER else open_tickets.filter(
+        assignee=user)
+    return {
+        "my_open_tickets": list(mine.order_by("resolution_due_at", "-created_at")[:size]),
+        "breaching_soon": list(open_tickets.filter(breaching_soon_q(now))
+                               .order_by("resolution_due_at")[:size]),
+        "open_count": open_tickets.count(),
+        "breached_count": open_tickets.filter(breached_q(now)).count(),
+        "unassigned_count": (open_tickets.filter(assignee__isnull=True).count()
+                             if user.role != Role.CUSTOMER_USER else None),
+    }

@@ -1,56 +1,71 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from inventory.models import Device
 from portal.csvexport import csv_response
-from portal.users.access import EVERYONE_OF_PARTNER, customers_visible_to, role_required
+from portal.users.access import (
+    EVERYONE_OF_PARTNER,
+    PARTNER_STAFF,
+    customers_visible_to,
+    role_required,
+)
 from portal.users.models import Role
 
 from . import services
-from .forms import CommentForm, TicketFilterForm, TicketForm
-from .models import Ticket
+from .attachments import open_attachment
+from .forms import (
+    CloudIncidentForm,
+    CloudNoticeForm,
+    CommentForm,
+    EscalationForm,
+    TicketFilterForm,
+    TicketForm,
+    TicketUpdateForm,
+)
+from .models import Attachment, Ticket
 
 PAGE_SIZE = 50
-OPEN_STATUSES = [Ticket.Status.NEW, Ticket.Status.IN_PROGRESS, Ticket.Status.WAITING]
+CSV_HEADER = ["reference", "site_id", "customer", "subject", "category", "priority", "status",
+              "escalation_level", "cloud_partner", "cloud_incident_number", "opened",
+              "response_due", "first_response", "resolution_due", "resolved", "sla_breached"]
 
 
 def tickets_visible_to(user):
     return Ticket.objects.filter(customer__in=customers_visible_to(user))
 
 
+def _iso(value):
+    return value.isoformat() if value else ""
+
+
+def tickets_csv(tickets):
+    # Fields only: the conversation, and so internal notes, stay out of exports.
+    return csv_response("tickets.csv", CSV_HEADER, (
+        [t.reference, t.customer.site_id, t.customer.name, t.subject, t.category, t.priority,
+         t.status, t.escalation_level, t.cloud_partner, t.cloud_incident_number,
+         _iso(t.created_at), _iso(t.response_due_at), _iso(t.first_response_at),
+         _iso(t.resolution_due_at), _iso(t.resolved_at), "yes" if t.sla_breached else "no"]
+        for t in tickets.iterator(chunk_size=2000)))
+
+
 @role_required(*EVERYONE_OF_PARTNER)
 def ticket_list(request):
-    filters = TicketFilterForm(request.GET or None)
-    tickets = tickets_visible_to(request.user).select_related("customer", "assignee")
+    user = request.user
+    staff = user.role != Role.CUSTOMER_USER
+    filters = TicketFilterForm(request.GET or None, staff=staff,
+                               customers=customers_visible_to(user))
+    tickets = tickets_visible_to(user).select_related("customer", "assignee")
     if filters.is_valid():
-        query = filters.cleaned_data["q"].strip()
-        if query:
-            number = query.upper().removeprefix("T-").lstrip("0")
-            match = Q(subject__icontains=query) | Q(customer__site_id__icontains=query) \
-                | Q(customer__name__icontains=query)
-            if number.isdigit():
-                match |= Q(pk=int(number))
-            tickets = tickets.filter(match)
-        status = filters.cleaned_data["status"]
-        if status == "open":
-            tickets = tickets.filter(status__in=OPEN_STATUSES)
-        elif status:
-            tickets = tickets.filter(status=status)
-        if filters.cleaned_data["priority"]:
-            tickets = tickets.filter(priority=filters.cleaned_data["priority"])
+        tickets = services.filter_tickets(tickets, filters.cleaned_data, user=user)
+    tickets = services.with_breach_flag(tickets)
     if request.GET.get("format") == "csv":
-        # Subjects and fields only: the conversation, and so internal notes, stay out.
-        return csv_response("tickets.csv", [
-            "reference", "site_id", "customer", "subject", "category", "priority", "status",
-            "opened", "resolved"], (
-            [t.reference, t.customer.site_id, t.customer.name, t.subject, t.category,
-             t.priority, t.status, t.created_at.isoformat(),
-             t.resolved_at.isoformat() if t.resolved_at else ""] for t in tickets))
+        return tickets_csv(tickets)
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "tickets/ticket_list.html", {"filters": filters, "page": page})
 
@@ -77,38 +92,81 @@ def ticket_create(request):
             messages.success(request, _("Ticket %(reference)s is open.") % {
                 "reference": ticket.reference})
             return redirect("ticket_detail", pk=ticket.pk)
-    return render(request, "tickets/ticket_form.html", {"form": form})
+    return render(request, "tickets/ticket_form.html", {
+        "form": form, "customer": user.customer if implied else None})
+
+
+def portal_urls(ticket):
+    return {name: reverse(f"ticket_{name}", args=[ticket.pk])
+            for name in ("comment", "status", "escalate", "cloud", "detail")}
+
+
+def detail_context(ticket, user, urls):
+    """What a ticket page shows `user`; shared by the portal and the console."""
+    staff = user.role != Role.CUSTOMER_USER
+    context = {
+        "ticket": ticket,
+        "urls": urls,
+        "comments": services.visible_comments(ticket, user),
+        "form": CommentForm(internal_allowed=staff),
+        "statuses": [Ticket.Status(s) for s in Ticket.Status.values
+                     if s in services.allowed_statuses(ticket, user)],
+        "clocks": services.sla_clocks(ticket),
+        "cloud_notices": ticket.cloud_notices.all(),
+        "staff": staff,
+    }
+    if staff:
+        levels = services.allowed_levels(ticket, user)
+        context.update({
+            "escalations": ticket.escalations.all(),
+            "escalation_form": EscalationForm(levels=levels) if levels and ticket.is_open
+            else None,
+            "cloud_form": CloudIncidentForm(initial={"cloud_partner": ticket.cloud_partner}),
+            "cloud_notice_form": CloudNoticeForm(),
+            "letter_refusal": services.letter_refusal(ticket.customer),
+        })
+    return context
+
+
+def _visible_ticket(request, pk):
+    return get_object_or_404(tickets_visible_to(request.user)
+                             .select_related("customer", "device", "opened_by", "assignee"),
+                             pk=pk)
 
 
 @role_required(*EVERYONE_OF_PARTNER)
 def ticket_detail(request, pk):
-    ticket = get_object_or_404(tickets_visible_to(request.user)
-                               .select_related("customer", "device", "opened_by"), pk=pk)
-    form = CommentForm()
-    if request.user.role == Role.CUSTOMER_USER:
-        del form.fields["internal"]
-    statuses = [Ticket.Status(s) for s in Ticket.Status.values
-                if s in services.allowed_statuses(ticket, request.user)]
-    return render(request, "tickets/ticket_detail.html", {
-        "ticket": ticket, "comments": services.visible_comments(ticket, request.user),
-        "form": form, "statuses": statuses,
-    })
+    ticket = _visible_ticket(request, pk)
+    context = detail_context(ticket, request.user, portal_urls(ticket))
+    if context["staff"]:
+        context["update_form"] = TicketUpdateForm(instance=ticket)
+    return render(request, "tickets/ticket_detail.html", context)
+
+
+def _report(request, error):
+    messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+
+
+def post_comment(request, ticket):
+    form = CommentForm(request.POST, request.FILES,
+                       internal_allowed=request.user.role != Role.CUSTOMER_USER)
+    if not form.is_valid():
+        messages.error(request, " ".join(
+            str(error) for errors in form.errors.values() for error in errors))
+        return
+    try:
+        services.add_comment(ticket, user=request.user, body=form.cleaned_data["body"],
+                             internal=form.cleaned_data.get("internal", False),
+                             files=form.cleaned_data["files"])
+    except ValidationError as error:
+        _report(request, error)
 
 
 @role_required(*EVERYONE_OF_PARTNER)
 @require_POST
 def ticket_comment(request, pk):
     ticket = get_object_or_404(tickets_visible_to(request.user), pk=pk)
-    form = CommentForm(request.POST)
-    if form.is_valid():
-        internal = form.cleaned_data["internal"] and request.user.role != Role.CUSTOMER_USER
-        try:
-            services.add_comment(ticket, user=request.user, body=form.cleaned_data["body"],
-                                 internal=internal)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-    else:
-        messages.error(request, _("Write a message."))
+    post_comment(request, ticket)
     return redirect("ticket_detail", pk=ticket.pk)
 
 
@@ -119,5 +177,105 @@ def ticket_status(request, pk):
     try:
         services.change_status(ticket, request.POST.get("status", ""), user=request.user)
     except (ValidationError, ValueError) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        _report(request, error)
     return redirect("ticket_detail", pk=ticket.pk)
+
+
+@role_required(*PARTNER_STAFF)
+@require_POST
+def ticket_update(request, pk):
+    ticket = get_object_or_404(Ticket, pk=pk)
+    form = TicketUpdateForm(request.POST, instance=ticket)
+    if form.is_valid():
+        data = form.cleaned_data
+        services.update_ticket(ticket, user=request.user, priority=data["priority"],
+                               category=data["category"], assignee=data["assignee"])
+        messages.success(request, _("The ticket has been updated."))
+    else:
+        messages.error(request, _("Check the priority, category and assignee."))
+    return redirect("ticket_detail", pk=ticket.pk)
+
+
+def post_escalation(request, ticket):
+    form = EscalationForm(request.POST, levels=services.allowed_levels(ticket, request.user))
+    if not form.is_valid():
+        messages.error(request, _("Choose where the ticket goes and say why."))
+        return
+    try:
+        step = services.escalate(ticket, user=request.user, to_level=form.cleaned_data[
+            "to_level"], reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        messages.success(request, _("The ticket is now with %(level)s.") % {
+            "level": Ticket.Level(step.to_level).label})
+
+
+@role_required(*PARTNER_STAFF)
+@require_POST
+def ticket_escalate(request, pk):
+    ticket = get_object_or_404(Ticket, pk=pk)
+    post_escalation(request, ticket)
+    return redirect("ticket_detail", pk=ticket.pk)
+
+
+def post_cloud(request, ticket):
+    """One form, two actions: open an incident (needs a valid letter) or refer the customer."""
+    action = request.POST.get("action")
+    if action == "notice":
+        form = CloudNoticeForm(request.POST)
+        if form.is_valid():
+            try:
+                services.add_cloud_notice(ticket, user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                _report(request, error)
+        else:
+            messages.error(request, _("Write the notice."))
+        return
+    form = CloudIncidentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the cloud partner."))
+        return
+    data = form.cleaned_data
+    try:
+        if action == "open":
+            services.open_cloud_incident(ticket, user=request.user, **data)
+            messages.success(request, _("The cloud partner's incident is recorded."))
+        elif action == "refer":
+            services.refer_to_cloud_partner(ticket, user=request.user,
+                                            cloud_partner=data["cloud_partner"],
+                                            findings=data["findings"])
+            messages.success(request, _("The findings are recorded and the customer has "
+                                        "been referred to the cloud partner."))
+        else:
+            raise Http404
+    except ValidationError as error:
+        _report(request, error)
+
+
+@role_required(*PARTNER_STAFF)
+@require_POST
+def ticket_cloud(request, pk):
+    ticket = get_object_or_404(Ticket, pk=pk)
+    post_cloud(request, ticket)
+    return redirect("ticket_detail", pk=ticket.pk)
+
+
+def attachment_response(attachment):
+    try:
+        handle = open_attachment(attachment)
+    except FileNotFoundError as error:
+        raise Http404 from error
+    response = FileResponse(handle, as_attachment=True, filename=attachment.filename,
+                            content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@role_required(*EVERYONE_OF_PARTNER)
+def ticket_attachment(request, pk, attachment_pk):
+    ticket = get_object_or_404(tickets_visible_to(request.user), pk=pk)
+    attachment = get_object_or_404(
+        Attachment, pk=attachment_pk,
+        comment__in=services.visible_comments(ticket, request.user))
+    return attachment_response(attachment)

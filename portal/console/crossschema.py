@@ -138,3 +138,99 @@ def lens_import_of(csm, partner_slug, customer_id, import_id):
             return None
         counts = list(lens_import.snapshot.counts.all()) if lens_import.snapshot else []
     return lens_import, counts
+
+
+@dataclass
+class EscalatedTicket:
+    partner: Partner
+    pk: int
+    subject: str
+    priority: str
+    status: str
+    escalation_level: str
+    escalated_at: object
+    resolution_due_at: object
+    resolved_at: object
+    cloud_partner: str
+    customer_name: str
+    site_id: str
+    breached: bool
+
+    @property
+    def reference(self):
+        return f"T-{self.pk:06d}"
+
+    def get_status_display(self):
+        from tickets.models import Ticket
+
+        return Ticket.Status(self.status).label
+
+    def get_escalation_level_display(self):
+        from tickets.models import Ticket
+
+        return Ticket.Level(self.escalation_level).label
+
+
+def escalated_tickets(*, status="open", level="", query="", partner_slug="", limit=50,
+                      offset=0, now=None):
+    """Escalated tickets of every active partner, newest escalation first, and their count.
+
+    One UNION ALL over the partners' schemas, so the queue costs two queries whatever the
+    number of partners.
+    """
+    from django.db import connection
+    from django.utils import timezone
+
+    from contracts.models import Customer
+    from tickets.models import Breach, Ticket
+
+    partners = list(Partner.objects.partners().filter(status=Partner.Status.ACTIVE))
+    if partner_slug:
+        partners = [partner for partner in partners if partner.slug == partner_slug]
+    if not partners:
+        return [], 0
+    now = now or timezone.now()
+    quote = connection.ops.quote_name
+    conditions, params = ["t.escalation_level <> %s"], [Ticket.Level.PARTNER]
+    if status == "open":
+        conditions.append("t.status IN (%s, %s, %s)")
+        params += [Ticket.Status.NEW, Ticket.Status.IN_PROGRESS, Ticket.Status.WAITING]
+    elif status:
+        conditions.append("t.status = %s")
+        params.append(status)
+    if level:
+        conditions.append("t.escalation_level = %s")
+        params.append(level)
+    if query:
+        conditions.append("(t.subject ILIKE %s OR c.site_id ILIKE %s OR c.name ILIKE %s "
+                          "OR t.cloud_incident_number ILIKE %s)")
+        params += [f"%{query}%"] * 4
+    selects, all_params = [], []
+    for partner in partners:
+        schema = quote(partner.schema_name)
+        selects.append(
+            f"SELECT %s AS partner_id, t.id, t.subject, t.priority, t.status, "
+            f"t.escalation_level, t.escalated_at, t.resolution_due_at, t.resolved_at, "
+            f"t.cloud_partner, c.name, c.site_id, "
+            f"(EXISTS (SELECT 1 FROM {schema}.{Breach._meta.db_table} b "
+            f"WHERE b.ticket_id = t.id) "
+            f"OR (t.first_response_at IS NULL AND t.response_due_at <= %s) "
+            f"OR (t.resolved_at IS NULL AND t.resolution_due_at <= %s)) AS breached "
+            f"FROM {schema}.{Ticket._meta.db_table} t "
+            f"JOIN {schema}.{Customer._meta.db_table} c ON c.id = t.customer_id "
+            f"WHERE {' AND '.join(conditions)}")
+        all_params += [partner.pk, now, now, *params]
+    sql = (f"SELECT u.*, count(*) OVER () FROM ({' UNION ALL '.join(selects)}) u "
+           f"ORDER BY u.escalated_at DESC NULLS LAST, u.partner_id, u.id DESC "
+           f"LIMIT %s OFFSET %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*all_params, limit, offset])
+        rows = cursor.fetchall()
+    by_pk = {partner.pk: partner for partner in partners}
+    total = rows[0][-1] if rows else 0
+    return [EscalatedTicket(by_pk[row[0]], *row[1:-1]) for row in rows], total
+
+
+def escalated_ticket_partner(slug):
+    """The active partner a console escalation URL names, or None."""
+    return Partner.objects.partners().filter(slug=slug, status=Partner.Status.ACTIVE).first()

@@ -26,6 +26,9 @@ def dashboard(request):
         context["pending_invitations"] = User.objects.filter(
             is_active=True, password__startswith=UNUSABLE_PASSWORD_PREFIX
         )
+    if request.user.role == Role.SUPPORT_ENGINEER:
+        context["escalated"], context["escalated_count"] = crossschema.escalated_tickets(
+            limit=10)
     return render(request, "console/dashboard.html", context)
 
 

@@ -1,7 +1,10 @@
 import uuid
+import zoneinfo
+from datetime import time
 from pathlib import PurePath
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.core.validators import RegexValidator
 from django.db import models
@@ -17,6 +20,14 @@ slug_validator = RegexValidator(
     r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$",
     _("Use 3 to 32 lower-case letters, digits and hyphens, starting with a letter."),
 )
+
+weekdays_validator = RegexValidator(
+    r"^[0-6]{1,7}$", _("List the working days as digits, Monday = 0 to Sunday = 6.")
+)
+
+
+def time_zone_choices():
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
 def branding_storage():
@@ -65,6 +76,15 @@ class Partner(TenantMixin):
     default_language = models.CharField(
         _("default language"), max_length=5, choices=Language.choices, default=Language.ENGLISH
     )
+    # Support hours: the clock of P3/P4 tickets (SPEC §7).
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris",
+                                 choices=time_zone_choices)
+    support_opens = models.TimeField(_("support opens"), default=time(9, 0))
+    support_closes = models.TimeField(_("support closes"), default=time(18, 0))
+    support_days = models.CharField(
+        _("support days"), max_length=7, default="01234", validators=[weekdays_validator],
+        help_text=_("Working days, Monday = 0."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -94,6 +114,11 @@ class Partner(TenantMixin):
     def absolute_url(self, path="/"):
         port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
         return f"{settings.SITE_SCHEME}://{self.primary_domain}{port}{path}"
+
+    def clean(self):
+        super().clean()
+        if self.support_opens and self.support_closes and self.support_opens >= self.support_closes:
+            raise ValidationError({"support_closes": _("Support must close after it opens.")})
 
     @property
     def sender_name(self):

@@ -17,6 +17,8 @@ from portal.users.access import (
     role_required,
 )
 from portal.users.models import Role, User
+from tickets import services as ticket_services
+from tickets.views import tickets_visible_to
 
 from . import services
 from .branding import current_brand
@@ -32,6 +34,7 @@ def dashboard(request):
     else:
         context["customer_count"] = Customer.objects.count()
         context["recent_customers"] = Customer.objects.order_by("-created_at")[:5]
+    context["tickets"] = ticket_services.dashboard(tickets_visible_to(user), user)
     if user.role == Role.PARTNER_ADMIN:
         context["user_count"] = User.objects.filter(is_active=True).count()
         context["pending_invitations"] = User.objects.filter(

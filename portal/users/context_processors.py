@@ -22,6 +22,7 @@ CONSOLE_NAVIGATION = [
     ("dashboard", _("Dashboard")),
     ("console_partner_list", _("Partners")),
     ("console_my_customers", _("My customers")),
+    ("escalation_queue", _("Escalations")),
     ("catalogue_product_list", _("Catalogue")),
     ("user_list", _("Vendor staff")),
 ]

@@ -42,6 +42,8 @@ def test_console_navigation_by_role(world):
     assert [str(e["label"]) for e in admin_nav] == ["Dashboard", "Partners", "Catalogue",
                                                     "Vendor staff"]
     assert [str(e["label"]) for e in csm_nav] == ["Dashboard", "My customers", "Catalogue"]
+    engineer_nav = world["support_engineer"].client().get("/").context["navigation"]
+    assert [str(e["label"]) for e in engineer_nav] == ["Dashboard", "Escalations", "Catalogue"]
 
 
 def test_dashboard_queries_do_not_grow_with_rows(world):

@@ -4,6 +4,7 @@ from django_tenants.utils import schema_context
 from contracts.models import AuthorisationLetter, Customer
 from portal.tenants.models import Domain, Partner
 from portal.users.models import Role, User
+from tickets.models import Ticket
 
 
 def counts():
@@ -13,7 +14,7 @@ def counts():
     for schema in ("northwind", "azur"):
         with schema_context(schema):
             result[schema] = (User.objects.count(), Customer.objects.count(),
-                              AuthorisationLetter.objects.count())
+                              AuthorisationLetter.objects.count(), Ticket.objects.count())
     return result
 
 
@@ -76,3 +77,17 @@ def test_demo_customers_show_a_valid_and_an_expired_authorisation_letter(db):
             content = stored.read()
         assert content.startswith(b"%PDF-1.4") and content.endswith(b"%%EOF\n")
         assert letter.uploaded_by.email == "agent@northwind-uc.example"
+
+
+def test_demo_tickets_cover_every_state_escalations_and_cloud_incidents(db):
+    call_command("seed_demo", "--console-domain", "localhost")
+    with schema_context("northwind"):
+        assert set(Ticket.objects.values_list("status", flat=True)) == set(Ticket.Status.values)
+        assert set(Ticket.objects.values_list("escalation_level", flat=True)) == set(
+            Ticket.Level.values)
+        # Contoso has a valid letter, Fabrikam an expired one.
+        assert set(Ticket.objects.exclude(cloud_partner="").values_list(
+            "customer__site_id", "cloud_status")) == {("NW-100201", "open"),
+                                                       ("NW-100202", "referred")}
+        assert Ticket.objects.filter(breaches__isnull=False).exists()
+        assert Ticket.objects.filter(comments__internal=True).exists()

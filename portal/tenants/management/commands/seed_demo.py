@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
-from django_tenants.utils import schema_context
+from django_tenants.utils import schema_context, tenant_context
 
 from contracts.models import Contract, Customer
 from contracts.services import (
@@ -37,6 +37,7 @@ from portal.demo import (
 from portal.tenants.models import Domain, Partner
 from portal.tenants.services import ensure_vendor, schema_name_for
 from portal.users.models import User
+from tickets.demo import ensure_demo_tickets
 
 CUSTOMER_FIELDS = ["address", "postal_code", "city", "country", "time_zone", "language"]
 
@@ -234,6 +235,8 @@ class Command(BaseCommand):
         with schema_context(partner.schema_name):
             for _name, site_id, *_rest in spec["customers"]:
                 ensure_devices(partner, Customer.objects.get(site_id=site_id), self.stdout)
+        with tenant_context(partner):
+            ensure_demo_tickets()
         for _name, site_id, *_rest in spec["customers"]:
             with schema_context(partner.schema_name):
                 customer = Customer.objects.get(site_id=site_id)

@@ -1,0 +1,179 @@
+"""Escalation partner → vendor support → specialist and the console's queue (SPEC §7)."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import tenant_context
+
+from portal.console import crossschema
+from tickets import services
+from tickets.models import Comment, Escalation
+
+
+def open_for(world, tenant, site_id, subject="Room down", by="agent"):
+    with tenant_context(tenant):
+        return services.open_ticket(
+            user=world[f"{tenant.slug}_{by}"].user, customer=world.customer(tenant, site_id),
+            subject=subject, description="No video", category="technical", priority="P2")
+
+
+def escalate(world, tenant, ticket, reason="Firmware crash we cannot explain"):
+    return world[f"{tenant.slug}_agent"].client().post(
+        f"/tickets/{ticket.pk}/escalate/", {"to_level": "vendor", "reason": reason})
+
+
+def test_an_agent_escalates_to_vendor_support_with_a_reason(world):
+    ticket = open_for(world, world.alpha, "AL-0001")
+    assert escalate(world, world.alpha, ticket).status_code == 302
+    with tenant_context(world.alpha):
+        ticket.refresh_from_db()
+        step = Escalation.objects.get(ticket=ticket)
+    assert ticket.escalation_level == "vendor" and ticket.escalated_at is not None
+    assert (step.from_level, step.to_level, step.actor_email, step.from_vendor) == (
+        "partner", "vendor", "agent@alpha.example", False)
+    assert step.reason == "Firmware crash we cannot explain"
+
+
+def test_an_escalation_needs_a_reason(world):
+    ticket = open_for(world, world.alpha, "AL-0001")
+    escalate(world, world.alpha, ticket, reason="")
+    with tenant_context(world.alpha):
+        ticket.refresh_from_db()
+        assert ticket.escalation_level == "partner" and not Escalation.objects.exists()
+
+
+def test_an_agent_cannot_send_a_ticket_straight_to_a_specialist(world):
+    ticket = open_for(world, world.alpha, "AL-0001")
+    with tenant_context(world.alpha), pytest.raises(ValidationError):
+        services.escalate(ticket, user=world["alpha_agent"].user, to_level="specialist",
+                          reason="Hurry")
+
+
+def test_a_customer_user_cannot_escalate(world):
+    ticket = open_for(world, world.alpha, "AL-0001")
+    response = world["alpha_customer1"].client().post(
+        f"/tickets/{ticket.pk}/escalate/", {"to_level": "vendor", "reason": "Please"})
+    assert response.status_code == 404
+
+
+def test_escalation_details_are_not_shown_to_customer_users(world):
+    ticket = open_for(world, world.alpha, "AL-0001")
+    escalate(world, world.alpha, ticket, reason="SECRET-REASON")
+    page = world["alpha_customer1"].client().get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "SECRET-REASON" not in page
+    assert "SECRET-REASON" in world["alpha_agent"].client().get(
+        f"/tickets/{ticket.pk}/").content.decode()
+
+
+def test_the_queue_shows_escalated_tickets_of_every_partner_only(world):
+    kept = open_for(world, world.alpha, "AL-0001", subject="Alpha escalated")
+    open_for(world, world.alpha, "AL-0002", subject="Alpha not escalated")
+    beta = open_for(world, world.beta, "BE-0001", subject="Beta escalated")
+    escalate(world, world.alpha, kept)
+    escalate(world, world.beta, beta)
+    page = world["support_engineer"].client().get("/escalations/").content.decode()
+    assert "Alpha escalated" in page and "Beta escalated" in page
+    assert "Alpha not escalated" not in page
+
+
+@pytest.mark.parametrize("persona", ["vendor_admin", "csm"])
+def test_only_support_engineers_open_the_queue(world, persona):
+    ticket = open_for(world, world.alpha, "AL-0001")
+    escalate(world, world.alpha, ticket)
+    client = world[persona].client()
+    assert client.get("/escalations/").status_code == 404
+    assert client.get(f"/escalations/alpha/{ticket.pk}/").status_code == 404
+
+
+def test_an_engineer_sees_escalated_tickets_only(world):
+    ticket = open_for(world, world.alpha, "AL-0001")
+    client = world["support_engineer"].client()
+    assert client.get(f"/escalations/alpha/{ticket.pk}/").status_code == 404
+    escalate(world, world.alpha, ticket)
+    assert client.get(f"/escalations/alpha/{ticket.pk}/").status_code == 200
+    assert client.get(f"/escalations/beta/{ticket.pk}/").status_code == 404
+    assert client.get(f"/escalations/nowhere/{ticket.pk}/").status_code == 404
+
+
+def test_partner_users_cannot_reach_the_queue(world):
+    for persona in ("alpha_admin", "alpha_agent", "alpha_customer1"):
+        assert world[persona].client().get("/escalations/").status_code == 404
+
+
+def test_an_engineer_answers_and_the_customer_sees_the_public_answer(world):
+    ticket = open_for(world, world.alpha, "AL-0001", by="customer1")
+    escalate(world, world.alpha, ticket)
+    engineer = world["support_engineer"].client()
+    engineer.post(f"/escalations/alpha/{ticket.pk}/comment/",
+                  {"body": "Update the firmware to 10.2"})
+    engineer.post(f"/escalations/alpha/{ticket.pk}/comment/",
+                  {"body": "ENGINEER-ONLY", "internal": "on"})
+    with tenant_context(world.alpha):
+        answer = Comment.objects.get(ticket=ticket, internal=False)
+        ticket.refresh_from_db()
+    assert answer.author is None and answer.from_vendor
+    assert answer.author_name == world["support_engineer"].user.display_name
+    assert ticket.first_response_at is not None
+    page = world["alpha_customer1"].client().get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "Update the firmware to 10.2" in page and "ENGINEER-ONLY" not in page
+
+
+def test_an_engineer_takes_it_to_a_specialist_and_hands_it_back(world):
+    ticket = open_for(world, world.alpha, "AL-0001")
+    escalate(world, world.alpha, ticket)
+    engineer = world["support_engineer"].client()
+    engineer.post(f"/escalations/alpha/{ticket.pk}/escalate/",
+                  {"to_level": "specialist", "reason": "Audio DSP expertise"})
+    engineer.post(f"/escalations/alpha/{ticket.pk}/escalate/",
+                  {"to_level": "partner", "reason": "Fixed by a setting"})
+    with tenant_context(world.alpha):
+        steps = list(Escalation.objects.filter(ticket=ticket).values_list(
+            "from_level", "to_level", "from_vendor"))
+        ticket.refresh_from_db()
+        # vendor staff leave no dangling user id in the history
+        assert all(h.history_user_id in (None, world["alpha_agent"].user.pk)
+                   for h in ticket.history.all())
+    assert steps == [("partner", "vendor", False), ("vendor", "specialist", True),
+                     ("specialist", "partner", True)]
+    assert ticket.escalation_level == "partner"
+    assert engineer.get(f"/escalations/alpha/{ticket.pk}/").status_code == 404
+
+
+def test_an_engineer_changes_the_status(world):
+    ticket = open_for(world, world.alpha, "AL-0001")
+    escalate(world, world.alpha, ticket)
+    world["support_engineer"].client().post(f"/escalations/alpha/{ticket.pk}/status/",
+                                            {"status": "resolved"})
+    with tenant_context(world.alpha):
+        ticket.refresh_from_db()
+    assert ticket.status == "resolved"
+
+
+def test_the_queue_costs_the_same_queries_for_2_or_20_partners(world):
+    from portal.tenants.models import Partner
+
+    def queue_queries():
+        with CaptureQueriesContext(connection) as queries:
+            tickets, total = crossschema.escalated_tickets()
+        return len(queries), total
+
+    before = crossschema.escalated_tickets()[1]
+    ticket = open_for(world, world.alpha, "AL-0001")
+    escalate(world, world.alpha, ticket)
+    few, total = queue_queries()
+    # 18 more partners, each with the tables the queue reads.
+    many_schemas = [Partner(slug=f"extra{index}", schema_name=f"extra{index}",
+                            name=f"Extra {index}", status=Partner.Status.ACTIVE)
+                    for index in range(18)]
+    assert few <= 4 and total == before + 1  # partners, the union (and the search path)
+    with connection.cursor() as cursor:
+        for partner in many_schemas:
+            cursor.execute(f'CREATE SCHEMA "{partner.schema_name}"')
+            for table in ("tickets_ticket", "tickets_breach", "contracts_customer"):
+                cursor.execute(f'CREATE TABLE "{partner.schema_name}".{table} '
+                               f'(LIKE beta.{table} INCLUDING ALL)')
+    Partner.objects.bulk_create(many_schemas)
+    assert Partner.objects.partners().filter(status="active").count() == 20
+    many, total = queue_queries()
+    assert (many, total) == (few, before + 1)

@@ -1,0 +1,127 @@
+"""Demo tickets for a partner: every status, escalations to vendor support and to a
+specialist, a cloud-partner incident (or a referral where no valid letter is on file), an
+internal note and a missed SLA. Written through the services, backdated, without e-mail."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from contracts.models import Customer
+from portal.users.models import Role, User
+
+from . import notifications, services
+from .models import Ticket
+
+
+class VendorEngineer:
+    """Stands for the vendor's engineer: vendor staff have no row in a partner's schema."""
+
+    role = Role.SUPPORT_ENGINEER
+    pk = None
+    email = "support@polyplus.example"
+    display_name = "Sam Reyes"
+
+
+@transaction.atomic
+def ensure_demo_tickets(now=None):
+    """Creates the demo tickets in the current partner schema, once."""
+    if Ticket.objects.exists():
+        return 0
+    now = now or timezone.now()
+    agent = User.objects.filter(role=Role.PARTNER_AGENT, is_active=True).order_by("pk").first()
+    customers = list(Customer.objects.order_by("site_id")[:2])
+    if agent is None or len(customers) < 2:
+        return 0
+    first, second = customers
+    engineer = VendorEngineer()
+
+    def user_of(customer):
+        return User.objects.filter(customer=customer, is_active=True).first() or agent
+
+    def hours_ago(hours):
+        return now - timedelta(hours=hours)
+
+    def ticket(customer, by, subject, description, category, priority, opened):
+        return services.open_ticket(user=by, customer=customer, subject=subject,
+                                    description=description, category=category,
+                                    priority=priority, now=hours_ago(opened))
+
+    with notifications.muted():
+        ticket(first, user_of(first), "Studio X50 has no audio in room 4",
+                     "Since this morning the far end cannot hear us.", "technical", "P3", 2)
+
+        escalated = ticket(first, agent, "Trio C60 reboots during calls",
+                           "Three reboots a day since the last update.", "software", "P2",
+                           30)
+        services.update_ticket(escalated, user=agent, priority="P2", category="software",
+                               assignee=agent)
+        services.change_status(escalated, Ticket.Status.IN_PROGRESS, user=agent,
+                               now=hours_ago(29))
+        services.add_comment(escalated, user=agent, internal=True, now=hours_ago(28),
+                             body="Crash logs show a watchdog reset; not in our known issues.")
+        services.escalate(escalated, user=agent, to_level=Ticket.Level.VENDOR,
+                          reason="Reproducible crash after firmware update.",
+                          now=hours_ago(27))
+        services.add_comment(escalated, user=engineer, now=hours_ago(20),
+                             body="We reproduced the reboot. A fixed firmware is in test; "
+                                  "meanwhile disable the USB audio passthrough.")
+
+        specialist = ticket(second, agent, "Echo on the ceiling microphones",
+                            "Remote participants hear an echo in the boardroom.", "technical",
+                            "P2", 50)
+        services.change_status(specialist, Ticket.Status.IN_PROGRESS, user=agent,
+                               now=hours_ago(49))
+        services.escalate(specialist, user=agent, to_level=Ticket.Level.VENDOR,
+                          reason="Acoustic tuning beyond our tools.", now=hours_ago(48))
+        services.escalate(specialist, user=engineer, to_level=Ticket.Level.SPECIALIST,
+                          reason="Needs the audio DSP team.", now=hours_ago(40))
+
+        waiting = ticket(second, user_of(second), "Headset not charging",
+                         "A Voyager headset no longer charges on its base.", "hardware", "P3",
+                         72)
+        services.add_comment(waiting, user=agent, now=hours_ago(70),
+                             body="Could you send us the headset's serial number and a photo "
+                                  "of the charging contacts?")
+        services.change_status(waiting, Ticket.Status.WAITING, user=agent, now=hours_ago(70))
+
+        resolved = ticket(first, user_of(first), "Licence key for the room console",
+                          "We need the licence key for the new room.", "account", "P4", 150)
+        services.add_comment(resolved, user=agent, now=hours_ago(100),
+                             body="The key is now on your licences page.")
+        services.change_status(resolved, Ticket.Status.RESOLVED, user=agent,
+                               now=hours_ago(24))
+
+        closed = ticket(second, user_of(second), "Firmware update question",
+                        "Which firmware should our Sync 20 run?", "software", "P4", 24 * 20)
+        services.add_comment(closed, user=agent, now=hours_ago(24 * 19),
+                             body="Version 2.1 is current; the downloads page has it.")
+        services.change_status(closed, Ticket.Status.RESOLVED, user=agent,
+                               now=hours_ago(24 * 15))
+        services.change_status(closed, Ticket.Status.CLOSED, user=user_of(second),
+                               now=hours_ago(24 * 14))
+
+        ticket(second, user_of(second), "All rooms offline",
+                          "No room system can register since 06:00.", "technical", "P1", 10)
+
+        for customer in (first, second):
+            cloud = ticket(customer, user_of(customer), "Teams Rooms cannot join meetings",
+                           "Meetings fail to start from the room consoles.", "cloud", "P2",
+                           20)
+            services.change_status(cloud, Ticket.Status.IN_PROGRESS, user=agent,
+                                   now=hours_ago(19))
+            if services.letter_refusal(customer) is None:
+                services.open_cloud_incident(
+                    cloud, user=agent, cloud_partner=Ticket.CloudPartner.TEAMS,
+                    incident_number="MS-2611-004217",
+                    findings="The room account is blocked by a tenant policy.")
+                services.add_cloud_notice(cloud, user=agent, now=hours_ago(6),
+                                          body="Microsoft: a fix is rolling out to the "
+                                               "tenant.")
+            else:
+                services.refer_to_cloud_partner(
+                    cloud, user=agent, cloud_partner=Ticket.CloudPartner.TEAMS,
+                    findings="The room account is blocked by a Microsoft 365 tenant policy.",
+                    now=hours_ago(18))
+    services.record_breaches(now)
+    return Ticket.objects.count()

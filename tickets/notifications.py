@@ -1,0 +1,71 @@
+"""Ticket e-mails (SPEC §7): on opening, public answers, status changes and resolution.
+
+Each recipient gets the message in the partner's brand and their own language, queued for
+a worker once the transaction commits. Internal notes send nothing, and no message carries
+anything but the ticket's public side.
+"""
+
+import threading
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db.models import Q
+from django.urls import reverse
+
+from portal.tenants.branding import current_brand
+from portal.tenants.emails import queue_email, render_branded_email
+from portal.users.models import PARTNER_ROLES, PARTNER_STAFF_ROLES, Role, User
+
+
+def _people(ticket, *, with_partner_staff=False):
+    """Whoever follows the ticket: watchers, the assignee, the customer's users."""
+    wanted = (Q(watched_tickets=ticket) | Q(role=Role.CUSTOMER_USER, customer=ticket.customer_id))
+    if ticket.assignee_id:
+        wanted |= Q(pk=ticket.assignee_id)
+    if with_partner_staff:
+        wanted |= Q(role__in=PARTNER_STAFF_ROLES)
+    return User.objects.filter(wanted, is_active=True).exclude(email="").distinct()
+
+
+_muted = threading.local()
+
+
+@contextmanager
+def muted():
+    """No ticket e-mail inside this block (demo data, bulk loads)."""
+    _muted.on = True
+    try:
+        yield
+    finally:
+        _muted.on = False
+
+
+def _send(ticket, template, people, actor, **context):
+    if getattr(_muted, "on", False):
+        return
+    url = current_brand().absolute_url(
+        reverse("ticket_detail", urlconf=settings.ROOT_URLCONF, args=[ticket.pk]))
+    for person in people:
+        if actor is not None and actor.role in PARTNER_ROLES and person.pk == actor.pk:
+            continue  # nobody is told of what they did themselves
+        queue_email(render_branded_email(
+            f"tickets/email/{template}",
+            {"ticket": ticket, "recipient": person, "ticket_url": url,
+             "actor_name": actor.display_name if actor else "", **context},
+            person.email, user=person))
+
+
+def ticket_created(ticket, *, actor):
+    _send(ticket, "created", _people(ticket, with_partner_staff=True), actor)
+
+
+def comment_added(ticket, comment, *, actor):
+    if comment.internal:
+        return
+    _send(ticket, "comment", _people(ticket), actor, comment=comment)
+
+
+def status_changed(ticket, old_status, *, actor):
+    template = "resolved" if ticket.status == ticket.Status.RESOLVED else "status"
+    _send(ticket, template, _people(ticket), actor, reopen_days=settings.TICKET_REOPEN_DAYS,
+          old_status=ticket.Status(old_status).label, new_status=ticket.Status(ticket.status).label)
