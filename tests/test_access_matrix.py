@@ -195,7 +195,8 @@ def test_every_view_declares_who_may_open_it(urlconf):
 
 # Routes whose GET answers something else than a page to anyone allowed in.
 NOT_A_PAGE = {"set_language": 405, "ticket_comment": 405, "ticket_status": 405,
-              "ticket_update": 405, "ticket_escalate": 405, "ticket_cloud": 405,
+              "ticket_update": 405, "ticket_watch": 405, "ticket_escalate": 405,
+              "ticket_cloud": 405,
               "escalation_comment": 405, "escalation_status": 405,
               "escalation_escalate": 405, "escalation_cloud": 405,
               "contract_activate": 405, "contract_renew": 405,

@@ -73,7 +73,7 @@ def escalation_detail(request, slug, pk):
         ticket = _escalated(partner, pk)
         context = detail_context(ticket, request.user, console_urls(partner, ticket))
         # Read here, in the partner's schema; the page itself is drawn in the console's.
-        for key in ("comments", "escalations", "cloud_notices"):
+        for key in ("comments", "escalations", "cloud_notices", "history"):
             context[key] = list(context[key])
     context["partner"] = partner
     return render(request, "tickets/console/escalation_detail.html", context)

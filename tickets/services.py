@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.models import Customer
+from portal.audit import audit_entries
 from portal.tenants.branding import current_brand
 from portal.users.models import PARTNER_ROLES, PARTNER_STAFF_ROLES, Role
 
@@ -296,6 +297,14 @@ def update_ticket(ticket, *, user, priority, category, assignee):
     return ticket
 
 
+def set_watching(ticket, user, watching):
+    """Followers get the ticket's e-mails; anyone who may see the ticket may follow it."""
+    if watching:
+        ticket.watchers.add(user)
+    else:
+        ticket.watchers.remove(user)
+
+
 # --- Conversation -----------------------------------------------------------------------
 
 @transaction.atomic
@@ -323,6 +332,15 @@ def add_comment(ticket, *, user, body, internal=False, files=(), now=None):
     if not internal:
         notifications.comment_added(ticket, comment, actor=user)
     return comment
+
+
+# Moved by the clock, not by a person: left out of the history shown on the page.
+HISTORY_HIDDEN = ["response_due_at", "resolution_due_at", "first_response_at", "created_at"]
+
+
+def ticket_history(ticket):
+    return list(reversed(audit_entries(ticket.history.all(), lambda record: _("Ticket"),
+                                       hidden=HISTORY_HIDDEN)))
 
 
 def visible_comments(ticket, user):

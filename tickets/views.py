@@ -124,6 +124,7 @@ def detail_context(ticket, user, urls):
             "cloud_form": CloudIncidentForm(initial={"cloud_partner": ticket.cloud_partner}),
             "cloud_notice_form": CloudNoticeForm(),
             "letter_refusal": services.letter_refusal(ticket.customer),
+            "history": services.ticket_history(ticket),
         })
     return context
 
@@ -138,6 +139,8 @@ def _visible_ticket(request, pk):
 def ticket_detail(request, pk):
     ticket = _visible_ticket(request, pk)
     context = detail_context(ticket, request.user, portal_urls(ticket))
+    context["watching"] = ticket.watchers.filter(pk=request.user.pk).exists()
+    context["watcher_count"] = ticket.watchers.count()
     if context["staff"]:
         context["update_form"] = TicketUpdateForm(instance=ticket)
     return render(request, "tickets/ticket_detail.html", context)
@@ -178,6 +181,17 @@ def ticket_status(request, pk):
         services.change_status(ticket, request.POST.get("status", ""), user=request.user)
     except (ValidationError, ValueError) as error:
         _report(request, error)
+    return redirect("ticket_detail", pk=ticket.pk)
+
+
+@role_required(*EVERYONE_OF_PARTNER)
+@require_POST
+def ticket_watch(request, pk):
+    ticket = get_object_or_404(tickets_visible_to(request.user), pk=pk)
+    watching = request.POST.get("watch") == "1"
+    services.set_watching(ticket, request.user, watching)
+    messages.success(request, _("You will get this ticket's e-mails.") if watching
+                     else _("You will no longer get this ticket's e-mails."))
     return redirect("ticket_detail", pk=ticket.pk)
 
 

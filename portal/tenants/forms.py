@@ -52,11 +52,45 @@ def validate_logo(upload):
         )
 
 
+WEEKDAYS = [("0", _("Monday")), ("1", _("Tuesday")), ("2", _("Wednesday")),
+            ("3", _("Thursday")), ("4", _("Friday")), ("5", _("Saturday")), ("6", _("Sunday"))]
+# The clock of P3/P4 tickets (SPEC §7), kept with the rest of the partner's settings.
+SUPPORT_HOURS_FIELDS = ["time_zone", "support_opens", "support_closes", "support_days"]
+
+
 class BrandingForm(forms.ModelForm):
+    support_days = forms.MultipleChoiceField(
+        label=_("Support days"), choices=WEEKDAYS, widget=forms.CheckboxSelectMultiple,
+        help_text=_("P3 and P4 tickets count only the support hours of these days, public "
+                    "holidays of the customer's country excluded."))
+
     class Meta:
         model = Partner
-        fields = BRANDING_FIELDS
-        widgets = {"primary_colour": ColourInput(), "accent_colour": ColourInput()}
+        fields = BRANDING_FIELDS + SUPPORT_HOURS_FIELDS
+        widgets = {"primary_colour": ColourInput(), "accent_colour": ColourInput(),
+                   "support_opens": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+                   "support_closes": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "support_days" in self.fields:
+            self.initial["support_days"] = list(self.instance.support_days or "")
+        # Left empty, the support hours stay as they are.
+        for name in SUPPORT_HOURS_FIELDS:
+            if name in self.fields:
+                self.fields[name].required = False
+
+    def _clean_support_hours(self, name):
+        return self.cleaned_data.get(name) or getattr(self.instance, name)
+
+    def clean_time_zone(self):
+        return self._clean_support_hours("time_zone")
+
+    def clean_support_opens(self):
+        return self._clean_support_hours("support_opens")
+
+    def clean_support_closes(self):
+        return self._clean_support_hours("support_closes")
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")
@@ -64,8 +98,14 @@ class BrandingForm(forms.ModelForm):
             validate_logo(logo)
         return logo
 
+    def clean_support_days(self):
+        days = self.cleaned_data.get("support_days")
+        return "".join(sorted(set(days))) if days else self.instance.support_days
+
 
 class PartnerCreateForm(BrandingForm):
+    support_days = None  # support hours are set afterwards, on the partner's branding page
+
     slug = forms.CharField(
         label=_("Slug"), max_length=32,
         help_text=_("Short name used for the partner's schema and demo address."),

@@ -87,3 +87,22 @@ def test_an_engineers_answer_from_the_console_reaches_the_customer(
     assert "Firmware 10.2 fixes it" in message.body
     assert "alpha.localhost" in message.body  # a link to the partner's portal
     assert "Alpha" in message.from_email
+
+
+def test_following_and_unfollowing_a_ticket(world, django_capture_on_commit_callbacks):
+    ticket = open_for(world, "alpha_customer1")
+    admin = world["alpha_admin"]
+    admin.client().post(f"/tickets/{ticket.pk}/watch/", {"watch": "1"})
+    with tenant_context(world.alpha), django_capture_on_commit_callbacks(execute=True):
+        services.add_comment(ticket, user=world["alpha_agent"].user, body="First answer")
+    assert "admin@alpha.example" in recipients()
+    admin.client().post(f"/tickets/{ticket.pk}/watch/", {"watch": "0"})
+    mail.outbox.clear()
+    with tenant_context(world.alpha), django_capture_on_commit_callbacks(execute=True):
+        services.add_comment(ticket, user=world["alpha_agent"].user, body="Second answer")
+    assert "admin@alpha.example" not in recipients()
+    # a ticket of another customer cannot be followed
+    other = open_for(world, "alpha_customer2", site_id="AL-0002")
+    response = world["alpha_customer1"].client().post(f"/tickets/{other.pk}/watch/",
+                                                      {"watch": "1"})
+    assert response.status_code == 404

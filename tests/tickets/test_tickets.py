@@ -180,3 +180,19 @@ def test_ticket_list_queries_do_not_grow_with_tickets(world):
 def test_opening_dates_are_timezone_aware(world):
     ticket = open_for(world)
     assert timezone.is_aware(ticket.created_at)
+
+
+def test_staff_see_the_history_of_field_changes_and_customers_do_not(world):
+    ticket = open_for(world, priority="P3")
+    agent = world["alpha_agent"]
+    agent.client().post(f"/tickets/{ticket.pk}/update/", {
+        "priority": "P1", "category": "hardware", "assignee": agent.user.pk})
+    page = agent.client().get(f"/tickets/{ticket.pk}/")
+    changes = [change for entry in page.context["history"] for change in entry.changes]
+    labels = {(str(label), str(old), str(new)) for label, old, new in changes}
+    assert ("priority", "P3 — medium", "P1 — critical") in labels
+    assert ("category", "Technical", "Hardware") in labels
+    assert any(label == "assignee" and new == str(agent.user) for label, _, new in labels)
+    assert page.context["history"][0].who == "agent@alpha.example"
+    customer_page = world["alpha_customer1"].client().get(f"/tickets/{ticket.pk}/")
+    assert "history" not in customer_page.context
