@@ -8,7 +8,7 @@ from django_tenants.utils import tenant_context
 
 from portal.console import crossschema
 from tickets import services
-from tickets.models import Comment, Escalation
+from tickets.models import Comment, Escalation, Ticket
 
 
 def open_for(world, tenant, site_id, subject="Room down", by="agent"):
@@ -177,3 +177,34 @@ def test_the_queue_costs_the_same_queries_for_2_or_20_partners(world):
     assert Partner.objects.partners().filter(status="active").count() == 20
     many, total = queue_queries()
     assert (many, total) == (few, before + 1)
+
+
+ACTIONS = [("comment/", {"body": "hello"}), ("status/", {"status": "resolved"}),
+           ("watch/", {"watch": "1"}), ("update/", {"priority": "P1", "category": "other"}),
+           ("escalate/", {"to_level": "vendor", "reason": "x"}),
+           ("cloud/", {"action": "refer", "cloud_partner": "zoom", "findings": "x"})]
+
+
+@pytest.mark.parametrize("suffix,data", ACTIONS)
+def test_no_action_reaches_another_partners_or_customers_ticket(world, suffix, data):
+    ticket = open_for(world, world.alpha, "AL-0001", by="customer1")
+    with tenant_context(world.beta):
+        assert not Ticket.objects.filter(pk=ticket.pk).exists()
+    for persona in ("beta_admin", "beta_agent", "beta_customer1", "alpha_customer2"):
+        response = world[persona].client().post(f"/tickets/{ticket.pk}/{suffix}", data)
+        assert response.status_code == 404, persona
+    with tenant_context(world.alpha):
+        unchanged = Ticket.objects.get(pk=ticket.pk)
+        assert (unchanged.status, unchanged.priority, unchanged.escalation_level,
+                unchanged.cloud_partner, unchanged.comments.count(),
+                unchanged.watchers.count()) == ("new", "P2", "partner", "", 0, 1)
+
+
+def test_the_console_refuses_another_partners_ticket_id_and_actions_on_it(world):
+    ticket = open_for(world, world.alpha, "AL-0001")
+    escalate(world, world.alpha, ticket)
+    engineer = world["support_engineer"].client()
+    for suffix, data in ACTIONS:
+        if suffix in ("watch/", "update/"):
+            continue
+        assert engineer.post(f"/escalations/beta/{ticket.pk}/{suffix}", data).status_code == 404
