@@ -21,6 +21,7 @@ from portal.users.access import (
     role_required,
 )
 from portal.users.models import Role
+from tickets.rma import headset_rate
 
 from . import services
 from .audit import history_for_customer
@@ -80,6 +81,7 @@ def _customer_page(request, customer, letter_form=None):
         else services.authorisation_letter_refusal(customer, today),
         "letter_form": letter_form,
         "may_revoke_letters": request.user.role == Role.PARTNER_ADMIN,
+        "headset_rate": headset_rate(customer, today.year, today),
     })
 
 

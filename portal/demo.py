@@ -35,6 +35,8 @@ PARTNERS = [
             "support_phone": "+33 1 70 36 01 02", "support_email": "support@azur-telecom.example",
             "email_sender_name": "Azur Télécom — Assistance", "default_language": "fr",
         },
+        # The first customer's headset replacements go past the free allowance.
+        "headset_rmas_over_threshold": 2,
         "staff": [
             ("admin@azur-telecom.example", "Élise", "Fournier", "partner_admin"),
             ("agent@azur-telecom.example", "Julien", "Marchand", "partner_agent"),

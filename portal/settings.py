@@ -293,6 +293,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.tasks.record_sla_breaches",
         "schedule": 5 * 60,
     },
+    "remind-defective-unit-returns": {
+        "task": "tickets.tasks.remind_defective_unit_returns",
+        "schedule": 24 * 60 * 60,
+    },
     "clear-expired-sessions": {
         "task": "portal.users.tasks.clear_expired_sessions",
         "schedule": 60 * 60 * 6,
@@ -346,3 +350,8 @@ TICKET_SLA = {
 # A ticket whose next target falls within this many minutes is "breaching soon".
 TICKET_SLA_WARNING_MINUTES = envint("TICKET_SLA_WARNING_MINUTES", 4 * 60)
 TICKET_ATTACHMENT_MAX_BYTES = envint("TICKET_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+
+# Advance replacements (SPEC §8): requests after this local time of the ship-to customer
+# ship one business day later; a reminder goes out when the defective unit is this late.
+RMA_ORDER_CUTOFF = os.environ.get("RMA_ORDER_CUTOFF", "15:00")
+RMA_RETURN_REMINDER_DAYS = envint("RMA_RETURN_REMINDER_DAYS", 10)

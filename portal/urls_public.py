@@ -14,6 +14,7 @@ urlpatterns = [
     path("staff/", include(user_urlpatterns)),
     path("catalogue/", include("portal.catalogue.urls")),
     path("escalations/", include("tickets.console_urls")),
+    path("replacements/", include("tickets.console_rma_urls")),
     path("branding/logo/", tenant_views.logo, name="branding_logo"),
     *account_urlpatterns,
 ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("customers/", include(customer_urlpatterns)),
     path("contracts/", include(contract_urlpatterns)),
     path("tickets/", include("tickets.urls")),
+    path("rma/", include("tickets.rma_urls")),
     path("devices/", include("inventory.urls")),
     path("lookup/", include("inventory.lookup_urls")),
     path("users/", include(user_urlpatterns)),

@@ -53,6 +53,8 @@ def sample_kwargs(world, tenant, pattern):
             return {"pk": attachment.comment.ticket_id, "attachment_pk": attachment.pk}
         if pattern.name.startswith("ticket_"):
             return {"pk": sample_ticket(world, tenant).pk}
+        if pattern.name in ("rma_detail", "rma_advance"):
+            return {"pk": sample_rma(world, tenant).pk}
         if pattern.name == "device_detail":
             return {"pk": sample_device(world, tenant).pk}
         if pattern.name == "lens_import_detail":
@@ -73,6 +75,9 @@ def sample_kwargs(world, tenant, pattern):
                 "import_id": 1}
     if pattern.name.startswith("console_partner"):
         return {"slug": "alpha"}
+    if pattern.name in ("console_rma_detail", "console_rma_advance"):
+        with tenant_context(world.alpha):
+            return {"slug": "alpha", "pk": sample_rma(world, world.alpha).pk}
     if pattern.name.startswith("escalation_"):
         with tenant_context(world.alpha):
             attachment = sample_attachment(world, world.alpha, escalated=True)
@@ -158,6 +163,22 @@ def sample_attachment(world, tenant, escalated=False):
     return attachment
 
 
+def sample_rma(world, tenant):
+    from django.utils import timezone
+
+    from tickets.models import Rma
+
+    device = sample_device(world, tenant)
+    rma = Rma.objects.filter(device=device).first()
+    if rma is None:
+        rma = Rma.objects.create(
+            ticket=sample_ticket(world, tenant), customer=device.customer, device=device,
+            product_model=device.product_model, category="headsets", fault="Broken",
+            requested_at=timezone.now(), ship_to_country="FR",
+            promised_ship_date=timezone.now().date())
+    return rma
+
+
 def sample_device(world, tenant):
     from inventory.models import Device
 
@@ -196,7 +217,7 @@ def test_every_view_declares_who_may_open_it(urlconf):
 # Routes whose GET answers something else than a page to anyone allowed in.
 NOT_A_PAGE = {"set_language": 405, "ticket_comment": 405, "ticket_status": 405,
               "ticket_update": 405, "ticket_watch": 405, "ticket_escalate": 405,
-              "ticket_cloud": 405,
+              "ticket_cloud": 405, "rma_advance": 405, "console_rma_advance": 405,
               "escalation_comment": 405, "escalation_status": 405,
               "escalation_escalate": 405, "escalation_cloud": 405,
               "contract_activate": 405, "contract_renew": 405,

@@ -14,8 +14,9 @@ from portal.users.access import role_required
 from portal.users.models import Role
 
 from . import services
-from .forms import EscalationFilterForm
-from .models import Attachment, Ticket
+from .forms import ConsoleRmaFilterForm, EscalationFilterForm
+from .models import Attachment, Rma, Ticket
+from .rma_views import post_advance, rma_context
 from .views import (
     attachment_response,
     detail_context,
@@ -131,3 +132,52 @@ def escalation_attachment(request, slug, pk, attachment_pk):
         if attachment is None:
             raise Http404
         return attachment_response(attachment)
+
+
+# --- Replacements (SPEC §8): vendor support works every partner's RMAs ------------------
+
+@role_required(Role.SUPPORT_ENGINEER)
+def console_rma_list(request):
+    filters = ConsoleRmaFilterForm(request.GET or None)
+    criteria = filters.cleaned_data if filters.is_valid() else {"status": "open"}
+    try:
+        page = max(int(request.GET.get("page", 1)), 1)
+    except ValueError:
+        page = 1
+    rmas, total = crossschema.rmas_of_all_partners(
+        status=criteria.get("status", "open"), query=criteria.get("q", "").strip(),
+        partner_slug=criteria.get("partner", ""), limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE)
+    return render(request, "tickets/console/rma_list.html", {
+        "filters": filters, "rmas": rmas, "total": total, "page_number": page,
+        "has_next": page * PAGE_SIZE < total, "has_previous": page > 1,
+    })
+
+
+def _partner_rma(slug, pk):
+    rma = (Rma.objects.select_related("customer", "device", "product_model", "replacement",
+                                      "ticket").filter(pk=pk).first())
+    if rma is None:
+        raise Http404
+    return rma
+
+
+@role_required(Role.SUPPORT_ENGINEER)
+def console_rma_detail(request, slug, pk):
+    partner = _partner(slug)
+    with tenant_context(partner):
+        rma = _partner_rma(slug, pk)
+        urls = {"advance": reverse("console_rma_advance", args=[slug, pk]),
+                "back": reverse("console_rma_list")}
+        context = rma_context(rma, request.user, urls)
+    context["partner"] = partner
+    return render(request, "tickets/rma_detail.html", context)
+
+
+@role_required(Role.SUPPORT_ENGINEER)
+@require_POST
+def console_rma_advance(request, slug, pk):
+    partner = _partner(slug)
+    with tenant_context(partner):
+        post_advance(request, _partner_rma(slug, pk))
+    return redirect("console_rma_detail", slug=slug, pk=pk)

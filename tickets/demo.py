@@ -2,15 +2,20 @@
 specialist, a cloud-partner incident (or a referral where no valid letter is on file), an
 internal note and a missed SLA. Written through the services, backdated, without e-mail."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from contracts.models import Customer
+from contracts.services import customer_today
+from inventory.coverage import covered_q
+from inventory.models import Device
+from portal.catalogue.models import Category
+from portal.programme import rule
 from portal.users.models import Role, User
 
-from . import notifications, services
+from . import notifications, rma, services
 from .models import Ticket
 
 
@@ -24,8 +29,12 @@ class VendorEngineer:
 
 
 @transaction.atomic
-def ensure_demo_tickets(now=None):
-    """Creates the demo tickets in the current partner schema, once."""
+def ensure_demo_tickets(now=None, headset_rmas_over_threshold=0):
+    """Creates the demo tickets and replacements in the current partner schema, once.
+
+    With `headset_rmas_over_threshold`, the first customer also gets that many headset
+    replacements beyond the free allowance of the year, so they are chargeable.
+    """
     if Ticket.objects.exists():
         return 0
     now = now or timezone.now()
@@ -123,5 +132,60 @@ def ensure_demo_tickets(now=None):
                     cloud, user=agent, cloud_partner=Ticket.CloudPartner.TEAMS,
                     findings="The room account is blocked by a Microsoft 365 tenant policy.",
                     now=hours_ago(18))
+        ensure_demo_rmas(customers, agent, engineer, now, headset_rmas_over_threshold)
     services.record_breaches(now)
     return Ticket.objects.count()
+
+
+def _covered_devices(customer, category, on_date):
+    return list(Device.objects.filter(customer=customer, status=Device.Status.ACTIVE,
+                                      product_model__category=category)
+                .filter(covered_q(on_date)).order_by("serial"))
+
+
+def ensure_demo_rmas(customers, agent, engineer, now, over_threshold):
+    """Replacements at every step; past the headset allowance where asked."""
+    steps = [rma.Status.APPROVED, rma.Status.SHIPPED, rma.Status.DELIVERED,
+             rma.Status.RECEIVED, rma.Status.CLOSED]
+    year_start = datetime(now.year, 1, 2, 9, tzinfo=now.tzinfo)
+    serial_number = 0
+
+    def replacement_serial(device):
+        nonlocal serial_number
+        serial_number += 1
+        return f"{device.serial[:30]}-R{serial_number:03d}"
+
+    def replace(customer, device, requested_at, last_step, fault):
+        request = rma.request_rma(user=agent, customer=customer, serial=device.serial,
+                                  fault=fault, now=requested_at)
+        for index, status in enumerate(steps[:steps.index(last_step) + 1]
+                                       if last_step in steps else []):
+            by = engineer if status in (rma.Status.SHIPPED, rma.Status.DELIVERED) else agent
+            rma.advance(request, status, user=by,
+                        now=requested_at + timedelta(hours=4 + 24 * index),
+                        carrier="DHL Express", tracking_number=f"JD0146{request.pk:08d}",
+                        replacement_serial=replacement_serial(device))
+        return request
+
+    for position, customer in enumerate(customers):
+        today = customer_today(customer)
+        headsets = _covered_devices(customer, Category.HEADSETS, today)
+        others = _covered_devices(customer, Category.VIDEO, today) or \
+            _covered_devices(customer, Category.VOICE, today)
+        wanted = []
+        if position == 0 and over_threshold and headsets:
+            base = rma.contracted_headsets(customer, today)
+            free = int(base * rule("HEADSET_RMA_THRESHOLD"))
+            wanted = headsets[:free + over_threshold]
+        else:
+            wanted = headsets[:2]
+        span = max((now - year_start).days, 1)
+        for index, device in enumerate(wanted):
+            requested_at = year_start + timedelta(days=span * index // max(len(wanted), 1))
+            last = rma.Status.REQUESTED if index == len(wanted) - 1 and not over_threshold \
+                else steps[index % len(steps)]
+            replace(customer, device, requested_at, last, "The headset no longer charges.")
+        for device in others[:1]:
+            replace(customer, device, now - timedelta(days=2), rma.Status.SHIPPED,
+                    "The camera image freezes every few minutes.")
+

@@ -244,3 +244,87 @@ class CloudNotice(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Rma(models.Model):
+    """An advance hardware replacement (SPEC §8): a covered device of the customer, replaced
+    before the defective unit comes back."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        APPROVED = "approved", _("Approved")
+        SHIPPED = "shipped", _("Shipped")
+        DELIVERED = "delivered", _("Delivered")
+        RECEIVED = "received", _("Defective unit received")
+        CLOSED = "closed", _("Closed")
+        REJECTED = "rejected", _("Rejected")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="rmas",
+                               verbose_name=_("ticket"))
+    customer = models.ForeignKey("contracts.Customer", on_delete=models.PROTECT,
+                                 related_name="rmas", verbose_name=_("customer"))
+    device = models.ForeignKey("inventory.Device", on_delete=models.PROTECT,
+                               related_name="rmas", verbose_name=_("defective device"))
+    # The model at the time of the request: headset counting and the price stay put.
+    product_model = models.ForeignKey("catalogue.ProductModel", on_delete=models.PROTECT,
+                                      related_name="+", verbose_name=_("product model"))
+    category = models.CharField(_("category"), max_length=20)
+    fault = models.TextField(_("fault"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices,
+                              default=Status.REQUESTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                     null=True, related_name="+",
+                                     verbose_name=_("requested by"))
+    requested_at = models.DateTimeField(_("requested"))
+    ship_to_country = models.CharField(_("ship-to country"), max_length=2)
+    promised_ship_date = models.DateField(_("promised ship date"))
+    # Headset threshold (SPEC §8), settled when the replacement is approved.
+    chargeable = models.BooleanField(_("chargeable"), default=False)
+    charge = models.DecimalField(_("charge"), max_digits=10, decimal_places=2, null=True,
+                                 blank=True)
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    carrier = models.CharField(_("carrier"), max_length=80, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=80, blank=True)
+    shipped_at = models.DateTimeField(_("shipped"), null=True, blank=True)
+    replacement = models.OneToOneField("inventory.Device", on_delete=models.PROTECT,
+                                       null=True, blank=True, related_name="replaces",
+                                       verbose_name=_("replacement device"))
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    received_at = models.DateTimeField(_("defective unit received"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    return_reminder_sent_at = models.DateTimeField(_("return reminder sent"), null=True,
+                                                   blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("RMA")
+        verbose_name_plural = _("RMAs")
+        indexes = [models.Index(fields=["customer", "category", "status"])]
+        constraints = [models.UniqueConstraint(
+            fields=["device"], condition=~models.Q(status__in=["closed", "rejected"]),
+            name="one_open_rma_per_device")]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def reference(self):
+        return f"RMA-{self.pk:06d}"
+
+
+class RmaStep(models.Model):
+    """Who moved an RMA to a status, when, and any note."""
+
+    rma = models.ForeignKey(Rma, on_delete=models.CASCADE, related_name="steps")
+    status = models.CharField(_("status"), max_length=12, choices=Rma.Status.choices)
+    actor_name = models.CharField(_("by"), max_length=200)
+    actor_email = models.EmailField(_("e-mail"), blank=True)
+    from_vendor = models.BooleanField(default=False)
+    note = models.TextField(_("note"), blank=True)
+    at = models.DateTimeField(_("when"))
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.rma_id} {self.status}"

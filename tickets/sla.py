@@ -20,7 +20,7 @@ BUSINESS = "business"
 
 
 @lru_cache(maxsize=256)
-def _public_holidays(country, year):
+def public_holidays(country, year):
     try:
         return frozenset(holidays.country_holidays(country, years=year))
     except NotImplementedError:  # a country the library does not know: no holidays
@@ -50,7 +50,7 @@ class BusinessCalendar:
     def is_working_day(self, day: date):
         if day.weekday() not in self.weekdays:
             return False
-        return not self.country or day not in _public_holidays(self.country, day.year)
+        return not self.country or day not in public_holidays(self.country, day.year)
 
     def periods(self, start: datetime):
         """The support periods (opening, closing) from `start` on, the first one clipped."""

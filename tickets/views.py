@@ -140,6 +140,7 @@ def ticket_detail(request, pk):
     ticket = _visible_ticket(request, pk)
     context = detail_context(ticket, request.user, portal_urls(ticket))
     context["watching"] = ticket.watchers.filter(pk=request.user.pk).exists()
+    context["rmas"] = list(ticket.rmas.select_related("device"))
     context["watcher_count"] = ticket.watchers.count()
     if context["staff"]:
         context["update_form"] = TicketUpdateForm(instance=ticket)

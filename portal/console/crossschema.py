@@ -234,3 +234,77 @@ def escalated_tickets(*, status="open", level="", query="", partner_slug="", lim
 def escalated_ticket_partner(slug):
     """The active partner a console escalation URL names, or None."""
     return Partner.objects.partners().filter(slug=slug, status=Partner.Status.ACTIVE).first()
+
+
+@dataclass
+class PartnerRma:
+    partner: Partner
+    pk: int
+    status: str
+    category: str
+    requested_at: object
+    promised_ship_date: object
+    chargeable: bool
+    serial: str
+    model_name: str
+    customer_name: str
+    site_id: str
+
+    @property
+    def reference(self):
+        return f"RMA-{self.pk:06d}"
+
+    def get_status_display(self):
+        from tickets.models import Rma
+
+        return Rma.Status(self.status).label
+
+
+def rmas_of_all_partners(*, status="open", query="", partner_slug="", limit=50, offset=0):
+    """Replacements of every active partner for vendor support, oldest promise first, and
+    their count: one UNION ALL over the partners' schemas."""
+    from django.db import connection
+
+    from contracts.models import Customer
+    from inventory.models import Device
+    from portal.catalogue.models import ProductModel
+    from tickets.models import Rma
+    from tickets.rma import OPEN_STATUSES
+
+    partners = list(Partner.objects.partners().filter(status=Partner.Status.ACTIVE))
+    if partner_slug:
+        partners = [partner for partner in partners if partner.slug == partner_slug]
+    if not partners:
+        return [], 0
+    quote = connection.ops.quote_name
+    conditions, params = ["TRUE"], []
+    if status == "open":
+        conditions.append(f"r.status IN ({', '.join(['%s'] * len(OPEN_STATUSES))})")
+        params += list(OPEN_STATUSES)
+    elif status:
+        conditions.append("r.status = %s")
+        params.append(status)
+    if query:
+        conditions.append("(d.serial ILIKE %s OR c.site_id ILIKE %s OR c.name ILIKE %s)")
+        params += [f"%{query}%"] * 3
+    selects, all_params = [], []
+    for partner in partners:
+        schema = quote(partner.schema_name)
+        selects.append(
+            f"SELECT %s AS partner_id, r.id, r.status, r.category, r.requested_at, "
+            f"r.promised_ship_date, r.chargeable, d.serial, m.name, c.name, c.site_id "
+            f"FROM {schema}.{Rma._meta.db_table} r "
+            f"JOIN {schema}.{Device._meta.db_table} d ON d.id = r.device_id "
+            f"JOIN {schema}.{Customer._meta.db_table} c ON c.id = r.customer_id "
+            f"JOIN public.{ProductModel._meta.db_table} m ON m.id = r.product_model_id "
+            f"WHERE {' AND '.join(conditions)}")
+        all_params += [partner.pk, *params]
+    sql = (f"SELECT u.*, count(*) OVER () FROM ({' UNION ALL '.join(selects)}) u "
+           f"ORDER BY u.promised_ship_date, u.requested_at, u.partner_id, u.id "
+           f"LIMIT %s OFFSET %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*all_params, limit, offset])
+        rows = cursor.fetchall()
+    by_pk = {partner.pk: partner for partner in partners}
+    total = rows[0][-1] if rows else 0
+    return [PartnerRma(by_pk[row[0]], *row[1:-1]) for row in rows], total

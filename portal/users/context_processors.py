@@ -8,6 +8,7 @@ from .models import Role
 PORTAL_NAVIGATION = [
     ("dashboard", _("Dashboard")),
     ("ticket_list", _("Tickets")),
+    ("rma_list", _("Replacements")),
     ("customer_list", _("Customers")),
     ("contract_list", _("Contracts")),
     ("device_list", _("Devices")),
@@ -23,6 +24,7 @@ CONSOLE_NAVIGATION = [
     ("console_partner_list", _("Partners")),
     ("console_my_customers", _("My customers")),
     ("escalation_queue", _("Escalations")),
+    ("console_rma_list", _("Replacements")),
     ("catalogue_product_list", _("Catalogue")),
     ("user_list", _("Vendor staff")),
 ]

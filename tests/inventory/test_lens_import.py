@@ -374,7 +374,7 @@ def test_the_demo_customers_get_devices_from_a_lens_export(db):
     for schema in ("northwind", "azur"):
         with schema_context(schema):
             for customer in Customer.objects.all():
-                devices = Device.objects.filter(customer=customer)
+                devices = Device.objects.filter(customer=customer, source=Device.Source.LENS)
                 assert devices.count() == DEMO_DEVICES_PER_CUSTOMER
                 assert devices.exclude(covered_q(NOW.date())).exists()
                 assert devices.filter(outdated_firmware_q()).exists()

@@ -5,19 +5,17 @@ def test_partner_admin_sees_the_branded_dashboard(world):
     assert "Alpha Communications" in body
     assert "--brand-primary: #123456" in body
     nav = [entry["label"] for entry in response.context["navigation"]]
-    assert [str(label) for label in nav] == ["Dashboard", "Tickets", "Customers", "Contracts",
-                                               "Devices",
-                                               "Firmware", "Downloads", "Spare parts",
-                                               "Licences", "Users", "Branding"]
+    assert [str(label) for label in nav] == [
+        "Dashboard", "Tickets", "Replacements", "Customers", "Contracts", "Devices", "Firmware",
+        "Downloads", "Spare parts", "Licences", "Users", "Branding"]
     assert "invitee@alpha.example" in body  # pending invitation
 
 
 def test_agent_navigation_has_no_admin_entries(world):
     response = world["alpha_agent"].client().get("/")
     nav = [str(entry["label"]) for entry in response.context["navigation"]]
-    assert nav == ["Dashboard", "Tickets", "Customers", "Contracts",
-                                               "Devices", "Firmware",
-                   "Downloads", "Spare parts", "Licences"]
+    assert nav == ["Dashboard", "Tickets", "Replacements", "Customers", "Contracts",
+                   "Devices", "Firmware", "Downloads", "Spare parts", "Licences"]
 
 
 def test_customer_user_dashboard_shows_only_their_organisation(world):
@@ -26,8 +24,8 @@ def test_customer_user_dashboard_shows_only_their_organisation(world):
     assert "Alpha Customer One" in body
     assert "Alpha Customer Two" not in body
     nav = [str(entry["label"]) for entry in response.context["navigation"]]
-    assert nav == ["Dashboard", "Tickets", "Contracts", "Devices", "Firmware", "Downloads",
-                   "Spare parts", "Licences", "My organisation"]
+    assert nav == ["Dashboard", "Tickets", "Replacements", "Contracts", "Devices", "Firmware",
+                   "Downloads", "Spare parts", "Licences", "My organisation"]
 
 
 def test_console_dashboard_lists_partners_for_vendor_staff(world):
@@ -43,7 +41,8 @@ def test_console_navigation_by_role(world):
                                                     "Vendor staff"]
     assert [str(e["label"]) for e in csm_nav] == ["Dashboard", "My customers", "Catalogue"]
     engineer_nav = world["support_engineer"].client().get("/").context["navigation"]
-    assert [str(e["label"]) for e in engineer_nav] == ["Dashboard", "Escalations", "Catalogue"]
+    assert [str(e["label"]) for e in engineer_nav] == ["Dashboard", "Escalations", "Replacements",
+                                                          "Catalogue"]
 
 
 def test_dashboard_queries_do_not_grow_with_rows(world):

@@ -91,3 +91,20 @@ def test_demo_tickets_cover_every_state_escalations_and_cloud_incidents(db):
                                                        ("NW-100202", "referred")}
         assert Ticket.objects.filter(breaches__isnull=False).exists()
         assert Ticket.objects.filter(comments__internal=True).exists()
+
+
+def test_demo_replacements_cover_every_step_and_one_customer_pays_for_headsets(db):
+    from tickets.models import Rma
+    from tickets.rma import headset_rate
+
+    call_command("seed_demo", "--console-domain", "localhost")
+    with schema_context("azur"):
+        statuses = set(Rma.objects.values_list("status", flat=True))
+        assert statuses >= {"approved", "shipped", "delivered", "received", "closed"}
+        customer = Customer.objects.get(site_id="AZ-200301")
+        rate = headset_rate(customer, Rma.objects.filter(customer=customer).first()
+                            .requested_at.year)
+        assert rate.chargeable == 2 and rate.percent > rate.threshold_percent
+        assert Rma.objects.filter(replacement__isnull=False).exists()
+    with schema_context("northwind"):
+        assert Rma.objects.filter(status="requested").exists()

@@ -236,7 +236,8 @@ class Command(BaseCommand):
             for _name, site_id, *_rest in spec["customers"]:
                 ensure_devices(partner, Customer.objects.get(site_id=site_id), self.stdout)
         with tenant_context(partner):
-            ensure_demo_tickets()
+            ensure_demo_tickets(
+                headset_rmas_over_threshold=spec.get("headset_rmas_over_threshold", 0))
         for _name, site_id, *_rest in spec["customers"]:
             with schema_context(partner.schema_name):
                 customer = Customer.objects.get(site_id=site_id)

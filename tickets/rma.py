@@ -1,0 +1,387 @@
+"""Advance hardware replacement (SPEC §8): who may have a replacement, when it ships, what it
+costs beyond the headset threshold, and its lifecycle."""
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contracts.models import BaselineVersion, Contract
+from inventory.coverage import device_coverage
+from inventory.models import Device, normalise_serial
+from portal.catalogue.models import Category
+from portal.programme import rule
+from portal.users.models import Role
+
+from . import notifications
+from . import services as ticket_services
+from .models import Rma, RmaStep, Ticket
+from .sla import public_holidays
+
+Status = Rma.Status
+# Approved and every step after it: what the headset threshold counts.
+COUNTED_STATUSES = (Status.APPROVED, Status.SHIPPED, Status.DELIVERED, Status.RECEIVED,
+                    Status.CLOSED)
+NEXT = {
+    Status.REQUESTED: {Status.APPROVED, Status.REJECTED},
+    Status.APPROVED: {Status.SHIPPED},
+    Status.SHIPPED: {Status.DELIVERED},
+    Status.DELIVERED: {Status.RECEIVED},
+    Status.RECEIVED: {Status.CLOSED},
+    Status.CLOSED: set(),
+    Status.REJECTED: set(),
+}
+OPEN_STATUSES = (Status.REQUESTED, Status.APPROVED, Status.SHIPPED, Status.DELIVERED,
+                 Status.RECEIVED)
+
+
+# --- Next business day ------------------------------------------------------------------
+
+def is_business_day(day, country):
+    return day.weekday() < 5 and day not in public_holidays(country, day.year)
+
+
+def next_business_day(day, country):
+    day += timedelta(days=1)
+    while not is_business_day(day, country):
+        day += timedelta(days=1)
+    return day
+
+
+def order_cutoff():
+    hours, minutes = settings.RMA_ORDER_CUTOFF.split(":")
+    return time(int(hours), int(minutes))
+
+
+def promised_ship_date(requested_at, country, time_zone):
+    """The next business day of the ship-to country after the request; one more when the
+    request comes after the cut-off time of a business day (local time of the ship-to)."""
+    local = requested_at.astimezone(ZoneInfo(time_zone))
+    ship = next_business_day(local.date(), country)
+    if is_business_day(local.date(), country) and local.time() >= order_cutoff():
+        ship = next_business_day(ship, country)
+    return ship
+
+
+def customer_ship_date(customer, now=None):
+    return promised_ship_date(now or timezone.now(), str(customer.country),
+                              customer.time_zone)
+
+
+# --- Headset threshold ------------------------------------------------------------------
+
+def contracted_headsets(customer, on_date):
+    """The ordered headset quantity of the customer's contract in force on `on_date`."""
+    contract = Contract.objects.filter(
+        customer=customer, status__in=[Contract.Status.ACTIVE, Contract.Status.EXPIRED],
+        start__lte=on_date, end__gte=on_date).order_by("-start").first()
+    if contract is None:
+        return 0
+    version = (BaselineVersion.objects.filter(contract=contract, effective_date__lte=on_date)
+               .order_by("-number").first()
+               or contract.baseline_versions.order_by("number").first())
+    if version is None:
+        return 0
+    entry = version.entries.filter(category=Category.HEADSETS).first()
+    return entry.ordered if entry else 0
+
+
+def is_chargeable(ordinal, base):
+    """The `ordinal`-th headset replacement of a year is chargeable once the rate it makes,
+    ordinal ÷ base, goes beyond the threshold (with no base, every one is)."""
+    return Decimal(ordinal) > Decimal(base) * rule("HEADSET_RMA_THRESHOLD")
+
+
+@dataclass
+class HeadsetRate:
+    year: int
+    base: int
+    approved: int
+    chargeable: int
+    charges: Decimal
+    threshold: Decimal
+
+    @property
+    def rate(self):
+        """approved ÷ base, or None without a base."""
+        return Decimal(self.approved) / self.base if self.base else None
+
+    @property
+    def percent(self):
+        rate = self.rate
+        return None if rate is None else (rate * 100).quantize(Decimal("0.1"))
+
+    @property
+    def threshold_percent(self):
+        return (self.threshold * 100).quantize(Decimal("0.1"))
+
+    @property
+    def free_left(self):
+        return max(int(self.base * self.threshold) - self.approved, 0)
+
+    @property
+    def above_threshold(self):
+        return is_chargeable(self.approved, self.base) if self.approved else False
+
+
+def _year_range(year, time_zone):
+    zone = ZoneInfo(time_zone)
+    return (datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone))
+
+
+def headset_rmas(customer, year):
+    start, end = _year_range(year, customer.time_zone)
+    return Rma.objects.filter(customer=customer, category=Category.HEADSETS,
+                              requested_at__gte=start, requested_at__lt=end)
+
+
+def headset_rate(customer, year, on_date=None):
+    """Headset replacements of a calendar year (by request date) against the contracted
+    headset base."""
+    on_date = on_date or timezone.now().astimezone(ZoneInfo(customer.time_zone)).date()
+    counted = headset_rmas(customer, year).filter(status__in=COUNTED_STATUSES)
+    charged = counted.filter(chargeable=True)
+    return HeadsetRate(
+        year=year, base=contracted_headsets(customer, on_date), approved=counted.count(),
+        chargeable=charged.count(),
+        charges=sum((rma.charge or Decimal("0") for rma in charged), Decimal("0.00")),
+        threshold=rule("HEADSET_RMA_THRESHOLD"))
+
+
+# --- Request ----------------------------------------------------------------------------
+
+def _local_date(customer, now):
+    return now.astimezone(ZoneInfo(customer.time_zone)).date()
+
+
+def find_device(customer, serial):
+    """The customer's device with this serial; a ValidationError saying why not otherwise."""
+    serial = normalise_serial(serial)
+    if not serial:
+        raise ValidationError({"serial": _("Enter the serial number of the defective "
+                                           "device.")})
+    device = Device.objects.select_related("product_model", "customer").filter(
+        serial=serial).first()
+    if device is None:
+        raise ValidationError({"serial": _("No device with the serial number “%(serial)s” "
+                                           "is registered. Register it first, or check the "
+                                           "number on the device's label.") % {
+            "serial": serial}})
+    if device.customer_id != customer.pk:
+        # Never say whose it is.
+        raise ValidationError({"serial": _("The serial number “%(serial)s” is registered to "
+                                           "another customer.") % {"serial": serial}})
+    return device
+
+
+def refusal(device, now=None):
+    """Why this device cannot have a replacement now, or None."""
+    now = now or timezone.now()
+    if device.status != Device.Status.ACTIVE:
+        return _("This device is %(status)s: only an active device can be replaced.") % {
+            "status": device.get_status_display().lower()}
+    if Rma.objects.filter(device=device, status__in=OPEN_STATUSES).exists():
+        return _("A replacement of this device is already under way.")
+    on_date = _local_date(device.customer, now)
+    contract = Contract.objects.filter(
+        customer=device.customer_id, status=Contract.Status.ACTIVE, start__lte=on_date,
+        end__gte=on_date).prefetch_related("lines").first()
+    covered = device_coverage(device, on_date, contract)
+    if not covered:
+        return _("This device is not covered: %(reasons)s") % {
+            "reasons": " ".join(str(message) for message in covered.messages)}
+    return None
+
+
+@dataclass
+class Preview:
+    device: Device
+    promised_ship_date: object
+    chargeable: bool
+    charge: Decimal | None
+    rate: HeadsetRate | None
+
+
+def preview(customer, serial, now=None):
+    """What a request would give, before it is made (the request page shows it)."""
+    now = now or timezone.now()
+    device = find_device(customer, serial)
+    reason = refusal(device, now)
+    if reason:
+        raise ValidationError({"serial": reason})
+    rate, chargeable, charge = None, False, None
+    if device.product_model.category == Category.HEADSETS:
+        rate = headset_rate(customer, _local_date(customer, now).year)
+        chargeable = is_chargeable(rate.approved + 1, rate.base)
+        charge = device.product_model.list_price if chargeable else None
+    return Preview(device, customer_ship_date(customer, now), chargeable, charge, rate)
+
+
+def _step(rma, status, user, at, note=""):
+    RmaStep.objects.create(rma=rma, status=status, actor_name=user.display_name,
+                           actor_email=user.email, from_vendor=not ticket_services.is_local(user),
+                           note=note, at=at)
+
+
+@transaction.atomic
+def request_rma(*, user, customer, serial, fault, ticket=None, now=None):
+    """Creates the RMA (and its hardware ticket when it comes from nowhere else)."""
+    now = now or timezone.now()
+    if not (fault or "").strip():
+        raise ValidationError({"fault": _("Describe the fault.")})
+    if user.role == Role.CUSTOMER_USER and user.customer_id != customer.pk:
+        raise ValidationError({"serial": _("You can only request replacements for your own "
+                                           "organisation.")})
+    planned = preview(customer, serial, now)
+    device = Device.objects.select_for_update().get(pk=planned.device.pk)
+    if ticket is None:
+        ticket = ticket_services.open_ticket(
+            user=user, customer=customer, device=device, category=Ticket.Category.HARDWARE,
+            priority=Ticket.Priority.P3, description=fault.strip(),
+            subject=_("Replacement of %(serial)s") % {"serial": device.serial}, now=now)
+    elif ticket.customer_id != customer.pk:
+        raise ValidationError(_("This ticket belongs to another customer."))
+    rma = Rma.objects.create(
+        ticket=ticket, customer=customer, device=device, product_model=device.product_model,
+        category=device.product_model.category, fault=fault.strip(),
+        requested_by=user if ticket_services.is_local(user) else None, requested_at=now,
+        ship_to_country=str(customer.country), promised_ship_date=planned.promised_ship_date,
+        chargeable=planned.chargeable, charge=planned.charge)
+    _step(rma, Status.REQUESTED, user, now)
+    notifications.rma_status_changed(rma)
+    return rma
+
+
+# --- Lifecycle --------------------------------------------------------------------------
+
+def allowed_statuses(rma, user):
+    if user.role == Role.CUSTOMER_USER:
+        return set()
+    return NEXT[Status(rma.status)]
+
+
+@transaction.atomic
+def advance(rma, new_status, *, user, now=None, note="", carrier="", tracking_number="",
+            replacement_serial=""):
+    """Moves an RMA one step on, recording who and when."""
+    now = now or timezone.now()
+    rma = Rma.objects.select_for_update().select_related(
+        "device", "product_model", "customer").get(pk=rma.pk)
+    if new_status not in allowed_statuses(rma, user):
+        raise ValidationError(_("An RMA that is “%(current)s” cannot become “%(new)s”.") % {
+            "current": rma.get_status_display(),
+            "new": Status(new_status).label if new_status in Status.values else new_status})
+    if new_status == Status.APPROVED:
+        _settle_charge(rma, now)
+        rma.approved_at = now
+    elif new_status == Status.REJECTED and not note.strip():
+        raise ValidationError({"note": _("Say why the replacement is refused.")})
+    elif new_status == Status.SHIPPED:
+        _ship(rma, now, carrier, tracking_number, replacement_serial)
+    elif new_status == Status.DELIVERED:
+        rma.delivered_at = now
+    elif new_status == Status.RECEIVED:
+        rma.received_at = now
+    elif new_status == Status.CLOSED:
+        rma.closed_at = now
+    rma.status = new_status
+    rma.save()
+    _step(rma, new_status, user, now, note.strip())
+    notifications.rma_status_changed(rma)
+    return rma
+
+
+def _settle_charge(rma, now):
+    """The charge is fixed at approval, against the replacements approved before it."""
+    if rma.category != Category.HEADSETS:
+        rma.chargeable, rma.charge = False, None
+        return
+    year = rma.requested_at.astimezone(ZoneInfo(rma.customer.time_zone)).year
+    # Serialise approvals of the customer's headsets, so two at once cannot both be free.
+    list(Rma.objects.select_for_update().filter(customer=rma.customer,
+                                                category=Category.HEADSETS))
+    approved_before = headset_rmas(rma.customer, year).filter(
+        status__in=COUNTED_STATUSES).exclude(pk=rma.pk).count()
+    base = contracted_headsets(rma.customer, _local_date(rma.customer, rma.requested_at))
+    rma.chargeable = is_chargeable(approved_before + 1, base)
+    rma.charge = rma.product_model.list_price if rma.chargeable else None
+
+
+def _ship(rma, now, carrier, tracking_number, replacement_serial):
+    errors = {}
+    if not carrier.strip():
+        errors["carrier"] = _("Enter the carrier.")
+    if not tracking_number.strip():
+        errors["tracking_number"] = _("Enter the tracking number.")
+    serial = normalise_serial(replacement_serial)
+    if not serial:
+        errors["replacement_serial"] = _("Enter the serial number of the replacement device.")
+    elif Device.objects.filter(serial=serial).exists():
+        errors["replacement_serial"] = _("A device with this serial number is already "
+                                         "registered.")
+    if errors:
+        raise ValidationError(errors)
+    replacement = Device(
+        serial=serial, product_model=rma.product_model, customer=rma.customer,
+        site=rma.device.site, room=rma.device.room, source=Device.Source.RMA,
+        status=Device.Status.ACTIVE, first_seen=now, last_seen=now)
+    try:
+        replacement.full_clean(exclude=["customer", "product_model"])
+    except ValidationError as error:
+        raise ValidationError({"replacement_serial": error.messages}) from error
+    replacement.save()
+    rma.device.status = Device.Status.REPLACED
+    rma.device.save()
+    rma.replacement = replacement
+    rma.carrier, rma.tracking_number, rma.shipped_at = carrier.strip(), \
+        tracking_number.strip(), now
+
+
+def overdue_returns(now=None):
+    """Delivered replacements whose defective unit is later than the setting allows and
+    whose reminder has not gone out in that many days."""
+    now = now or timezone.now()
+    late = now - timedelta(days=settings.RMA_RETURN_REMINDER_DAYS)
+    return (Rma.objects.filter(status=Status.DELIVERED, delivered_at__lte=late)
+            .exclude(return_reminder_sent_at__gt=late).select_related("customer", "device"))
+
+
+def send_return_reminders(now=None):
+    now = now or timezone.now()
+    sent = 0
+    for rma in overdue_returns(now):
+        notifications.rma_return_reminder(rma)
+        Rma.objects.filter(pk=rma.pk).update(return_reminder_sent_at=now)
+        sent += 1
+    return sent
+
+
+def filter_rmas(rmas, criteria):
+    query = (criteria.get("q") or "").strip()
+    if query:
+        number = query.upper().removeprefix("RMA-").lstrip("0")
+        match = (Q(device__serial__icontains=query) | Q(replacement__serial__icontains=query)
+                 | Q(customer__site_id__icontains=query) | Q(customer__name__icontains=query)
+                 | Q(tracking_number__icontains=query))
+        if number.isdigit():
+            match |= Q(pk=int(number))
+        rmas = rmas.filter(match)
+    status = criteria.get("status")
+    if status == "open":
+        rmas = rmas.filter(status__in=OPEN_STATUSES)
+    elif status:
+        rmas = rmas.filter(status=status)
+    if criteria.get("category"):
+        rmas = rmas.filter(category=criteria["category"])
+    if criteria.get("chargeable") == "yes":
+        rmas = rmas.filter(chargeable=True)
+    elif criteria.get("chargeable") == "no":
+        rmas = rmas.filter(chargeable=False)
+    return rmas

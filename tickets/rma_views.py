@@ -1,0 +1,170 @@
+"""Advance replacements in the partner's portal (SPEC §8)."""
+
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from portal.csvexport import csv_response
+from portal.users.access import EVERYONE_OF_PARTNER, customers_visible_to, role_required
+from portal.users.models import Role
+
+from . import rma as rma_services
+from . import services
+from .forms import RmaActionForm, RmaFilterForm, RmaRequestForm
+from .models import Rma
+from .views import tickets_visible_to
+
+PAGE_SIZE = 50
+CSV_HEADER = ["reference", "site_id", "customer", "serial", "model", "category", "status",
+              "requested", "promised_ship_date", "carrier", "tracking_number",
+              "replacement_serial", "chargeable", "charge", "ticket"]
+
+
+def rmas_visible_to(user):
+    return Rma.objects.filter(customer__in=customers_visible_to(user))
+
+
+def rmas_csv(rmas):
+    return csv_response("rmas.csv", CSV_HEADER, (
+        [r.reference, r.customer.site_id, r.customer.name, r.device.serial,
+         r.product_model.sku, r.category, r.status, r.requested_at.isoformat(),
+         r.promised_ship_date.isoformat(), r.carrier, r.tracking_number,
+         r.replacement.serial if r.replacement else "", "yes" if r.chargeable else "no",
+         r.charge if r.charge is not None else "", r.ticket.reference]
+        for r in rmas.iterator(chunk_size=2000)))
+
+
+@role_required(*EVERYONE_OF_PARTNER)
+def rma_list(request):
+    filters = RmaFilterForm(request.GET or None)
+    rmas = rmas_visible_to(request.user).select_related(
+        "customer", "device", "product_model", "replacement", "ticket")
+    if filters.is_valid():
+        rmas = rma_services.filter_rmas(rmas, filters.cleaned_data)
+    if request.GET.get("format") == "csv":
+        return rmas_csv(rmas)
+    page = Paginator(rmas, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "tickets/rma_list.html", {"filters": filters, "page": page})
+
+
+def _customer_for(request, form):
+    user = request.user
+    if user.role == Role.CUSTOMER_USER:
+        return user.customer
+    return services.customer_by_site_id(form.cleaned_data.get("site_id")
+                                        or request.GET.get("site_id"))
+
+
+def _ticket_from(request):
+    pk = request.GET.get("ticket") or request.POST.get("ticket")
+    if not pk:
+        return None
+    return get_object_or_404(tickets_visible_to(request.user), pk=pk)
+
+
+def _initial(request, ticket):
+    initial = {"serial": request.GET.get("serial", "")}
+    if ticket is not None:
+        initial.update({"site_id": ticket.customer.site_id, "fault": ticket.description})
+        if ticket.device:
+            initial["serial"] = ticket.device.serial
+    elif request.GET.get("site_id"):
+        initial["site_id"] = request.GET["site_id"]
+    return initial
+
+
+@role_required(*EVERYONE_OF_PARTNER)
+def rma_create(request):
+    user = request.user
+    implied = user.role == Role.CUSTOMER_USER
+    ticket = _ticket_from(request)
+    form = RmaRequestForm(request.POST or None, initial=_initial(request, ticket),
+                          customer_implied=implied)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = ticket.customer if ticket else _customer_for(request, form)
+            rma = rma_services.request_rma(
+                user=user, customer=customer, serial=form.cleaned_data["serial"],
+                fault=form.cleaned_data["fault"], ticket=ticket)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Replacement %(reference)s is requested; it ships on "
+                                        "%(date)s at the latest once approved.") % {
+                "reference": rma.reference, "date": rma.promised_ship_date})
+            return redirect("rma_detail", pk=rma.pk)
+    customer = user.customer if implied else (ticket.customer if ticket else None)
+    return render(request, "tickets/rma_form.html", {
+        "form": form, "ticket": ticket, "customer": customer,
+        "promised_ship_date": rma_services.customer_ship_date(customer) if customer else None,
+    })
+
+
+@role_required(*EVERYONE_OF_PARTNER)
+def rma_preview(request):
+    """The request form's live check: coverage, promised ship date, headset charge."""
+    user = request.user
+    context = {}
+    if not request.GET.get("serial", "").strip():
+        return render(request, "tickets/partials/rma_preview.html", context)
+    try:
+        if user.role == Role.CUSTOMER_USER:
+            customer = user.customer
+        else:
+            customer = services.customer_by_site_id(request.GET.get("site_id", ""))
+        context["preview"] = rma_services.preview(customer, request.GET.get("serial", ""))
+    except ValidationError as error:
+        context["errors"] = error.messages
+    return render(request, "tickets/partials/rma_preview.html", context)
+
+
+def rma_context(rma, user, urls):
+    statuses = [s for s in Rma.Status if s in rma_services.allowed_statuses(rma, user)]
+    year = rma.requested_at.astimezone(ZoneInfo(rma.customer.time_zone)).year
+    return {
+        "rma": rma, "steps": list(rma.steps.all()), "urls": urls,
+        "action_form": RmaActionForm(statuses=statuses) if statuses else None,
+        "headset_rate": rma_services.headset_rate(rma.customer, year)
+        if rma.category == "headsets" else None,
+    }
+
+
+@role_required(*EVERYONE_OF_PARTNER)
+def rma_detail(request, pk):
+    rma = get_object_or_404(rmas_visible_to(request.user).select_related(
+        "customer", "device", "product_model", "replacement", "ticket"), pk=pk)
+    urls = {"advance": reverse("rma_advance", args=[rma.pk])}
+    return render(request, "tickets/rma_detail.html", rma_context(rma, request.user, urls))
+
+
+def post_advance(request, rma):
+    form = RmaActionForm(request.POST, statuses=list(Rma.Status))
+    if not form.is_valid():
+        messages.error(request, _("Choose the next step."))
+        return
+    data = form.cleaned_data
+    try:
+        rma_services.advance(rma, data["status"], user=request.user, note=data["note"],
+                             carrier=data.get("carrier", ""),
+                             tracking_number=data.get("tracking_number", ""),
+                             replacement_serial=data.get("replacement_serial", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The replacement is now “%(status)s”.") % {
+            "status": Rma.Status(data["status"]).label})
+
+
+@role_required(Role.PARTNER_ADMIN, Role.PARTNER_AGENT)
+@require_POST
+def rma_advance(request, pk):
+    rma = get_object_or_404(Rma, pk=pk)
+    post_advance(request, rma)
+    return redirect("rma_detail", pk=rma.pk)
