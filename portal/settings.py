@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -285,6 +286,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "monthly-reports": {
+        "task": "reporting.tasks.queue_monthly_reports",
+        "schedule": crontab(day_of_month="1", hour="2", minute="0"),
+    },
     "expire-ended-contracts": {
         "task": "contracts.tasks.expire_ended_contracts",
         "schedule": 60 * 60,

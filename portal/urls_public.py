@@ -15,6 +15,7 @@ urlpatterns = [
     path("catalogue/", include("portal.catalogue.urls")),
     path("escalations/", include("tickets.console_urls")),
     path("replacements/", include("tickets.console_rma_urls")),
+    path("reports/", include("reporting.console_urls")),
     path("branding/logo/", tenant_views.logo, name="branding_logo"),
     *account_urlpatterns,
 ]

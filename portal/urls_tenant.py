@@ -12,6 +12,7 @@ urlpatterns = [
     path("contracts/", include(contract_urlpatterns)),
     path("tickets/", include("tickets.urls")),
     path("rma/", include("tickets.rma_urls")),
+    path("reports/", include("reporting.urls")),
     path("devices/", include("inventory.urls")),
     path("lookup/", include("inventory.lookup_urls")),
     path("users/", include(user_urlpatterns)),

@@ -6,6 +6,7 @@ must be given sample arguments below if it takes any.
 """
 
 import re
+from datetime import date
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -53,6 +54,14 @@ def sample_kwargs(world, tenant, pattern):
             return {"pk": attachment.comment.ticket_id, "attachment_pk": attachment.pk}
         if pattern.name.startswith("ticket_"):
             return {"pk": sample_ticket(world, tenant).pk}
+        if pattern.name in ("report_detail", "report_pdf"):
+            return {"pk": sample_report(world, tenant).pk}
+        if pattern.name == "report_run_detail":
+            from reporting.models import ReportRun
+
+            return {"pk": ReportRun.objects.get_or_create(month=date(2026, 10, 1))[0].pk}
+        if pattern.name in ("quote_detail", "quote_decide"):
+            return {"pk": sample_quote(world, tenant).pk}
         if pattern.name in ("rma_detail", "rma_advance"):
             return {"pk": sample_rma(world, tenant).pk}
         if pattern.name == "device_detail":
@@ -75,6 +84,9 @@ def sample_kwargs(world, tenant, pattern):
                 "import_id": 1}
     if pattern.name.startswith("console_partner"):
         return {"slug": "alpha"}
+    if pattern.name.startswith("console_report_"):
+        with tenant_context(world.alpha):
+            return {"slug": "alpha", "pk": sample_report(world, world.alpha).pk}
     if pattern.name in ("console_rma_detail", "console_rma_advance"):
         with tenant_context(world.alpha):
             return {"slug": "alpha", "pk": sample_rma(world, world.alpha).pk}
@@ -163,6 +175,33 @@ def sample_attachment(world, tenant, escalated=False):
     return attachment
 
 
+def sample_report(world, tenant):
+    from django.utils import timezone
+
+    from reporting.models import MonthlyReport
+
+    contract = sample_contract(world, tenant)
+    report, _ = MonthlyReport.objects.get_or_create(
+        customer=contract.customer, month=date(2026, 10, 1),
+        defaults={"contract": contract, "generated_at": timezone.now(),
+                  "status": MonthlyReport.Status.PUBLISHED})
+    return report
+
+
+def sample_quote(world, tenant):
+    from django.utils import timezone
+
+    from reporting.models import TrueUpQuote
+
+    report = sample_report(world, tenant)
+    quote, _ = TrueUpQuote.objects.get_or_create(
+        report=report, contract=report.contract,
+        defaults={"adjustment_month": date(2030, 2, 1), "term_end": date(2030, 12, 31),
+                  "months": 11, "currency": "EUR", "total": "0.00", "issued_by": "CSM",
+                  "issued_at": timezone.now()})
+    return quote
+
+
 def sample_rma(world, tenant):
     from django.utils import timezone
 
@@ -218,6 +257,9 @@ def test_every_view_declares_who_may_open_it(urlconf):
 NOT_A_PAGE = {"set_language": 405, "ticket_comment": 405, "ticket_status": 405,
               "ticket_update": 405, "ticket_watch": 405, "ticket_escalate": 405,
               "ticket_cloud": 405, "rma_advance": 405, "console_rma_advance": 405,
+              "report_run": 405, "quote_decide": 405, "console_report_action": 405,
+              # a report of a customer not assigned to the CSM
+              "console_report_detail": 404, "console_report_pdf": 404,
               "escalation_comment": 405, "escalation_status": 405,
               "escalation_escalate": 405, "escalation_cloud": 405,
               "contract_activate": 405, "contract_renew": 405,

@@ -142,11 +142,13 @@ def headset_rmas(customer, year):
                               requested_at__gte=start, requested_at__lt=end)
 
 
-def headset_rate(customer, year, on_date=None):
-    """Headset replacements of a calendar year (by request date) against the contracted
-    headset base."""
+def headset_rate(customer, year, on_date=None, until=None):
+    """Headset replacements of a calendar year (by request date, up to `until` if given)
+    against the contracted headset base."""
     on_date = on_date or timezone.now().astimezone(ZoneInfo(customer.time_zone)).date()
     counted = headset_rmas(customer, year).filter(status__in=COUNTED_STATUSES)
+    if until is not None:
+        counted = counted.filter(requested_at__lt=until)
     charged = counted.filter(chargeable=True)
     return HeadsetRate(
         year=year, base=contracted_headsets(customer, on_date), approved=counted.count(),

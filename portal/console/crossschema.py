@@ -308,3 +308,73 @@ def rmas_of_all_partners(*, status="open", query="", partner_slug="", limit=50, 
     by_pk = {partner.pk: partner for partner in partners}
     total = rows[0][-1] if rows else 0
     return [PartnerRma(by_pk[row[0]], *row[1:-1]) for row in rows], total
+
+
+@dataclass
+class CsmReport:
+    partner: Partner
+    pk: int
+    customer_id: int
+    month: object
+    status: str
+    generated_at: object
+    published_at: object
+    customer_name: str
+    site_id: str
+
+    def get_status_display(self):
+        from reporting.models import MonthlyReport
+
+        return MonthlyReport.Status(self.status).label
+
+
+def reports_of_csm(csm, *, status=""):
+    """Reports of the customers assigned to `csm`, across partners, in one UNION ALL over
+    the partners' schemas (restricted to the assigned customer ids)."""
+    from django.db import connection
+
+    from contracts.models import Customer
+    from reporting.models import MonthlyReport
+
+    by_partner = {}
+    for assignment in CsmAssignment.objects.filter(
+            csm=csm, partner__status=Partner.Status.ACTIVE).select_related("partner"):
+        by_partner.setdefault(assignment.partner, []).append(assignment.customer_id)
+    if not by_partner:
+        return []
+    quote = connection.ops.quote_name
+    selects, params = [], []
+    for partner, customer_ids in by_partner.items():
+        schema = quote(partner.schema_name)
+        condition = "r.customer_id = ANY(%s)" + (" AND r.status = %s" if status else "")
+        selects.append(
+            f"SELECT %s AS partner_id, r.id, r.customer_id, r.month, r.status, "
+            f"r.generated_at, r.published_at, c.name, c.site_id "
+            f"FROM {schema}.{MonthlyReport._meta.db_table} r "
+            f"JOIN {schema}.{Customer._meta.db_table} c ON c.id = r.customer_id "
+            f"WHERE {condition}")
+        params += [partner.pk, customer_ids] + ([status] if status else [])
+    sql = (f"SELECT * FROM ({' UNION ALL '.join(selects)}) u "
+           f"ORDER BY u.month DESC, u.status, u.name")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    partners = {partner.pk: partner for partner in by_partner}
+    return [CsmReport(partners[row[0]], *row[1:]) for row in rows]
+
+
+def csm_report(csm, partner_slug, report_id):
+    """(partner, report) when the report's customer is assigned to `csm`; None otherwise.
+    The caller reads the report inside tenant_context(partner)."""
+    from reporting.models import MonthlyReport
+
+    partner = Partner.objects.filter(slug=partner_slug, status=Partner.Status.ACTIVE).first()
+    if partner is None:
+        return None
+    with tenant_context(partner):
+        report = MonthlyReport.objects.select_related("customer", "contract").filter(
+            pk=report_id).first()
+    if report is None or not CsmAssignment.objects.filter(
+            csm=csm, partner=partner, customer_id=report.customer_id).exists():
+        return None
+    return partner, report

@@ -9,6 +9,7 @@ PORTAL_NAVIGATION = [
     ("dashboard", _("Dashboard")),
     ("ticket_list", _("Tickets")),
     ("rma_list", _("Replacements")),
+    ("report_list", _("Reports")),
     ("customer_list", _("Customers")),
     ("contract_list", _("Contracts")),
     ("device_list", _("Devices")),
@@ -25,6 +26,7 @@ CONSOLE_NAVIGATION = [
     ("console_my_customers", _("My customers")),
     ("escalation_queue", _("Escalations")),
     ("console_rma_list", _("Replacements")),
+    ("console_report_list", _("Reports")),
     ("catalogue_product_list", _("Catalogue")),
     ("user_list", _("Vendor staff")),
 ]

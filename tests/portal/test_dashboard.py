@@ -6,15 +6,15 @@ def test_partner_admin_sees_the_branded_dashboard(world):
     assert "--brand-primary: #123456" in body
     nav = [entry["label"] for entry in response.context["navigation"]]
     assert [str(label) for label in nav] == [
-        "Dashboard", "Tickets", "Replacements", "Customers", "Contracts", "Devices", "Firmware",
-        "Downloads", "Spare parts", "Licences", "Users", "Branding"]
+        "Dashboard", "Tickets", "Replacements", "Reports", "Customers", "Contracts", "Devices",
+        "Firmware", "Downloads", "Spare parts", "Licences", "Users", "Branding"]
     assert "invitee@alpha.example" in body  # pending invitation
 
 
 def test_agent_navigation_has_no_admin_entries(world):
     response = world["alpha_agent"].client().get("/")
     nav = [str(entry["label"]) for entry in response.context["navigation"]]
-    assert nav == ["Dashboard", "Tickets", "Replacements", "Customers", "Contracts",
+    assert nav == ["Dashboard", "Tickets", "Replacements", "Reports", "Customers", "Contracts",
                    "Devices", "Firmware", "Downloads", "Spare parts", "Licences"]
 
 
@@ -24,8 +24,8 @@ def test_customer_user_dashboard_shows_only_their_organisation(world):
     assert "Alpha Customer One" in body
     assert "Alpha Customer Two" not in body
     nav = [str(entry["label"]) for entry in response.context["navigation"]]
-    assert nav == ["Dashboard", "Tickets", "Replacements", "Contracts", "Devices", "Firmware",
-                   "Downloads", "Spare parts", "Licences", "My organisation"]
+    assert nav == ["Dashboard", "Tickets", "Replacements", "Reports", "Contracts", "Devices",
+                   "Firmware", "Downloads", "Spare parts", "Licences", "My organisation"]
 
 
 def test_console_dashboard_lists_partners_for_vendor_staff(world):
@@ -39,7 +39,8 @@ def test_console_navigation_by_role(world):
     csm_nav = world["csm"].client().get("/").context["navigation"]
     assert [str(e["label"]) for e in admin_nav] == ["Dashboard", "Partners", "Catalogue",
                                                     "Vendor staff"]
-    assert [str(e["label"]) for e in csm_nav] == ["Dashboard", "My customers", "Catalogue"]
+    assert [str(e["label"]) for e in csm_nav] == ["Dashboard", "My customers", "Reports",
+                                                  "Catalogue"]
     engineer_nav = world["support_engineer"].client().get("/").context["navigation"]
     assert [str(e["label"]) for e in engineer_nav] == ["Dashboard", "Escalations", "Replacements",
                                                           "Catalogue"]

@@ -1,0 +1,145 @@
+"""The CSM's monthly-report workflow in the vendor console (SPEC §9): a queue of the
+assigned customers' reports across partners; notes, hours, review, publication, quotes."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_tenants.utils import tenant_context
+
+from portal.console import crossschema
+from portal.users.access import role_required
+from portal.users.models import Role
+
+from . import pdf, services
+from .forms import CsmHoursForm, IssueQuoteForm, NotesForm
+from .models import CsmHours, MonthlyReport
+from .presentation import report_context
+
+
+@role_required(Role.CSM)
+def console_report_list(request):
+    status = request.GET.get("status", "")
+    if status not in MonthlyReport.Status.values:
+        status = ""
+    return render(request, "reporting/console/report_list.html", {
+        "reports": crossschema.reports_of_csm(request.user, status=status),
+        "status": status, "statuses": MonthlyReport.Status.choices})
+
+
+def _assigned(request, slug, pk):
+    found = crossschema.csm_report(request.user, slug, pk)
+    if found is None:
+        raise Http404
+    return found
+
+
+@role_required(Role.CSM)
+def console_report_detail(request, slug, pk):
+    partner, report = _assigned(request, slug, pk)
+    with tenant_context(partner):
+        context = report_context(report, partner)
+        context.update({
+            "partner": partner,
+            "quotes": list(report.quotes.prefetch_related("lines")),
+            "hours": list(CsmHours.objects.filter(customer=report.customer_id)[:10]),
+            "notes_form": NotesForm(initial={"csm_notes": report.csm_notes}),
+            "hours_form": CsmHoursForm(initial={"worked_on": report.month}),
+            "quote_form": IssueQuoteForm(),
+            "urls": {"pdf": reverse("console_report_pdf", args=[slug, pk]),
+                     "action": reverse("console_report_action", args=[slug, pk])},
+        })
+    return render(request, "reporting/console/report_detail.html", context)
+
+
+@role_required(Role.CSM)
+def console_report_pdf(request, slug, pk):
+    partner, report = _assigned(request, slug, pk)
+    with tenant_context(partner):
+        content = report.pdf.open("rb") if report.is_published and report.pdf \
+            else pdf.render_report_pdf(report, partner)
+    return FileResponse(content, as_attachment=True, content_type="application/pdf",
+                        filename=f"{report.customer.site_id}-{report.month:%Y-%m}.pdf")
+
+
+ACTIONS = {}
+
+
+def action(name):
+    def register(function):
+        ACTIONS[name] = function
+        return function
+    return register
+
+
+@action("notes")
+def _notes(request, report):
+    form = NotesForm(request.POST)
+    if form.is_valid():
+        services.save_notes(report, form.cleaned_data["csm_notes"])
+        return _("The notes are saved.")
+    raise ValidationError(_("Check the notes."))
+
+
+@action("hours")
+def _hours(request, report):
+    form = CsmHoursForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError([str(error) for errors in form.errors.values()
+                               for error in errors])
+    services.log_csm_hours(report.customer, request.user, **form.cleaned_data)
+    return _("The hours are logged.")
+
+
+@action("regenerate")
+def _regenerate(request, report):
+    if report.status != MonthlyReport.Status.DRAFT:
+        raise ValidationError(_("Only a draft is generated again."))
+    services.generate_report(report.customer, report.month)
+    return _("The draft has been generated again.")
+
+
+@action("review")
+def _review(request, report):
+    services.mark_reviewed(report, request.user)
+    return _("The report is reviewed.")
+
+
+@action("reopen")
+def _reopen(request, report):
+    services.reopen(report)
+    return _("The report is a draft again.")
+
+
+@action("publish")
+def _publish(request, report):
+    services.publish(report, request.user)
+    return _("The report is published; the partner and the customer have been told.")
+
+
+@action("quote")
+def _quote(request, report):
+    form = IssueQuoteForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError([str(error) for errors in form.errors.values()
+                               for error in errors])
+    quote = services.issue_quote(report, request.user, form.cleaned_data["adjustment_month"])
+    return _("Quote %(reference)s is issued to the partner.") % {"reference": quote.reference}
+
+
+@role_required(Role.CSM)
+@require_POST
+def console_report_action(request, slug, pk):
+    partner, report = _assigned(request, slug, pk)
+    handler = ACTIONS.get(request.POST.get("action", ""))
+    if handler is None:
+        raise Http404
+    with tenant_context(partner):
+        try:
+            messages.success(request, handler(request, report))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    return redirect("console_report_detail", slug=slug, pk=pk)

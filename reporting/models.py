@@ -1,0 +1,166 @@
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from portal.catalogue.models import Category
+from portal.users.history import local_history_user
+
+
+def report_pdf_path(instance, filename):
+    return (f"reports/{connection.schema_name}/"
+            f"{instance.customer_id}-{instance.month:%Y-%m}-{instance.pk}.pdf")
+
+
+class MonthlyReport(models.Model):
+    """Baseline versus actual of one customer for one month (SPEC §9). The figures are
+    computed once, when the report is generated, and kept as they were."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        REVIEWED = "reviewed", _("Reviewed")
+        PUBLISHED = "published", _("Published")
+
+    customer = models.ForeignKey("contracts.Customer", on_delete=models.PROTECT,
+                                 related_name="monthly_reports", verbose_name=_("customer"))
+    month = models.DateField(_("month"), help_text=_("The first day of the month reported."))
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT,
+                                 related_name="monthly_reports", verbose_name=_("contract"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices,
+                              default=Status.DRAFT)
+    figures = models.JSONField(_("figures"), encoder=DjangoJSONEncoder, default=dict)
+    csm_notes = models.TextField(_("CSM's notes"), blank=True)
+    generated_at = models.DateTimeField(_("generated"))
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    reviewed_by = models.CharField(_("reviewed by"), max_length=200, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    published_by = models.CharField(_("published by"), max_length=200, blank=True)
+    # Drawn once on publication, so what was published stays what it was.
+    pdf = models.FileField(_("PDF"), upload_to=report_pdf_path, blank=True, max_length=255)
+
+    history = HistoricalRecords(excluded_fields=["figures", "pdf"], get_user=local_history_user)
+
+    class Meta:
+        ordering = ["-month", "customer__name"]
+        verbose_name = _("monthly report")
+        verbose_name_plural = _("monthly reports")
+        constraints = [models.UniqueConstraint(fields=["customer", "month"],
+                                               name="one_report_per_customer_and_month")]
+
+    def __str__(self):
+        return f"{self.customer} {self.month:%Y-%m}"
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+
+class ReportRun(models.Model):
+    """A partner-wide generation of one month's reports, followed on a progress page."""
+
+    month = models.DateField(_("month"))
+    requested_by = models.CharField(_("requested by"), max_length=200, blank=True)
+    total = models.PositiveIntegerField(_("reports"), default=0)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.done}/{self.total}"
+
+    @property
+    def percent(self):
+        return 100 if not self.total else min(100, self.done * 100 // self.total)
+
+
+class CsmHours(models.Model):
+    """Time a CSM spent for a customer, against the contract's purchased 8-hour blocks."""
+
+    customer = models.ForeignKey("contracts.Customer", on_delete=models.PROTECT,
+                                 related_name="csm_hours", verbose_name=_("customer"))
+    worked_on = models.DateField(_("date"))
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=2)
+    description = models.CharField(_("what was done"), max_length=300)
+    csm_name = models.CharField(_("CSM"), max_length=200)
+    csm_email = models.EmailField(_("CSM's e-mail"))
+    created_at = models.DateTimeField(_("logged"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-worked_on", "-pk"]
+        verbose_name = _("CSM hours")
+        verbose_name_plural = _("CSM hours")
+        constraints = [models.CheckConstraint(condition=models.Q(hours__gt=0),
+                                              name="csm_hours_positive")]
+
+    def __str__(self):
+        return f"{self.customer} {self.worked_on} {self.hours} h"
+
+
+class TrueUpQuote(models.Model):
+    """A mid-term adjustment offered to the partner (SPEC §9)."""
+
+    class Status(models.TextChoices):
+        ISSUED = "issued", _("Issued")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        SUPERSEDED = "superseded", _("Superseded")
+
+    report = models.ForeignKey(MonthlyReport, on_delete=models.PROTECT, related_name="quotes",
+                               verbose_name=_("report"))
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT,
+                                 related_name="true_up_quotes", verbose_name=_("contract"))
+    adjustment_month = models.DateField(_("adjustment month"))
+    term_end = models.DateField(_("end of the term"))
+    months = models.PositiveSmallIntegerField(_("months"))
+    currency = models.CharField(_("currency"), max_length=3)
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices,
+                              default=Status.ISSUED)
+    issued_by = models.CharField(_("issued by"), max_length=200)
+    issued_at = models.DateTimeField(_("issued"))
+    po_number = models.CharField(_("purchase-order number"), max_length=60, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    baseline_version = models.OneToOneField(
+        "contracts.BaselineVersion", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="true_up_quote", verbose_name=_("baseline version"))
+
+    history = HistoricalRecords(get_user=local_history_user)
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        verbose_name = _("true-up quote")
+        verbose_name_plural = _("true-up quotes")
+        constraints = [models.UniqueConstraint(
+            fields=["contract"], condition=models.Q(status="issued"),
+            name="one_open_quote_per_contract")]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def reference(self):
+        return f"Q-{self.pk:06d}"
+
+
+class TrueUpQuoteLine(models.Model):
+    quote = models.ForeignKey(TrueUpQuote, on_delete=models.CASCADE, related_name="lines")
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    ordered = models.PositiveIntegerField(_("ordered"))
+    actual = models.PositiveIntegerField(_("actual"))
+    added = models.PositiveIntegerField(_("added devices"))
+    annual_price = models.DecimalField(_("annual unit price"), max_digits=10, decimal_places=2)
+    months = models.PositiveSmallIntegerField(_("months"))
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["category"]
+
+    def __str__(self):
+        return f"{self.quote_id} {self.category}"

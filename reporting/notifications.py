@@ -1,0 +1,22 @@
+"""E-mail on publication: the partner's staff and the customer's users, branded, each in
+their own language, sent after commit."""
+
+from django.conf import settings
+from django.db.models import Q
+from django.urls import reverse
+
+from portal.tenants.branding import current_brand
+from portal.tenants.emails import queue_email, render_branded_email
+from portal.users.models import PARTNER_STAFF_ROLES, Role, User
+
+
+def report_published(report):
+    url = current_brand().absolute_url(
+        reverse("report_detail", urlconf=settings.ROOT_URLCONF, args=[report.pk]))
+    people = User.objects.filter(
+        Q(role__in=PARTNER_STAFF_ROLES) | Q(role=Role.CUSTOMER_USER, customer=report.customer_id),
+        is_active=True).exclude(email="")
+    for person in people:
+        queue_email(render_branded_email(
+            "reporting/email/published", {"report": report, "report_url": url},
+            person.email, user=person))
