@@ -22,6 +22,8 @@ PARTNERS = [
             ("admin@northwind-uc.example", "Olivia", "Grant", "partner_admin"),
             ("agent@northwind-uc.example", "Harry", "Patel", "partner_agent"),
         ],
+        # Its headsets grew past the true-up threshold: a quote waits for the partner.
+        "true_up_customer": "NW-100202",
         "customers": [
             ("Contoso Pharmaceuticals", "NW-100201", "it@contoso-pharma.example", "Ian", "Brooks"),
             ("Fabrikam Logistics", "NW-100202", "helpdesk@fabrikam.example", "Maya", "Singh"),

@@ -112,7 +112,7 @@ def mark_reviewed(report, user, now=None):
 
 
 @transaction.atomic
-def publish(report, user, now=None):
+def publish(report, user, now=None, notify=True):
     """Publishes a reviewed report: its PDF is drawn once, and partner staff and the
     customer's users are told."""
     from . import notifications, pdf
@@ -125,7 +125,8 @@ def publish(report, user, now=None):
         now or timezone.now(), _actor(user)
     report.pdf.save("report.pdf", pdf.render_report_pdf(report), save=False)
     report.save()
-    notifications.report_published(report)
+    if notify:
+        notifications.report_published(report)
     return report
 
 

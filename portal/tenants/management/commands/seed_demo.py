@@ -37,6 +37,7 @@ from portal.demo import (
 from portal.tenants.models import Domain, Partner
 from portal.tenants.services import ensure_vendor, schema_name_for
 from portal.users.models import User
+from reporting.demo import ensure_demo_reports
 from tickets.demo import ensure_demo_tickets
 
 CUSTOMER_FIELDS = ["address", "postal_code", "city", "country", "time_zone", "language"]
@@ -245,3 +246,9 @@ class Command(BaseCommand):
             if not CsmAssignment.objects.filter(partner=partner,
                                                 customer_id=customer.pk).exists():
                 assign_csm(partner, customer.pk, csm)
+        names = {email: f"{first} {last}" for email, first, last, _role in VENDOR_STAFF}
+        csm_by_site_id = {
+            site_id: (names[CUSTOMER_DETAILS[site_id]["csm"]], CUSTOMER_DETAILS[site_id]["csm"])
+            for _name, site_id, *_rest in spec["customers"]}
+        with tenant_context(partner):
+            ensure_demo_reports(csm_by_site_id, spec.get("true_up_customer"))
