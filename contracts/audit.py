@@ -22,4 +22,9 @@ def history_for_customer(customer):
     entries += _entries(AuthorisationLetter.history.filter(customer_id=customer.pk),
                         lambda r: _("Authorisation letter signed by %(signatory)s on %(date)s")
                         % {"signatory": r.signatory, "date": r.signed_on})
+    from reporting.models import TrueUpQuote
+
+    entries += _entries(TrueUpQuote.history.filter(contract_id__in=contract_ids),
+                        lambda r: _("True-up quote Q-%(number)06d") % {"number": r.id},
+                        hidden=["decided_by"])
     return sorted(entries, key=lambda entry: entry.when, reverse=True)

@@ -20,3 +20,14 @@ def report_published(report):
         queue_email(render_branded_email(
             "reporting/email/published", {"report": report, "report_url": url},
             person.email, user=person))
+
+
+def quote_issued(quote):
+    """The partner's administrators are asked for a purchase order."""
+    url = current_brand().absolute_url(
+        reverse("quote_detail", urlconf=settings.ROOT_URLCONF, args=[quote.pk]))
+    for person in User.objects.filter(role=Role.PARTNER_ADMIN, is_active=True).exclude(
+            email=""):
+        queue_email(render_branded_email(
+            "reporting/email/quote", {"quote": quote, "quote_url": url},
+            person.email, user=person))

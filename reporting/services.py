@@ -186,6 +186,9 @@ def issue_quote(report, user, adjustment_month=None, now=None):
         TrueUpQuoteLine(quote=quote, category=line.category, ordered=line.ordered,
                         actual=line.actual, added=line.added, annual_price=line.annual_price,
                         months=line.months, amount=line.amount) for line in lines])
+    from . import notifications
+
+    notifications.quote_issued(quote)
     return quote
 
 

@@ -255,3 +255,23 @@ def test_the_pdf_carries_the_partner_the_rows_and_the_totals(reported, world, tm
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile",
                     str(path), str(ARTIFACTS / "alpha-monthly-report")], check=True)
     assert (ARTIFACTS / "alpha-monthly-report.png").stat().st_size > 0
+
+
+def test_a_quote_is_announced_to_partner_admins_and_kept_in_the_customer_history(
+        assigned, world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        world["csm"].client().post(f"/reports/alpha/{assigned.pk}/action/",
+                                   {"action": "quote"})
+    recipients = {address for message in mail.outbox for address in message.to}
+    assert recipients == {"admin@alpha.example"}
+    assert "168.00 EUR" in mail.outbox[0].body
+    with tenant_context(world.alpha):
+        quote = TrueUpQuote.objects.get()
+    world["alpha_admin"].client().post(f"/reports/quotes/{quote.pk}/decide/",
+                                       {"action": "decline", "reason": "Retiring devices"})
+    page = world["alpha_admin"].client().get(f"/customers/{assigned.customer_id}/")
+    quote_entries = [entry for entry in page.context["history"]
+                     if str(entry.subject).startswith("True-up quote")]
+    assert [str(entry.action) for entry in quote_entries] == ["changed", "created"]
+    assert any(str(label) == "status" and str(new) == "Declined"
+               for label, _old, new in quote_entries[0].changes)
