@@ -26,6 +26,9 @@ def dashboard(request):
         context["pending_invitations"] = User.objects.filter(
             is_active=True, password__startswith=UNUSABLE_PASSWORD_PREFIX
         )
+    if request.user.role == Role.CSM:
+        context["reports_to_review"] = len(crossschema.reports_of_csm(request.user,
+                                                                      status="draft"))
     if request.user.role == Role.SUPPORT_ENGINEER:
         context["escalated"], context["escalated_count"] = crossschema.escalated_tickets(
             limit=10)

@@ -275,3 +275,8 @@ def test_a_quote_is_announced_to_partner_admins_and_kept_in_the_customer_history
     assert [str(entry.action) for entry in quote_entries] == ["changed", "created"]
     assert any(str(label) == "status" and str(new) == "Declined"
                for label, _old, new in quote_entries[0].changes)
+
+
+def test_the_csm_dashboard_counts_the_drafts_to_review(assigned, world):
+    page = world["csm"].client().get("/")
+    assert page.context["reports_to_review"] == 1
