@@ -327,6 +327,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # One line per layout step of every PDF otherwise.
+        "weasyprint": {"level": "WARNING"},
     },
 }
 

@@ -32,6 +32,10 @@ def report_context(report, brand=None):
     true_up["total"] = _decimal(true_up.get("total"))
     true_up["adjustment_month"] = _date(true_up.get("adjustment_month"))
     trend = data.get("trend", {"months": [], "series": {}})
+    # JSON objects come back from the database in their own key order: follow the table's.
+    trend = {"months": trend["months"],
+             "series": {row["category"]: trend["series"][row["category"]]
+                        for row in categories if row["category"] in trend["series"]}}
     ordered = {row["category"]: row["ordered"] for row in categories}
     uncovered = [{**item, "reason_label": COVERAGE_REASONS.get(item["reason"], item["reason"]),
                   "category_label": labels.get(item["category"], item["category"])}

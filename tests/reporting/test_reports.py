@@ -280,3 +280,13 @@ def test_a_quote_is_announced_to_partner_admins_and_kept_in_the_customer_history
 def test_the_csm_dashboard_counts_the_drafts_to_review(assigned, world):
     page = world["csm"].client().get("/")
     assert page.context["reports_to_review"] == 1
+
+
+def test_the_chart_follows_the_tables_order_and_the_partners_colour(reported, world):
+    from reporting.presentation import report_context
+
+    report = services.generate_report(reported["customer"], OCTOBER)
+    report = MonthlyReport.objects.get(pk=report.pk)  # read back from the database
+    chart = str(report_context(report, world.alpha)["chart"])
+    assert chart.index("Headsets and personal devices") < chart.index("Video")
+    assert f'stroke="{world.alpha.primary_colour}"' in chart
