@@ -88,6 +88,58 @@ def test_a_second_import_updates_and_never_duplicates(world, catalogue):
     assert len(devices(world)) == 2
 
 
+def test_the_same_file_again_counts_every_device_as_updated(world, catalogue):
+    text = lines("x,HS-1,HS100001,2.1,Lyon,Room 9,,2026-05-30 08:00", "y,VID-1,VID100002,,,,,")
+    fields = ["pk", "product_model_id", "site", "room", "mac_address", "firmware_version",
+              "status", "source", "first_seen", "last_seen", "not_seen_since"]
+    run(world, text)
+    before = {serial: [getattr(device, name) for name in fields]
+              for serial, device in devices(world).items()}
+    result = run(world, text)
+    assert (result.created, result.updated, result.marked_missing) == (0, 2, 0)
+    assert {serial: [getattr(device, name) for name in fields]
+            for serial, device in devices(world).items()} == before
+
+
+def test_a_serial_taken_by_another_customer_after_the_check_stops_the_import(
+        world, catalogue):
+    rows, errors = check(world, lines("a,HS-1,HS100001,,,,,", "b,HS-1,HS100002,,,,,"))
+    assert errors == []
+    with tenant_context(world.alpha):
+        Device.objects.create(serial="HS100002", product_model=catalogue["headset"],
+                              customer=world.customer(world.alpha, "AL-0002"))
+        with pytest.raises(lens.ImportConflict):
+            lens.apply_lens_rows(world.customer(world.alpha, "AL-0001"), rows,
+                                 full_export=True, now=NOW)
+    assert set(devices(world)) == {"HS100002"}
+
+
+def test_a_device_given_to_another_customer_after_the_check_stops_the_import(
+        world, catalogue):
+    run(world, lines("a,HS-1,HS100001,2.0,,,,", "b,HS-1,HS100002,2.0,,,,"))
+    rows, errors = check(world, lines("a,HS-1,HS100001,2.1,,,,", "b,HS-1,HS100002,2.1,,,,"))
+    assert errors == []
+    with tenant_context(world.alpha):
+        Device.objects.filter(serial="HS100002").update(
+            customer=world.customer(world.alpha, "AL-0002"))
+        with pytest.raises(lens.ImportConflict):
+            lens.apply_lens_rows(world.customer(world.alpha, "AL-0001"), rows,
+                                 full_export=True, now=NOW)
+    assert {device.firmware_version for device in devices(world).values()} == {"2.0"}
+
+
+def test_a_device_registered_by_the_customer_after_the_check_is_updated(world, catalogue):
+    rows, errors = check(world, lines("a,HS-1,HS100001,2.1,,,,", "b,HS-1,HS100002,,,,,"))
+    assert errors == []
+    with tenant_context(world.alpha):
+        Device.objects.create(serial="HS100002", product_model=catalogue["headset"],
+                              customer=world.customer(world.alpha, "AL-0001"))
+        result = lens.apply_lens_rows(world.customer(world.alpha, "AL-0001"), rows,
+                                      full_export=True, now=NOW)
+    assert (result.created, result.updated) == (1, 1)
+    assert devices(world)["HS100002"].source == Device.Source.REGISTERED
+
+
 def test_an_empty_file(world, catalogue):
     rows, errors = check(world, b"")
     assert errors_of(errors) == [(None, "")] and "empty" in errors[0].message
