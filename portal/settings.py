@@ -83,6 +83,7 @@ TENANT_APPS = [
     "inventory",
     "tickets",
     "reporting",
+    "portal.webhooks",
 ]
 
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -362,3 +363,10 @@ TICKET_ATTACHMENT_MAX_BYTES = envint("TICKET_ATTACHMENT_MAX_BYTES", 10 * 1024 * 
 # ship one business day later; a reminder goes out when the defective unit is this late.
 RMA_ORDER_CUTOFF = os.environ.get("RMA_ORDER_CUTOFF", "15:00")
 RMA_RETURN_REMINDER_DAYS = envint("RMA_RETURN_REMINDER_DAYS", 10)
+
+# Webhooks: signed deliveries to partners' own tools, retried with doubling waits. Outside
+# development only https to public addresses is allowed (no requests into our networks).
+WEBHOOK_ALLOW_PRIVATE_URLS = envbool("WEBHOOK_ALLOW_PRIVATE_URLS", not PRODUCTION)
+WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 6)
+WEBHOOK_RETRY_SECONDS = envint("WEBHOOK_RETRY_SECONDS", 30)
+WEBHOOK_TIMEOUT_SECONDS = envint("WEBHOOK_TIMEOUT_SECONDS", 10)

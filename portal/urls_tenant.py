@@ -13,6 +13,7 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("rma/", include("tickets.rma_urls")),
     path("reports/", include("reporting.urls")),
+    path("webhooks/", include("portal.webhooks.urls")),
     path("devices/", include("inventory.urls")),
     path("lookup/", include("inventory.lookup_urls")),
     path("users/", include(user_urlpatterns)),

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from contracts.models import Contract, Customer
 from contracts.services import current_baseline, record_baseline_version
+from portal.webhooks import services as webhooks
+from portal.webhooks.models import Event
 
 from . import figures, trueup
 from .models import CsmHours, MonthlyReport, ReportRun, TrueUpQuote, TrueUpQuoteLine
@@ -127,6 +129,7 @@ def publish(report, user, now=None, notify=True):
     report.save()
     if notify:
         notifications.report_published(report)
+    webhooks.emit(Event.REPORT_PUBLISHED, webhooks.report_payload(report))
     return report
 
 
@@ -189,6 +192,7 @@ def issue_quote(report, user, adjustment_month=None, now=None):
     from . import notifications
 
     notifications.quote_issued(quote)
+    webhooks.emit(Event.TRUE_UP_QUOTED, webhooks.quote_payload(quote))
     return quote
 
 

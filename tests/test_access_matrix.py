@@ -62,6 +62,15 @@ def sample_kwargs(world, tenant, pattern):
             return {"pk": ReportRun.objects.get_or_create(month=date(2026, 10, 1))[0].pk}
         if pattern.name in ("quote_detail", "quote_decide"):
             return {"pk": sample_quote(world, tenant).pk}
+        if pattern.name.startswith("webhook_"):
+            from portal.webhooks.models import Delivery, Endpoint
+
+            endpoint, _ = Endpoint.objects.get_or_create(
+                url="https://93.184.215.14/hooks",
+                defaults={"events": ["ticket.created"], "secret": "whsec_sample"})
+            delivery, _ = Delivery.objects.get_or_create(
+                endpoint=endpoint, event="ticket.created", defaults={"payload": {}})
+            return {"pk": endpoint.pk, "delivery_pk": delivery.pk}
         if pattern.name in ("rma_detail", "rma_advance"):
             return {"pk": sample_rma(world, tenant).pk}
         if pattern.name == "device_detail":
@@ -257,7 +266,8 @@ def test_every_view_declares_who_may_open_it(urlconf):
 NOT_A_PAGE = {"set_language": 405, "ticket_comment": 405, "ticket_status": 405,
               "ticket_update": 405, "ticket_watch": 405, "ticket_escalate": 405,
               "ticket_cloud": 405, "rma_advance": 405, "console_rma_advance": 405,
-              "report_run": 405, "quote_decide": 405, "console_report_action": 405,
+              "report_run": 405, "webhook_endpoint_delete": 405,
+              "webhook_delivery_redeliver": 405, "quote_decide": 405, "console_report_action": 405,
               # a report of a customer not assigned to the CSM
               "console_report_detail": 404, "console_report_pdf": 404,
               "escalation_comment": 405, "escalation_status": 405,

@@ -19,6 +19,8 @@ from inventory.models import Device, normalise_serial
 from portal.catalogue.models import Category
 from portal.programme import rule
 from portal.users.models import Role
+from portal.webhooks import services as webhooks
+from portal.webhooks.models import Event
 
 from . import notifications
 from . import services as ticket_services
@@ -258,6 +260,7 @@ def request_rma(*, user, customer, serial, fault, ticket=None, now=None):
         chargeable=planned.chargeable, charge=planned.charge)
     _step(rma, Status.REQUESTED, user, now)
     notifications.rma_status_changed(rma)
+    webhooks.emit(Event.RMA_STATUS_CHANGED, webhooks.rma_payload(rma))
     return rma
 
 
@@ -297,6 +300,7 @@ def advance(rma, new_status, *, user, now=None, note="", carrier="", tracking_nu
     rma.save()
     _step(rma, new_status, user, now, note.strip())
     notifications.rma_status_changed(rma)
+    webhooks.emit(Event.RMA_STATUS_CHANGED, webhooks.rma_payload(rma))
     return rma
 
 

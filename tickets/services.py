@@ -19,6 +19,8 @@ from contracts.models import Customer
 from portal.audit import audit_entries
 from portal.tenants.branding import current_brand
 from portal.users.models import PARTNER_ROLES, PARTNER_STAFF_ROLES, Role
+from portal.webhooks import services as webhooks
+from portal.webhooks.models import Event
 
 from . import notifications, sla
 from .attachments import store_attachment
@@ -231,6 +233,7 @@ def open_ticket(*, user, customer, subject, description, category, priority, dev
         ticket.watchers.add(user)
     refresh_sla(ticket)
     notifications.ticket_created(ticket, actor=user)
+    webhooks.emit(Event.TICKET_CREATED, webhooks.ticket_payload(ticket))
     return ticket
 
 
@@ -278,6 +281,8 @@ def change_status(ticket, new_status, *, user, now=None):
         _record_breach(ticket, Breach.Target.RESOLUTION, ticket.resolution_due_at)
     refresh_sla(ticket)
     notifications.status_changed(ticket, old_status, actor=user)
+    webhooks.emit(Event.TICKET_RESOLVED if new_status == Status.RESOLVED
+                  else Event.TICKET_UPDATED, webhooks.ticket_payload(ticket))
     return ticket
 
 
@@ -294,6 +299,7 @@ def update_ticket(ticket, *, user, priority, category, assignee):
         ticket.watchers.add(assignee)
     if priority_changed:
         refresh_sla(ticket)
+    webhooks.emit(Event.TICKET_UPDATED, webhooks.ticket_payload(ticket))
     return ticket
 
 
@@ -331,6 +337,7 @@ def add_comment(ticket, *, user, body, internal=False, files=(), now=None):
     Ticket.objects.filter(pk=ticket.pk).update(**updates)
     if not internal:
         notifications.comment_added(ticket, comment, actor=user)
+        webhooks.emit(Event.TICKET_UPDATED, webhooks.ticket_payload(ticket))
     return comment
 
 

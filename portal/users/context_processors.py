@@ -19,6 +19,7 @@ PORTAL_NAVIGATION = [
     ("licence_lookup", _("Licences")),
     ("user_list", _("Users")),
     ("branding_edit", _("Branding")),
+    ("webhook_endpoint_list", _("Webhooks")),
 ]
 CONSOLE_NAVIGATION = [
     ("dashboard", _("Dashboard")),

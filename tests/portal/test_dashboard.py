@@ -7,7 +7,7 @@ def test_partner_admin_sees_the_branded_dashboard(world):
     nav = [entry["label"] for entry in response.context["navigation"]]
     assert [str(label) for label in nav] == [
         "Dashboard", "Tickets", "Replacements", "Reports", "Customers", "Contracts", "Devices",
-        "Firmware", "Downloads", "Spare parts", "Licences", "Users", "Branding"]
+        "Firmware", "Downloads", "Spare parts", "Licences", "Users", "Branding", "Webhooks"]
     assert "invitee@alpha.example" in body  # pending invitation
 
 
