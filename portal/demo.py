@@ -24,6 +24,10 @@ PARTNERS = [
         ],
         # Its headsets grew past the true-up threshold: a quote waits for the partner.
         "true_up_customer": "NW-100202",
+        # The partner's own service desk, told of every ticket and replacement change.
+        "webhook": ("https://psa.northwind-uc.example/hooks/polyplus",
+                    ["ticket.created", "ticket.updated", "ticket.resolved",
+                     "rma.status_changed", "report.published", "true_up.quoted"]),
         "customers": [
             ("Contoso Pharmaceuticals", "NW-100201", "it@contoso-pharma.example", "Ian", "Brooks"),
             ("Fabrikam Logistics", "NW-100202", "helpdesk@fabrikam.example", "Maya", "Singh"),

@@ -126,7 +126,17 @@ def check_demo_reports_have_a_year_of_history_and_a_true_up_waiting():
             "NW-100202"
 
 
+def check_demo_webhook_endpoint():
+    from portal.webhooks.models import Endpoint
+
+    with schema_context("northwind"):
+        assert Endpoint.objects.get().url.startswith("https://")
+    with schema_context("azur"):
+        assert not Endpoint.objects.exists()
+
+
 CHECKS = [
+    check_demo_webhook_endpoint,
     check_every_role,
     check_demo_customers_have_active_contracts_and_one_has_a_renewal_history,
     check_demo_customers_show_a_valid_and_an_expired_authorisation_letter,

@@ -37,6 +37,8 @@ from portal.demo import (
 from portal.tenants.models import Domain, Partner
 from portal.tenants.services import ensure_vendor, schema_name_for
 from portal.users.models import User
+from portal.webhooks.models import Endpoint
+from portal.webhooks.services import new_secret
 from reporting.demo import ensure_demo_reports
 from tickets.demo import ensure_demo_tickets
 
@@ -252,3 +254,7 @@ class Command(BaseCommand):
             for _name, site_id, *_rest in spec["customers"]}
         with tenant_context(partner):
             ensure_demo_reports(csm_by_site_id, spec.get("true_up_customer"))
+            if spec.get("webhook") and not Endpoint.objects.exists():
+                url, events = spec["webhook"]
+                Endpoint.objects.create(url=url, events=events, secret=new_secret(),
+                                        description="Service desk")
