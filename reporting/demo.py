@@ -84,5 +84,5 @@ def ensure_demo_reports(csm_by_site_id, true_up_site_id=None, today=None):
             elif growth:
                 services.save_notes(report, "Headsets grew past the ordered quantity: a "
                                             "true-up quote is on its way.")
-                services.issue_quote(report, csm)
+                services.issue_quote(report, csm, notify=False)
     return created

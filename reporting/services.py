@@ -159,7 +159,7 @@ def log_csm_hours(customer, user, *, worked_on, hours, description):
 # --- True-up quotes -------------------------------------------------------------------------
 
 @transaction.atomic
-def issue_quote(report, user, adjustment_month=None, now=None):
+def issue_quote(report, user, adjustment_month=None, now=None, notify=True):
     """A quote from the report's counts; an open quote of the contract is superseded."""
     now = now or timezone.now()
     report = MonthlyReport.objects.select_related("contract").get(pk=report.pk)
@@ -191,7 +191,8 @@ def issue_quote(report, user, adjustment_month=None, now=None):
                         months=line.months, amount=line.amount) for line in lines])
     from . import notifications
 
-    notifications.quote_issued(quote)
+    if notify:
+        notifications.quote_issued(quote)
     webhooks.emit(Event.TRUE_UP_QUOTED, webhooks.quote_payload(quote))
     return quote
 
