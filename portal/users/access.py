@@ -20,6 +20,11 @@ def _role_fits_schema(role):
     return role in VENDOR_ROLES if on_console() else role in PARTNER_ROLES
 
 
+def has_role(user, roles):
+    """True when `user` may act in one of `roles` on the portal being served (pages and API)."""
+    return user.is_active and user.role in roles and _role_fits_schema(user.role)
+
+
 def role_required(*roles):
     allowed = frozenset(Role(role) for role in roles)
 
@@ -29,7 +34,7 @@ def role_required(*roles):
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not user.is_active or user.role not in allowed or not _role_fits_schema(user.role):
+            if not has_role(user, allowed):
                 raise Http404
             return view(request, *args, **kwargs)
 
