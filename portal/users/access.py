@@ -2,7 +2,9 @@
 
 Every view of the portal and the console is wrapped in `role_required` (or marked
 `anonymous_allowed`); a test walks all URL patterns and fails on any view that is neither.
-A refusal answers 404 so that nobody learns what exists beyond their reach.
+The JSON API's operations ask the same question through `has_role` (see
+portal.api.auth.require_role). A refusal answers 404 so that nobody learns what exists
+beyond their reach.
 """
 
 from functools import wraps
