@@ -4,13 +4,42 @@ from collections import Counter
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.catalogue.eligibility import Reason, coverage, is_eligible
 from portal.catalogue.models import ProductModel
+from portal.users.access import customers_visible_to
 
+from .coverage import covered_q, outdated_firmware_q
 from .models import Device, normalise_serial, serial_validator
+
+
+def devices_visible_to(user):
+    return Device.objects.filter(customer__in=customers_visible_to(user))
+
+
+def filter_devices(devices, criteria, today):
+    """Applies a device list's search and filters (see DeviceFilterForm)."""
+    query = (criteria.get("q") or "").strip()
+    if query:
+        devices = devices.filter(
+            Q(serial__icontains=query) | Q(mac_address__icontains=query.replace("-", ":"))
+            | Q(product_model__sku__icontains=query) | Q(product_model__name__icontains=query))
+    if criteria.get("category"):
+        devices = devices.filter(product_model__category=criteria["category"])
+    if criteria.get("coverage") == "covered":
+        devices = devices.filter(covered_q(today))
+    elif criteria.get("coverage") == "uncovered":
+        devices = devices.exclude(covered_q(today))
+    if criteria.get("status"):
+        devices = devices.filter(status=criteria["status"])
+    if criteria.get("outdated"):
+        devices = devices.filter(outdated_firmware_q())
+    if criteria.get("end_of_life"):
+        devices = devices.filter(product_model__end_of_life__lt=today)
+    return devices
 
 
 def eligible_installed_base(customer, on_date):

@@ -3,7 +3,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,16 +20,13 @@ from portal.users.access import (
 from portal.users.models import Role
 
 from . import lens, services
-from .coverage import covered_q, outdated_firmware_q, with_coverage
+from .coverage import with_coverage
 from .forms import BulkRegistrationForm, DeviceFilterForm, LensImportForm, RegistrationForm
-from .models import Device, LensImport
+from .models import LensImport
+from .services import devices_visible_to
 from .tasks import run_lens_import
 
 PAGE_SIZE = 50
-
-
-def devices_visible_to(user):
-    return Device.objects.filter(customer__in=customers_visible_to(user))
 
 
 def filtered_devices(user, data, today):
@@ -38,25 +34,7 @@ def filtered_devices(user, data, today):
     form = DeviceFilterForm(data or None)
     if not form.is_valid():
         return form, devices
-    criteria = form.cleaned_data
-    if criteria["q"]:
-        query = criteria["q"].strip()
-        devices = devices.filter(
-            Q(serial__icontains=query) | Q(mac_address__icontains=query.replace("-", ":"))
-            | Q(product_model__sku__icontains=query) | Q(product_model__name__icontains=query))
-    if criteria["category"]:
-        devices = devices.filter(product_model__category=criteria["category"])
-    if criteria["coverage"] == "covered":
-        devices = devices.filter(covered_q(today))
-    elif criteria["coverage"] == "uncovered":
-        devices = devices.exclude(covered_q(today))
-    if criteria["status"]:
-        devices = devices.filter(status=criteria["status"])
-    if criteria["outdated"]:
-        devices = devices.filter(outdated_firmware_q())
-    if criteria["end_of_life"]:
-        devices = devices.filter(product_model__end_of_life__lt=today)
-    return form, devices
+    return form, services.filter_devices(devices, form.cleaned_data, today)
 
 
 @role_required(*EVERYONE_OF_PARTNER)

@@ -60,6 +60,8 @@ SHARED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_countries",
+    # Templates and static files of the API's documentation page (no models).
+    "ninja",
     "simple_history",
     "allauth",
     "allauth.account",
@@ -84,6 +86,7 @@ TENANT_APPS = [
     "tickets",
     "reporting",
     "portal.webhooks",
+    "portal.api",
 ]
 
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -307,6 +310,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.users.tasks.clear_expired_sessions",
         "schedule": 60 * 60 * 6,
     },
+    "purge-idempotency-keys": {
+        "task": "portal.api.tasks.purge_idempotency_keys",
+        "schedule": 60 * 60,
+    },
 }
 
 # Production hardening: `manage.py check --deploy` is clean when PRODUCTION is on.
@@ -370,3 +377,10 @@ WEBHOOK_ALLOW_PRIVATE_URLS = envbool("WEBHOOK_ALLOW_PRIVATE_URLS", not PRODUCTIO
 WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 6)
 WEBHOOK_RETRY_SECONDS = envint("WEBHOOK_RETRY_SECONDS", 30)
 WEBHOOK_TIMEOUT_SECONDS = envint("WEBHOOK_TIMEOUT_SECONDS", 10)
+
+# JSON API (/api/v1/ on every partner portal): requests per token (or per signed-in user)
+# and period ("120/min", "5000/hour"); how long personal tokens may live; how long a
+# creating request's Idempotency-Key is remembered.
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120/min")
+API_TOKEN_MAX_DAYS = envint("API_TOKEN_MAX_DAYS", 365)
+API_IDEMPOTENCY_HOURS = envint("API_IDEMPOTENCY_HOURS", 24)

@@ -3,8 +3,9 @@
 from django.urls import include, path
 
 from contracts.urls import contract_urlpatterns, customer_urlpatterns
+from portal.api.v1 import api
 from portal.tenants import views as tenant_views
-from portal.users.urls import account_urlpatterns, user_urlpatterns
+from portal.users.urls import account_urlpatterns, api_token_urlpatterns, user_urlpatterns
 
 urlpatterns = [
     path("", tenant_views.dashboard, name="dashboard"),
@@ -19,5 +20,9 @@ urlpatterns = [
     path("users/", include(user_urlpatterns)),
     path("branding/", tenant_views.branding_edit, name="branding_edit"),
     path("branding/logo/", tenant_views.logo, name="branding_logo"),
+    path("profile/tokens/", include(api_token_urlpatterns)),
+    # The JSON API: its operations check roles themselves (portal.api.auth.require_role)
+    # and are walked by tests/api/test_isolation_matrix.py, not the pages' matrix.
+    path("api/v1/", api.urls),
     *account_urlpatterns,
 ]

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from contracts.models import Contract, Customer
 from contracts.services import current_baseline, record_baseline_version
+from portal.users.access import customers_visible_to
+from portal.users.models import Role
 from portal.webhooks import services as webhooks
 from portal.webhooks.models import Event
 
@@ -20,6 +22,14 @@ from . import figures, trueup
 from .models import CsmHours, MonthlyReport, ReportRun, TrueUpQuote, TrueUpQuoteLine
 
 Status = MonthlyReport.Status
+
+
+def reports_visible_to(user):
+    """Published reports for everyone; drafts and reviewed ones for partner staff too."""
+    reports = MonthlyReport.objects.filter(customer__in=customers_visible_to(user))
+    if user.role == Role.CUSTOMER_USER:
+        reports = reports.filter(status=MonthlyReport.Status.PUBLISHED)
+    return reports
 
 
 def previous_month(today):

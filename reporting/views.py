@@ -13,7 +13,6 @@ from portal.tenants.branding import current_brand
 from portal.users.access import (
     EVERYONE_OF_PARTNER,
     PARTNER_ADMIN,
-    customers_visible_to,
     role_required,
 )
 from portal.users.models import Role
@@ -22,16 +21,9 @@ from . import pdf, services
 from .forms import AcceptQuoteForm, DeclineQuoteForm, ReportRunForm
 from .models import MonthlyReport, ReportRun, TrueUpQuote
 from .presentation import report_context
+from .services import reports_visible_to
 
 PAGE_SIZE = 50
-
-
-def reports_visible_to(user):
-    """Published reports for everyone; drafts and reviewed ones for partner staff too."""
-    reports = MonthlyReport.objects.filter(customer__in=customers_visible_to(user))
-    if user.role == Role.CUSTOMER_USER:
-        reports = reports.filter(status=MonthlyReport.Status.PUBLISHED)
-    return reports
 
 
 @role_required(*EVERYONE_OF_PARTNER)

@@ -2,7 +2,9 @@
 
 The table is built from the URL configuration itself, so a new route is covered the moment
 it exists: it must be wrapped in `role_required` (or marked `anonymous_allowed`), and it
-must be given sample arguments below if it takes any.
+must be given sample arguments below if it takes any. The JSON API under `api/v1/`
+answers tokens and JSON, not pages: tests/api/test_isolation_matrix.py walks each of its
+operations the same way.
 """
 
 import re
@@ -16,6 +18,7 @@ from portal.catalogue.models import ProductModel
 from portal.users.models import PARTNER_ROLES, VENDOR_ROLES, User
 
 OUR_PACKAGES = ("portal.", "contracts.", "inventory.", "tickets.", "reporting.")
+API_PREFIX = "api/v1/"
 
 
 def walk(patterns, prefix=""):
@@ -30,7 +33,20 @@ def our_routes(urlconf):
     return [
         (route, pattern) for route, pattern in walk(get_resolver(urlconf).url_patterns)
         if pattern.callback.__module__.startswith(OUR_PACKAGES)
+        and not route.startswith(API_PREFIX)
     ]
+
+
+@pytest.mark.parametrize("urlconf", ["portal.urls_tenant", "portal.urls_public"])
+def test_every_route_is_ours_or_a_known_librarys(urlconf):
+    for route, pattern in walk(get_resolver(urlconf).url_patterns):
+        module = pattern.callback.__module__
+        if route.startswith(API_PREFIX):
+            # The API's operations are django-ninja's views, checked by the API matrix.
+            assert urlconf == "portal.urls_tenant" and module.startswith(("ninja.",
+                                                                           "functools")), route
+        else:
+            assert module.startswith(OUR_PACKAGES + ("allauth.",)), f"{route} ({module})"
 
 
 def sample_kwargs(world, tenant, pattern):
@@ -81,6 +97,8 @@ def sample_kwargs(world, tenant, pattern):
             return {"pk": sample_contract(world, tenant).pk}
         if pattern.name in ("user_edit", "user_resend_invitation"):
             return {"pk": User.objects.order_by("pk").first().pk}
+        if pattern.name == "api_token_revoke":
+            return {"pk": sample_api_token(tenant).pk}
     if pattern.name == "catalogue_product_edit":
         return {"pk": ProductModel.objects.get(sku="VOY-TEST").pk}
     if pattern.name.startswith("catalogue_"):
@@ -247,6 +265,15 @@ def sample_lens_import(world, tenant):
     return lens_import
 
 
+def sample_api_token(tenant):
+    from portal.users.models import Role
+    from portal.users.services import create_api_token
+
+    admin = User.objects.filter(role=Role.PARTNER_ADMIN).order_by("pk").first()
+    return (admin.api_tokens.first()
+            or create_api_token(admin, name="Matrix", scope="read", days=7)[0])
+
+
 def sample_path(world, tenant, route, pattern):
     path = "/" + route
     for name, value in sample_kwargs(world, tenant, pattern).items():
@@ -274,7 +301,7 @@ NOT_A_PAGE = {"set_language": 405, "ticket_comment": 405, "ticket_status": 405,
               "escalation_escalate": 405, "escalation_cloud": 405,
               "contract_activate": 405, "contract_renew": 405,
               "authorisation_letter_add": 405, "authorisation_letter_revoke": 405,
-              "user_resend_invitation": 405, "branding_logo": 404,
+              "user_resend_invitation": 405, "branding_logo": 404, "api_token_revoke": 405,
               "console_partner_logo": 404, "console_partner_domain_add": 405,
               "accept_invitation": 404,
               # no active contract covers the sample document's model

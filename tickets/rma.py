@@ -18,6 +18,7 @@ from inventory.coverage import device_coverage
 from inventory.models import Device, normalise_serial
 from portal.catalogue.models import Category
 from portal.programme import rule
+from portal.users.access import customers_visible_to
 from portal.users.models import Role
 from portal.webhooks import services as webhooks
 from portal.webhooks.models import Event
@@ -42,6 +43,10 @@ NEXT = {
 }
 OPEN_STATUSES = (Status.REQUESTED, Status.APPROVED, Status.SHIPPED, Status.DELIVERED,
                  Status.RECEIVED)
+
+
+def rmas_visible_to(user):
+    return Rma.objects.filter(customer__in=customers_visible_to(user))
 
 
 # --- Next business day ------------------------------------------------------------------

@@ -11,23 +11,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.csvexport import csv_response
-from portal.users.access import EVERYONE_OF_PARTNER, customers_visible_to, role_required
+from portal.users.access import EVERYONE_OF_PARTNER, role_required
 from portal.users.models import Role
 
 from . import rma as rma_services
 from . import services
 from .forms import RmaActionForm, RmaFilterForm, RmaRequestForm
 from .models import Rma
+from .rma import rmas_visible_to
 from .views import tickets_visible_to
 
 PAGE_SIZE = 50
 CSV_HEADER = ["reference", "site_id", "customer", "serial", "model", "category", "status",
               "requested", "promised_ship_date", "carrier", "tracking_number",
               "replacement_serial", "chargeable", "charge", "ticket"]
-
-
-def rmas_visible_to(user):
-    return Rma.objects.filter(customer__in=customers_visible_to(user))
 
 
 def rmas_csv(rmas):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from contracts.models import Customer
 from portal.audit import audit_entries
 from portal.tenants.branding import current_brand
+from portal.users.access import customers_visible_to
 from portal.users.models import PARTNER_ROLES, PARTNER_STAFF_ROLES, Role
 from portal.webhooks import services as webhooks
 from portal.webhooks.models import Event
@@ -52,6 +53,10 @@ ESCALATIONS = {
     (Level.VENDOR, Level.PARTNER): {Role.SUPPORT_ENGINEER},
     (Level.SPECIALIST, Level.PARTNER): {Role.SUPPORT_ENGINEER},
 }
+
+
+def tickets_visible_to(user):
+    return Ticket.objects.filter(customer__in=customers_visible_to(user))
 
 
 def is_local(user):

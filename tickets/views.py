@@ -29,15 +29,12 @@ from .forms import (
     TicketUpdateForm,
 )
 from .models import Attachment, Ticket
+from .services import tickets_visible_to
 
 PAGE_SIZE = 50
 CSV_HEADER = ["reference", "site_id", "customer", "subject", "category", "priority", "status",
               "escalation_level", "cloud_partner", "cloud_incident_number", "opened",
               "response_due", "first_response", "resolution_due", "resolved", "sla_breached"]
-
-
-def tickets_visible_to(user):
-    return Ticket.objects.filter(customer__in=customers_visible_to(user))
 
 
 def _iso(value):

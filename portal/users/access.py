@@ -2,7 +2,9 @@
 
 Every view of the portal and the console is wrapped in `role_required` (or marked
 `anonymous_allowed`); a test walks all URL patterns and fails on any view that is neither.
-A refusal answers 404 so that nobody learns what exists beyond their reach.
+The JSON API's operations ask the same question through `has_role` (see
+portal.api.auth.require_role). A refusal answers 404 so that nobody learns what exists
+beyond their reach.
 """
 
 from functools import wraps
@@ -20,6 +22,11 @@ def _role_fits_schema(role):
     return role in VENDOR_ROLES if on_console() else role in PARTNER_ROLES
 
 
+def has_role(user, roles):
+    """True when `user` may act in one of `roles` on the portal being served (pages and API)."""
+    return user.is_active and user.role in roles and _role_fits_schema(user.role)
+
+
 def role_required(*roles):
     allowed = frozenset(Role(role) for role in roles)
 
@@ -29,7 +36,7 @@ def role_required(*roles):
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not user.is_active or user.role not in allowed or not _role_fits_schema(user.role):
+            if not has_role(user, allowed):
                 raise Http404
             return view(request, *args, **kwargs)
 

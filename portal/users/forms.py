@@ -1,10 +1,12 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from portal.tenants.branding import on_console
 
-from .models import PARTNER_ROLES, VENDOR_ROLES, Role, User
+from .models import PARTNER_ROLES, VENDOR_ROLES, ApiToken, Role, User
+from .services import api_token_lifetimes
 
 
 def assignable_roles():
@@ -114,3 +116,19 @@ class AcceptInvitationForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100,
+                           help_text=_("What the token is for, e.g. “PSA ticket sync”."))
+    scope = forms.ChoiceField(label=_("Access"), widget=forms.RadioSelect, initial="read",
+                              choices=())
+    days = forms.TypedChoiceField(label=_("Expires after"), coerce=int, initial=90,
+                                  choices=())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].choices = ApiToken.Scope.choices
+        self.fields["days"].choices = [
+            (days, ngettext("%(days)d day", "%(days)d days", days) % {"days": days})
+            for days in api_token_lifetimes()]

@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
@@ -115,3 +116,52 @@ class User(AbstractUser):
     @property
     def has_accepted_invitation(self):
         return self.has_usable_password()
+
+
+class ApiToken(models.Model):
+    """A personal token for the JSON API. It acts as its user, with the user's role, and
+    lives in the user's own schema, so no other portal can find it. Only a SHA-256 hash of
+    the secret is kept; the secret is shown once, when the token is made."""
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read only")
+        WRITE = "write", _("Read and write")
+
+    class State(models.TextChoices):
+        # A token is masculine in French ("jeton"), unlike the letters that also expire.
+        ACTIVE = "active", pgettext_lazy("API token", "Active")
+        EXPIRED = "expired", pgettext_lazy("API token", "Expired")
+        REVOKED = "revoked", pgettext_lazy("API token", "Revoked")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens",
+                             verbose_name=_("user"))
+    name = models.CharField(_("name"), max_length=100,
+                            help_text=_("What the token is for, e.g. “PSA ticket sync”."))
+    scope = models.CharField(_("access"), max_length=5, choices=Scope.choices,
+                             default=Scope.READ)
+    # The first characters of the secret, enough to recognise a token in a list.
+    prefix = models.CharField(_("prefix"), max_length=16)
+    secret_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    def state_at(self, now):
+        if self.revoked_at is not None:
+            return self.State.REVOKED
+        if now >= self.expires_at:
+            return self.State.EXPIRED
+        return self.State.ACTIVE
+
+    @property
+    def can_write(self):
+        return self.scope == self.Scope.WRITE

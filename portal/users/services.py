@@ -1,15 +1,23 @@
+import hashlib
+import secrets
+import string
+from datetime import timedelta
+
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
+from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal.tenants.branding import current_brand, on_console
 from portal.tenants.emails import render_branded_email
 from portal.tenants.tasks import enqueue_on_commit
 
-from .models import Role, User
+from .models import ApiToken, Role, User
 
 
 def _urlconf():
@@ -84,3 +92,71 @@ def change_role(user, *, role, customer=None, is_active=True):
     user.full_clean()
     user.save()
     return user
+
+
+# --- Personal API tokens ------------------------------------------------------------------
+
+# Recognisable by secret scanners; the rest is 40 random letters and digits (~238 bits).
+TOKEN_MARK = "ppe_"
+TOKEN_ALPHABET = string.ascii_letters + string.digits
+TOKEN_LENGTH = 40
+PREFIX_LENGTH = len(TOKEN_MARK) + 8
+# last_used_at is written at most this often: a busy token would otherwise write on
+# every request.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+def hash_api_secret(secret):
+    # The secret is long and random: a plain SHA-256 cannot be reversed or guessed, and
+    # lets a request find its token with one indexed lookup.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def api_token_lifetimes():
+    """The lifetimes offered (days), up to API_TOKEN_MAX_DAYS."""
+    longest = settings.API_TOKEN_MAX_DAYS
+    return sorted({days for days in (7, 30, 90, 180, 365) if days <= longest} | {longest})
+
+
+def create_api_token(user, *, name, scope, days, now=None):
+    """A new token and its secret; the secret is never stored and cannot be shown again."""
+    now = now or timezone.now()
+    errors = {}
+    if not (name or "").strip():
+        errors["name"] = _("Give the token a name.")
+    if scope not in ApiToken.Scope.values:
+        errors["scope"] = _("Choose read only, or read and write.")
+    if not isinstance(days, int) or not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
+        errors["days"] = _("A token expires after %(max)d days at most.") % {
+            "max": settings.API_TOKEN_MAX_DAYS}
+    if errors:
+        raise ValidationError(errors)
+    secret = TOKEN_MARK + "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
+    token = ApiToken.objects.create(
+        user=user, name=name.strip(), scope=scope, prefix=secret[:PREFIX_LENGTH],
+        secret_hash=hash_api_secret(secret), expires_at=now + timedelta(days=days))
+    return token, secret
+
+
+def revoke_api_token(token, now=None):
+    if token.revoked_at is None:
+        token.revoked_at = now or timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_token_for(secret, now=None):
+    """The active token with this secret, its user loaded, or None: unknown, expired,
+    revoked, or its user deactivated. Notes when it was last used."""
+    if not secret or not secret.startswith(TOKEN_MARK):
+        return None
+    now = now or timezone.now()
+    token = (ApiToken.objects.select_related("user")
+             .filter(secret_hash=hash_api_secret(secret)).first())
+    if token is None or token.state_at(now) != ApiToken.State.ACTIVE \
+            or not token.user.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token

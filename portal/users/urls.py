@@ -18,3 +18,10 @@ user_urlpatterns = [
     path("<int:pk>/", views.user_edit, name="user_edit"),
     path("<int:pk>/resend/", views.user_resend_invitation, name="user_resend_invitation"),
 ]
+
+# A user's own API tokens, on partner portals (where the API is served).
+api_token_urlpatterns = [
+    path("", views.api_token_list, name="api_token_list"),
+    path("new/", views.api_token_create, name="api_token_create"),
+    path("<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+]

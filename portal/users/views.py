@@ -3,11 +3,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from portal.tenants.branding import on_console
@@ -21,8 +24,8 @@ from .access import (
     anonymous_allowed,
     role_required,
 )
-from .forms import AcceptInvitationForm, EditUserForm, InviteUserForm, ProfileForm
-from .models import User
+from .forms import AcceptInvitationForm, ApiTokenForm, EditUserForm, InviteUserForm, ProfileForm
+from .models import ApiToken, User
 
 USER_ADMINS = PARTNER_ADMIN + VENDOR_ADMIN
 
@@ -140,3 +143,43 @@ def accept_invitation(request, uidb36, key):
         messages.success(request, _("Welcome! Your account is ready."))
         return redirect("dashboard")
     return render(request, "users/accept_invitation.html", {"form": form, "invitee": user})
+
+
+# --- Personal API tokens (partner portals) ----------------------------------------------
+
+@role_required(*EVERYONE_OF_PARTNER)
+def api_token_list(request):
+    now = timezone.now()
+    tokens = request.user.api_tokens.all()
+    return render(request, "users/api_token_list.html", {
+        "rows": [(token, token.state_at(now)) for token in tokens],
+    })
+
+
+@role_required(*EVERYONE_OF_PARTNER)
+@never_cache
+def api_token_create(request):
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            token, secret = services.create_api_token(
+                request.user, name=data["name"], scope=data["scope"], days=data["days"])
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            # The only time the secret is ever shown: rendered here, never redirected to.
+            return render(request, "users/api_token_created.html",
+                          {"token": token, "secret": secret})
+    return render(request, "users/api_token_form.html", {"form": form})
+
+
+@role_required(*EVERYONE_OF_PARTNER)
+@require_POST
+def api_token_revoke(request, pk):
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    services.revoke_api_token(token)
+    messages.success(request, _("The token “%(name)s” is revoked: it no longer opens the "
+                                "API.") % {"name": token.name})
+    return redirect("api_token_list")

@@ -1,0 +1,127 @@
+"""Devices in the JSON API: the device list's filters, detail and registration, through the
+same forms and services as the pages."""
+
+from datetime import datetime
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
+
+from portal.api.auth import require_role
+from portal.api.pagination import Page, PageParams, paginate
+from portal.api.problems import cleaned
+from portal.api.schemas import ERRORS, WRITE_ERRORS, CustomerRef, customer_ref, one_of
+from portal.catalogue.models import Category
+from portal.users.access import EVERYONE_OF_PARTNER, customers_visible_to
+from portal.users.models import Role
+
+from . import services
+from .coverage import with_coverage
+from .forms import DeviceFilterForm, RegistrationForm
+from .models import Device
+
+router = Router(tags=["Devices"])
+
+
+class DeviceFilters(Schema):
+    q: str | None = Field(None, description="Part of a serial number, MAC address, SKU or "
+                                            "model name.")
+    category: one_of(Category.values) = None
+    coverage: one_of(["covered", "uncovered"]) = None
+    status: one_of(Device.Status.values) = None
+    outdated: bool | None = Field(None, description="Firmware older than the catalogue's.")
+    end_of_life: bool | None = Field(None, description="End of life passed.")
+
+
+class Coverage(Schema):
+    covered: bool
+    reasons: list[str] = Field(description="Why not, as codes (no_active_contract, "
+                                           "category_not_covered, quote_only, end_of_life, "
+                                           "end_of_service).")
+    messages: list[str] = Field(description="Why not, in words.")
+
+
+class DeviceOut(Schema):
+    id: int
+    serial: str
+    sku: str
+    model: str
+    category: str
+    customer: CustomerRef
+    site: str
+    room: str
+    mac_address: str
+    firmware_version: str
+    status: str
+    source: str
+    coverage: Coverage
+    first_seen: datetime | None
+    last_seen: datetime | None
+    not_seen_since: datetime | None
+    created_at: datetime
+
+
+class DeviceIn(Schema):
+    site_id: str | None = Field(None, description="The customer's Site ID (partner staff). "
+                                                  "A customer user's own is implied.")
+    serial: str
+    model: str = Field(description="The product model's SKU, e.g. VOY-8200-UC.")
+    site: str = ""
+    room: str = ""
+
+
+def device_out(device, result):
+    model = device.product_model
+    return {
+        "id": device.pk, "serial": device.serial, "sku": model.sku, "model": model.name,
+        "category": model.category, "customer": customer_ref(device.customer),
+        "site": device.site, "room": device.room, "mac_address": device.mac_address,
+        "firmware_version": device.firmware_version, "status": device.status,
+        "source": device.source,
+        "coverage": {"covered": result.covered, "reasons": list(result.reasons),
+                     "messages": [str(message) for message in result.messages]},
+        "first_seen": device.first_seen, "last_seen": device.last_seen,
+        "not_seen_since": device.not_seen_since, "created_at": device.created_at,
+    }
+
+
+@router.get("", response={200: Page[DeviceOut], **ERRORS}, summary="List devices")
+def list_devices(request, filters: Query[DeviceFilters], page: Query[PageParams]):
+    """The installed base the caller may see, with the device list's filters."""
+    user = require_role(request, *EVERYONE_OF_PARTNER)
+    today = timezone.localdate()
+    criteria = cleaned(DeviceFilterForm(filters.dict(exclude_none=True)))
+    devices = services.filter_devices(
+        services.devices_visible_to(user).select_related("product_model", "customer"),
+        criteria, today)
+    rows, cursor = paginate(devices, page, "serial")
+    return {"items": [device_out(device, result)
+                      for device, result in with_coverage(rows, today)], "next": cursor}
+
+
+@router.get("/{device_id}", response={200: DeviceOut, **ERRORS}, summary="Get a device")
+def get_device(request, device_id: int):
+    user = require_role(request, *EVERYONE_OF_PARTNER)
+    device = get_object_or_404(services.devices_visible_to(user)
+                               .select_related("product_model", "customer"), pk=device_id)
+    [(device, result)] = with_coverage([device], timezone.localdate())
+    return device_out(device, result)
+
+
+@router.post("", response={201: DeviceOut, **WRITE_ERRORS}, summary="Register a device")
+def register_device(request, payload: DeviceIn):
+    """Registers a product, with the registration page's checks (unknown model, duplicate
+    or malformed serial, quote-only and end-of-life products)."""
+    user = require_role(request, *EVERYONE_OF_PARTNER)
+    fixed = user.customer if user.role == Role.CUSTOMER_USER else None
+    form = RegistrationForm({"customer": (payload.site_id or "").strip().upper(),
+                             "serial": payload.serial, "model": payload.model,
+                             "site": payload.site, "room": payload.room},
+                            customers=customers_visible_to(user), fixed_customer=fixed)
+    if fixed is None:
+        form.fields["customer"].to_field_name = "site_id"
+    data = cleaned(form, {"customer": "site_id"})
+    device = services.register_device(customer=form.chosen_customer(), serial=data["serial"],
+                                      sku=data["model"], site=data["site"], room=data["room"])
+    [(device, result)] = with_coverage([device], timezone.localdate())
+    return Status(201, device_out(device, result))

@@ -1,0 +1,135 @@
+"""Who is calling the API: a personal token (`Authorization: Bearer …`) or the portal's own
+signed-in session (the portal's htmx calls, the documentation page).
+
+A token acts as its user: the same role checks and the same `customers_visible_to` as the
+pages. Tokens live in their partner's schema, so another partner's token finds nothing here
+and is refused (401). A request that carries an Authorization header is judged by it alone,
+never by a session cookie that happens to come with it.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import Http404
+from django.utils import translation
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
+
+from portal.tenants.middleware import requested_language
+from portal.users import services as user_services
+from portal.users.access import has_role
+from portal.users.models import PARTNER_ROLES, ApiToken, User
+
+from . import ratelimit
+from .problems import CsrfFailed, InsufficientScope
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+@dataclass(frozen=True)
+class Credential:
+    """What `request.auth` holds once a request is authenticated."""
+
+    user: User
+    token: ApiToken | None = None  # None: the portal's session
+
+    @property
+    def can_write(self):
+        return self.token is None or self.token.can_write
+
+    @property
+    def subject(self):
+        """Whose requests are counted together by the rate limit."""
+        return f"token:{self.token.pk}" if self.token else f"user:{self.user.pk}"
+
+    def __str__(self):
+        return self.subject
+
+
+def _authenticate(request):
+    header = request.headers.get("Authorization")
+    if header is not None:
+        scheme, _, secret = header.strip().partition(" ")
+        if scheme.lower() != "bearer":
+            return None
+        token = user_services.api_token_for(secret.strip())
+        if token is None:
+            return None
+        credential = Credential(token.user, token)
+    else:
+        user = request.user
+        if not user.is_authenticated:
+            return None
+        # The session cookie comes with any request the browser sends: changes need the
+        # page's CSRF token. Checked only for a signed-in session, so that an anonymous
+        # caller is told to authenticate rather than about CSRF.
+        if request.method not in SAFE_METHODS and check_csrf(request) is not None:
+            raise CsrfFailed()
+        credential = Credential(user)
+    if not has_role(credential.user, PARTNER_ROLES):
+        return None
+    request.user = credential.user  # change history and services see who acted
+    ratelimit.check(credential.subject)
+    if request.method not in SAFE_METHODS and not credential.can_write:
+        raise InsufficientScope()
+    if requested_language(request) is None and credential.user.language:
+        translation.activate(credential.user.language)
+        request.LANGUAGE_CODE = credential.user.language
+    return credential
+
+
+def authenticate(request):
+    """The request's Credential or None; raises the problem that refuses it. Worked out
+    once per request: the idempotency layer asks before the operation does."""
+    outcome = request.__dict__.get("_api_authentication")
+    if outcome is None:
+        try:
+            outcome = (_authenticate(request), None)
+        except Exception as error:  # kept, to be raised again for the second asker
+            outcome = (None, error)
+        request._api_authentication = outcome
+    credential, error = outcome
+    if error is not None:
+        raise error
+    return credential
+
+
+class BearerToken(HttpBearer):
+    """Authorization: Bearer <personal API token, made on the portal's API tokens page>."""
+
+    def __call__(self, request):
+        if "Authorization" not in request.headers:
+            return None
+        return authenticate(request)
+
+    def authenticate(self, request, token):
+        return authenticate(request)
+
+
+class PortalSession(APIKeyCookie):
+    """The portal's signed-in session, with the CSRF token for anything but reads."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def __init__(self):
+        # csrf=True tells the documentation page to send the CSRF token; the check itself
+        # is made in _authenticate, for signed-in sessions only.
+        super().__init__(csrf=True)
+
+    def _get_key(self, request):
+        return request.COOKIES.get(self.param_name)
+
+    def __call__(self, request):
+        if "Authorization" in request.headers:
+            return None
+        return authenticate(request)
+
+    def authenticate(self, request, key):
+        return authenticate(request)
+
+
+def require_role(request, *roles):
+    """The pages' role check for an API operation: refused is not found (404)."""
+    if not has_role(request.auth.user, roles):
+        raise Http404
+    return request.auth.user

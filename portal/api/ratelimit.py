@@ -1,0 +1,46 @@
+"""Requests per token (or per signed-in user) and period, counted in the shared cache.
+
+A fixed window: the count of the current period, kept under a key that names the period,
+so that every web process sees the same count (Redis in production). The cache key
+function keeps each partner's counts apart.
+"""
+
+import math
+import re
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+
+from .problems import RateLimited
+
+PERIODS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60,
+           "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([a-z]+)\s*$")
+
+
+def parse_rate(rate):
+    """"120/min" → (120, 60); "1000/5min" → (1000, 300)."""
+    match = RATE.match(rate or "")
+    if match is None or match[3] not in PERIODS:
+        raise ValueError(f"API_RATE_LIMIT should read like 120/min, not {rate!r}")
+    return int(match[1]), int(match[2] or 1) * PERIODS[match[3]]
+
+
+def check(subject, now=None):
+    """Counts one request of `subject`; RateLimited (with the seconds to wait) beyond
+    the limit."""
+    limit, period = parse_rate(settings.API_RATE_LIMIT)
+    now = time.time() if now is None else now
+    window = int(now // period)
+    key = f"api-rate:{subject}:{period}:{window}"
+    # add() only sets a missing key; incr() is atomic in Redis.
+    cache.add(key, 0, timeout=period + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between the two calls
+        cache.set(key, 1, timeout=period + 1)
+        count = 1
+    if count > limit:
+        raise RateLimited(max(1, math.ceil((window + 1) * period - now)))
+    return limit - count

@@ -1,0 +1,81 @@
+"""The partners' JSON API, version 1, at /api/v1/ on every partner portal.
+
+Operations live beside the pages they mirror (`<app>/api.py`) and call the same services;
+this module puts them together with the API's conventions: authentication (auth.py),
+problem details (problems.py), cursor pages (pagination.py), Idempotency-Key
+(idempotency.py) and the rate limit (ratelimit.py).
+"""
+
+from ninja import NinjaAPI, Swagger
+
+from contracts.api import router as contracts
+from inventory.api import router as devices
+from reporting.api import quotes, reports
+from tickets.api import router as tickets
+from tickets.rma_api import router as rmas
+
+from . import problems
+from .auth import BearerToken, PortalSession
+from .idempotency import idempotent
+
+DESCRIPTION = """
+The Poly+ Enterprise portal's API: the devices, tickets, replacements, contracts and
+reports you see in the portal, for your own tools.
+
+**Authentication.** Create a personal token on the portal (*My profile → API tokens*) and
+send it as `Authorization: Bearer <token>`. A token acts as you, with your role; a
+read-only token cannot change anything (403). It works on this portal only. Signed-in
+portal pages may call the API with their session and the `X-CSRFToken` header.
+
+**Errors** are RFC 9457 problem details (`application/problem+json`): `type`, `title`,
+`status`, `detail`, and `errors` (messages per field) when fields are at fault. Anything
+out of your reach answers 404. Types of our own: `/api/v1/problems/validation`,
+`insufficient-scope`, `csrf-failed`, `rate-limited`, `idempotency-key-reused`.
+
+**Lists** are pages of `{"items": [...], "next": "<cursor>" | null}`: pass `next` back as
+`cursor` for the following page; `limit` is 50 by default, 200 at most.
+
+**Idempotency.** Send an `Idempotency-Key` header (a UUID) with every POST: sent again with
+the same key, the request answers the first response (header `Idempotent-Replayed: true`)
+and creates nothing; the same key with another request is refused (422).
+
+**Rate limit.** Each token may send a limited number of requests per period; beyond it the
+API answers 429 with `Retry-After` (seconds).
+
+**Formats.** Dates and times are ISO 8601 with their offset (UTC); money and exact
+quantities are decimal strings. Messages come in French or English, by `Accept-Language`.
+"""
+
+
+class PortalAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation):
+        return operation.view_func.__name__
+
+    def get_openapi_schema(self, **kwargs):
+        schema = super().get_openapi_schema(**kwargs)
+        # Errors are served as problem details, whatever ninja assumes.
+        for path in schema["paths"].values():
+            for operation in path.values():
+                for status, response in operation.get("responses", {}).items():
+                    if int(status) >= 400 and "content" in response:
+                        _media_type, content = response["content"].popitem()
+                        response["content"] = {problems.CONTENT_TYPE: content}
+        return schema
+
+
+api = PortalAPI(
+    title="Poly+ Enterprise partner portal API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api-v1",
+    auth=[BearerToken(), PortalSession()],
+    docs=Swagger(settings={"persistAuthorization": False}),
+)
+problems.install(api)
+api.add_decorator(idempotent, mode="view")
+api.add_router("/devices", devices)
+api.add_router("/tickets", tickets)
+api.add_router("/rmas", rmas)
+api.add_router("/contracts", contracts)
+api.add_router("/reports", reports)
+api.add_router("/true-up-quotes", quotes)

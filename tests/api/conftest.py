@@ -1,0 +1,162 @@
+"""API clients for the personas: each with a personal token of its own portal."""
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from contracts.models import BaselineEntry, BaselineVersion, Contract, ContractLine
+from inventory.models import Device
+from portal.catalogue.models import ProductModel
+from portal.users import services as user_services
+from tests.inventory.conftest import alpha_contract, catalogue  # noqa: F401 (shared fixtures)
+
+
+class ApiClient:
+    """A tool calling the API of one portal with one token (or none)."""
+
+    def __init__(self, host, secret=None, **headers):
+        self.client = Client(HTTP_HOST=host)
+        self.headers = dict(headers)
+        if secret:
+            self.headers["Authorization"] = f"Bearer {secret}"
+
+    def get(self, path, params=None, **headers):
+        return self.client.get(path, params or {}, headers={**self.headers, **headers})
+
+    def post(self, path, data=None, **headers):
+        return self.client.post(path, json.dumps(data if data is not None else {}),
+                                content_type="application/json",
+                                headers={**self.headers, **headers})
+
+
+def make_token(person, scope="write", days=30):
+    with tenant_context(person.tenant):
+        _token, secret = user_services.create_api_token(person.user, name="Test tool",
+                                                        scope=scope, days=days)
+    return secret
+
+
+@pytest.fixture
+def api(world):
+    """api("alpha_agent") → a client with a fresh read-and-write token of that persona."""
+    def client(persona, scope="write", host=None, **headers):
+        person = world[persona]
+        return ApiClient(host or person.host, make_token(person, scope), **headers)
+    return client
+
+
+@pytest.fixture
+def anonymous(world):
+    return ApiClient(world.alpha.primary_domain)
+
+
+def active_contract(customer, categories=("headsets",), ordered=20):
+    """An active contract in force today, with its first baseline version."""
+    today = timezone.localdate()
+    contract = Contract.objects.create(customer=customer, start=today - timedelta(days=60),
+                                       end=today + timedelta(days=300),
+                                       status=Contract.Status.ACTIVE)
+    version = BaselineVersion.objects.create(contract=contract, number=1,
+                                             effective_date=contract.start, reason="Initial",
+                                             author="test")
+    for category in categories:
+        ContractLine.objects.create(contract=contract, category=category, installed=ordered,
+                                    annual_price=Decimal("24.00"))
+        BaselineEntry.objects.create(version=version, category=category, ordered=ordered,
+                                     baseline=Decimal(ordered) * Decimal("1.05"))
+    return contract
+
+
+@pytest.fixture
+def installed(world):
+    """Alpha: both customers under an active headsets contract, two headsets each."""
+    model = ProductModel.objects.get(sku="VOY-TEST")
+    devices = {}
+    with tenant_context(world.alpha):
+        for site_id in ("AL-0001", "AL-0002"):
+            customer = world.customer(world.alpha, site_id)
+            active_contract(customer)
+            for index in (1, 2):
+                serial = f"{site_id.replace('-', '')}HS{index:02d}"
+                devices[serial] = Device.objects.create(serial=serial, product_model=model,
+                                                        customer=customer)
+    return devices
+
+
+def first_of_month(today=None):
+    today = today or timezone.localdate()
+    return date(today.year, today.month, 1)
+
+
+@dataclass
+class Sample:
+    """One customer's objects of every kind the API serves."""
+
+    customer: object
+    contract: object
+    device: object
+    ticket: object
+    rma: object
+    report: object
+    quote: object
+    spare: object  # a covered device with no replacement under way
+
+    @property
+    def site_id(self):
+        return self.customer.site_id
+
+
+INTERNAL_NOTE = "Internal note: customer is on the old firmware, escalate quietly"
+
+
+def make_sample(customer):
+    from django.core.files.base import ContentFile
+
+    from reporting.models import MonthlyReport, TrueUpQuote, TrueUpQuoteLine
+    from tickets.models import Comment, Rma, Ticket
+
+    contract = active_contract(customer)
+    tag = customer.site_id.replace("-", "")
+    model = ProductModel.objects.get(sku="VOY-TEST")
+    device = Device.objects.create(serial=f"{tag}HS01", product_model=model, customer=customer)
+    ticket = Ticket.objects.create(customer=customer, subject=f"Headset of {customer.name}",
+                                   description="It crackles", device=device)
+    Comment.objects.create(ticket=ticket, body="We are looking into it", author_name="Agent")
+    Comment.objects.create(ticket=ticket, body=INTERNAL_NOTE, author_name="Agent",
+                           internal=True)
+    now = timezone.now()
+    rma = Rma.objects.create(ticket=ticket, customer=customer, device=device,
+                             product_model=model, category="headsets", fault="Dead",
+                             requested_at=now, ship_to_country="FR",
+                             promised_ship_date=now.date() + timedelta(days=1))
+    month = date(contract.start.year, contract.start.month, 1)
+    report = MonthlyReport.objects.create(
+        customer=customer, month=month, contract=contract, generated_at=now,
+        status=MonthlyReport.Status.PUBLISHED, published_at=now,
+        figures={"month": month.isoformat(), "categories": [
+            {"category": "headsets", "ordered": 20, "baseline": "21.0000", "actual": 23}]})
+    report.pdf.save("report.pdf", ContentFile(b"%PDF-1.4 " + tag.encode()))
+    quote = TrueUpQuote.objects.create(
+        report=report, contract=contract, adjustment_month=first_of_month(),
+        term_end=contract.end, months=10, currency="EUR", total=Decimal("60.00"),
+        issued_by="CSM", issued_at=now)
+    TrueUpQuoteLine.objects.create(quote=quote, category="headsets", ordered=20, actual=23,
+                                   added=3, annual_price=Decimal("24.00"), months=10,
+                                   amount=Decimal("60.00"))
+    spare = Device.objects.create(serial=f"{tag}HS02", product_model=model, customer=customer)
+    return Sample(customer, contract, device, ticket, rma, report, quote, spare)
+
+
+@pytest.fixture
+def samples(world):
+    """Alpha's two customers with one object of every kind each: AL-0001 is
+    alpha_customer1's own, AL-0002 someone else's."""
+    with tenant_context(world.alpha):
+        return {site_id: make_sample(world.customer(world.alpha, site_id))
+                for site_id in ("AL-0001", "AL-0002")}

@@ -1,0 +1,205 @@
+"""Tickets in the JSON API: the ticket list's filters, opening by Site ID, detail and the
+conversation, through the same forms and services as the pages. Internal notes exist for
+partner staff only: a customer user's answers never contain one."""
+
+from datetime import datetime
+
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema, Status
+
+from inventory.models import normalise_serial
+from inventory.services import devices_visible_to
+from portal.api.auth import require_role
+from portal.api.pagination import Page, PageParams, paginate
+from portal.api.problems import cleaned
+from portal.api.schemas import ERRORS, WRITE_ERRORS, CustomerRef, customer_ref, one_of
+from portal.users.access import EVERYONE_OF_PARTNER, customers_visible_to
+from portal.users.models import Role
+
+from . import services
+from .forms import TicketFilterForm, TicketForm
+from .models import Comment, Ticket
+
+router = Router(tags=["Tickets"])
+
+
+class TicketFilters(Schema):
+    q: str | None = Field(None, description="Reference, subject, Site ID, customer name or "
+                                            "cloud incident number.")
+    status: one_of(["open", *Ticket.Status.values]) = None
+    priority: one_of(Ticket.Priority.values) = None
+    sla: one_of(["breached", "soon"]) = None
+    cloud: one_of(["yes", *Ticket.CloudPartner.values]) = None
+    site_id: str | None = Field(None, description="Partner staff: one customer's tickets.")
+    escalated: one_of(["yes", "no"]) = Field(None, description="Partner staff.")
+    assignee: one_of(["me", "none"]) = Field(None, description="Partner staff.")
+
+
+class DeviceRef(Schema):
+    id: int
+    serial: str
+
+
+class TicketOut(Schema):
+    id: int
+    reference: str
+    customer: CustomerRef
+    subject: str
+    description: str
+    category: str
+    priority: str
+    status: str
+    device: DeviceRef | None
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    sla_breached: bool
+    cloud_partner: str
+    cloud_status: str
+    cloud_incident_number: str
+    cloud_findings: str
+    escalation_level: str | None = Field(description="Partner staff only (null otherwise).")
+    assignee: str | None = Field(description="Partner staff only: the assignee's e-mail.")
+
+
+class TicketIn(Schema):
+    site_id: str | None = Field(None, description="The customer's Site ID (partner staff). "
+                                                  "A customer user's own is implied.")
+    subject: str
+    description: str
+    category: str = Field("technical", json_schema_extra={"enum": Ticket.Category.values})
+    priority: str = Field("P3", json_schema_extra={"enum": Ticket.Priority.values})
+    device_serial: str | None = Field(None, description="Optional: the device concerned.")
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+
+
+class CommentOut(Schema):
+    id: int
+    author_name: str
+    from_vendor: bool
+    internal: bool = Field(description="An internal note: only ever shown to partner staff.")
+    body: str
+    created_at: datetime
+    attachments: list[AttachmentOut]
+
+
+class CommentIn(Schema):
+    body: str
+    internal: bool = Field(False, description="Partner staff only: an internal note, never "
+                                              "shown to the customer.")
+
+
+def ticket_out(ticket, user):
+    staff = user.role != Role.CUSTOMER_USER
+    return {
+        "id": ticket.pk, "reference": ticket.reference,
+        "customer": customer_ref(ticket.customer), "subject": ticket.subject,
+        "description": ticket.description, "category": ticket.category,
+        "priority": ticket.priority, "status": ticket.status,
+        "device": {"id": ticket.device.pk, "serial": ticket.device.serial}
+        if ticket.device else None,
+        "created_at": ticket.created_at, "updated_at": ticket.updated_at,
+        "first_response_at": ticket.first_response_at,
+        "response_due_at": ticket.response_due_at,
+        "resolution_due_at": ticket.resolution_due_at, "resolved_at": ticket.resolved_at,
+        "closed_at": ticket.closed_at, "sla_breached": bool(ticket.sla_breached),
+        "cloud_partner": ticket.cloud_partner, "cloud_status": ticket.cloud_status,
+        "cloud_incident_number": ticket.cloud_incident_number,
+        "cloud_findings": ticket.cloud_findings,
+        "escalation_level": ticket.escalation_level if staff else None,
+        "assignee": ticket.assignee.email if staff and ticket.assignee else None,
+    }
+
+
+def comment_out(comment):
+    return {
+        "id": comment.pk, "author_name": comment.author_name,
+        "from_vendor": comment.from_vendor, "internal": comment.internal,
+        "body": comment.body, "created_at": comment.created_at,
+        "attachments": [{"id": a.pk, "filename": a.filename, "content_type": a.content_type,
+                         "size": a.size} for a in comment.attachments.all()],
+    }
+
+
+def _tickets(user):
+    return services.with_breach_flag(services.tickets_visible_to(user).select_related(
+        "customer", "assignee", "device"))
+
+
+def _ticket(request, ticket_id):
+    user = require_role(request, *EVERYONE_OF_PARTNER)
+    return user, get_object_or_404(_tickets(user), pk=ticket_id)
+
+
+@router.get("", response={200: Page[TicketOut], **ERRORS}, summary="List tickets")
+def list_tickets(request, filters: Query[TicketFilters], page: Query[PageParams]):
+    """The tickets the caller may see, newest first, with the ticket list's filters."""
+    user = require_role(request, *EVERYONE_OF_PARTNER)
+    staff = user.role != Role.CUSTOMER_USER
+    data = filters.dict(exclude_none=True)
+    if "site_id" in data:
+        data["customer"] = data.pop("site_id").strip().upper()
+    form = TicketFilterForm(data, staff=staff, customers=customers_visible_to(user))
+    if staff:
+        form.fields["customer"].to_field_name = "site_id"
+    criteria = cleaned(form, {"customer": "site_id"})
+    tickets = services.with_breach_flag(services.filter_tickets(
+        services.tickets_visible_to(user).select_related("customer", "assignee", "device"),
+        criteria, user=user))
+    rows, cursor = paginate(tickets, page, "-created_at")
+    return {"items": [ticket_out(ticket, user) for ticket in rows], "next": cursor}
+
+
+@router.post("", response={201: TicketOut, **WRITE_ERRORS}, summary="Open a ticket")
+def open_ticket(request, payload: TicketIn):
+    """Opened with the customer's Site ID; no serial number is needed."""
+    user = require_role(request, *EVERYONE_OF_PARTNER)
+    implied = user.role == Role.CUSTOMER_USER
+    form = TicketForm({"site_id": payload.site_id or "", "subject": payload.subject,
+                       "description": payload.description, "category": payload.category,
+                       "priority": payload.priority,
+                       "device": normalise_serial(payload.device_serial or "")},
+                      devices=devices_visible_to(user), customer_implied=implied)
+    form.fields["device"].to_field_name = "serial"
+    data = cleaned(form, {"device": "device_serial"})
+    customer = user.customer if implied else services.customer_by_site_id(data["site_id"])
+    ticket = services.open_ticket(user=user, customer=customer, subject=data["subject"],
+                                  description=data["description"], category=data["category"],
+                                  priority=data["priority"], device=data.get("device"))
+    return Status(201, ticket_out(_tickets(user).get(pk=ticket.pk), user))
+
+
+@router.get("/{ticket_id}", response={200: TicketOut, **ERRORS}, summary="Get a ticket")
+def get_ticket(request, ticket_id: int):
+    user, ticket = _ticket(request, ticket_id)
+    return ticket_out(ticket, user)
+
+
+@router.get("/{ticket_id}/comments", response={200: Page[CommentOut], **ERRORS},
+            summary="List a ticket's comments")
+def list_comments(request, ticket_id: int, page: Query[PageParams]):
+    """Public answers, oldest first; internal notes too for partner staff."""
+    user, ticket = _ticket(request, ticket_id)
+    rows, cursor = paginate(services.visible_comments(ticket, user), page, "created_at")
+    return {"items": [comment_out(comment) for comment in rows], "next": cursor}
+
+
+@router.post("/{ticket_id}/comments", response={201: CommentOut, **WRITE_ERRORS},
+             summary="Answer a ticket")
+def add_comment(request, ticket_id: int, payload: CommentIn):
+    user, ticket = _ticket(request, ticket_id)
+    comment = services.add_comment(ticket, user=user, body=payload.body,
+                                   internal=payload.internal)
+    # Read back: the service stamps the time it was written after creating the row.
+    comment = Comment.objects.prefetch_related("attachments").get(pk=comment.pk)
+    return Status(201, comment_out(comment))
