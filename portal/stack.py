@@ -191,6 +191,14 @@ def print_welcome(port):
             lines.append(f"      {role:<18} {email}")
         for _name, _site, email, *_ in spec["customers"]:
             lines.append(f"      {'customer_user':<18} {email}")
+    tokens = DATA_DIR / "demo" / "api-tokens.txt"
+    if tokens.exists():
+        lines += ["", "  API tokens of the partner administrators (new at every start):"]
+        for line in tokens.read_text().splitlines():
+            slug, email, secret = line.split("\t")
+            lines.append(f"      {email:<32} {secret}")
+        lines.append(f"      curl -H 'Authorization: Bearer <token>' "
+                     f"http://{PARTNERS[0]['slug']}.localhost:{port}/api/v1/devices")
     lines += ["", f"  Every demo login uses the password: {DEMO_PASSWORD}",
               "  Press Ctrl-C to stop.", ""]
     print("\n".join(lines), flush=True)

@@ -126,6 +126,25 @@ def check_demo_reports_have_a_year_of_history_and_a_true_up_waiting():
             "NW-100202"
 
 
+def check_demo_api_tokens():
+    import json
+
+    from django.conf import settings
+    from django.test import Client
+
+    lines = (settings.BASE_DIR / ".data" / "demo" / "api-tokens.txt").read_text().splitlines()
+    tokens = dict((slug, secret) for slug, _email, secret in
+                  (line.split("\t") for line in lines))
+    assert set(tokens) == {"northwind", "azur"}
+    response = Client(HTTP_HOST="northwind.localhost").get(
+        "/api/v1/devices", {"limit": 5}, HTTP_AUTHORIZATION=f"Bearer {tokens['northwind']}")
+    assert response.status_code == 200 and len(json.loads(response.content)["items"]) == 5
+    # each partner's token is refused on the other's portal
+    refused = Client(HTTP_HOST="azur.localhost").get(
+        "/api/v1/devices", HTTP_AUTHORIZATION=f"Bearer {tokens['northwind']}")
+    assert refused.status_code == 401
+
+
 def check_demo_webhook_endpoint():
     from portal.webhooks.models import Endpoint
 
@@ -143,4 +162,5 @@ CHECKS = [
     check_demo_tickets_cover_every_state_escalations_and_cloud_incidents,
     check_demo_replacements_cover_every_step_and_one_customer_pays_for_headsets,
     check_demo_reports_have_a_year_of_history_and_a_true_up_waiting,
+    check_demo_api_tokens,  # last: its requests leave a portal's schema and language on
 ]

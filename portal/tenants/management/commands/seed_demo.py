@@ -83,6 +83,36 @@ def ensure_contracts(customer, details):
     activate_contract(renewal, author=author)
 
 
+DEMO_TOKEN_NAME = "Demo API token"
+
+
+def fresh_api_token(spec):
+    """A new token for the partner's administrator (the previous demo one is revoked: a
+    secret is shown once and never stored)."""
+    from portal.users.models import ApiToken
+    from portal.users.services import create_api_token, revoke_api_token
+
+    partner = Partner.objects.get(slug=spec["slug"])
+    email = next(email for email, *_rest, role in spec["staff"] if role == "partner_admin")
+    with tenant_context(partner):
+        admin = User.objects.get(email=email)
+        for token in ApiToken.objects.filter(user=admin, name=DEMO_TOKEN_NAME,
+                                             revoked_at__isnull=True):
+            revoke_api_token(token)
+        _token, secret = create_api_token(admin, name=DEMO_TOKEN_NAME, scope="write", days=30)
+    return spec["slug"], email, secret
+
+
+def write_api_tokens(tokens):
+    """Left where `make run` prints them from, readable by this user only."""
+    from django.conf import settings
+
+    path = settings.BASE_DIR / ".data" / "demo" / "api-tokens.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{slug}\t{email}\t{secret}\n" for slug, email, secret in tokens))
+    path.chmod(0o600)
+
+
 def ensure_devices(partner, customer, stdout):
     """A few hundred devices for a customer that has none: a generated Poly Lens export,
     imported as a partner would (inventory.lens), which records a snapshot too. The export
@@ -194,8 +224,11 @@ class Command(BaseCommand):
             for email, first, last, role in VENDOR_STAFF:
                 ensure_user(email, first, last, role)
         self.ensure_catalogue()
+        tokens = []
         for spec in PARTNERS:
             self.ensure_partner(spec, partner_domain_suffix)
+            tokens.append(fresh_api_token(spec))
+        write_api_tokens(tokens)
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))
 
     def ensure_catalogue(self):
