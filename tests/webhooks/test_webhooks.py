@@ -13,6 +13,7 @@ from django_tenants.utils import tenant_context
 
 from portal.webhooks import services, signing
 from portal.webhooks.models import Delivery, Endpoint
+from tests.api.conftest import ApiClient, make_token
 from tickets import services as tickets
 
 
@@ -221,3 +222,19 @@ def test_webhooks_belong_to_the_partner_admin(world):
         assert client.post(f"/webhooks/{endpoint.pk}/delete/").status_code == 404, persona
     with tenant_context(world.alpha):
         assert Endpoint.objects.filter(pk=endpoint.pk).exists()
+
+
+def test_a_ticket_opened_through_the_api_is_announced(world, receiver,
+                                                      django_capture_on_commit_callbacks):
+    server = receiver()
+    endpoint_for(world, server.url)
+    person = world["alpha_customer1"]
+    client = ApiClient(person.host, make_token(person))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/api/v1/tickets", {
+            "subject": "Camera offline", "description": "Since 9:00", "category": "technical",
+            "priority": "P2"})
+    assert response.status_code == 201
+    (headers, body), = server.requests
+    assert headers["X-Portal-Event"] == "ticket.created"
+    assert json.loads(body)["data"]["subject"] == "Camera offline"
