@@ -4,8 +4,8 @@ report queue page."""
 
 from datetime import date, datetime
 
+from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from portal.api.auth import require_role
@@ -17,6 +17,7 @@ from portal.users.models import Role
 from .models import MonthlyReport
 
 router = Router(tags=["Monthly reports"])
+STATUS_FIELD = forms.ChoiceField(choices=MonthlyReport.Status.choices, required=False)
 
 
 class ReportFilters(Schema):
@@ -47,10 +48,9 @@ def csm_report_out(report):
 def list_csm_reports(request, filters: Query[ReportFilters], page: Query[PageParams]):
     """Reports of the customers assigned to me, across partners: newest month first."""
     csm = require_role(request, Role.CSM)
-    status = filters.status or ""
-    if status and status not in MonthlyReport.Status.values:
-        raise ValidationError({"status": [
-            _("Select a valid choice. %(value)s is not one of the available choices.")
-            % {"value": status}]})
+    try:  # Django's own choice check and message
+        status = STATUS_FIELD.clean(filters.status or "")
+    except ValidationError as error:
+        raise ValidationError({"status": error.messages}) from error
     rows, cursor = paginate_list(crossschema.reports_of_csm(csm, status=status), page)
     return {"items": [csm_report_out(report) for report in rows], "next": cursor}
