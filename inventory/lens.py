@@ -716,6 +716,21 @@ def create_import(*, customer, upload, filename, full_export=True, uploaded_by=N
     return lens_import
 
 
+def queue_import(*, customer, upload, full_export, uploaded_by=None, uploaded_by_csm=""):
+    """Stores an uploaded export and queues its import once the transaction commits, in the
+    current schema (the upload page and the API)."""
+    from portal.tenants.tasks import enqueue_on_commit
+
+    from .tasks import run_lens_import
+
+    with transaction.atomic():
+        lens_import = create_import(customer=customer, upload=upload, filename=upload.name,
+                                    full_export=full_export, uploaded_by=uploaded_by,
+                                    uploaded_by_csm=uploaded_by_csm)
+        enqueue_on_commit(run_lens_import, lens_import.pk)
+    return lens_import
+
+
 def import_now(customer, data, *, filename="lens-export.csv", full_export=True,
                uploaded_by=None):
     """Stores and processes an export at once, without Celery (demo data, scripts)."""

@@ -13,11 +13,15 @@ from portal.catalogue.models import ProductModel
 from portal.users.access import customers_visible_to
 
 from .coverage import covered_q, outdated_firmware_q
-from .models import Device, normalise_serial, serial_validator
+from .models import Device, LensImport, normalise_serial, serial_validator
 
 
 def devices_visible_to(user):
     return Device.objects.filter(customer__in=customers_visible_to(user))
+
+
+def lens_imports_visible_to(user):
+    return LensImport.objects.filter(customer__in=customers_visible_to(user))
 
 
 def filter_devices(devices, criteria, today):

@@ -2,7 +2,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,7 +10,6 @@ from django.utils.translation import ngettext
 
 from portal.catalogue.models import ProductModel
 from portal.csvexport import csv_response
-from portal.tenants.tasks import enqueue_on_commit
 from portal.users.access import (
     EVERYONE_OF_PARTNER,
     PARTNER_STAFF,
@@ -22,9 +21,7 @@ from portal.users.models import Role
 from . import lens, services
 from .coverage import with_coverage
 from .forms import BulkRegistrationForm, DeviceFilterForm, LensImportForm, RegistrationForm
-from .models import LensImport
-from .services import devices_visible_to
-from .tasks import run_lens_import
+from .services import devices_visible_to, lens_imports_visible_to
 
 PAGE_SIZE = 50
 
@@ -140,10 +137,6 @@ def device_register_bulk(request):
     })
 
 
-def lens_imports_visible_to(user):
-    return LensImport.objects.filter(customer__in=customers_visible_to(user))
-
-
 @role_required(*PARTNER_STAFF)
 def lens_import_list(request):
     imports = lens_imports_visible_to(request.user).select_related("customer", "uploaded_by")
@@ -158,12 +151,9 @@ def lens_import_create(request):
     form = LensImportForm(request.POST or None, request.FILES or None,
                           customers=customers_visible_to(request.user))
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        with transaction.atomic():
-            lens_import = lens.create_import(
-                customer=form.chosen_customer(), upload=upload, filename=upload.name,
-                full_export=form.cleaned_data["full_export"], uploaded_by=request.user)
-            enqueue_on_commit(run_lens_import, lens_import.pk)
+        lens_import = lens.queue_import(
+            customer=form.chosen_customer(), upload=form.cleaned_data["file"],
+            full_export=form.cleaned_data["full_export"], uploaded_by=request.user)
         return redirect("lens_import_detail", pk=lens_import.pk)
     return render(request, "inventory/lens_import_form.html", {
         "form": form, "max_bytes": lens.max_bytes(), "headers": lens.LENS_HEADERS})

@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from portal.api.console import console_api
 from portal.console import views as console_views
 from portal.console.urls import customer_urlpatterns as console_customer_urlpatterns
 from portal.tenants import views as tenant_views
@@ -17,5 +18,8 @@ urlpatterns = [
     path("replacements/", include("tickets.console_rma_urls")),
     path("reports/", include("reporting.console_urls")),
     path("branding/logo/", tenant_views.logo, name="branding_logo"),
+    # The console's JSON API: each operation checks its vendor role itself
+    # (portal.api.auth.require_role) and is walked by tests/api/test_console_api.py.
+    path("api/v1/", console_api.urls),
     *account_urlpatterns,
 ]

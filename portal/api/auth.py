@@ -18,7 +18,7 @@ from ninja.utils import check_csrf
 from portal.tenants.middleware import requested_language
 from portal.users import services as user_services
 from portal.users.access import has_role
-from portal.users.models import PARTNER_ROLES, ApiToken, User
+from portal.users.models import PARTNER_ROLES, VENDOR_ROLES, ApiToken, User
 
 from . import ratelimit
 from .problems import CsrfFailed, InsufficientScope
@@ -46,9 +46,11 @@ class Credential:
         return self.subject
 
 
-def _authenticate(request):
+def _authenticate(request, roles, tokens):
     header = request.headers.get("Authorization")
     if header is not None:
+        if not tokens:
+            return None
         scheme, _, secret = header.strip().partition(" ")
         if scheme.lower() != "bearer":
             return None
@@ -66,7 +68,7 @@ def _authenticate(request):
         if request.method not in SAFE_METHODS and check_csrf(request) is not None:
             raise CsrfFailed()
         credential = Credential(user)
-    if not has_role(credential.user, PARTNER_ROLES):
+    if not has_role(credential.user, roles):
         return None
     request.user = credential.user  # change history and services see who acted
     ratelimit.check(credential.subject)
@@ -78,13 +80,14 @@ def _authenticate(request):
     return credential
 
 
-def authenticate(request):
+def authenticate(request, roles=PARTNER_ROLES, tokens=True):
     """The request's Credential or None; raises the problem that refuses it. Worked out
-    once per request: the idempotency layer asks before the operation does."""
+    once per request: the idempotency layer asks before the operation does. A request
+    reaches one API only: the partners' (the default) or the console's."""
     outcome = request.__dict__.get("_api_authentication")
     if outcome is None:
         try:
-            outcome = (_authenticate(request), None)
+            outcome = (_authenticate(request, roles, tokens), None)
         except Exception as error:  # kept, to be raised again for the second asker
             outcome = (None, error)
         request._api_authentication = outcome
@@ -126,6 +129,18 @@ class PortalSession(APIKeyCookie):
 
     def authenticate(self, request, key):
         return authenticate(request)
+
+
+class ConsoleSession(PortalSession):
+    """The vendor console's signed-in session (vendor staff), with the CSRF token for
+    anything but reads. Personal tokens live in the partners' schemas and belong to partner
+    users: the console takes none, and a request with an Authorization header is refused."""
+
+    def __call__(self, request):
+        return authenticate(request, VENDOR_ROLES, tokens=False)
+
+    def authenticate(self, request, key):
+        return authenticate(request, VENDOR_ROLES, tokens=False)
 
 
 def require_role(request, *roles):

@@ -25,9 +25,29 @@ HEADER = "Idempotency-Key"
 MAX_LENGTH = 255
 
 
+def _multipart_parts(request):
+    """A multipart request's fields and files, read through Django's parser: its raw body
+    may exceed DATA_UPLOAD_MAX_MEMORY_SIZE (an export of many megabytes) and cannot be read
+    twice. The multipart boundary, random per request, is left out."""
+    for name, values in sorted(request.POST.lists()):
+        for value in values:
+            yield f"field:{name}".encode()
+            yield value.encode()
+    for name, uploads in sorted(request.FILES.lists()):
+        for upload in uploads:
+            yield f"file:{name}:{upload.name}".encode()
+            upload.seek(0)
+            yield b"".join(upload.chunks())
+            upload.seek(0)
+
+
 def request_hash(request):
     digest = hashlib.sha256()
-    for part in (request.method.encode(), request.path.encode(), request.body):
+    if request.content_type == "multipart/form-data":
+        body = _multipart_parts(request)
+    else:
+        body = [request.body]
+    for part in (request.method.encode(), request.path.encode(), *body):
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.hexdigest()

@@ -73,3 +73,37 @@ def paginate(queryset, params, order):
         return rows, None
     last = rows[params.limit - 1]
     return rows[:params.limit], encode_cursor(getattr(last, name), last.pk)
+
+
+# Offset pages, for lists that are read whole or across partners' schemas (the vendor
+# console's): the same {"items", "next"} shape, but the cursor is an opaque position, so a
+# row added meanwhile may shift a page by one.
+
+def encode_offset(offset):
+    return encode_cursor("offset", offset)
+
+
+def decode_offset(cursor):
+    if not cursor:
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        kind, offset = json.loads(raw)
+        if kind != "offset" or not isinstance(offset, int) or offset < 0:
+            raise ValueError
+        return offset
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as error:
+        raise ValidationError({"cursor": _("This cursor is not valid: use the `next` value "
+                                           "of the previous page.")}) from error
+
+
+def next_offset(offset, params, total):
+    """The cursor after the page that starts at `offset`, or None on the last page."""
+    end = offset + params.limit
+    return encode_offset(end) if end < total else None
+
+
+def paginate_list(rows, params):
+    """(the page's rows, the next cursor) of a list already in memory."""
+    offset = decode_offset(params.cursor)
+    return rows[offset:offset + params.limit], next_offset(offset, params, len(rows))

@@ -158,8 +158,9 @@ def request_errors(errors):
 
 # --- Handlers -------------------------------------------------------------------------------
 
-def install(api):
-    """Puts the problem handlers in place of django-ninja's own."""
+def install(api, *, console=False):
+    """Puts the problem handlers in place of django-ninja's own. `console`: the vendor
+    console's API, signed in by session only."""
 
     def on_request_invalid(request, exc):
         return validation_problem(request, request_errors(exc.errors))
@@ -175,6 +176,11 @@ def install(api):
                                 detail=_("Nothing here, or nothing you may see."))
 
     def on_unauthenticated(request, exc):
+        if console:
+            return problem_response(
+                request, 401, title=_("Authentication required"),
+                detail=_("Sign in to the vendor console: its API answers the console's "
+                         "signed-in session only."))
         return problem_response(
             request, 401, title=_("Authentication required"),
             detail=_("Send a valid API token of this portal in the Authorization header "

@@ -32,6 +32,15 @@ class ProblemOut(Schema):
     instance: str | None = None
 
 
+class PartnerRef(Schema):
+    slug: str
+    name: str
+
+
+def partner_ref(partner):
+    return {"slug": partner.slug, "name": partner.name}
+
+
 def customer_ref(customer):
     return {"id": customer.pk, "site_id": customer.site_id, "name": customer.name}
 

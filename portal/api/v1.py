@@ -10,6 +10,7 @@ from ninja import NinjaAPI, Swagger
 
 from contracts.api import router as contracts
 from inventory.api import router as devices
+from inventory.lens_api import router as lens_imports
 from reporting.api import quotes, reports
 from tickets.api import router as tickets
 from tickets.rma_api import router as rmas
@@ -19,8 +20,8 @@ from .auth import BearerToken, PortalSession
 from .idempotency import idempotent
 
 DESCRIPTION = """
-The Poly+ Enterprise portal's API: the devices, tickets, replacements, contracts and
-reports you see in the portal, for your own tools.
+The Poly+ Enterprise portal's API: the devices, Poly Lens imports, tickets, replacements,
+contracts and reports you see in the portal, for your own tools.
 
 **Authentication.** Create a personal token on the portal (*My profile → API tokens*) and
 send it as `Authorization: Bearer <token>`. A token acts as you, with your role; a
@@ -34,6 +35,10 @@ out of your reach answers 404. Types of our own: `/api/v1/problems/validation`,
 
 **Lists** are pages of `{"items": [...], "next": "<cursor>" | null}`: pass `next` back as
 `cursor` for the following page; `limit` is 50 by default, 200 at most.
+
+**Uploads.** A Poly Lens export is sent as `multipart/form-data` (`file`, `site_id`,
+`full_export`); its import runs in the background (202): follow it at
+`/api/v1/lens-imports/{id}`.
 
 **Idempotency.** Send an `Idempotency-Key` header (a UUID) with every POST: sent again with
 the same key, the request answers the first response (header `Idempotent-Replayed: true`)
@@ -74,6 +79,7 @@ api = PortalAPI(
 problems.install(api)
 api.add_decorator(idempotent, mode="view")
 api.add_router("/devices", devices)
+api.add_router("/lens-imports", lens_imports)
 api.add_router("/tickets", tickets)
 api.add_router("/rmas", rmas)
 api.add_router("/contracts", contracts)

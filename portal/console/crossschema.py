@@ -6,7 +6,6 @@ assignments as its starting point.
 
 from dataclasses import dataclass
 
-from django.db import transaction
 from django_tenants.utils import schema_context, tenant_context
 
 from portal.tenants.models import Partner
@@ -111,16 +110,12 @@ def queue_lens_import(csm, partner, form):
     """Stores a CSM's Lens export (a valid LensImportForm bound to the customer) in the
     partner's schema and queues its import there."""
     from inventory import lens
-    from inventory.tasks import run_lens_import
-    from portal.tenants.tasks import enqueue_on_commit
 
-    upload = form.cleaned_data["file"]
-    with tenant_context(partner), transaction.atomic():
-        lens_import = lens.create_import(
-            customer=form.fixed_customer, upload=upload, filename=upload.name,
-            full_export=form.cleaned_data["full_export"], uploaded_by_csm=csm.email)
-        enqueue_on_commit(run_lens_import, lens_import.pk)
-    return lens_import
+    with tenant_context(partner):
+        return lens.queue_import(customer=form.fixed_customer,
+                                 upload=form.cleaned_data["file"],
+                                 full_export=form.cleaned_data["full_export"],
+                                 uploaded_by_csm=csm.email)
 
 
 def lens_import_of(csm, partner_slug, customer_id, import_id):

@@ -34,6 +34,10 @@ class ApiClient:
                                 content_type="application/json",
                                 headers={**self.headers, **headers})
 
+    def upload(self, path, data, **headers):
+        """A multipart/form-data POST (files as SimpleUploadedFile values)."""
+        return self.client.post(path, data, headers={**self.headers, **headers})
+
 
 def make_token(person, scope="write", days=30):
     with tenant_context(person.tenant):
@@ -106,6 +110,7 @@ class Sample:
     report: object
     quote: object
     spare: object  # a covered device with no replacement under way
+    lens_import: object  # a failed Poly Lens import, with a row error naming the customer
 
     @property
     def site_id(self):
@@ -150,7 +155,26 @@ def make_sample(customer):
                                    added=3, annual_price=Decimal("24.00"), months=10,
                                    amount=Decimal("60.00"))
     spare = Device.objects.create(serial=f"{tag}HS02", product_model=model, customer=customer)
-    return Sample(customer, contract, device, ticket, rma, report, quote, spare)
+    lens_import = make_lens_import(customer, f"{tag}-lens.csv")
+    return Sample(customer, contract, device, ticket, rma, report, quote, spare, lens_import)
+
+
+def make_lens_import(customer, filename, **fields):
+    """A stored import of `customer` (failed on one row unless told otherwise)."""
+    from django.core.files.base import ContentFile
+
+    from inventory import lens
+    from inventory.models import LensImport
+
+    lens_import = lens.create_import(customer=customer, upload=ContentFile(b"Serial\n"),
+                                     filename=filename)
+    fields = {"status": LensImport.Status.FAILED, "total_rows": 1, "processed_rows": 1,
+              "error_count": 1, "errors": [{"line": 2, "column": "serial_number",
+                                           "message": f"Bad serial of {customer.site_id}"}],
+              **fields}
+    LensImport.objects.filter(pk=lens_import.pk).update(**fields)
+    lens_import.refresh_from_db()
+    return lens_import
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ another customer's Site ID or name, nor an internal note.
 """
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from portal.api.v1 import api
@@ -15,7 +16,8 @@ from tests.api.conftest import INTERNAL_NOTE, ApiClient, make_token
 
 # Path parameter → the sample object it names.
 PATH_OBJECTS = {"device_id": "device", "ticket_id": "ticket", "rma_id": "rma",
-                "contract_id": "contract", "report_id": "report", "quote_id": "quote"}
+                "contract_id": "contract", "report_id": "report", "quote_id": "quote",
+                "lens_import_id": "lens_import"}
 
 
 # A valid body of each POST for the sample's customer; `tag` keeps serials apart.
@@ -29,11 +31,19 @@ BODIES = {
                                         "serial": sample.spare.serial, "fault": "No sound"},
     "accept_quote": lambda sample, tag: {"po_number": f"PO-{tag}"},
     "decline_quote": lambda sample, tag: {"reason": "Budget"},
+    "create_lens_import": lambda sample, tag: {
+        "site_id": sample.site_id, "full_export": "false",
+        "file": SimpleUploadedFile("lens.csv", f"Serial Number,Product\n{tag},VOY-TEST\n"
+                                   .encode(), content_type="text/csv")},
 }
+# POSTs sent as multipart/form-data (file uploads) rather than JSON.
+MULTIPART = {"create_lens_import"}
 
 
 # Operations the pages keep to some roles (the quote page is the partner administrator's).
 ADMIN_ONLY = {"list_quotes", "get_quote", "accept_quote", "decline_quote"}
+# ... and to partner staff (the Lens import pages).
+STAFF_ONLY = {"list_lens_imports", "get_lens_import", "create_lens_import"}
 PERSONAS = ["alpha_admin", "alpha_agent", "alpha_customer1"]
 
 
@@ -54,7 +64,11 @@ def request(client, method, path, sample, persona, operation_id):
             response = client.get(url)
         else:
             tag = (sample.site_id + persona).upper().replace("-", "").replace("_", "")[:40]
-            response = client.post(url, BODIES[operation_id](sample, tag))
+            body = BODIES[operation_id](sample, tag)
+            if operation_id in MULTIPART:
+                response = client.upload(url, body)
+            else:
+                response = client.post(url, body)
         transaction.set_rollback(True)
     body = b"".join(response.streaming_content) if response.streaming else response.content
     return response, body
@@ -106,8 +120,10 @@ def test_each_role_reaches_what_the_pages_allow(world, samples, persona):
                                  operation_id)
         if operation_id in ADMIN_ONLY and persona != "alpha_admin":
             assert response.status_code == 404, f"{persona} {method} {path}"
+        elif operation_id in STAFF_ONLY and persona == "alpha_customer1":
+            assert response.status_code == 404, f"{persona} {method} {path}"
         else:
-            assert response.status_code in (200, 201), (
+            assert response.status_code in (200, 201, 202), (
                 f"{persona} {method} {path}: {response.status_code} {body[:300]}")
         if persona == "alpha_customer1":
             assert INTERNAL_NOTE.encode() not in body, f"{method} {path}"

@@ -1,0 +1,50 @@
+"""The vendor console's JSON API, version 1, at /api/v1/ on the console's domain: vendor
+staff's cross-partner reads, through portal.console.crossschema like the console's pages.
+
+A second NinjaAPI with its own URL namespace (names must be unique per urlconf, and the
+partners' API is mounted on the other urlconf), with the partners' API's conventions:
+problem details, `{"items", "next"}` pages, the rate limit. Signed in by the console's
+session only (see ConsoleSession); nothing here changes anything yet, so it needs no
+Idempotency-Key.
+"""
+
+from ninja import Swagger
+
+from portal.console.api import router as customers
+from reporting.console_api import router as reports
+from tickets.console_api import router as escalations
+
+from . import problems
+from .auth import ConsoleSession
+from .v1 import PortalAPI
+
+DESCRIPTION = """
+The Poly+ Enterprise vendor console's API, for vendor staff: what the console shows you
+across partners.
+
+**Authentication.** Sign in to the vendor console: the API answers its session (changes
+will need the `X-CSRFToken` header). Personal API tokens belong to partner portals and are
+not accepted here. Each operation is for one role: support engineers read the escalation
+queue; customer success managers their assigned customers and their reports. Anything
+else answers 404.
+
+**Errors** are RFC 9457 problem details (`application/problem+json`), as in the partners'
+API. **Lists** are pages of `{"items": [...], "next": "<cursor>" | null}`: pass `next` back
+as `cursor`; `limit` is 50 by default, 200 at most. **Rate limit:** 429 with `Retry-After`.
+
+**Ids** are those of each partner's portal: an object is named by its partner's `slug` and
+its `id` together.
+"""
+
+console_api = PortalAPI(
+    title="Poly+ Enterprise vendor console API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="console-api-v1",
+    auth=[ConsoleSession()],
+    docs=Swagger(settings={"persistAuthorization": False}),
+)
+problems.install(console_api, console=True)
+console_api.add_router("/escalations", escalations)
+console_api.add_router("/reports", reports)
+console_api.add_router("/customers", customers)

@@ -1,0 +1,56 @@
+"""A CSM's monthly reports in the vendor console's JSON API: the reports of their assigned
+customers across partners, read by portal.console.crossschema.reports_of_csm like the
+report queue page."""
+
+from datetime import date, datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from ninja import Field, Query, Router, Schema
+
+from portal.api.auth import require_role
+from portal.api.pagination import Page, PageParams, paginate_list
+from portal.api.schemas import ERRORS, CustomerRef, PartnerRef, one_of, partner_ref
+from portal.console import crossschema
+from portal.users.models import Role
+
+from .models import MonthlyReport
+
+router = Router(tags=["Monthly reports"])
+STATUS_FIELD = forms.ChoiceField(choices=MonthlyReport.Status.choices, required=False)
+
+
+class ReportFilters(Schema):
+    status: one_of(MonthlyReport.Status.values) = None
+
+
+class CsmReportOut(Schema):
+    partner: PartnerRef
+    id: int = Field(description="The report's id in its partner's portal.")
+    customer: CustomerRef
+    month: date
+    status: str
+    generated_at: datetime | None
+    published_at: datetime | None
+
+
+def csm_report_out(report):
+    return {
+        "partner": partner_ref(report.partner), "id": report.pk,
+        "customer": {"id": report.customer_id, "site_id": report.site_id,
+                     "name": report.customer_name},
+        "month": report.month, "status": report.status,
+        "generated_at": report.generated_at, "published_at": report.published_at,
+    }
+
+
+@router.get("", response={200: Page[CsmReportOut], **ERRORS}, summary="List my reports")
+def list_csm_reports(request, filters: Query[ReportFilters], page: Query[PageParams]):
+    """Reports of the customers assigned to me, across partners: newest month first."""
+    csm = require_role(request, Role.CSM)
+    try:  # Django's own choice check and message
+        status = STATUS_FIELD.clean(filters.status or "")
+    except ValidationError as error:
+        raise ValidationError({"status": error.messages}) from error
+    rows, cursor = paginate_list(crossschema.reports_of_csm(csm, status=status), page)
+    return {"items": [csm_report_out(report) for report in rows], "next": cursor}

@@ -1,0 +1,77 @@
+"""The vendor console's escalation queue in the JSON API (support engineers): escalated
+tickets of every partner, with the queue page's filters, read by
+portal.console.crossschema.escalated_tickets like the page."""
+
+from datetime import datetime
+
+from ninja import Field, Query, Router, Schema
+
+from portal.api.auth import require_role
+from portal.api.pagination import Page, PageParams, decode_offset, next_offset
+from portal.api.problems import cleaned
+from portal.api.schemas import ERRORS, PartnerRef, one_of, partner_ref
+from portal.console import crossschema
+from portal.users.models import Role
+
+from .forms import EscalationFilterForm
+from .models import Ticket
+
+router = Router(tags=["Escalations"])
+
+
+class EscalationFilters(Schema):
+    q: str | None = Field(None, description="Part of the subject, Site ID, customer name or "
+                                            "cloud incident number.")
+    status: one_of(["open", "", *Ticket.Status.values]) = Field(
+        "open", description="`open` (the default), one status, or empty for all.")
+    level: one_of([Ticket.Level.VENDOR, Ticket.Level.SPECIALIST]) = None
+    partner: str | None = Field(None, description="A partner's slug.")
+
+
+class EscalatedCustomer(Schema):
+    site_id: str
+    name: str
+
+
+class EscalationOut(Schema):
+    partner: PartnerRef
+    id: int = Field(description="The ticket's id in its partner's portal.")
+    reference: str
+    subject: str
+    priority: str
+    status: str
+    escalation_level: str
+    escalated_at: datetime | None
+    resolution_due_at: datetime | None
+    resolved_at: datetime | None
+    cloud_partner: str
+    customer: EscalatedCustomer
+    breached: bool = Field(description="A response or resolution deadline was missed.")
+
+
+def escalation_out(ticket):
+    return {
+        "partner": partner_ref(ticket.partner), "id": ticket.pk,
+        "reference": ticket.reference, "subject": ticket.subject,
+        "priority": ticket.priority, "status": ticket.status,
+        "escalation_level": ticket.escalation_level, "escalated_at": ticket.escalated_at,
+        "resolution_due_at": ticket.resolution_due_at, "resolved_at": ticket.resolved_at,
+        "cloud_partner": ticket.cloud_partner,
+        "customer": {"site_id": ticket.site_id, "name": ticket.customer_name},
+        "breached": bool(ticket.breached),  # SQL's NULL when no deadline is set
+    }
+
+
+@router.get("", response={200: Page[EscalationOut], **ERRORS},
+            summary="List escalated tickets")
+def list_escalations(request, filters: Query[EscalationFilters], page: Query[PageParams]):
+    """Escalated tickets of every active partner, newest escalation first."""
+    require_role(request, Role.SUPPORT_ENGINEER)
+    criteria = cleaned(EscalationFilterForm(filters.dict(exclude_none=True)))
+    offset = decode_offset(page.cursor)
+    tickets, total = crossschema.escalated_tickets(
+        status=criteria.get("status", ""), level=criteria.get("level", ""),
+        query=criteria.get("q", "").strip(), partner_slug=criteria.get("partner", ""),
+        limit=page.limit, offset=offset)
+    return {"items": [escalation_out(ticket) for ticket in tickets],
+            "next": next_offset(offset, page, total)}
