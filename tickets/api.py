@@ -203,3 +203,31 @@ def add_comment(request, ticket_id: int, payload: CommentIn):
     # Read back: the service stamps the time it was written after creating the row.
     comment = Comment.objects.prefetch_related("attachments").get(pk=comment.pk)
     return Status(201, comment_out(comment))
+
+
+class StatusIn(Schema):
+    status: one_of(Ticket.Status.values)
+
+
+@router.post("/{ticket_id}/status", response={200: TicketOut, **WRITE_ERRORS},
+             summary="Change a ticket's status")
+def change_status(request, ticket_id: int, payload: StatusIn):
+    """The page's workflow: a customer user may only close a resolved ticket, or reopen it
+    within the reopening window."""
+    user, ticket = _ticket(request, ticket_id)
+    services.change_status(ticket, payload.status, user=user)
+    return ticket_out(_tickets(user).get(pk=ticket.pk), user)
+
+
+class EscalationIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=2000)
+
+
+@router.post("/{ticket_id}/escalations", response={200: TicketOut, **WRITE_ERRORS},
+             summary="Escalate a ticket to vendor support")
+def escalate(request, ticket_id: int, payload: EscalationIn):
+    """Partner staff hand an open ticket to the vendor's support engineers, saying why."""
+    user, ticket = _ticket(request, ticket_id)
+    require_role(request, Role.PARTNER_ADMIN, Role.PARTNER_AGENT)
+    services.escalate(ticket, user=user, to_level=Ticket.Level.VENDOR, reason=payload.reason)
+    return ticket_out(_tickets(user).get(pk=ticket.pk), user)

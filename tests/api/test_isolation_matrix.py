@@ -27,6 +27,8 @@ BODIES = {
     "open_ticket": lambda sample, tag: {"site_id": sample.site_id, "subject": "Matrix",
                                         "description": "Test"},
     "add_comment": lambda sample, tag: {"body": "Any news?"},
+    "change_status": lambda sample, tag: {"status": "in_progress"},
+    "escalate": lambda sample, tag: {"reason": "Beyond our tools"},
     "request_rma": lambda sample, tag: {"site_id": sample.site_id,
                                         "serial": sample.spare.serial, "fault": "No sound"},
     "accept_quote": lambda sample, tag: {"po_number": f"PO-{tag}"},
@@ -43,7 +45,9 @@ MULTIPART = {"create_lens_import"}
 # Operations the pages keep to some roles (the quote page is the partner administrator's).
 ADMIN_ONLY = {"list_quotes", "get_quote", "accept_quote", "decline_quote"}
 # ... and to partner staff (the Lens import pages).
-STAFF_ONLY = {"list_lens_imports", "get_lens_import", "create_lens_import"}
+STAFF_ONLY = {"list_lens_imports", "get_lens_import", "create_lens_import", "escalate"}
+# ... and what the ticket workflow refuses a customer user (moving a new ticket on).
+WORKFLOW_REFUSES_CUSTOMERS = {"change_status"}
 PERSONAS = ["alpha_admin", "alpha_agent", "alpha_customer1"]
 
 
@@ -122,6 +126,8 @@ def test_each_role_reaches_what_the_pages_allow(world, samples, persona):
             assert response.status_code == 404, f"{persona} {method} {path}"
         elif operation_id in STAFF_ONLY and persona == "alpha_customer1":
             assert response.status_code == 404, f"{persona} {method} {path}"
+        elif operation_id in WORKFLOW_REFUSES_CUSTOMERS and persona == "alpha_customer1":
+            assert response.status_code == 422, f"{persona} {method} {path}"
         else:
             assert response.status_code in (200, 201, 202), (
                 f"{persona} {method} {path}: {response.status_code} {body[:300]}")

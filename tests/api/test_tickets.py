@@ -112,3 +112,28 @@ def test_an_empty_answer_is_refused_with_the_pages_words(world, api, samples):
                                        {"body": "  "})
     assert response.status_code == 422
     assert response.json()["errors"] == {"body": ["Write a message."]}
+
+
+def test_the_status_workflow_through_the_api(world, api, samples):
+    ticket = samples["AL-0001"].ticket
+    agent = api("alpha_agent")
+    response = agent.post(f"/api/v1/tickets/{ticket.pk}/status", {"status": "waiting"})
+    assert response.status_code == 200 and response.json()["status"] == "waiting"
+    # a customer user may not move a waiting ticket on; the workflow's message says why
+    refused = api("alpha_customer1").post(f"/api/v1/tickets/{ticket.pk}/status",
+                                          {"status": "resolved"})
+    assert refused.status_code == 422
+    assert refused["Content-Type"].startswith("application/problem+json")
+    assert api("alpha_agent", scope="read").post(
+        f"/api/v1/tickets/{ticket.pk}/status", {"status": "resolved"}).status_code == 403
+
+
+def test_partner_staff_escalate_through_the_api(world, api, samples):
+    ticket = samples["AL-0001"].ticket
+    response = api("alpha_agent").post(f"/api/v1/tickets/{ticket.pk}/escalations",
+                                       {"reason": "Firmware crash"})
+    assert response.status_code == 200 and response.json()["escalation_level"] == "vendor"
+    assert api("alpha_customer1").post(f"/api/v1/tickets/{ticket.pk}/escalations",
+                                       {"reason": "Please"}).status_code == 404
+    assert api("beta_agent", host="alpha.localhost").post(
+        f"/api/v1/tickets/{ticket.pk}/escalations", {"reason": "x"}).status_code == 401
