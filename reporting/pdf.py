@@ -1,5 +1,7 @@
 """The report as a PDF (WeasyPrint), in the partner's branding and the customer's language."""
 
+from pathlib import Path
+
 from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -11,12 +13,8 @@ from .presentation import report_context
 
 def logo_uri(brand):
     """The logo as a local file for WeasyPrint (no request to the web server)."""
-    if not brand.logo:
-        return ""
-    try:
-        return f"file://{brand.logo.path}"
-    except (NotImplementedError, ValueError):
-        return ""
+    # Logos live in the branding file storage, always on the local disk.
+    return Path(brand.logo.path).as_uri() if brand.logo else ""
 
 
 def render_report_html(report, brand=None):

@@ -28,22 +28,30 @@ from .views import (
 PAGE_SIZE = 50
 
 
+def _page_number(request):
+    try:
+        return max(int(request.GET.get("page", 1)), 1)
+    except ValueError:
+        return 1
+
+
+def _pages(page, total):
+    """What the cross-partner lists' pagination shows (their pages are a query's offset)."""
+    return {"total": total, "page_number": page, "has_next": page * PAGE_SIZE < total,
+            "has_previous": page > 1}
+
+
 @role_required(Role.SUPPORT_ENGINEER)
 def escalation_queue(request):
     filters = EscalationFilterForm(request.GET or None)
     criteria = filters.cleaned_data if filters.is_valid() else {"status": "open"}
-    try:
-        page = max(int(request.GET.get("page", 1)), 1)
-    except ValueError:
-        page = 1
+    page = _page_number(request)
     tickets, total = crossschema.escalated_tickets(
         status=criteria.get("status", "open"), level=criteria.get("level", ""),
         query=criteria.get("q", "").strip(), partner_slug=criteria.get("partner", ""),
         limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     return render(request, "tickets/console/escalation_queue.html", {
-        "filters": filters, "tickets": tickets, "total": total, "page_number": page,
-        "has_next": page * PAGE_SIZE < total, "has_previous": page > 1,
-    })
+        "filters": filters, "tickets": tickets, **_pages(page, total)})
 
 
 def _escalated(partner, pk):
@@ -140,18 +148,13 @@ def escalation_attachment(request, slug, pk, attachment_pk):
 def console_rma_list(request):
     filters = ConsoleRmaFilterForm(request.GET or None)
     criteria = filters.cleaned_data if filters.is_valid() else {"status": "open"}
-    try:
-        page = max(int(request.GET.get("page", 1)), 1)
-    except ValueError:
-        page = 1
+    page = _page_number(request)
     rmas, total = crossschema.rmas_of_all_partners(
         status=criteria.get("status", "open"), query=criteria.get("q", "").strip(),
         partner_slug=criteria.get("partner", ""), limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE)
     return render(request, "tickets/console/rma_list.html", {
-        "filters": filters, "rmas": rmas, "total": total, "page_number": page,
-        "has_next": page * PAGE_SIZE < total, "has_previous": page > 1,
-    })
+        "filters": filters, "rmas": rmas, **_pages(page, total)})
 
 
 def _partner_rma(slug, pk):

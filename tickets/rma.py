@@ -143,6 +143,18 @@ def _year_range(year, time_zone):
     return (datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone))
 
 
+def request_year(rma):
+    """The calendar year an RMA counts in: its request date in the customer's time zone."""
+    return rma.requested_at.astimezone(ZoneInfo(rma.customer.time_zone)).year
+
+
+def rate_of_rma_year(rma):
+    """The headset rate of the year the RMA counts in, or None for other categories."""
+    if rma.category != Category.HEADSETS:
+        return None
+    return headset_rate(rma.customer, request_year(rma))
+
+
 def headset_rmas(customer, year):
     start, end = _year_range(year, customer.time_zone)
     return Rma.objects.filter(customer=customer, category=Category.HEADSETS,
@@ -314,7 +326,7 @@ def _settle_charge(rma, now):
     if rma.category != Category.HEADSETS:
         rma.chargeable, rma.charge = False, None
         return
-    year = rma.requested_at.astimezone(ZoneInfo(rma.customer.time_zone)).year
+    year = request_year(rma)
     # Serialise approvals of the customer's headsets, so two at once cannot both be free.
     list(Rma.objects.select_for_update().filter(customer=rma.customer,
                                                 category=Category.HEADSETS))

@@ -3,7 +3,6 @@ replacements page's filters, followed step by step. The eligibility rule, the pr
 date and the headset charge are tickets.rma's, as on the pages."""
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
@@ -122,10 +121,7 @@ def rma_out(rma):
 
 
 def rma_detail_out(rma):
-    rate = None
-    if rma.category == Category.HEADSETS:
-        year = rma.requested_at.astimezone(ZoneInfo(rma.customer.time_zone)).year
-        rate = rma_services.headset_rate(rma.customer, year)
+    rate = rma_services.rate_of_rma_year(rma)
     return {
         **rma_out(rma),
         "steps": [{"status": step.status, "at": step.at, "by": step.actor_name,

@@ -1,6 +1,5 @@
 """Advance replacements in the partner's portal (SPEC §8)."""
 
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -124,12 +123,10 @@ def rma_preview(request):
 
 def rma_context(rma, user, urls):
     statuses = [s for s in Rma.Status if s in rma_services.allowed_statuses(rma, user)]
-    year = rma.requested_at.astimezone(ZoneInfo(rma.customer.time_zone)).year
     return {
         "rma": rma, "steps": list(rma.steps.all()), "urls": urls,
         "action_form": RmaActionForm(statuses=statuses) if statuses else None,
-        "headset_rate": rma_services.headset_rate(rma.customer, year)
-        if rma.category == "headsets" else None,
+        "headset_rate": rma_services.rate_of_rma_year(rma),
     }
 
 

@@ -21,10 +21,10 @@ BUSINESS = "business"
 
 @lru_cache(maxsize=256)
 def public_holidays(country, year):
-    try:
-        return frozenset(holidays.country_holidays(country, years=year))
-    except NotImplementedError:  # a country the library does not know: no holidays
+    """The country's public holidays of a year; none for a country the library lacks."""
+    if country not in holidays.list_supported_countries():
         return frozenset()
+    return frozenset(holidays.country_holidays(country, years=year))
 
 
 @dataclass(frozen=True)

@@ -135,6 +135,21 @@ def lens_import_of(csm, partner_slug, customer_id, import_id):
     return lens_import, counts
 
 
+def _page_of_union(selects, params, partners, row_type, order_by, limit, offset):
+    """One page of the rows of every partner's SELECT (each starting with the partner's
+    id), as `row_type`, with the count of all of them: a single query."""
+    from django.db import connection
+
+    sql = (f"SELECT u.*, count(*) OVER () FROM ({' UNION ALL '.join(selects)}) u "
+           f"ORDER BY {order_by} LIMIT %s OFFSET %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, limit, offset])
+        rows = cursor.fetchall()
+    by_pk = {partner.pk: partner for partner in partners}
+    total = rows[0][-1] if rows else 0
+    return [row_type(by_pk[row[0]], *row[1:-1]) for row in rows], total
+
+
 @dataclass
 class EscalatedTicket:
     partner: Partner
@@ -215,15 +230,9 @@ def escalated_tickets(*, status="open", level="", query="", partner_slug="", lim
             f"JOIN {schema}.{Customer._meta.db_table} c ON c.id = t.customer_id "
             f"WHERE {' AND '.join(conditions)}")
         all_params += [partner.pk, now, now, *params]
-    sql = (f"SELECT u.*, count(*) OVER () FROM ({' UNION ALL '.join(selects)}) u "
-           f"ORDER BY u.escalated_at DESC NULLS LAST, u.partner_id, u.id DESC "
-           f"LIMIT %s OFFSET %s")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*all_params, limit, offset])
-        rows = cursor.fetchall()
-    by_pk = {partner.pk: partner for partner in partners}
-    total = rows[0][-1] if rows else 0
-    return [EscalatedTicket(by_pk[row[0]], *row[1:-1]) for row in rows], total
+    return _page_of_union(selects, all_params, partners, EscalatedTicket,
+                          "u.escalated_at DESC NULLS LAST, u.partner_id, u.id DESC",
+                          limit, offset)
 
 
 def escalated_ticket_partner(slug):
@@ -294,15 +303,9 @@ def rmas_of_all_partners(*, status="open", query="", partner_slug="", limit=50, 
             f"JOIN public.{ProductModel._meta.db_table} m ON m.id = r.product_model_id "
             f"WHERE {' AND '.join(conditions)}")
         all_params += [partner.pk, *params]
-    sql = (f"SELECT u.*, count(*) OVER () FROM ({' UNION ALL '.join(selects)}) u "
-           f"ORDER BY u.promised_ship_date, u.requested_at, u.partner_id, u.id "
-           f"LIMIT %s OFFSET %s")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*all_params, limit, offset])
-        rows = cursor.fetchall()
-    by_pk = {partner.pk: partner for partner in partners}
-    total = rows[0][-1] if rows else 0
-    return [PartnerRma(by_pk[row[0]], *row[1:-1]) for row in rows], total
+    return _page_of_union(selects, all_params, partners, PartnerRma,
+                          "u.promised_ship_date, u.requested_at, u.partner_id, u.id",
+                          limit, offset)
 
 
 @dataclass

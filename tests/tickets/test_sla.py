@@ -258,3 +258,9 @@ def test_the_partner_admin_sets_the_support_hours(world):
     data.update({"support_opens": "18:00", "support_closes": "09:00"})
     response = client.post("/branding/", data)
     assert "Support must close after it opens." in str(response.context["form"].errors)
+
+
+def test_a_country_without_a_holiday_calendar_counts_every_weekday():
+    assert sla.public_holidays("ZZ", 2026) == frozenset()
+    assert sla.add_clock_time(paris(2026, 7, 13, 19, 0), 8 * 60, calendar("ZZ")) == \
+        paris(2026, 7, 14, 17, 0)
