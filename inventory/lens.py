@@ -21,6 +21,7 @@ import io
 import logging
 import re
 import time
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timezone as dt_timezone
@@ -46,6 +47,7 @@ from portal.csvimport import (
     sort_errors,
 )
 
+from . import lens_bulk
 from .coverage import active_contracts_by_customer, device_coverage
 from .models import (
     Device,
@@ -82,6 +84,9 @@ MAX_LENGTHS = {"site": 120, "room": 120, "firmware": 40}
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 PROGRESS_EVERY = 1000
 COPY_BATCH = 10_000
+# New devices from which an import checks their foreign keys in one pass (see
+# references_checked_once).
+DEFAULT_ONE_PASS_REFERENCE_CHECK_FROM = 10_000
 # Stored and shown at most; the total is kept too. A file wrong throughout (a column of
 # another export) would otherwise fill a page with a hundred thousand identical lines.
 MAX_ERRORS = 10_000
@@ -107,6 +112,7 @@ class ImportConflict(Exception):
 
 @dataclass
 class ApplyResult:
+    listed: int
     created: int
     updated: int
     marked_missing: int
@@ -291,27 +297,63 @@ def _check_columns(customer, header, columns, body):
             or len(set(serials)) != count or serials_of_other_customers(customer, serials)):
         return None
 
-    matcher = ModelMatcher()
     models = column("model")
-    product_of = {}
-    for value in set(models):
-        product_id, message = matcher.match(value.strip()) if value.strip() else (None, "")
-        if product_id is None or message:
-            return None
-        product_of[value] = product_id
+    product_of = product_ids(set(models), ModelMatcher())
+    if product_of is None:
+        return None
 
     texts = {}
     for field in ("site", "room", "firmware"):
         texts[field] = column(field)
-        stripped = {value: value.strip() for value in set(texts[field])}
-        if max(map(len, stripped.values()), default=0) > MAX_LENGTHS[field]:
+        stripped = stripped_texts(set(texts[field]), MAX_LENGTHS[field])
+        if stripped is None:
             return None
         if any(value != text for value, text in stripped.items()):
             texts[field] = list(map(stripped.__getitem__, texts[field]))
 
     macs = column("mac")
+    mac_of = stored_macs(set(macs))
+    if mac_of is None:
+        return None
+    if any(value != mac for value, mac in mac_of.items()):  # Lens writes them as stored
+        macs = list(map(mac_of.__getitem__, macs))
+
+    detected = column("last_detected")
+    seen_of = seen_texts(set(detected), ZoneInfo(customer.time_zone))
+    if seen_of is None:
+        return None
+
+    return list(zip(serials, map(product_of.__getitem__, models), texts["site"],
+                    texts["room"], macs, texts["firmware"], map(seen_of.__getitem__, detected),
+                    strict=True))
+
+
+# Each distinct value of a column, checked and written as `_validate_lens_rows` would:
+# {value: what is stored}, or None as soon as one value is wrong.
+
+
+def product_ids(values, matcher):
+    """{model value: product model id}."""
+    product_of = {}
+    for value in values:
+        product_id, message = matcher.match(value.strip()) if value.strip() else (None, "")
+        if product_id is None or message:
+            return None
+        product_of[value] = product_id
+    return product_of
+
+
+def stripped_texts(values, max_length):
+    stripped = {value: value.strip() for value in values}
+    if max(map(len, stripped.values()), default=0) > max_length:
+        return None
+    return stripped
+
+
+def stored_macs(values):
+    """{value: MAC address as stored, or ""}."""
     mac_of = {}
-    for value in set(macs):
+    for value in values:
         mac = value.strip()
         if mac:
             mac = mac.upper()
@@ -320,23 +362,20 @@ def _check_columns(customer, header, columns, body):
                 if not MAC_PATTERN.match(mac):
                     return None
         mac_of[value] = mac
-    if any(value != mac for value, mac in mac_of.items()):  # Lens writes them as stored
-        macs = list(map(mac_of.__getitem__, macs))
+    return mac_of
 
-    zone, offsets = ZoneInfo(customer.time_zone), {}
-    detected = column("last_detected")
-    seen_of = {}
-    for value in set(detected):
+
+def seen_texts(values, zone):
+    """{"Last Detected" value: `detected_text` of it, or "" for an empty one}."""
+    offsets, seen_of = {}, {}
+    for value in values:
         seen = value.strip()
         if seen:
             seen = detected_text(seen, zone, offsets)
             if seen is None:
                 return None
         seen_of[value] = seen
-
-    return list(zip(serials, map(product_of.__getitem__, models), texts["site"],
-                    texts["room"], macs, texts["firmware"], map(seen_of.__getitem__, detected),
-                    strict=True))
+    return seen_of
 
 
 def _validate_lens_rows(customer, header, columns, body, progress):
@@ -481,7 +520,7 @@ APPLY = """
                 COALESCE(NULLIF(s.firmware, ''), d.firmware_version),
                 COALESCE(d.first_seen, s.last_seen, %(now)s),
                 GREATEST(d.last_seen, COALESCE(s.last_seen, %(now)s)), NULL) AS changed
-        FROM lens_staging s
+        FROM {rows} s
         FULL JOIN (SELECT id, serial, status, product_model_id, site, room, mac_address,
                           firmware_version, first_seen, last_seen, not_seen_since
                    FROM inventory_device WHERE customer_id = %(customer)s) d
@@ -495,7 +534,7 @@ APPLY = """
         SELECT listed, product_model_id, %(customer)s, site, room, mac, firmware,
                %(active)s, %(lens)s, seen, seen, NULL, %(now)s
         FROM matched WHERE id IS NULL
-        ORDER BY listed
+        ORDER BY listed COLLATE "C"
         ON CONFLICT (serial) DO UPDATE SET
             product_model_id = EXCLUDED.product_model_id,
             site = COALESCE(NULLIF(EXCLUDED.site, ''), d.site),
@@ -567,15 +606,9 @@ def apply_lens_rows(customer, rows, *, full_export, now=None, lens_import=None):
     Bulk SQL bypasses django-simple-history: an import leaves no history entry per device
     (the LensImport itself records who imported what, and when).
     """
-    now = now or timezone.now()
-    params = {"customer": customer.pk, "now": now, "active": Device.Status.ACTIVE,
-              "lens": Device.Source.LENS, "full_export": full_export}
     with transaction.atomic(), connection.cursor() as cursor:
-        # The join and the sort of a large file then stay in memory; for this transaction
-        # only.
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-        # Dropped at commit; dropped here too when a rolled-back savepoint left one behind
-        # (or a test runs two imports in one transaction).
+        # Dropped at commit; dropped here too when a test runs two imports in one
+        # transaction.
         cursor.execute("DROP TABLE IF EXISTS pg_temp.lens_staging")
         cursor.execute(STAGING_TABLE)
         # Sent as CSV in large blocks: much faster than a row at a time. An unquoted empty
@@ -584,17 +617,71 @@ def apply_lens_rows(customer, rows, *, full_export, now=None, lens_import=None):
                          "(FORMAT csv, FORCE_NOT_NULL (site, room, mac, firmware))") as copy:
             for start in range(0, len(rows), COPY_BATCH):
                 copy.write(csv_text(rows[start:start + COPY_BATCH]))
-        cursor.execute(APPLY, params)
+        result = apply_rows(cursor, "lens_staging", len(rows), customer,
+                            full_export=full_export, now=now, lens_import=lens_import)
+        cursor.execute("DROP TABLE lens_staging")
+    return result
+
+
+def apply_rows(cursor, relation, listed, customer, *, full_export, now=None,
+               lens_import=None):
+    """Writes the `listed` checked rows of `relation` (columns as STAGING_COLUMNS) for
+    `customer`, and records the snapshot. Call inside a transaction."""
+    now = now or timezone.now()
+    params = {"customer": customer.pk, "now": now, "active": Device.Status.ACTIVE,
+              "lens": Device.Source.LENS, "full_export": full_export}
+    # For this transaction only: the join and the sort of a large file stay in memory, and
+    # the statement is not compiled (JIT), which takes longer than it saves here.
+    cursor.execute("SET LOCAL work_mem = '64MB'")
+    cursor.execute("SET LOCAL jit = off")
+    cursor.execute("SELECT count(*) FROM inventory_device WHERE customer_id = %s",
+                   [customer.pk])
+    (devices,) = cursor.fetchone()
+    checks = (references_checked_once(cursor)
+              if listed - devices >= one_pass_reference_check_from() else nullcontext())
+    with checks:
+        cursor.execute(APPLY.format(rows=relation), params)
         new, written_new, created, known, changed, written_known, absent = cursor.fetchone()
         # Fewer rows written than the join planned: since the check, a serial of the file
         # went to another customer, or a device that changes here changed hands.
         if written_new != new or written_known != changed:
             raise ImportConflict
-        cursor.execute("DROP TABLE lens_staging")
-        snapshot = record_snapshot(customer, customer_today(customer, now),
-                                   InventorySnapshot.Source.LENS, lens_import=lens_import)
-    return ApplyResult(created=created, updated=known + written_new - created,
+    snapshot = record_snapshot(customer, customer_today(customer, now),
+                               InventorySnapshot.Source.LENS, lens_import=lens_import)
+    return ApplyResult(listed=listed, created=created, updated=known + written_new - created,
                        marked_missing=absent if full_export else 0, snapshot=snapshot)
+
+
+def one_pass_reference_check_from():
+    return getattr(settings, "LENS_IMPORT_ONE_PASS_REFERENCE_CHECK_FROM",
+                   DEFAULT_ONE_PASS_REFERENCE_CHECK_FROM)
+
+
+@contextmanager
+def references_checked_once(cursor):
+    """The devices' foreign keys (customer, product model) checked once for the whole
+    table at the end of the block, rather than once per new row.
+
+    PostgreSQL checks a foreign key row by row, with a query each: for a hundred thousand
+    new devices, more than the insert itself. Dropped and added back in the transaction,
+    the constraints are checked by one join, and hold as before at commit. The price: the
+    devices table of this partner is locked for the rest of the transaction (pages wait
+    for the import, a second or so for a hundred thousand devices), so it is only done for
+    imports that create many devices.
+    """
+    cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                   "WHERE conrelid = 'inventory_device'::regclass AND contype = 'f' "
+                   "ORDER BY conname")
+    constraints = cursor.fetchall()
+    # Checks still waiting for the commit (devices written earlier in the transaction)
+    # would forbid the ALTER TABLE: they are run now, and checks deferred again after.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    cursor.execute("ALTER TABLE inventory_device " + ", ".join(
+        f'DROP CONSTRAINT "{name}"' for name, _definition in constraints))
+    yield
+    cursor.execute("ALTER TABLE inventory_device " + ", ".join(
+        f'ADD CONSTRAINT "{name}" {definition}' for name, definition in constraints))
 
 
 def customer_today(customer, now=None):
@@ -681,27 +768,37 @@ def _process_import(lens_import):
         logger.exception("Lens import %s: the file cannot be read", lens_import.pk)
         return _fail(lens_import, [RowError(None, "", _(
             "The uploaded file can no longer be read. Upload it again."))])
-    header, columns, body, errors = read_lens_file(data)
-    if errors:
-        return _fail(lens_import, errors)
-    _update(lens_import, total_rows=len(body), processed_rows=0)
-    rows, errors = validate_lens_rows(customer, header, columns, body,
-                                      progress=progress_recorder(lens_import))
-    if errors:
-        return _fail(lens_import, errors)
     try:
+        with transaction.atomic():
+            # The quick way, for a file with nothing to report (inventory.lens_bulk).
+            result = lens_bulk.import_file(customer, data, full_export=lens_import.full_export,
+                                           lens_import=lens_import)
+            if result is not None:
+                return _succeed(lens_import, result)
+        header, columns, body, errors = read_lens_file(data)
+        if errors:
+            return _fail(lens_import, errors)
+        _update(lens_import, total_rows=len(body), processed_rows=0)
+        rows, errors = validate_lens_rows(customer, header, columns, body,
+                                          progress=progress_recorder(lens_import))
+        if errors:
+            return _fail(lens_import, errors)
         with transaction.atomic():
             result = apply_lens_rows(customer, rows, full_export=lens_import.full_export,
                                      lens_import=lens_import)
-            # In the same transaction: the devices and "succeeded" are written together.
-            _update(lens_import, status=LensImport.Status.SUCCEEDED,
-                    finished_at=timezone.now(), devices_created=result.created,
-                    devices_updated=result.updated,
-                    devices_marked_missing=result.marked_missing, snapshot=result.snapshot)
+            return _succeed(lens_import, result)
     except ImportConflict:
         return _fail(lens_import, [RowError(None, "", _(
             "Some of these devices were registered to another customer while the file was "
             "being checked. Nothing was imported: import the file again."))])
+
+
+def _succeed(lens_import, result):
+    # In the caller's transaction: the devices and "succeeded" are written together.
+    _update(lens_import, status=LensImport.Status.SUCCEEDED, finished_at=timezone.now(),
+            total_rows=result.listed, processed_rows=result.listed,
+            devices_created=result.created, devices_updated=result.updated,
+            devices_marked_missing=result.marked_missing, snapshot=result.snapshot)
 
 
 def create_import(*, customer, upload, filename, full_export=True, uploaded_by=None,

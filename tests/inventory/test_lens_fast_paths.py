@@ -1,8 +1,9 @@
 """The Poly Lens import's quick paths give what the plain ones give.
 
-A file is checked column by column first, and row by row only when something is wrong;
-dates and CSV are written out the quick way when they can be. Each quick path is compared
-here with the plain one on files and values made to hit their edge cases.
+A good file is read and checked by PostgreSQL (inventory.lens_bulk); otherwise it is
+checked column by column, and row by row only when something is wrong; dates and CSV are
+written out the quick way when they can be. Each quick path is compared here with the plain
+one on files and values made to hit their edge cases.
 """
 
 import copy
@@ -12,12 +13,14 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection, transaction
 from django_tenants.utils import tenant_context
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inventory import lens
+from inventory import lens, lens_bulk
 from inventory.models import Device
+from portal.csvimport import decode
 
 HEADER = ["Device Name", "Product", "Serial Number", "Software Version", "Site", "Room",
           "MAC Address", "Last Detected"]
@@ -89,6 +92,49 @@ def assert_agree(fast, slow):
         assert fast == rows
 
 
+class RolledBack(Exception):
+    pass
+
+
+def database_rows(customer, data):
+    """The rows as PostgreSQL reads and checks the file (lens_bulk.stage), in the row-by-row
+    check's form, or None when it leaves the file to that check. Nothing stays behind."""
+    lens_file = lens_bulk.read_alike(decode(data))
+    if lens_file is None:
+        return None
+    rows = None
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            lens_bulk.stage(cursor, customer, lens_file)
+            cursor.execute(f"SELECT {', '.join(lens.STAGING_COLUMNS)} FROM lens_rows")
+            rows = cursor.fetchall()
+            raise RolledBack
+    except (RolledBack, lens_bulk.RowByRow):
+        pass
+    except Exception as exc:  # COPY's refusals, as import_file takes them
+        assert isinstance(exc, lens_bulk.READ_BY_PYTHON), exc
+    return None if rows is None else sorted(rows)
+
+
+def as_database_rows(rows):
+    """The row-by-row check's rows with their dates read as PostgreSQL stores them."""
+    return sorted((*row[:-1], datetime.fromisoformat(row[-1]) if row[-1] else None)
+                  for row in rows)
+
+
+def assert_database_agrees(customer, data):
+    """PostgreSQL may leave a file to the row-by-row check, never disagree with it.
+    Answers whether it took the file."""
+    taken = database_rows(customer, data)
+    header, columns, body, errors = lens.read_lens_file(data)
+    if not errors:
+        rows, errors = lens._validate_lens_rows(customer, header, columns, body, None)
+    if taken is not None:
+        assert errors == []
+        assert taken == as_database_rows(rows)
+    return taken is not None
+
+
 def csv_bytes(records):
     buffer = io.StringIO()
     csv.writer(buffer).writerows([HEADER, *records])
@@ -112,6 +158,27 @@ def test_the_column_check_never_accepts_what_the_row_check_refuses(customer, rec
     assert_agree(*both_checks(customer, csv_bytes(records)))
 
 
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=files_with_defects())
+def test_the_database_never_accepts_what_the_row_check_refuses(customer, records):
+    assert_database_agrees(customer, csv_bytes(records))
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=clean_records(unique=True), delimiter=st.sampled_from([",", ";", "\t"]),
+       line_end=st.sampled_from(["\r\n", "\n"]), encoding=st.sampled_from(["utf-8",
+                                                                              "utf-8-sig",
+                                                                              "cp1252"]))
+def test_the_database_reads_clean_files_as_the_row_check_does(customer, records, delimiter,
+                                                              line_end, encoding):
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator=line_end).writerows(
+        [HEADER, *records])
+    assert_database_agrees(customer, buffer.getvalue().encode(encoding, errors="replace"))
+
+
 @settings(max_examples=200, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(records=clean_records(unique=True))
@@ -129,6 +196,7 @@ def test_each_value_that_needs_a_closer_look_gets_it(customer, field, value):
                ["y", "VID-1", "VID100002", "", "", "", "", ""]]
     records[0][FIELDS.index(field)] = value
     assert_agree(*both_checks(customer, csv_bytes(records)))
+    assert_database_agrees(customer, csv_bytes(records))
 
 
 @pytest.mark.parametrize("cells", [[], ["x", "HS-1"], ["x", "HS-1", "HS100003"],
@@ -138,6 +206,7 @@ def test_each_value_that_needs_a_closer_look_gets_it(customer, field, value):
 def test_short_and_long_rows(customer, cells):
     records = [["x", "HS-1", "HS100001", "", "", "", "", ""], cells]
     assert_agree(*both_checks(customer, csv_bytes(records)))
+    assert_database_agrees(customer, csv_bytes(records))
 
 
 def test_a_file_with_an_error_is_checked_row_by_row(customer):
@@ -192,3 +261,96 @@ def test_csv_text_is_what_the_csv_module_writes(rows):
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
     assert lens.csv_text(rows) == buffer.getvalue()
+
+
+# The file as PostgreSQL reads it ------------------------------------------------------------
+
+LENS_FILE = (
+    'Device Name,Product,Serial Number,Software Version,Site,Room,MAC Address,Last Detected\r\n'
+    'Desk 1,HS-1,HS100001,2.0,Paris,Boardroom,,2026-05-31 14:02\r\n'
+    '"Screen, big",Poly Vid-1,vid100002,1.9,Paris,"Room ""A""",00:04:f2:aa:bb:cc,'
+    '2026-10-25 02:30\r\n'
+    'Phone,ITP-1,PH-100003,,,,00:04:F2:AA:BB:CD,\r\n'
+)
+
+
+def test_a_lens_export_is_read_by_the_database_as_by_the_row_check(customer):
+    assert assert_database_agrees(customer, LENS_FILE.encode())
+    rows = database_rows(customer, LENS_FILE.encode())
+    assert [row[0] for row in rows] == ["HS100001", "PH-100003", "VID100002"]
+    assert rows[2][3] == 'Room "A"' and rows[2][4] == "00:04:F2:AA:BB:CC"
+    # Twice 02:30 that night in Paris: the first, in summer time, as in Python.
+    assert rows[2][6] == datetime(2026, 10, 25, 0, 30, tzinfo=ZoneInfo("UTC"))
+
+
+@pytest.mark.parametrize("data", [
+    LENS_FILE.encode("utf-8-sig"),
+    LENS_FILE.replace(",", ";").replace('"Screen; big"', '"Screen, big"').encode("cp1252"),
+    LENS_FILE.replace("\r\n", "\n").encode(),
+    (LENS_FILE + "\r\n\r\n").encode(),  # blank lines at the end
+    LENS_FILE.replace("Last Detected", "Connection").encode(),  # no date column
+    LENS_FILE.replace("2026-05-31 14:02", "31/05/2026 14:02").encode(),
+])
+def test_forms_the_database_reads(customer, data):
+    assert assert_database_agrees(customer, data)
+
+
+@pytest.mark.parametrize("data", [
+    # A quote inside an unquoted value: a character for the csv module.
+    LENS_FILE.replace("Boardroom", 'Board"room').encode(),
+    LENS_FILE.replace("Boardroom", '"Board"room').encode(),
+    # A line of its own with \. ends COPY's data.
+    LENS_FILE.replace("Phone,", "\\.\r\nPhone,").encode(),
+    # A quoted value over two lines, a blank line, a short line, a value in an extra column.
+    LENS_FILE.replace("Screen, big", "Screen\r\nbig").encode(),
+    LENS_FILE.replace("Phone,", "\r\nPhone,").encode(),
+    LENS_FILE + "Desk 9,HS-1,HS100009\r\n",
+    LENS_FILE.replace(",2026-05-31 14:02", ",2026-05-31 14:02,x").encode(),
+    # Values to be trimmed or rewritten.
+    LENS_FILE.replace("Paris,Boardroom", " Paris,Boardroom").encode(),
+    LENS_FILE.replace("00:04:F2:AA:BB:CD", "00-04-F2-AA-BB-CD").encode(),
+    # A file with something to report.
+    LENS_FILE.replace("HS100001", "OWNED0001").encode(),
+    LENS_FILE.replace("HS-1,", "NOPE-1,", 1).encode(),
+    LENS_FILE.split("\r\n", 1)[0].encode(),
+    b"",
+])
+def test_forms_left_to_the_row_check(customer, data):
+    data = data if isinstance(data, bytes) else data.encode()
+    assert not assert_database_agrees(customer, data)
+
+
+def foreign_keys():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                       "WHERE conrelid = 'inventory_device'::regclass AND contype = 'f' "
+                       "ORDER BY conname")
+        return cursor.fetchall()
+
+
+@pytest.mark.parametrize("one_pass_from", [1, 1000])
+def test_an_import_by_the_database_writes_the_devices(customer, settings, one_pass_from,
+                                                        monkeypatch):
+    settings.LENS_IMPORT_ONE_PASS_REFERENCE_CHECK_FROM = one_pass_from
+    constraints = foreign_keys()
+    assert len(constraints) == 2
+    taken = []
+    original = lens_bulk.import_file
+
+    def spy(*args, **kwargs):
+        taken.append(original(*args, **kwargs))
+        return taken[-1]
+    monkeypatch.setattr(lens_bulk, "import_file", spy)
+    lens_import = lens.import_now(customer, LENS_FILE.encode())
+    assert taken[0] is not None
+    assert (lens_import.status, lens_import.total_rows, lens_import.devices_created) == (
+        "succeeded", 3, 3)
+    device = Device.objects.get(serial="VID100002")
+    assert (device.customer, device.product_model.sku, device.room, device.source) == (
+        customer, "VID-1", 'Room "A"', "lens")
+    # Checked in one pass or row by row, the foreign keys are as they were.
+    assert foreign_keys() == constraints
+    # Again: nothing new, nothing changed.
+    lens_import = lens.import_now(customer, LENS_FILE.encode())
+    assert taken[1] is not None
+    assert (lens_import.devices_created, lens_import.devices_updated) == (0, 3)
