@@ -9,7 +9,10 @@ A Lens import goes in two steps, and nothing is written unless every row passes:
    marks those absent from a full export as not seen; then a snapshot of the customer's
    installed base per category.
 
-`process_import` runs both for a stored `LensImport` (the Celery task in inventory.tasks
+A file with nothing to report takes a quicker way first (inventory.lens_bulk): PostgreSQL
+reads and checks it with the same rules, and the same statement of step 2 writes it.
+
+`process_import` runs these for a stored `LensImport` (the Celery task in inventory.tasks
 calls it) and records the outcome on it; `import_now` does the same at once (demo data).
 
 Bulk registration (`parse_registration_csv`, `register_devices`) applies the rules of
@@ -100,6 +103,9 @@ SERIAL_PATTERN = re.compile(serial_validator.regex.pattern)
 # Every serial of a file, one per line (see _check_columns).
 _ONE_SERIAL = serial_validator.regex.pattern.removeprefix("^").removesuffix("$")
 SERIALS_PATTERN = re.compile(rf"(?:{_ONE_SERIAL}\n)*{_ONE_SERIAL}")
+# Every MAC address of a file, one per line, each empty or as stored (see lens_bulk).
+_ONE_MAC = mac_validator.regex.pattern.removeprefix("^").removesuffix("$")
+MACS_PATTERN = re.compile(rf"(?:(?:{_ONE_MAC})?\n)*(?:{_ONE_MAC})?")
 
 
 def max_bytes():

@@ -14,6 +14,7 @@ which gives the same devices for a good file and every error for a bad one.
 
 import csv
 import re
+import string
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -23,17 +24,12 @@ from django.db import DataError, connection, transaction
 from portal.csvimport import decode, map_header, sniff_delimiter
 
 from . import lens
-from .models import mac_validator
 
 # COPY sends the file in blocks of this many characters.
 COPY_BLOCK = 1 << 20
-LOWER, UPPER = "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # On its own line, COPY takes it for the end of the data, where the csv module reads a
 # value.
 END_OF_DATA = re.compile(r"^\\\.\r?$", re.MULTILINE)
-# Every MAC address of a file, one per line, each empty or as stored.
-_ONE_MAC = mac_validator.regex.pattern.removeprefix("^").removesuffix("$")
-MACS_PATTERN = re.compile(rf"(?:(?:{_ONE_MAC})?\n)*(?:{_ONE_MAC})?")
 
 
 class RowByRow(Exception):
@@ -228,13 +224,14 @@ def _check_serials_and_macs(cursor, customer, lens_file):
     serials_upper, macs_upper = serials_text.upper(), macs_text.upper()
     serials = serials_upper.split("\n")
     if (not lens.SERIALS_PATTERN.fullmatch(serials_upper) or len(set(serials)) != count
-            or not MACS_PATTERN.fullmatch(macs_upper)
+            or not lens.MACS_PATTERN.fullmatch(macs_upper)
             or lens.serials_of_other_customers(customer, serials)):
         raise RowByRow
     return Checked(
         count=count,
         serial_expression=(serial if serials_upper == serials_text
-                           else f"translate({serial}, '{LOWER}', '{UPPER}')"),
+                           else f"translate({serial}, '{string.ascii_lowercase}', "
+                                f"'{string.ascii_uppercase}')"),
         mac_expression=(mac if macs_upper == macs_text
                         else f"translate({mac}, 'abcdef', 'ABCDEF')"))
 
