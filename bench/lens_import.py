@@ -48,7 +48,7 @@ def setup_django():
 
 def ensure_catalogue():
     from portal.catalogue.models import ProductModel
-    from portal.demo import CATALOGUE
+    from portal.site.demo import CATALOGUE
 
     fields = ["name", "family", "category", "quote_only_line", "end_of_life",
               "end_of_service", "list_price", "current_firmware"]

@@ -7,7 +7,9 @@ from portal.audit import audit_entries as _entries
 from .models import AuthorisationLetter, BaselineVersion, Contract, ContractLine
 
 
-def history_for_customer(customer):
+def contract_history(customer):
+    """The changes of a customer, its contracts, lines, baselines and letters, with the ids of
+    its contracts (for the apps that add their own entries)."""
     contract_ids = list(Contract.history.filter(customer_id=customer.pk)
                         .values_list("id", flat=True).distinct())
     entries = _entries(customer.history.all(), lambda r: _("Customer"))
@@ -22,9 +24,4 @@ def history_for_customer(customer):
     entries += _entries(AuthorisationLetter.history.filter(customer_id=customer.pk),
                         lambda r: _("Authorisation letter signed by %(signatory)s on %(date)s")
                         % {"signatory": r.signatory, "date": r.signed_on})
-    from reporting.models import TrueUpQuote
-
-    entries += _entries(TrueUpQuote.history.filter(contract_id__in=contract_ids),
-                        lambda r: _("True-up quote Q-%(number)06d") % {"number": r.id},
-                        hidden=["decided_by"])
-    return sorted(entries, key=lambda entry: entry.when, reverse=True)
+    return entries, contract_ids

@@ -5,10 +5,7 @@ from . import views
 customer_urlpatterns = [
     path("", views.customer_list, name="customer_list"),
     path("new/", views.customer_create, name="customer_create"),
-    path("<int:pk>/", views.customer_detail, name="customer_detail"),
     path("<int:pk>/edit/", views.customer_edit, name="customer_edit"),
-    path("<int:pk>/letters/add/", views.authorisation_letter_add,
-         name="authorisation_letter_add"),
     path("<int:pk>/letters/<int:letter_pk>/download/", views.authorisation_letter_download,
          name="authorisation_letter_download"),
     path("<int:pk>/letters/<int:letter_pk>/revoke/", views.authorisation_letter_revoke,

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,7 +8,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from portal.console.crossschema import csm_of
 from portal.csvexport import csv_response
 from portal.programme import rule
 from portal.users.access import (
@@ -20,19 +18,15 @@ from portal.users.access import (
     customers_visible_to,
     role_required,
 )
-from portal.users.models import Role
-from tickets.rma import headset_rate
 
 from . import services
-from .audit import history_for_customer
 from .forms import (
-    AuthorisationLetterForm,
     ContractFilterForm,
     ContractForm,
     CustomerFilterForm,
     CustomerForm,
 )
-from .models import AuthorisationLetter, Contract
+from .models import Contract
 
 
 @role_required(*PARTNER_STAFF)
@@ -62,34 +56,6 @@ def customers_csv(customers):
         for customer in customers))
 
 
-def _customer_page(request, customer, letter_form=None):
-    today = services.customer_today(customer)
-    letters = customer.authorisation_letters.select_related("uploaded_by", "revoked_by")
-    valid_letter = services.valid_authorisation_letter(customer, today)
-    if letter_form is None and request.user.role in PARTNER_STAFF:
-        letter_form = AuthorisationLetterForm(customer=customer)
-    return render(request, "contracts/customer_detail.html", {
-        "customer": customer,
-        "customer_users": customer.users.order_by("last_name", "email"),
-        "contracts": customer.contracts.prefetch_related("lines"),
-        "csm": csm_of(connection.tenant, customer),
-        "history": history_for_customer(customer)
-        if request.user.role == Role.PARTNER_ADMIN else None,
-        "letter_rows": [(letter, letter.status_on(today)) for letter in letters],
-        "valid_letter": valid_letter,
-        "letter_refusal": None if valid_letter
-        else services.authorisation_letter_refusal(customer, today),
-        "letter_form": letter_form,
-        "may_revoke_letters": request.user.role == Role.PARTNER_ADMIN,
-        "headset_rate": headset_rate(customer, today.year, today),
-    })
-
-
-@role_required(*EVERYONE_OF_PARTNER)
-def customer_detail(request, pk):
-    return _customer_page(request, get_object_or_404(customers_visible_to(request.user), pk=pk))
-
-
 @role_required(*PARTNER_STAFF)
 def customer_create(request):
     form = CustomerForm(request.POST or None)
@@ -113,34 +79,8 @@ def customer_edit(request, pk):
     return render(request, "contracts/customer_form.html", {"form": form, "customer": customer})
 
 
-def _letters_card(customer):
+def letters_card(customer):
     return reverse("customer_detail", args=[customer.pk]) + "#authorisation-letters"
-
-
-@role_required(*PARTNER_STAFF)
-@require_POST
-def authorisation_letter_add(request, pk):
-    customer = get_object_or_404(customers_visible_to(request.user), pk=pk)
-    form = AuthorisationLetterForm(request.POST, request.FILES, customer=customer)
-    if not form.is_valid():
-        return _customer_page(request, customer, letter_form=form)
-    try:
-        letter = services.add_authorisation_letter(customer, uploaded_by=request.user,
-                                                   **form.cleaned_data)
-    except ValidationError as error:
-        form.add_error(None, error)
-        return _customer_page(request, customer, letter_form=form)
-    today = services.customer_today(customer)
-    if letter.status_on(today) == AuthorisationLetter.Status.VALID:
-        messages.success(request, _(
-            "The letter signed by %(signatory)s is on file; it allows cloud-partner incidents "
-            "until %(date)s.") % {"signatory": letter.signatory,
-                                  "date": services.long_date(letter.expires_on)})
-    else:
-        messages.warning(request, _(
-            "The letter signed by %(signatory)s is on file, but it does not allow "
-            "cloud-partner incidents today.") % {"signatory": letter.signatory})
-    return redirect(_letters_card(customer))
 
 
 @role_required(*PARTNER_ADMIN)
@@ -157,7 +97,7 @@ def authorisation_letter_revoke(request, pk, letter_pk):
         messages.success(request, _(
             "The letter signed by %(signatory)s has been revoked; it stays on file.") % {
             "signatory": letter.signatory})
-    return redirect(_letters_card(customer))
+    return redirect(letters_card(customer))
 
 
 @role_required(*EVERYONE_OF_PARTNER)

@@ -67,8 +67,10 @@ SHARED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "portal.users",
-    "portal.console",
+    "console",
     "portal.catalogue",
+    # The site itself: the partner dashboard, the API root and demo seeding (no models).
+    "portal.site",
 ]
 
 # Users, sessions and allauth's tables live in every schema: a partner's users exist

@@ -179,7 +179,7 @@ def raise_keyboard_interrupt(signum, frame):
 
 
 def print_welcome(port):
-    from portal.demo import DEMO_PASSWORD, PARTNERS, VENDOR_STAFF
+    from portal.site.demo import DEMO_PASSWORD, PARTNERS, VENDOR_STAFF
 
     lines = ["", "Poly+ Enterprise partner portal is starting:", ""]
     lines.append(f"  Vendor console   http://{DEMO_CONSOLE_DOMAIN}:{port}")

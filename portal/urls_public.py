@@ -2,21 +2,21 @@
 
 from django.urls import include, path
 
-from portal.api.console import console_api
-from portal.console import views as console_views
-from portal.console.urls import customer_urlpatterns as console_customer_urlpatterns
+from console import urls as console_urls
+from console.api import console_api
+from console.views.partners import dashboard
 from portal.tenants import views as tenant_views
 from portal.users.urls import account_urlpatterns, user_urlpatterns
 
 urlpatterns = [
-    path("", console_views.dashboard, name="dashboard"),
-    path("partners/", include("portal.console.urls")),
-    path("customers/", include(console_customer_urlpatterns)),
+    path("", dashboard, name="dashboard"),
+    path("partners/", include(console_urls.partner_urlpatterns)),
+    path("customers/", include(console_urls.customer_urlpatterns)),
     path("staff/", include(user_urlpatterns)),
     path("catalogue/", include("portal.catalogue.urls")),
-    path("escalations/", include("tickets.console_urls")),
-    path("replacements/", include("tickets.console_rma_urls")),
-    path("reports/", include("reporting.console_urls")),
+    path("escalations/", include(console_urls.escalation_urlpatterns)),
+    path("replacements/", include(console_urls.replacement_urlpatterns)),
+    path("reports/", include(console_urls.report_urlpatterns)),
     path("branding/logo/", tenant_views.logo, name="branding_logo"),
     # The console's JSON API: each operation checks its vendor role itself
     # (portal.api.auth.require_role) and is walked by tests/api/test_console_api.py.

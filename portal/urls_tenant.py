@@ -3,12 +3,16 @@
 from django.urls import include, path
 
 from contracts.urls import contract_urlpatterns, customer_urlpatterns
-from portal.api.v1 import api
+from portal.site import views as site_views
+from portal.site.api import api
 from portal.tenants import views as tenant_views
 from portal.users.urls import account_urlpatterns, api_token_urlpatterns, user_urlpatterns
 
 urlpatterns = [
-    path("", tenant_views.dashboard, name="dashboard"),
+    path("", site_views.dashboard, name="dashboard"),
+    path("customers/<int:pk>/", site_views.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/letters/add/", site_views.authorisation_letter_add,
+         name="authorisation_letter_add"),
     path("customers/", include(customer_urlpatterns)),
     path("contracts/", include(contract_urlpatterns)),
     path("tickets/", include("tickets.urls")),

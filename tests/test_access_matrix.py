@@ -17,7 +17,7 @@ from django_tenants.utils import tenant_context
 from portal.catalogue.models import ProductModel
 from portal.users.models import PARTNER_ROLES, VENDOR_ROLES, User
 
-OUR_PACKAGES = ("portal.", "contracts.", "inventory.", "tickets.", "reporting.")
+OUR_PACKAGES = ("portal.", "contracts.", "inventory.", "tickets.", "reporting.", "console.")
 API_PREFIX = "api/v1/"
 
 

@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Customer
 from portal.catalogue.models import Category
-from portal.tenants.models import Partner
 from portal.users.models import PARTNER_STAFF_ROLES, User
 
 from .attachments import allowed_extensions
@@ -134,24 +133,6 @@ class TicketFilterForm(forms.Form):
                 del self.fields[name]
 
 
-class EscalationFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False, initial="open",
-                               choices=[("open", _("Open")), ("", _("All statuses")),
-                                        *Ticket.Status.choices])
-    level = forms.ChoiceField(label=_("Level"), required=False, choices=[
-        ("", _("Vendor and specialist")), (Ticket.Level.VENDOR, Ticket.Level.VENDOR.label),
-        (Ticket.Level.SPECIALIST, Ticket.Level.SPECIALIST.label)])
-    partner = forms.ModelChoiceField(label=_("Partner"), required=False, to_field_name="slug",
-                                     queryset=Partner.objects.partners().filter(
-                                         status=Partner.Status.ACTIVE),
-                                     empty_label=_("All partners"))
-
-    def clean_partner(self):
-        partner = self.cleaned_data.get("partner")
-        return partner.slug if partner else ""
-
-
 class RmaRequestForm(forms.Form):
     """Partner staff name the customer by Site ID; a customer user's is implied."""
 
@@ -192,15 +173,3 @@ class RmaFilterForm(forms.Form):
                                  choices=[("", _("All categories")), *Category.choices])
     chargeable = forms.ChoiceField(label=_("Charge"), required=False, choices=[
         ("", _("Any")), ("yes", _("Chargeable")), ("no", _("Free"))])
-
-
-class ConsoleRmaFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False, initial="open",
-                               choices=[("open", _("Open")), ("", _("All statuses")),
-                                        *Rma.Status.choices])
-    partner = EscalationFilterForm.base_fields["partner"]
-
-    def clean_partner(self):
-        partner = self.cleaned_data.get("partner")
-        return partner.slug if partner else ""

@@ -1,46 +1,21 @@
 import mimetypes
 
 from django.contrib import messages
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from contracts.models import Customer
 from portal.users.access import (
-    EVERYONE_OF_PARTNER,
     PARTNER_ADMIN,
     anonymous_allowed,
-    customers_visible_to,
     role_required,
 )
-from portal.users.models import Role, User
-from tickets import services as ticket_services
-from tickets.views import tickets_visible_to
 
 from . import services
 from .branding import current_brand
 from .forms import BrandingForm
-
-
-@role_required(*EVERYONE_OF_PARTNER)
-def dashboard(request):
-    user = request.user
-    context = {}
-    if user.role == Role.CUSTOMER_USER:
-        context["customer"] = customers_visible_to(user).first()
-    else:
-        context["customer_count"] = Customer.objects.count()
-        context["recent_customers"] = Customer.objects.order_by("-created_at")[:5]
-    context["tickets"] = ticket_services.dashboard(tickets_visible_to(user), user)
-    if user.role == Role.PARTNER_ADMIN:
-        context["user_count"] = User.objects.filter(is_active=True).count()
-        context["pending_invitations"] = User.objects.filter(
-            is_active=True, password__startswith=UNUSABLE_PASSWORD_PREFIX
-        )
-    return render(request, "tenants/dashboard.html", context)
 
 
 @role_required(*PARTNER_ADMIN)

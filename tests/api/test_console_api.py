@@ -7,8 +7,8 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
 
-from portal.api.console import console_api
-from portal.console.models import CsmAssignment
+from console.api import console_api
+from console.models import CsmAssignment
 from portal.users.models import Role, User
 from reporting.models import MonthlyReport
 from tests.api.conftest import make_sample, make_token

@@ -18,8 +18,8 @@ from inventory.models import Device
 from portal.api import ratelimit
 from portal.api.models import IdempotencyKey
 from portal.api.tasks import purge_idempotency_keys
-from portal.api.v1 import api as api_v1
 from portal.catalogue.models import ProductModel
+from portal.site.api import api as api_v1
 from tickets.models import Ticket
 
 TICKET = {"site_id": "AL-0001", "subject": "No audio", "description": "Since Monday"}

@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from portal.api.v1 import api
+from portal.site.api import api
 from tests.api.conftest import INTERNAL_NOTE, ApiClient, make_token
 
 # Path parameter → the sample object it names.

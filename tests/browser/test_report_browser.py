@@ -20,9 +20,9 @@ CUSTOMER_EMAIL = "it@clinique-des-pins.example"
 def october_report(django_db_setup, django_db_blocker):
     """Committed, so that the server process sees it: a beta customer 20% above its
     ordered headsets in October 2026, assigned to the CSM, with its draft report."""
+    from console.crossschema import assign_csm
     from contracts.models import Customer
     from inventory.models import InventorySnapshot, SnapshotCount
-    from portal.console.crossschema import assign_csm
     from portal.tenants.models import Partner
     from portal.users.models import Role, User
     from reporting.models import MonthlyReport
@@ -51,7 +51,7 @@ def october_report(django_db_setup, django_db_blocker):
         assign_csm(beta, customer.pk, csm)
     yield {"report": report.pk, "contract": contract_id}
     # The rest of the suite counts assignments from a clean slate.
-    from portal.console.models import CsmAssignment
+    from console.models import CsmAssignment
 
     with django_db_blocker.unblock():
         CsmAssignment.objects.filter(partner=beta, customer_id=customer.pk).delete()

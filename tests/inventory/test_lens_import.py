@@ -420,7 +420,7 @@ def test_the_demo_customers_get_devices_from_a_lens_export(db):
 
     from contracts.models import Customer
     from inventory.coverage import covered_q, outdated_firmware_q
-    from portal.demo import DEMO_DEVICES_PER_CUSTOMER
+    from portal.site.demo import DEMO_DEVICES_PER_CUSTOMER
 
     call_command("seed_demo", "--console-domain", "localhost")
     for schema in ("northwind", "azur"):

@@ -1,6 +1,6 @@
 from django_tenants.utils import schema_context
 
-from portal.console.models import CsmAssignment
+from console.models import CsmAssignment
 
 
 def assign(world, partner, site_id, csm_persona):

@@ -48,8 +48,8 @@ def check_every_role():
 
 
 def check_demo_customers_have_active_contracts_and_one_has_a_renewal_history():
+    from console.models import CsmAssignment
     from contracts.models import Contract
-    from portal.console.models import CsmAssignment
 
     for schema in ("northwind", "azur"):
         with schema_context(schema):

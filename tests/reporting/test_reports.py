@@ -12,8 +12,8 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django_tenants.utils import tenant_context
 
+from console.crossschema import assign_csm
 from contracts.models import BaselineVersion
-from portal.console.crossschema import assign_csm
 from reporting import services
 from reporting.models import MonthlyReport, TrueUpQuote
 from reporting.tasks import generate_monthly_report, queue_monthly_reports

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
-from portal.console import crossschema
+from console import crossschema
 from tickets import services
 from tickets.models import Comment, Escalation, Ticket
 

@@ -1,14 +1,13 @@
 """A CSM's customers in the vendor console's JSON API: the customers assigned to them,
-across partners, read by portal.console.crossschema.customers_of_csm like the page."""
+across partners, read by console.crossschema.customers_of_csm like the page."""
 
 from ninja import Field, Query, Router, Schema
 
+from console import crossschema
 from portal.api.auth import require_role
 from portal.api.pagination import Page, PageParams, paginate_list
 from portal.api.schemas import ERRORS, PartnerRef, partner_ref
 from portal.users.models import Role
-
-from . import crossschema
 
 router = Router(tags=["My customers"])
 

@@ -1,3 +1,5 @@
+"""The vendor console's home and its partners: onboarding, branding, domains, CSMs."""
+
 from django.contrib import messages
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ObjectDoesNotExist
@@ -7,8 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from inventory.forms import LensImportForm
-from portal.console import crossschema
+from console import crossschema
 from portal.tenants import services as partner_services
 from portal.tenants.forms import BrandingForm, DomainForm, PartnerCreateForm
 from portal.tenants.models import Domain, Partner
@@ -130,47 +131,3 @@ def partner_customer_csm(request, slug, customer_id):
         raise Http404 from exc
     messages.success(request, _("The CSM assignment has been saved."))
     return redirect("console_partner_customers", slug=partner.slug)
-
-
-@role_required(Role.CSM)
-def my_customers(request):
-    return render(request, "console/my_customers.html",
-                  {"rows": crossschema.customers_of_csm(request.user)})
-
-
-@role_required(Role.CSM)
-def my_customer_detail(request, slug, customer_id):
-    found = crossschema.assigned_customer(request.user, slug, customer_id)
-    if found is None:
-        raise Http404
-    assigned, contracts, history = found
-    return render(request, "console/my_customer_detail.html",
-                  {"assigned": assigned, "contracts": contracts, "history": history})
-
-
-@role_required(Role.CSM)
-def csm_lens_upload(request, slug, customer_id):
-    """The customer's CSM uploads the Poly Lens export when they cannot read Lens."""
-    found = crossschema.customer_assigned_to(request.user, slug, customer_id)
-    if found is None:
-        raise Http404
-    partner, customer = found
-    form = LensImportForm(request.POST or None, request.FILES or None, fixed_customer=customer)
-    if request.method == "POST" and form.is_valid():
-        lens_import = crossschema.queue_lens_import(request.user, partner, form)
-        return redirect("console_csm_lens_import", slug=slug, customer_id=customer_id,
-                        import_id=lens_import.pk)
-    return render(request, "console/csm_lens_upload.html", {
-        "form": form, "partner": partner, "customer": customer})
-
-
-@role_required(Role.CSM)
-def csm_lens_import(request, slug, customer_id, import_id):
-    found = crossschema.lens_import_of(request.user, slug, customer_id, import_id)
-    if found is None:
-        raise Http404
-    lens_import, counts = found
-    context = {"lens_import": lens_import, "counts": counts, "slug": slug}
-    if request.htmx:
-        return render(request, "inventory/partials/lens_import_progress.html", context)
-    return render(request, "console/csm_lens_import.html", context)

@@ -3,6 +3,6 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ConsoleConfig(AppConfig):
-    name = "portal.console"
+    name = "console"
     label = "console"
     verbose_name = _("Vendor console")

@@ -6,18 +6,18 @@ problem details (problems.py), cursor pages (pagination.py), Idempotency-Key
 (idempotency.py) and the rate limit (ratelimit.py).
 """
 
-from ninja import NinjaAPI, Swagger
+from ninja import Swagger
 
 from contracts.api import router as contracts
 from inventory.api import router as devices
 from inventory.lens_api import router as lens_imports
+from portal.api import problems
+from portal.api.auth import BearerToken, PortalSession
+from portal.api.base import PortalAPI
+from portal.api.idempotency import idempotent
 from reporting.api import quotes, reports
 from tickets.api import router as tickets
 from tickets.rma_api import router as rmas
-
-from . import problems
-from .auth import BearerToken, PortalSession
-from .idempotency import idempotent
 
 DESCRIPTION = """
 The Poly+ Enterprise portal's API: the devices, Poly Lens imports, tickets, replacements,
@@ -50,22 +50,6 @@ API answers 429 with `Retry-After` (seconds).
 **Formats.** Dates and times are ISO 8601 with their offset (UTC); money and exact
 quantities are decimal strings. Messages come in French or English, by `Accept-Language`.
 """
-
-
-class PortalAPI(NinjaAPI):
-    def get_openapi_operation_id(self, operation):
-        return operation.view_func.__name__
-
-    def get_openapi_schema(self, **kwargs):
-        schema = super().get_openapi_schema(**kwargs)
-        # Errors are served as problem details, whatever ninja assumes.
-        for path in schema["paths"].values():
-            for operation in path.values():
-                for status, response in operation.get("responses", {}).items():
-                    if int(status) >= 400 and "content" in response:
-                        _media_type, content = response["content"].popitem()
-                        response["content"] = {problems.CONTENT_TYPE: content}
-        return schema
 
 
 api = PortalAPI(

@@ -10,14 +10,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tenants.utils import tenant_context
 
-from portal.console import crossschema
+from console import crossschema
 from portal.users.access import role_required
 from portal.users.models import Role
-
-from . import pdf, services
-from .forms import CsmHoursForm, IssueQuoteForm, NotesForm
-from .models import CsmHours, MonthlyReport
-from .presentation import report_context
+from reporting import pdf, services
+from reporting.forms import CsmHoursForm, IssueQuoteForm, NotesForm
+from reporting.models import CsmHours, MonthlyReport
+from reporting.presentation import report_context
 
 
 @role_required(Role.CSM)
@@ -25,7 +24,7 @@ def console_report_list(request):
     status = request.GET.get("status", "")
     if status not in MonthlyReport.Status.values:
         status = ""
-    return render(request, "reporting/console/report_list.html", {
+    return render(request, "console/report_list.html", {
         "reports": crossschema.reports_of_csm(request.user, status=status),
         "status": status, "statuses": MonthlyReport.Status.choices})
 
@@ -52,7 +51,7 @@ def console_report_detail(request, slug, pk):
             "urls": {"pdf": reverse("console_report_pdf", args=[slug, pk]),
                      "action": reverse("console_report_action", args=[slug, pk])},
         })
-    return render(request, "reporting/console/report_detail.html", context)
+    return render(request, "console/report_detail.html", context)
 
 
 @role_required(Role.CSM)

@@ -1,20 +1,19 @@
 """The vendor console's escalation queue in the JSON API (support engineers): escalated
 tickets of every partner, with the queue page's filters, read by
-portal.console.crossschema.escalated_tickets like the page."""
+console.crossschema.escalated_tickets like the page."""
 
 from datetime import datetime
 
 from ninja import Field, Query, Router, Schema
 
+from console import crossschema
+from console.forms import EscalationFilterForm
 from portal.api.auth import require_role
 from portal.api.pagination import Page, PageParams, decode_offset, next_offset
 from portal.api.problems import cleaned
 from portal.api.schemas import ERRORS, PartnerRef, one_of, partner_ref
-from portal.console import crossschema
 from portal.users.models import Role
-
-from .forms import EscalationFilterForm
-from .models import Ticket
+from tickets.models import Ticket
 
 router = Router(tags=["Escalations"])
 

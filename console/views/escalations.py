@@ -9,15 +9,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_tenants.utils import tenant_context
 
-from portal.console import crossschema
+from console import crossschema
+from console.forms import EscalationFilterForm
 from portal.users.access import role_required
 from portal.users.models import Role
-
-from . import services
-from .forms import ConsoleRmaFilterForm, EscalationFilterForm
-from .models import Attachment, Rma, Ticket
-from .rma_views import post_advance, rma_context
-from .views import (
+from tickets import services
+from tickets.models import Attachment, Ticket
+from tickets.views import (
     attachment_response,
     detail_context,
     post_cloud,
@@ -50,7 +48,7 @@ def escalation_queue(request):
         status=criteria.get("status", "open"), level=criteria.get("level", ""),
         query=criteria.get("q", "").strip(), partner_slug=criteria.get("partner", ""),
         limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    return render(request, "tickets/console/escalation_queue.html", {
+    return render(request, "console/escalation_queue.html", {
         "filters": filters, "tickets": tickets, **_pages(page, total)})
 
 
@@ -85,7 +83,7 @@ def escalation_detail(request, slug, pk):
         for key in ("comments", "escalations", "cloud_notices", "history"):
             context[key] = list(context[key])
     context["partner"] = partner
-    return render(request, "tickets/console/escalation_detail.html", context)
+    return render(request, "console/escalation_detail.html", context)
 
 
 def _act(request, slug, pk, action):
@@ -140,47 +138,3 @@ def escalation_attachment(request, slug, pk, attachment_pk):
         if attachment is None:
             raise Http404
         return attachment_response(attachment)
-
-
-# --- Replacements (SPEC §8): vendor support works every partner's RMAs ------------------
-
-@role_required(Role.SUPPORT_ENGINEER)
-def console_rma_list(request):
-    filters = ConsoleRmaFilterForm(request.GET or None)
-    criteria = filters.cleaned_data if filters.is_valid() else {"status": "open"}
-    page = _page_number(request)
-    rmas, total = crossschema.rmas_of_all_partners(
-        status=criteria.get("status", "open"), query=criteria.get("q", "").strip(),
-        partner_slug=criteria.get("partner", ""), limit=PAGE_SIZE,
-        offset=(page - 1) * PAGE_SIZE)
-    return render(request, "tickets/console/rma_list.html", {
-        "filters": filters, "rmas": rmas, **_pages(page, total)})
-
-
-def _partner_rma(slug, pk):
-    rma = (Rma.objects.select_related("customer", "device", "product_model", "replacement",
-                                      "ticket").filter(pk=pk).first())
-    if rma is None:
-        raise Http404
-    return rma
-
-
-@role_required(Role.SUPPORT_ENGINEER)
-def console_rma_detail(request, slug, pk):
-    partner = _partner(slug)
-    with tenant_context(partner):
-        rma = _partner_rma(slug, pk)
-        urls = {"advance": reverse("console_rma_advance", args=[slug, pk]),
-                "back": reverse("console_rma_list")}
-        context = rma_context(rma, request.user, urls)
-    context["partner"] = partner
-    return render(request, "tickets/rma_detail.html", context)
-
-
-@role_required(Role.SUPPORT_ENGINEER)
-@require_POST
-def console_rma_advance(request, slug, pk):
-    partner = _partner(slug)
-    with tenant_context(partner):
-        post_advance(request, _partner_rma(slug, pk))
-    return redirect("console_rma_detail", slug=slug, pk=pk)

@@ -13,6 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
 
+from console.crossschema import assign_csm
+from console.models import CsmAssignment
 from contracts.models import Contract, Customer
 from contracts.services import (
     activate_contract,
@@ -23,9 +25,7 @@ from contracts.services import (
     save_draft_contract,
 )
 from portal.catalogue.models import ProductModel, SparePart
-from portal.console.crossschema import assign_csm
-from portal.console.models import CsmAssignment
-from portal.demo import (
+from portal.site.demo import (
     AUTHORISATION_LETTERS,
     CATALOGUE,
     CUSTOMER_DETAILS,
@@ -122,7 +122,7 @@ def ensure_devices(partner, customer, stdout):
     from inventory import lens
     from inventory.lens_export import export_bytes
     from inventory.models import LensImport
-    from portal.demo import DEMO_DEVICES_PER_CUSTOMER, DEMO_LENS_EXPORT_DIR
+    from portal.site.demo import DEMO_DEVICES_PER_CUSTOMER, DEMO_LENS_EXPORT_DIR
 
     data = export_bytes(DEMO_DEVICES_PER_CUSTOMER, site_id=customer.site_id, seed=2026,
                         french=partner.default_language == "fr")

@@ -50,8 +50,8 @@ def customers_of_csm(csm):
 def assigned_customer(csm, partner_slug, customer_id):
     """One customer with its contracts and change history, if assigned to `csm`; None
     otherwise (the caller answers 404)."""
-    from contracts.audit import history_for_customer
     from contracts.models import Customer
+    from reporting.audit import history_for_customer
 
     assignment = CsmAssignment.objects.select_related("partner").filter(
         csm=csm, partner__slug=partner_slug, customer_id=customer_id).first()

@@ -1,5 +1,5 @@
 """The vendor console's JSON API, version 1, at /api/v1/ on the console's domain: vendor
-staff's cross-partner reads, through portal.console.crossschema like the console's pages.
+staff's cross-partner reads, through console.crossschema like the console's pages.
 
 A second NinjaAPI with its own URL namespace (names must be unique per urlconf, and the
 partners' API is mounted on the other urlconf), with the partners' API's conventions:
@@ -10,13 +10,13 @@ Idempotency-Key.
 
 from ninja import Swagger
 
-from portal.console.api import router as customers
-from reporting.console_api import router as reports
-from tickets.console_api import router as escalations
+from portal.api import problems
+from portal.api.auth import ConsoleSession
+from portal.api.base import PortalAPI
 
-from . import problems
-from .auth import ConsoleSession
-from .v1 import PortalAPI
+from .customers import router as customers
+from .escalations import router as escalations
+from .reports import router as reports
 
 DESCRIPTION = """
 The Poly+ Enterprise vendor console's API, for vendor staff: what the console shows you

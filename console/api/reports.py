@@ -1,5 +1,5 @@
 """A CSM's monthly reports in the vendor console's JSON API: the reports of their assigned
-customers across partners, read by portal.console.crossschema.reports_of_csm like the
+customers across partners, read by console.crossschema.reports_of_csm like the
 report queue page."""
 
 from datetime import date, datetime
@@ -8,13 +8,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from ninja import Field, Query, Router, Schema
 
+from console import crossschema
 from portal.api.auth import require_role
 from portal.api.pagination import Page, PageParams, paginate_list
 from portal.api.schemas import ERRORS, CustomerRef, PartnerRef, one_of, partner_ref
-from portal.console import crossschema
 from portal.users.models import Role
-
-from .models import MonthlyReport
+from reporting.models import MonthlyReport
 
 router = Router(tags=["Monthly reports"])
 STATUS_FIELD = forms.ChoiceField(choices=MonthlyReport.Status.choices, required=False)

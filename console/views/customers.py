@@ -1,0 +1,53 @@
+"""A CSM's assigned customers in the vendor console, and the Lens exports they upload."""
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from console import crossschema
+from inventory.forms import LensImportForm
+from portal.users.access import role_required
+from portal.users.models import Role
+
+
+@role_required(Role.CSM)
+def my_customers(request):
+    return render(request, "console/my_customers.html",
+                  {"rows": crossschema.customers_of_csm(request.user)})
+
+
+@role_required(Role.CSM)
+def my_customer_detail(request, slug, customer_id):
+    found = crossschema.assigned_customer(request.user, slug, customer_id)
+    if found is None:
+        raise Http404
+    assigned, contracts, history = found
+    return render(request, "console/my_customer_detail.html",
+                  {"assigned": assigned, "contracts": contracts, "history": history})
+
+
+@role_required(Role.CSM)
+def csm_lens_upload(request, slug, customer_id):
+    """The customer's CSM uploads the Poly Lens export when they cannot read Lens."""
+    found = crossschema.customer_assigned_to(request.user, slug, customer_id)
+    if found is None:
+        raise Http404
+    partner, customer = found
+    form = LensImportForm(request.POST or None, request.FILES or None, fixed_customer=customer)
+    if request.method == "POST" and form.is_valid():
+        lens_import = crossschema.queue_lens_import(request.user, partner, form)
+        return redirect("console_csm_lens_import", slug=slug, customer_id=customer_id,
+                        import_id=lens_import.pk)
+    return render(request, "console/csm_lens_upload.html", {
+        "form": form, "partner": partner, "customer": customer})
+
+
+@role_required(Role.CSM)
+def csm_lens_import(request, slug, customer_id, import_id):
+    found = crossschema.lens_import_of(request.user, slug, customer_id, import_id)
+    if found is None:
+        raise Http404
+    lens_import, counts = found
+    context = {"lens_import": lens_import, "counts": counts, "slug": slug}
+    if request.htmx:
+        return render(request, "inventory/partials/lens_import_progress.html", context)
+    return render(request, "console/csm_lens_import.html", context)

@@ -1,0 +1,58 @@
+"""The vendor console's replacements (SPEC §8): vendor support works every partner's RMAs."""
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_tenants.utils import tenant_context
+
+from console import crossschema
+from console.forms import ConsoleRmaFilterForm
+from portal.users.access import role_required
+from portal.users.models import Role
+from tickets.models import Rma
+from tickets.rma_views import post_advance, rma_context
+
+from .escalations import PAGE_SIZE, _page_number, _pages, _partner
+
+
+@role_required(Role.SUPPORT_ENGINEER)
+def console_rma_list(request):
+    filters = ConsoleRmaFilterForm(request.GET or None)
+    criteria = filters.cleaned_data if filters.is_valid() else {"status": "open"}
+    page = _page_number(request)
+    rmas, total = crossschema.rmas_of_all_partners(
+        status=criteria.get("status", "open"), query=criteria.get("q", "").strip(),
+        partner_slug=criteria.get("partner", ""), limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE)
+    return render(request, "console/rma_list.html", {
+        "filters": filters, "rmas": rmas, **_pages(page, total)})
+
+
+def _partner_rma(slug, pk):
+    rma = (Rma.objects.select_related("customer", "device", "product_model", "replacement",
+                                      "ticket").filter(pk=pk).first())
+    if rma is None:
+        raise Http404
+    return rma
+
+
+@role_required(Role.SUPPORT_ENGINEER)
+def console_rma_detail(request, slug, pk):
+    partner = _partner(slug)
+    with tenant_context(partner):
+        rma = _partner_rma(slug, pk)
+        urls = {"advance": reverse("console_rma_advance", args=[slug, pk]),
+                "back": reverse("console_rma_list")}
+        context = rma_context(rma, request.user, urls)
+    context["partner"] = partner
+    return render(request, "tickets/rma_detail.html", context)
+
+
+@role_required(Role.SUPPORT_ENGINEER)
+@require_POST
+def console_rma_advance(request, slug, pk):
+    partner = _partner(slug)
+    with tenant_context(partner):
+        post_advance(request, _partner_rma(slug, pk))
+    return redirect("console_rma_detail", slug=slug, pk=pk)

@@ -1,0 +1,98 @@
+"""Pages that put several apps together: a partner portal's home and a customer's page."""
+
+from django.contrib import messages
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from console.crossschema import csm_of
+from contracts import services as contract_services
+from contracts.forms import AuthorisationLetterForm
+from contracts.models import AuthorisationLetter, Customer
+from contracts.views import letters_card
+from portal.users.access import (
+    EVERYONE_OF_PARTNER,
+    PARTNER_STAFF,
+    customers_visible_to,
+    role_required,
+)
+from portal.users.models import Role, User
+from reporting.audit import history_for_customer
+from tickets import services as ticket_services
+from tickets.rma import headset_rate
+from tickets.views import tickets_visible_to
+
+
+@role_required(*EVERYONE_OF_PARTNER)
+def dashboard(request):
+    user = request.user
+    context = {}
+    if user.role == Role.CUSTOMER_USER:
+        context["customer"] = customers_visible_to(user).first()
+    else:
+        context["customer_count"] = Customer.objects.count()
+        context["recent_customers"] = Customer.objects.order_by("-created_at")[:5]
+    context["tickets"] = ticket_services.dashboard(tickets_visible_to(user), user)
+    if user.role == Role.PARTNER_ADMIN:
+        context["user_count"] = User.objects.filter(is_active=True).count()
+        context["pending_invitations"] = User.objects.filter(
+            is_active=True, password__startswith=UNUSABLE_PASSWORD_PREFIX
+        )
+    return render(request, "tenants/dashboard.html", context)
+
+
+def _customer_page(request, customer, letter_form=None):
+    today = contract_services.customer_today(customer)
+    letters = customer.authorisation_letters.select_related("uploaded_by", "revoked_by")
+    valid_letter = contract_services.valid_authorisation_letter(customer, today)
+    if letter_form is None and request.user.role in PARTNER_STAFF:
+        letter_form = AuthorisationLetterForm(customer=customer)
+    return render(request, "contracts/customer_detail.html", {
+        "customer": customer,
+        "customer_users": customer.users.order_by("last_name", "email"),
+        "contracts": customer.contracts.prefetch_related("lines"),
+        "csm": csm_of(connection.tenant, customer),
+        "history": history_for_customer(customer)
+        if request.user.role == Role.PARTNER_ADMIN else None,
+        "letter_rows": [(letter, letter.status_on(today)) for letter in letters],
+        "valid_letter": valid_letter,
+        "letter_refusal": None if valid_letter
+        else contract_services.authorisation_letter_refusal(customer, today),
+        "letter_form": letter_form,
+        "may_revoke_letters": request.user.role == Role.PARTNER_ADMIN,
+        "headset_rate": headset_rate(customer, today.year, today),
+    })
+
+
+@role_required(*EVERYONE_OF_PARTNER)
+def customer_detail(request, pk):
+    return _customer_page(request, get_object_or_404(customers_visible_to(request.user), pk=pk))
+
+
+@role_required(*PARTNER_STAFF)
+@require_POST
+def authorisation_letter_add(request, pk):
+    customer = get_object_or_404(customers_visible_to(request.user), pk=pk)
+    form = AuthorisationLetterForm(request.POST, request.FILES, customer=customer)
+    if not form.is_valid():
+        return _customer_page(request, customer, letter_form=form)
+    try:
+        letter = contract_services.add_authorisation_letter(customer, uploaded_by=request.user,
+                                                   **form.cleaned_data)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _customer_page(request, customer, letter_form=form)
+    today = contract_services.customer_today(customer)
+    if letter.status_on(today) == AuthorisationLetter.Status.VALID:
+        messages.success(request, _(
+            "The letter signed by %(signatory)s is on file; it allows cloud-partner incidents "
+            "until %(date)s.") % {"signatory": letter.signatory,
+                                  "date": contract_services.long_date(letter.expires_on)})
+    else:
+        messages.warning(request, _(
+            "The letter signed by %(signatory)s is on file, but it does not allow "
+            "cloud-partner incidents today.") % {"signatory": letter.signatory})
+    return redirect(letters_card(customer))
