@@ -6,9 +6,19 @@ assignments as its starting point.
 
 from dataclasses import dataclass
 
-from django_tenants.utils import schema_context, tenant_context
+from django.db import connection
+from django.utils import timezone
 
+from contracts.models import Customer
+from inventory import lens
+from inventory.models import LensImport
 from portal.tenants.models import Partner
+from portal.tenants.schemas import active_partners, partner_schema, public_schema
+from reporting.audit import history_for_customer
+from reporting.models import MonthlyReport
+from reporting.queries import reports_select
+from tickets.models import Rma, Ticket
+from tickets.queries import escalated_tickets_select, rmas_select
 
 from .models import CsmAssignment
 
@@ -24,7 +34,7 @@ def csm_of(partner, customer):
     """The CSM assigned to `customer` of `partner` (a public-schema user), or None."""
     if not isinstance(partner, Partner) or partner.is_vendor:
         return None
-    with schema_context("public"):
+    with public_schema():
         assignment = (CsmAssignment.objects.select_related("csm")
                       .filter(partner=partner, customer_id=customer.pk).first())
         return assignment.csm if assignment else None
@@ -32,8 +42,6 @@ def csm_of(partner, customer):
 
 def customers_of_csm(csm):
     """Every customer assigned to `csm`, across partners."""
-    from contracts.models import Customer
-
     by_partner = {}
     for assignment in CsmAssignment.objects.filter(csm=csm).select_related("partner"):
         by_partner.setdefault(assignment.partner, []).append(assignment.customer_id)
@@ -41,7 +49,7 @@ def customers_of_csm(csm):
     for partner, ids in sorted(by_partner.items(), key=lambda item: item[0].name):
         if partner.status != Partner.Status.ACTIVE:
             continue
-        with tenant_context(partner):
+        with partner_schema(partner):
             result += [AssignedCustomer(partner, customer, csm)
                        for customer in Customer.objects.filter(pk__in=ids)]
     return result
@@ -50,14 +58,12 @@ def customers_of_csm(csm):
 def assigned_customer(csm, partner_slug, customer_id):
     """One customer with its contracts and change history, if assigned to `csm`; None
     otherwise (the caller answers 404)."""
-    from contracts.models import Customer
-    from reporting.audit import history_for_customer
 
     assignment = CsmAssignment.objects.select_related("partner").filter(
         csm=csm, partner__slug=partner_slug, customer_id=customer_id).first()
     if assignment is None:
         return None
-    with tenant_context(assignment.partner):
+    with partner_schema(assignment.partner):
         customer = Customer.objects.filter(pk=customer_id).first()
         if customer is None:
             return None
@@ -69,20 +75,16 @@ def assigned_customer(csm, partner_slug, customer_id):
 
 def partner_customers(partner):
     """A partner's customers with their assigned CSM, for the vendor administrator."""
-    from contracts.models import Customer
-
     assignments = {a.customer_id: a.csm for a in
                    CsmAssignment.objects.filter(partner=partner).select_related("csm")}
-    with tenant_context(partner):
+    with partner_schema(partner):
         customers = list(Customer.objects.all())
     return [AssignedCustomer(partner, customer, assignments.get(customer.pk))
             for customer in customers]
 
 
 def assign_csm(partner, customer_id, csm):
-    from contracts.models import Customer
-
-    with tenant_context(partner):
+    with partner_schema(partner):
         if not Customer.objects.filter(pk=customer_id).exists():
             raise Customer.DoesNotExist
     if csm is None:
@@ -95,13 +97,11 @@ def assign_csm(partner, customer_id, csm):
 
 def customer_assigned_to(csm, partner_slug, customer_id):
     """(partner, customer) when the customer is assigned to `csm`; None otherwise."""
-    from contracts.models import Customer
-
     assignment = CsmAssignment.objects.select_related("partner").filter(
         csm=csm, partner__slug=partner_slug, customer_id=customer_id).first()
     if assignment is None:
         return None
-    with tenant_context(assignment.partner):
+    with partner_schema(assignment.partner):
         customer = Customer.objects.filter(pk=customer_id).first()
     return (assignment.partner, customer) if customer else None
 
@@ -109,9 +109,7 @@ def customer_assigned_to(csm, partner_slug, customer_id):
 def queue_lens_import(csm, partner, form):
     """Stores a CSM's Lens export (a valid LensImportForm bound to the customer) in the
     partner's schema and queues its import there."""
-    from inventory import lens
-
-    with tenant_context(partner):
+    with partner_schema(partner):
         return lens.queue_import(customer=form.fixed_customer,
                                  upload=form.cleaned_data["file"],
                                  full_export=form.cleaned_data["full_export"],
@@ -120,13 +118,11 @@ def queue_lens_import(csm, partner, form):
 
 def lens_import_of(csm, partner_slug, customer_id, import_id):
     """A Lens import of a customer assigned to `csm`, with its snapshot counts; or None."""
-    from inventory.models import LensImport
-
     assignment = CsmAssignment.objects.select_related("partner").filter(
         csm=csm, partner__slug=partner_slug, customer_id=customer_id).first()
     if assignment is None:
         return None
-    with tenant_context(assignment.partner):
+    with partner_schema(assignment.partner):
         lens_import = (LensImport.objects.select_related("customer", "snapshot")
                        .filter(pk=import_id, customer_id=customer_id).first())
         if lens_import is None:
@@ -135,12 +131,29 @@ def lens_import_of(csm, partner_slug, customer_id, import_id):
     return lens_import, counts
 
 
-def _page_of_union(selects, params, partners, row_type, order_by, limit, offset):
-    """One page of the rows of every partner's SELECT (each starting with the partner's
-    id), as `row_type`, with the count of all of them: a single query."""
-    from django.db import connection
+def _partners(slug=""):
+    partners = active_partners()
+    return list(partners.filter(slug=slug) if slug else partners)
 
-    sql = (f"SELECT u.*, count(*) OVER () FROM ({' UNION ALL '.join(selects)}) u "
+
+def _union(partners, select):
+    """The SQL and parameters of every partner's SELECT (see tickets/queries.py), each row
+    starting with the partner's id."""
+    selects, params = [], []
+    for partner in partners:
+        sql, sql_params = select(partner, connection.ops.quote_name(partner.schema_name))
+        selects.append(sql.replace("SELECT ", "SELECT %s AS partner_id, ", 1))
+        params += [partner.pk, *sql_params]
+    return " UNION ALL ".join(selects), params
+
+
+def _page_of_union(partners, select, row_type, order_by, limit, offset):
+    """One page of the rows of every partner's SELECT, as `row_type`, with the count of all
+    of them: a single query."""
+    if not partners:
+        return [], 0
+    union, params = _union(partners, select)
+    sql = (f"SELECT u.*, count(*) OVER () FROM ({union}) u "
            f"ORDER BY {order_by} LIMIT %s OFFSET %s")
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, limit, offset])
@@ -171,13 +184,9 @@ class EscalatedTicket:
         return f"T-{self.pk:06d}"
 
     def get_status_display(self):
-        from tickets.models import Ticket
-
         return Ticket.Status(self.status).label
 
     def get_escalation_level_display(self):
-        from tickets.models import Ticket
-
         return Ticket.Level(self.escalation_level).label
 
 
@@ -188,56 +197,13 @@ def escalated_tickets(*, status="open", level="", query="", partner_slug="", lim
     One UNION ALL over the partners' schemas, so the queue costs two queries whatever the
     number of partners.
     """
-    from django.db import connection
-    from django.utils import timezone
-
-    from contracts.models import Customer
-    from tickets.models import Breach, Ticket
-
-    partners = list(Partner.objects.partners().filter(status=Partner.Status.ACTIVE))
-    if partner_slug:
-        partners = [partner for partner in partners if partner.slug == partner_slug]
-    if not partners:
-        return [], 0
     now = now or timezone.now()
-    quote = connection.ops.quote_name
-    conditions, params = ["t.escalation_level <> %s"], [Ticket.Level.PARTNER]
-    if status == "open":
-        conditions.append("t.status IN (%s, %s, %s)")
-        params += [Ticket.Status.NEW, Ticket.Status.IN_PROGRESS, Ticket.Status.WAITING]
-    elif status:
-        conditions.append("t.status = %s")
-        params.append(status)
-    if level:
-        conditions.append("t.escalation_level = %s")
-        params.append(level)
-    if query:
-        conditions.append("(t.subject ILIKE %s OR c.site_id ILIKE %s OR c.name ILIKE %s "
-                          "OR t.cloud_incident_number ILIKE %s)")
-        params += [f"%{query}%"] * 4
-    selects, all_params = [], []
-    for partner in partners:
-        schema = quote(partner.schema_name)
-        selects.append(
-            f"SELECT %s AS partner_id, t.id, t.subject, t.priority, t.status, "
-            f"t.escalation_level, t.escalated_at, t.resolution_due_at, t.resolved_at, "
-            f"t.cloud_partner, c.name, c.site_id, "
-            f"(EXISTS (SELECT 1 FROM {schema}.{Breach._meta.db_table} b "
-            f"WHERE b.ticket_id = t.id) "
-            f"OR (t.first_response_at IS NULL AND t.response_due_at <= %s) "
-            f"OR (t.resolved_at IS NULL AND t.resolution_due_at <= %s)) AS breached "
-            f"FROM {schema}.{Ticket._meta.db_table} t "
-            f"JOIN {schema}.{Customer._meta.db_table} c ON c.id = t.customer_id "
-            f"WHERE {' AND '.join(conditions)}")
-        all_params += [partner.pk, now, now, *params]
-    return _page_of_union(selects, all_params, partners, EscalatedTicket,
-                          "u.escalated_at DESC NULLS LAST, u.partner_id, u.id DESC",
-                          limit, offset)
-
-
-def escalated_ticket_partner(slug):
-    """The active partner a console escalation URL names, or None."""
-    return Partner.objects.partners().filter(slug=slug, status=Partner.Status.ACTIVE).first()
+    return _page_of_union(
+        _partners(partner_slug),
+        lambda _partner, schema: escalated_tickets_select(
+            schema, now=now, status=status, level=level, query=query),
+        EscalatedTicket, "u.escalated_at DESC NULLS LAST, u.partner_id, u.id DESC",
+        limit, offset)
 
 
 @dataclass
@@ -259,53 +225,16 @@ class PartnerRma:
         return f"RMA-{self.pk:06d}"
 
     def get_status_display(self):
-        from tickets.models import Rma
-
         return Rma.Status(self.status).label
 
 
 def rmas_of_all_partners(*, status="open", query="", partner_slug="", limit=50, offset=0):
     """Replacements of every active partner for vendor support, oldest promise first, and
     their count: one UNION ALL over the partners' schemas."""
-    from django.db import connection
-
-    from contracts.models import Customer
-    from inventory.models import Device
-    from portal.catalogue.models import ProductModel
-    from tickets.models import Rma
-    from tickets.rma import OPEN_STATUSES
-
-    partners = list(Partner.objects.partners().filter(status=Partner.Status.ACTIVE))
-    if partner_slug:
-        partners = [partner for partner in partners if partner.slug == partner_slug]
-    if not partners:
-        return [], 0
-    quote = connection.ops.quote_name
-    conditions, params = ["TRUE"], []
-    if status == "open":
-        conditions.append(f"r.status IN ({', '.join(['%s'] * len(OPEN_STATUSES))})")
-        params += list(OPEN_STATUSES)
-    elif status:
-        conditions.append("r.status = %s")
-        params.append(status)
-    if query:
-        conditions.append("(d.serial ILIKE %s OR c.site_id ILIKE %s OR c.name ILIKE %s)")
-        params += [f"%{query}%"] * 3
-    selects, all_params = [], []
-    for partner in partners:
-        schema = quote(partner.schema_name)
-        selects.append(
-            f"SELECT %s AS partner_id, r.id, r.status, r.category, r.requested_at, "
-            f"r.promised_ship_date, r.chargeable, d.serial, m.name, c.name, c.site_id "
-            f"FROM {schema}.{Rma._meta.db_table} r "
-            f"JOIN {schema}.{Device._meta.db_table} d ON d.id = r.device_id "
-            f"JOIN {schema}.{Customer._meta.db_table} c ON c.id = r.customer_id "
-            f"JOIN public.{ProductModel._meta.db_table} m ON m.id = r.product_model_id "
-            f"WHERE {' AND '.join(conditions)}")
-        all_params += [partner.pk, *params]
-    return _page_of_union(selects, all_params, partners, PartnerRma,
-                          "u.promised_ship_date, u.requested_at, u.partner_id, u.id",
-                          limit, offset)
+    return _page_of_union(
+        _partners(partner_slug),
+        lambda _partner, schema: rmas_select(schema, status=status, query=query),
+        PartnerRma, "u.promised_ship_date, u.requested_at, u.partner_id, u.id", limit, offset)
 
 
 @dataclass
@@ -321,41 +250,23 @@ class CsmReport:
     site_id: str
 
     def get_status_display(self):
-        from reporting.models import MonthlyReport
-
         return MonthlyReport.Status(self.status).label
 
 
 def reports_of_csm(csm, *, status=""):
     """Reports of the customers assigned to `csm`, across partners, in one UNION ALL over
     the partners' schemas (restricted to the assigned customer ids)."""
-    from django.db import connection
-
-    from contracts.models import Customer
-    from reporting.models import MonthlyReport
-
     by_partner = {}
     for assignment in CsmAssignment.objects.filter(
-            csm=csm, partner__status=Partner.Status.ACTIVE).select_related("partner"):
+            csm=csm, partner__in=active_partners()).select_related("partner"):
         by_partner.setdefault(assignment.partner, []).append(assignment.customer_id)
     if not by_partner:
         return []
-    quote = connection.ops.quote_name
-    selects, params = [], []
-    for partner, customer_ids in by_partner.items():
-        schema = quote(partner.schema_name)
-        condition = "r.customer_id = ANY(%s)" + (" AND r.status = %s" if status else "")
-        selects.append(
-            f"SELECT %s AS partner_id, r.id, r.customer_id, r.month, r.status, "
-            f"r.generated_at, r.published_at, c.name, c.site_id "
-            f"FROM {schema}.{MonthlyReport._meta.db_table} r "
-            f"JOIN {schema}.{Customer._meta.db_table} c ON c.id = r.customer_id "
-            f"WHERE {condition}")
-        params += [partner.pk, customer_ids] + ([status] if status else [])
-    sql = (f"SELECT * FROM ({' UNION ALL '.join(selects)}) u "
-           f"ORDER BY u.month DESC, u.status, u.name")
+    union, params = _union(by_partner, lambda partner, schema: reports_select(
+        schema, customer_ids=by_partner[partner], status=status))
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(f"SELECT * FROM ({union}) u ORDER BY u.month DESC, u.status, u.name",
+                       params)
         rows = cursor.fetchall()
     partners = {partner.pk: partner for partner in by_partner}
     return [CsmReport(partners[row[0]], *row[1:]) for row in rows]
@@ -363,13 +274,11 @@ def reports_of_csm(csm, *, status=""):
 
 def csm_report(csm, partner_slug, report_id):
     """(partner, report) when the report's customer is assigned to `csm`; None otherwise.
-    The caller reads the report inside tenant_context(partner)."""
-    from reporting.models import MonthlyReport
-
-    partner = Partner.objects.filter(slug=partner_slug, status=Partner.Status.ACTIVE).first()
+    The caller reads the report inside partner_schema(partner)."""
+    partner = active_partners().filter(slug=partner_slug).first()
     if partner is None:
         return None
-    with tenant_context(partner):
+    with partner_schema(partner):
         report = MonthlyReport.objects.select_related("customer", "contract").filter(
             pk=report_id).first()
     if report is None or not CsmAssignment.objects.filter(

@@ -167,6 +167,7 @@ class BaselineEntry(models.Model):
 
     @property
     def baseline_shown(self):
+        # services.py imports this module: a cycle at start-up.
         from .services import whole_devices
 
         return whole_devices(self.baseline)

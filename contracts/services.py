@@ -1,6 +1,7 @@
 """Contract rules (SPEC §5): baselines, activation, renewal; and the customers'
 authorisation letters for cloud-partner incidents (SPEC §7)."""
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_CEILING, Decimal
@@ -13,6 +14,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from portal.catalogue.eligibility import is_eligible
 from portal.programme import rule
 
 from .models import (
@@ -77,10 +79,20 @@ def activation_errors(contract, eligible_base):
     return errors
 
 
+def eligible_installed_base(customer, on_date):
+    """Active devices of the customer that the programme can cover, counted per category.
+
+    Read through the customer's devices: the inventory's table points at the customer, so
+    contracts need not know the inventory app."""
+    counts = Counter()
+    for device in customer.devices.filter(status="active").select_related("product_model"):
+        if is_eligible(device.product_model, on_date):
+            counts[device.product_model.category] += 1
+    return counts
+
+
 @transaction.atomic
 def activate_contract(contract, *, author):
-    from inventory.services import eligible_installed_base
-
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     if contract.status != Contract.Status.DRAFT:
         raise ValidationError(_("Only a draft contract can be activated."))

@@ -1,5 +1,6 @@
 from celery import shared_task
-from django_tenants.utils import get_public_schema_name, get_tenant_model, tenant_context
+
+from portal.tenants.schemas import each_active_partner
 
 from .services import expire_contracts
 
@@ -7,10 +8,4 @@ from .services import expire_contracts
 @shared_task
 def expire_ended_contracts():
     """Daily: contracts whose last day has passed become expired, partner by partner."""
-    expired = 0
-    partners = get_tenant_model().objects.filter(status="active").exclude(
-        schema_name=get_public_schema_name())
-    for partner in partners:
-        with tenant_context(partner):
-            expired += expire_contracts()
-    return expired
+    return sum(expire_contracts() for _ in each_active_partner())

@@ -1,6 +1,5 @@
 """Installed-base actions: registering devices, one at a time or from a CSV file."""
 
-from collections import Counter
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -8,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.catalogue.eligibility import Reason, coverage, is_eligible
+from portal.catalogue.eligibility import Reason, coverage
 from portal.catalogue.models import ProductModel
 from portal.users.access import customers_visible_to
 
@@ -44,16 +43,6 @@ def filter_devices(devices, criteria, today):
     if criteria.get("end_of_life"):
         devices = devices.filter(product_model__end_of_life__lt=today)
     return devices
-
-
-def eligible_installed_base(customer, on_date):
-    """Active devices of the customer that the programme can cover, counted per category."""
-    devices = Device.objects.filter(customer=customer, status=Device.Status.ACTIVE)
-    counts = Counter()
-    for device in devices.select_related("product_model"):
-        if is_eligible(device.product_model, on_date):
-            counts[device.product_model.category] += 1
-    return counts
 
 
 def registration_errors(customer, serial, sku, on_date, *, models_by_sku=None,

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone, translation
 
+from portal.tenants.branding import current_brand
+
 from .models import LensImport
 
 logger = logging.getLogger(__name__)
@@ -52,8 +54,6 @@ def release(lens_import_id):
 
 def _language(lens_import):
     """Errors are stored as text: in the language of who uploaded the file."""
-    from portal.tenants.branding import current_brand
-
     supported = {code for code, _name in settings.LANGUAGES}
     user = lens_import.uploaded_by
     if user is not None and user.language in supported:

@@ -179,6 +179,7 @@ def raise_keyboard_interrupt(signum, frame):
 
 
 def print_welcome(port):
+    # This launcher starts before Django is set up; the demo module needs it.
     from portal.site.demo import DEMO_PASSWORD, PARTNERS, VENDOR_STAFF
 
     lines = ["", "Poly+ Enterprise partner portal is starting:", ""]

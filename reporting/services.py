@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 
 from contracts.models import Contract, Customer
 from contracts.services import current_baseline, record_baseline_version
+from portal.tenants.tasks import enqueue_on_commit
 from portal.users.access import customers_visible_to
 from portal.users.models import Role
 from portal.webhooks import services as webhooks
 from portal.webhooks.models import Event
 
-from . import figures, trueup
+from . import figures, notifications, pdf, trueup
 from .models import CsmHours, MonthlyReport, ReportRun, TrueUpQuote, TrueUpQuoteLine
 
 Status = MonthlyReport.Status
@@ -78,8 +79,7 @@ def generate_report(customer, month, now=None):
 
 def start_run(month, requested_by=""):
     """A partner-wide run: one task per customer, counted on the run as they finish."""
-    from portal.tenants.tasks import enqueue_on_commit
-
+    # tasks.py imports this module: a cycle at start-up.
     from .tasks import generate_monthly_report
 
     customer_ids = list(customers_to_report(month).values_list("pk", flat=True))
@@ -127,8 +127,6 @@ def mark_reviewed(report, user, now=None):
 def publish(report, user, now=None, notify=True):
     """Publishes a reviewed report: its PDF is drawn once, and partner staff and the
     customer's users are told."""
-    from . import notifications, pdf
-
     report = MonthlyReport.objects.select_for_update().select_related("customer").get(
         pk=report.pk)
     if report.status != Status.REVIEWED:
@@ -199,8 +197,6 @@ def issue_quote(report, user, adjustment_month=None, now=None, notify=True):
         TrueUpQuoteLine(quote=quote, category=line.category, ordered=line.ordered,
                         actual=line.actual, added=line.added, annual_price=line.annual_price,
                         months=line.months, amount=line.amount) for line in lines])
-    from . import notifications
-
     if notify:
         notifications.quote_issued(quote)
     webhooks.emit(Event.TRUE_UP_QUOTED, webhooks.quote_payload(quote))

@@ -1,12 +1,36 @@
 import uuid
+from functools import reduce
+from operator import or_
 from pathlib import PurePath
 
 from django.conf import settings
 from django.db import connection, models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from portal.users.history import local_history_user
+
+
+def breached_q(now=None):
+    """Tickets that missed a target, recorded or not yet recorded."""
+    now = now or timezone.now()
+    return (Q(Exists(Breach.objects.filter(ticket=OuterRef("pk"))))
+            | Q(first_response_at__isnull=True, response_due_at__lte=now)
+            | Q(resolved_at__isnull=True, resolution_due_at__lte=now))
+
+
+class TicketQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=Ticket.OPEN_STATUSES)
+
+    def breached(self, now=None):
+        return self.filter(breached_q(now))
+
+    def escalated(self):
+        """Tickets with vendor support or a specialist, whatever their status."""
+        return self.exclude(escalation_level=Ticket.Level.PARTNER)
 
 
 class Ticket(models.Model):
@@ -31,7 +55,11 @@ class Ticket(models.Model):
         RESOLVED = "resolved", _("Resolved")
         CLOSED = "closed", _("Closed")
 
+    OPEN_STATUSES = (Status.NEW, Status.IN_PROGRESS, Status.WAITING)
+
     class Level(models.TextChoices):
+        # In this order: a step to a later level is an escalation, to an earlier one a
+        # hand-back.
         PARTNER = "partner", _("Partner support")
         VENDOR = "vendor", _("Vendor support")
         SPECIALIST = "specialist", _("Specialist")
@@ -95,6 +123,8 @@ class Ticket(models.Model):
 
     history = HistoricalRecords(excluded_fields=["updated_at"], get_user=local_history_user)
 
+    objects = TicketQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("ticket")
@@ -111,7 +141,7 @@ class Ticket(models.Model):
 
     @property
     def is_open(self):
-        return self.status in (self.Status.NEW, self.Status.IN_PROGRESS, self.Status.WAITING)
+        return self.status in self.OPEN_STATUSES
 
     @property
     def is_escalated(self):
@@ -207,6 +237,15 @@ class Breach(models.Model):
         return f"{self.ticket_id} {self.target} {self.due_at:%Y-%m-%d %H:%M}"
 
 
+class EscalationQuerySet(models.QuerySet):
+    def upward(self):
+        """The steps that count as escalations (to a later level), not hand-backs."""
+        order = list(Ticket.Level.values)
+        return self.filter(reduce(or_, (Q(from_level=low, to_level=high)
+                                        for index, low in enumerate(order)
+                                        for high in order[index + 1:])))
+
+
 class Escalation(models.Model):
     """One step up or down partner → vendor support → specialist: who, when, why."""
 
@@ -218,6 +257,8 @@ class Escalation(models.Model):
     from_vendor = models.BooleanField(default=False)
     reason = models.TextField(_("reason"))
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    objects = EscalationQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -246,6 +287,11 @@ class CloudNotice(models.Model):
         return f"{self.ticket_id} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class RmaQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=Rma.OPEN_STATUSES)
+
+
 class Rma(models.Model):
     """An advance hardware replacement (SPEC §8): a covered device of the customer, replaced
     before the defective unit comes back."""
@@ -258,6 +304,9 @@ class Rma(models.Model):
         RECEIVED = "received", _("Defective unit received")
         CLOSED = "closed", _("Closed")
         REJECTED = "rejected", _("Rejected")
+
+    OPEN_STATUSES = (Status.REQUESTED, Status.APPROVED, Status.SHIPPED, Status.DELIVERED,
+                     Status.RECEIVED)
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="rmas",
                                verbose_name=_("ticket"))
@@ -294,6 +343,8 @@ class Rma(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     return_reminder_sent_at = models.DateTimeField(_("return reminder sent"), null=True,
                                                    blank=True)
+
+    objects = RmaQuerySet.as_manager()
 
     class Meta:
         ordering = ["-requested_at", "-pk"]

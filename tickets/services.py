@@ -11,11 +11,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.models import Customer
+from contracts.services import authorisation_letter_refusal
 from portal.audit import audit_entries
 from portal.tenants.branding import current_brand
 from portal.users.access import customers_visible_to
@@ -25,11 +26,10 @@ from portal.webhooks.models import Event
 
 from . import notifications, sla
 from .attachments import store_attachment
-from .models import Breach, CloudNotice, Comment, Escalation, Pause, Ticket
+from .models import Breach, CloudNotice, Comment, Escalation, Pause, Ticket, breached_q
 
 Status = Ticket.Status
 Level = Ticket.Level
-OPEN_STATUSES = (Status.NEW, Status.IN_PROGRESS, Status.WAITING)
 # The clock runs in these statuses only.
 RUNNING_STATUSES = (Status.NEW, Status.IN_PROGRESS)
 
@@ -131,18 +131,10 @@ def sla_clocks(ticket, now=None):
     return clocks
 
 
-def breached_q(now=None):
-    """Tickets that missed a target, recorded or not yet recorded."""
-    now = now or timezone.now()
-    return (Q(Exists(Breach.objects.filter(ticket=OuterRef("pk"))))
-            | Q(first_response_at__isnull=True, response_due_at__lte=now)
-            | Q(resolved_at__isnull=True, resolution_due_at__lte=now))
-
-
 def breaching_soon_q(now=None):
     now = now or timezone.now()
     soon = now + timedelta(minutes=settings.TICKET_SLA_WARNING_MINUTES)
-    return Q(status__in=OPEN_STATUSES) & (
+    return Q(status__in=Ticket.OPEN_STATUSES) & (
         Q(first_response_at__isnull=True, response_due_at__gt=now, response_due_at__lte=soon)
         | Q(resolved_at__isnull=True, resolution_due_at__gt=now, resolution_due_at__lte=soon))
 
@@ -185,17 +177,17 @@ def filter_tickets(tickets, criteria, *, user, now=None):
         tickets = tickets.filter(match)
     status = criteria.get("status")
     if status == "open":
-        tickets = tickets.filter(status__in=OPEN_STATUSES)
+        tickets = tickets.open()
     elif status:
         tickets = tickets.filter(status=status)
     if criteria.get("priority"):
         tickets = tickets.filter(priority=criteria["priority"])
     if criteria.get("sla") == "breached":
-        tickets = tickets.filter(breached_q(now))
+        tickets = tickets.breached(now)
     elif criteria.get("sla") == "soon":
         tickets = tickets.filter(breaching_soon_q(now))
     if criteria.get("escalated") == "yes":
-        tickets = tickets.exclude(escalation_level=Level.PARTNER)
+        tickets = tickets.escalated()
     elif criteria.get("escalated") == "no":
         tickets = tickets.filter(escalation_level=Level.PARTNER)
     cloud = criteria.get("cloud")
@@ -405,8 +397,6 @@ def _customer_today(customer):
 
 def letter_refusal(customer, on_date=None):
     """Why no incident may be opened for this customer, or None when a valid letter is on file."""
-    from contracts.services import authorisation_letter_refusal
-
     return authorisation_letter_refusal(customer, on_date or _customer_today(customer))
 
 
@@ -477,7 +467,7 @@ def dashboard(tickets, user, now=None, size=8):
     customer's own open tickets for a customer user.
     """
     now = now or timezone.now()
-    open_tickets = tickets.filter(status__in=OPEN_STATUSES).select_related("customer")
+    open_tickets = tickets.open().select_related("customer")
     mine = open_tickets if user.role == Role.CUSTOMER_USER else open_tickets.filter(
         assignee=user)
     return {
@@ -485,7 +475,7 @@ def dashboard(tickets, user, now=None, size=8):
         "breaching_soon": list(open_tickets.filter(breaching_soon_q(now))
                                .order_by("resolution_due_at")[:size]),
         "open_count": open_tickets.count(),
-        "breached_count": open_tickets.filter(breached_q(now)).count(),
+        "breached_count": open_tickets.breached(now).count(),
         "unassigned_count": (open_tickets.filter(assignee__isnull=True).count()
                              if user.role != Role.CUSTOMER_USER else None),
     }

@@ -1,27 +1,20 @@
 from celery import shared_task
-from django_tenants.utils import get_public_schema_name, get_tenant_model, tenant_context
+
+from portal.tenants.schemas import each_active_partner
 
 from .rma import send_return_reminders
 from .services import record_breaches
-
-
-def _each_partner():
-    partners = get_tenant_model().objects.filter(status="active").exclude(
-        schema_name=get_public_schema_name())
-    for partner in partners:
-        with tenant_context(partner):
-            yield partner
 
 
 @shared_task
 def record_sla_breaches():
     """Every few minutes: record the SLA targets missed since the last run, partner by
     partner. Each breach keeps its exact due instant, whenever it is recorded."""
-    return sum(record_breaches() for _ in _each_partner())
+    return sum(record_breaches() for _ in each_active_partner())
 
 
 @shared_task
 def remind_defective_unit_returns():
     """Daily: a reminder for each replacement whose defective unit has not come back within
     RMA_RETURN_REMINDER_DAYS of delivery (again every that many days)."""
-    return sum(send_return_reminders() for _ in _each_partner())
+    return sum(send_return_reminders() for _ in each_active_partner())

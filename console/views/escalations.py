@@ -7,10 +7,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
-from django_tenants.utils import tenant_context
 
 from console import crossschema
 from console.forms import EscalationFilterForm
+from portal.tenants.schemas import active_partner
 from portal.users.access import role_required
 from portal.users.models import Role
 from tickets import services
@@ -60,13 +60,6 @@ def _escalated(partner, pk):
     return ticket
 
 
-def _partner(slug):
-    partner = crossschema.escalated_ticket_partner(slug)
-    if partner is None:
-        raise Http404
-    return partner
-
-
 def console_urls(partner, ticket):
     args = [partner.slug, ticket.pk]
     return {name: reverse(f"escalation_{name}", args=args)
@@ -75,8 +68,7 @@ def console_urls(partner, ticket):
 
 @role_required(Role.SUPPORT_ENGINEER)
 def escalation_detail(request, slug, pk):
-    partner = _partner(slug)
-    with tenant_context(partner):
+    with active_partner(slug) as partner:
         ticket = _escalated(partner, pk)
         context = detail_context(ticket, request.user, console_urls(partner, ticket))
         # Read here, in the partner's schema; the page itself is drawn in the console's.
@@ -87,8 +79,7 @@ def escalation_detail(request, slug, pk):
 
 
 def _act(request, slug, pk, action):
-    partner = _partner(slug)
-    with tenant_context(partner):
+    with active_partner(slug) as partner:
         ticket = _escalated(partner, pk)
         action(request, ticket)
         still_escalated = Ticket.objects.filter(pk=pk).exclude(
@@ -131,8 +122,7 @@ def escalation_cloud(request, slug, pk):
 
 @role_required(Role.SUPPORT_ENGINEER)
 def escalation_attachment(request, slug, pk, attachment_pk):
-    partner = _partner(slug)
-    with tenant_context(partner):
+    with active_partner(slug) as partner:
         ticket = _escalated(partner, pk)
         attachment = Attachment.objects.filter(pk=attachment_pk, comment__ticket=ticket).first()
         if attachment is None:

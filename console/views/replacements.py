@@ -4,16 +4,16 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
-from django_tenants.utils import tenant_context
 
 from console import crossschema
 from console.forms import ConsoleRmaFilterForm
+from portal.tenants.schemas import active_partner
 from portal.users.access import role_required
 from portal.users.models import Role
 from tickets.models import Rma
 from tickets.rma_views import post_advance, rma_context
 
-from .escalations import PAGE_SIZE, _page_number, _pages, _partner
+from .escalations import PAGE_SIZE, _page_number, _pages
 
 
 @role_required(Role.SUPPORT_ENGINEER)
@@ -39,8 +39,7 @@ def _partner_rma(slug, pk):
 
 @role_required(Role.SUPPORT_ENGINEER)
 def console_rma_detail(request, slug, pk):
-    partner = _partner(slug)
-    with tenant_context(partner):
+    with active_partner(slug) as partner:
         rma = _partner_rma(slug, pk)
         urls = {"advance": reverse("console_rma_advance", args=[slug, pk]),
                 "back": reverse("console_rma_list")}
@@ -52,7 +51,6 @@ def console_rma_detail(request, slug, pk):
 @role_required(Role.SUPPORT_ENGINEER)
 @require_POST
 def console_rma_advance(request, slug, pk):
-    partner = _partner(slug)
-    with tenant_context(partner):
+    with active_partner(slug):
         post_advance(request, _partner_rma(slug, pk))
     return redirect("console_rma_detail", slug=slug, pk=pk)

@@ -8,9 +8,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_tenants.utils import tenant_context
 
 from console import crossschema
+from portal.tenants.schemas import partner_schema
 from portal.users.access import role_required
 from portal.users.models import Role
 from reporting import pdf, services
@@ -39,7 +39,7 @@ def _assigned(request, slug, pk):
 @role_required(Role.CSM)
 def console_report_detail(request, slug, pk):
     partner, report = _assigned(request, slug, pk)
-    with tenant_context(partner):
+    with partner_schema(partner):
         context = report_context(report, partner)
         context.update({
             "partner": partner,
@@ -57,7 +57,7 @@ def console_report_detail(request, slug, pk):
 @role_required(Role.CSM)
 def console_report_pdf(request, slug, pk):
     partner, report = _assigned(request, slug, pk)
-    with tenant_context(partner):
+    with partner_schema(partner):
         content = report.pdf.open("rb") if report.is_published and report.pdf \
             else pdf.render_report_pdf(report, partner)
     return FileResponse(content, as_attachment=True, content_type="application/pdf",
@@ -136,7 +136,7 @@ def console_report_action(request, slug, pk):
     handler = ACTIONS.get(request.POST.get("action", ""))
     if handler is None:
         raise Http404
-    with tenant_context(partner):
+    with partner_schema(partner):
         try:
             messages.success(request, handler(request, report))
         except ValidationError as error:

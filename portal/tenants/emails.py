@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from .branding import current_brand
+from .tasks import enqueue_on_commit, send_email
 
 
 def sender_for(brand):
@@ -58,8 +59,6 @@ def render_branded_email(template_prefix, context, to, *, user=None, brand=None)
 
 def queue_email(message):
     """Sends `message` from a worker after the current transaction commits."""
-    from .tasks import enqueue_on_commit, send_email
-
     payload = {
         "subject": message.subject,
         "body": message.body,

@@ -49,6 +49,10 @@ class PartnerQuerySet(models.QuerySet):
     def partners(self):
         return self.exclude(schema_name=get_public_schema_name())
 
+    def active(self):
+        """Partners whose portal is up: the one filter of tasks and console reads."""
+        return self.partners().filter(status=Partner.Status.ACTIVE)
+
 
 class Partner(TenantMixin):
     class Status(models.TextChoices):

@@ -3,9 +3,14 @@
 import logging
 
 from django.db import transaction
-from django_tenants.utils import tenant_context
+
+from portal.users.models import Role, User
+from portal.users.services import invite_user
 
 from .models import Domain, Partner
+from .schemas import partner_schema
+from .tasks import enqueue_on_commit
+from .tasks import provision_partner as provision_task
 
 logger = logging.getLogger(__name__)
 
@@ -27,9 +32,6 @@ def create_partner(*, name, slug, domain, branding, admin):
     partner.save()
     Domain.objects.create(domain=domain.lower(), tenant=partner, is_primary=True)
 
-    from .tasks import enqueue_on_commit
-    from .tasks import provision_partner as provision_task
-
     enqueue_on_commit(provision_task, partner.pk, admin)
     return partner
 
@@ -39,15 +41,10 @@ def provision_partner(partner_id, admin):
 
     Safe to run twice: an existing schema is migrated, an existing administrator is kept.
     """
-    from portal.users.models import Role
-    from portal.users.services import invite_user
-
     partner = Partner.objects.get(pk=partner_id)
     try:
         partner.create_schema(check_if_exists=True, verbosity=0)
-        with tenant_context(partner):
-            from portal.users.models import User
-
+        with partner_schema(partner):
             if not User.objects.filter(email__iexact=admin["email"]).exists():
                 invite_user(
                     email=admin["email"],

@@ -2,6 +2,7 @@ import logging
 
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
+from django.db import connection, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -16,6 +17,7 @@ def send_email(self, *, subject, body, from_email, to, reply_to=(), html=""):
 
 @shared_task(bind=True, acks_late=True, max_retries=3, default_retry_delay=10)
 def provision_partner(self, partner_id, admin):
+    # services.py imports this module to queue this task: a cycle at start-up.
     from .services import provision_partner as provision
 
     provision(partner_id, admin)
@@ -27,8 +29,6 @@ def enqueue_on_commit(task, *args, **kwargs):
     The schema is captured here: by the time the transaction commits, the code that
     queued the task may have switched to another schema.
     """
-    from django.db import connection, transaction
-
     headers = {"_schema_name": connection.schema_name}
     transaction.on_commit(
         lambda: task.apply_async(args=args, kwargs=kwargs, headers=headers)

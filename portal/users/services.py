@@ -57,6 +57,7 @@ def invite_user(*, email, role, first_name="", last_name="", customer=None, invi
 
 def send_invitation(user, invited_by=None):
     """Queues the invitation e-mail; the task stamps when it actually went out."""
+    # tasks.py imports this module: a cycle at start-up.
     from .tasks import send_invitation as send_invitation_task
 
     enqueue_on_commit(send_invitation_task, user.pk, invited_by.pk if invited_by else None)

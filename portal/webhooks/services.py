@@ -17,6 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.tenants.tasks import enqueue_on_commit
+
 from . import signing
 from .models import Delivery, Endpoint
 
@@ -74,8 +76,7 @@ def update_endpoint(endpoint, *, url, events, description, active):
 
 def emit(event, payload):
     """Queues a delivery of `event` to every active endpoint that asked for it."""
-    from portal.tenants.tasks import enqueue_on_commit
-
+    # tasks.py imports this module: a cycle at start-up.
     from .tasks import deliver
 
     body = json.loads(json.dumps({"event": event, "data": payload,
@@ -87,8 +88,7 @@ def emit(event, payload):
 
 def redeliver(delivery):
     """The same payload again, as a new delivery (the log keeps both)."""
-    from portal.tenants.tasks import enqueue_on_commit
-
+    # tasks.py imports this module: a cycle at start-up.
     from .tasks import deliver
 
     copy = Delivery.objects.create(endpoint=delivery.endpoint, event=delivery.event,

@@ -2,11 +2,11 @@ from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django_tenants.utils import tenant_context
 
 from contracts.models import Customer
 from inventory.lens_export import export_bytes
 from portal.tenants.models import Partner
+from portal.tenants.schemas import partner_schema
 
 
 class Command(BaseCommand):
@@ -34,7 +34,7 @@ class Command(BaseCommand):
             tenant = Partner.objects.partners().filter(slug=partner).first()
             if tenant is None:
                 raise CommandError(f"No partner {partner!r}.")
-            with tenant_context(tenant):
+            with partner_schema(tenant):
                 if not Customer.objects.filter(site_id=site_id).exists():
                     raise CommandError(f"{partner} has no customer {site_id}.")
         try:

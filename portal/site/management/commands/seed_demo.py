@@ -11,7 +11,6 @@ from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
-from django_tenants.utils import schema_context, tenant_context
 
 from console.crossschema import assign_csm
 from console.models import CsmAssignment
@@ -29,14 +28,18 @@ from portal.site.demo import (
     AUTHORISATION_LETTERS,
     CATALOGUE,
     CUSTOMER_DETAILS,
+    DEMO_DEVICES_PER_CUSTOMER,
+    DEMO_LENS_EXPORT_DIR,
     DEMO_PASSWORD,
     PARTNERS,
     SPARE_PARTS,
     VENDOR_STAFF,
 )
 from portal.tenants.models import Domain, Partner
+from portal.tenants.schemas import partner_schema
 from portal.tenants.services import ensure_vendor, schema_name_for
-from portal.users.models import User
+from portal.users.models import ApiToken, User
+from portal.users.services import create_api_token, revoke_api_token
 from portal.webhooks.models import Endpoint
 from portal.webhooks.services import new_secret
 from reporting.demo import ensure_demo_reports
@@ -89,12 +92,9 @@ DEMO_TOKEN_NAME = "Demo API token"
 def fresh_api_token(spec):
     """A new token for the partner's administrator (the previous demo one is revoked: a
     secret is shown once and never stored)."""
-    from portal.users.models import ApiToken
-    from portal.users.services import create_api_token, revoke_api_token
-
     partner = Partner.objects.get(slug=spec["slug"])
     email = next(email for email, *_rest, role in spec["staff"] if role == "partner_admin")
-    with tenant_context(partner):
+    with partner_schema(partner):
         admin = User.objects.get(email=email)
         for token in ApiToken.objects.filter(user=admin, name=DEMO_TOKEN_NAME,
                                              revoked_at__isnull=True):
@@ -122,7 +122,6 @@ def ensure_devices(partner, customer, stdout):
     from inventory import lens
     from inventory.lens_export import export_bytes
     from inventory.models import LensImport
-    from portal.site.demo import DEMO_DEVICES_PER_CUSTOMER, DEMO_LENS_EXPORT_DIR
 
     data = export_bytes(DEMO_DEVICES_PER_CUSTOMER, site_id=customer.site_id, seed=2026,
                         french=partner.default_language == "fr")
@@ -255,7 +254,7 @@ class Command(BaseCommand):
             Domain.objects.create(domain=f"{spec['slug']}.{suffix}", tenant=partner,
                                   is_primary=True)
         partner.create_schema(check_if_exists=True, verbosity=0)
-        with schema_context(partner.schema_name), transaction.atomic():
+        with partner_schema(partner), transaction.atomic():
             staff = {role: ensure_user(email, first, last, role)
                      for email, first, last, role in spec["staff"]}
             for name, site_id, email, first, last in spec["customers"]:
@@ -268,14 +267,14 @@ class Command(BaseCommand):
                                             uploaded_by=staff["partner_agent"])
         if partner.status != Partner.Status.ACTIVE:
             Partner.objects.filter(pk=partner.pk).update(status=Partner.Status.ACTIVE)
-        with schema_context(partner.schema_name):
+        with partner_schema(partner):
             for _name, site_id, *_rest in spec["customers"]:
                 ensure_devices(partner, Customer.objects.get(site_id=site_id), self.stdout)
-        with tenant_context(partner):
+        with partner_schema(partner):
             ensure_demo_tickets(
                 headset_rmas_over_threshold=spec.get("headset_rmas_over_threshold", 0))
         for _name, site_id, *_rest in spec["customers"]:
-            with schema_context(partner.schema_name):
+            with partner_schema(partner):
                 customer = Customer.objects.get(site_id=site_id)
             csm = User.objects.get(email=CUSTOMER_DETAILS[site_id]["csm"])
             if not CsmAssignment.objects.filter(partner=partner,
@@ -285,7 +284,7 @@ class Command(BaseCommand):
         csm_by_site_id = {
             site_id: (names[CUSTOMER_DETAILS[site_id]["csm"]], CUSTOMER_DETAILS[site_id]["csm"])
             for _name, site_id, *_rest in spec["customers"]}
-        with tenant_context(partner):
+        with partner_schema(partner):
             ensure_demo_reports(csm_by_site_id, spec.get("true_up_customer"))
             if spec.get("webhook") and not Endpoint.objects.exists():
                 url, events = spec["webhook"]

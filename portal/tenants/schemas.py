@@ -1,0 +1,45 @@
+"""Entering partners' schemas: with console/, the only code that switches schema.
+
+Tasks that work partner by partner, the console's pages and demo seeding go through these
+helpers, so "which partners" is one rule, written once: active partners, never the
+vendor's public schema and never one still being provisioned.
+"""
+
+from contextlib import contextmanager
+
+from django.http import Http404
+from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
+
+from .models import Partner
+
+
+def active_partners():
+    return Partner.objects.active()
+
+
+def each_active_partner():
+    """Yields each active partner with its schema entered while the caller works in it."""
+    for partner in active_partners():
+        with tenant_context(partner):
+            yield partner
+
+
+@contextmanager
+def active_partner(slug):
+    """Enters the active partner named by `slug`; 404 when there is none."""
+    partner = active_partners().filter(slug=slug).first()
+    if partner is None:
+        raise Http404
+    with tenant_context(partner):
+        yield partner
+
+
+def partner_schema(partner):
+    """Enters `partner`'s schema (a context manager), whatever its status: provisioning and
+    the console's reads of a partner already chosen."""
+    return tenant_context(partner)
+
+
+def public_schema():
+    """Enters the public schema (a context manager): the vendor's tables."""
+    return schema_context(get_public_schema_name())
