@@ -123,22 +123,22 @@ def test_the_database_filter_agrees_with_the_rule(world):
     from datetime import timedelta
     from decimal import Decimal
 
-    from contracts.models import Contract, ContractLine
+    from contracts.models import Contract
     from portal.catalogue.models import ProductModel
+    from tests.factories import ContractFactory
 
     today = date(2026, 6, 1)
     with tenant_context(world.alpha):
         customer = world.customer(world.alpha, "AL-0002")
         contracts = {}
         for state in ("active", "draft", "ended"):
-            contract = Contract.objects.create(
+            contract = ContractFactory(
                 customer=world.customer(world.alpha, "AL-0001") if state != "active"
                 else customer,
                 start=date(2026, 1, 1) if state != "ended" else date(2025, 1, 1),
                 end=date(2026, 12, 31) if state != "ended" else date(2026, 5, 31),
-                status=Contract.Status.DRAFT if state == "draft" else Contract.Status.ACTIVE)
-            ContractLine.objects.create(contract=contract, category="video", installed=1,
-                                        annual_price=Decimal("1"))
+                status=Contract.Status.DRAFT if state == "draft" else Contract.Status.ACTIVE,
+                lines={"video": (1, 0, Decimal("1"))})
             contracts[state] = contract
         owners = {"active": customer, "draft": world.customer(world.alpha, "AL-0001")}
         combos = itertools.product(["video", "voice"], ["", "itp"], [None, -1, 0],
