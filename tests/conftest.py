@@ -102,8 +102,9 @@ def query_count_baseline(request):
             pytest.fail(f"no query count stored for {test_id} [{label}] ({measured.count} "
                         f"measured): {regenerate}", pytrace=False)
         if expected is not None and measured.count != expected:
+            said = "earlier in this test" if updating else "in tests/query_counts.json"
             pytest.fail(
-                f"{test_id} [{label}]: {measured.count} queries, the baseline says {expected}."
+                f"{test_id} [{label}]: {measured.count} queries, {expected} {said}."
                 f" If the change is deliberate: {regenerate}. The queries:\n"
                 + "\n".join(f"  {sql[:200]}" for sql in measured.statements), pytrace=False)
         measured_here[label] = measured.count
