@@ -4,12 +4,25 @@ Each test runs in a transaction that is rolled back; the tenants, their schemas 
 personas below are committed once, before the first test.
 """
 
+import json
 import os
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from django.db import connection
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+QUERY_COUNTS = Path(__file__).with_name("query_counts.json")
+# Counts measured in this run, kept for --update-query-counts: {test id: {label: count}}.
+_measured_query_counts = {}
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-query-counts", action="store_true",
+                     help="record the query counts measured by query_count_baseline in "
+                          "tests/query_counts.json instead of checking them")
 
 
 @pytest.fixture(scope="session")
@@ -53,3 +66,57 @@ def _clear_cache():
 
     cache.clear()
     yield
+
+
+class QueryCount:
+    """What one measured block did: `count` statements, their SQL in `statements`."""
+
+    count = None
+    statements = ()
+
+
+@pytest.fixture
+def query_count_baseline(request):
+    """`with query_count_baseline("device list") as measured:` runs the block and checks
+    that it made exactly the number of queries stored in tests/query_counts.json for this
+    test and label; `measured.count` holds the number. The same label measured twice in a
+    test (at a few rows and at many) must give the same count. After a deliberate change,
+    regenerate the file with `make test PYTEST_ARGS="--update-query-counts"`."""
+    from django.test.utils import CaptureQueriesContext
+
+    test_id = request.node.nodeid
+    updating = request.config.getoption("--update-query-counts")
+    stored = {} if updating else json.loads(QUERY_COUNTS.read_text()).get(test_id, {})
+    measured_here = {}
+    regenerate = f'make test PYTEST_ARGS="--update-query-counts {test_id}"'
+
+    @contextmanager
+    def measure(label):
+        measured = QueryCount()
+        with CaptureQueriesContext(connection) as captured:
+            yield measured
+        measured.count = len(captured)
+        measured.statements = [query["sql"] for query in captured.captured_queries]
+        expected = measured_here.get(label) if updating else stored.get(label)
+        if expected is None and not updating:
+            pytest.fail(f"no query count stored for {test_id} [{label}] ({measured.count} "
+                        f"measured): {regenerate}", pytrace=False)
+        if expected is not None and measured.count != expected:
+            said = "earlier in this test" if updating else "in tests/query_counts.json"
+            pytest.fail(
+                f"{test_id} [{label}]: {measured.count} queries, {expected} {said}."
+                f" If the change is deliberate: {regenerate}. The queries:\n"
+                + "\n".join(f"  {sql[:200]}" for sql in measured.statements), pytrace=False)
+        measured_here[label] = measured.count
+
+    yield measure
+    if updating and measured_here:
+        _measured_query_counts[test_id] = measured_here
+
+
+def pytest_sessionfinish(session):
+    if not (session.config.getoption("--update-query-counts") and _measured_query_counts):
+        return
+    counts = json.loads(QUERY_COUNTS.read_text()) if QUERY_COUNTS.exists() else {}
+    counts.update(_measured_query_counts)
+    QUERY_COUNTS.write_text(json.dumps(dict(sorted(counts.items())), indent=2) + "\n")

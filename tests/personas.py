@@ -53,14 +53,12 @@ def _active_headsets_contract(customer):
     from datetime import date
     from decimal import Decimal
 
-    from contracts.models import Contract, ContractLine
+    from tests.factories import ContractFactory
 
     if customer.contracts.exists():
         return
-    contract = Contract.objects.create(customer=customer, start=date(2026, 1, 1),
-                                       end=date(2027, 12, 31), status=Contract.Status.ACTIVE)
-    ContractLine.objects.create(contract=contract, category="headsets", installed=10,
-                                annual_price=Decimal("20.00"))
+    ContractFactory(customer=customer, start=date(2026, 1, 1), end=date(2027, 12, 31),
+                    lines={"headsets": (10, 0, Decimal("20.00"))})
 
 
 def create_world():

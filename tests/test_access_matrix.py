@@ -2,9 +2,9 @@
 
 The table is built from the URL configuration itself, so a new route is covered the moment
 it exists: it must be wrapped in `role_required` (or marked `anonymous_allowed`), and it
-must be given sample arguments below if it takes any. The JSON API under `api/v1/`
-answers tokens and JSON, not pages: tests/api/test_isolation_matrix.py walks each of its
-operations the same way.
+must register its sample arguments (`samples_for` below) if it takes any. The JSON API
+under `api/v1/` answers tokens and JSON, not pages: tests/api/test_isolation_matrix.py
+walks each of its operations the same way.
 """
 
 import re
@@ -49,103 +49,196 @@ def test_every_route_is_ours_or_a_known_librarys(urlconf):
             assert module.startswith(OUR_PACKAGES + ("allauth.",)), f"{route} ({module})"
 
 
+# Route name → (the function giving its sample arguments, whether it runs inside the
+# persona's own partner). A name ending in "_" stands for every route it begins, unless the
+# route is registered by its full name. A new route plugs in with `@samples_for(...)`.
+SAMPLE_ARGUMENTS = {}
+
+
+def samples_for(*names, own_partner=True):
+    def register(build):
+        for name in names:
+            assert name not in SAMPLE_ARGUMENTS, f"{name} has sample arguments already"
+            SAMPLE_ARGUMENTS[name] = (build, own_partner)
+        return build
+    return register
+
+
 def sample_kwargs(world, tenant, pattern):
     """Arguments that point at an object of the persona's own partner."""
-    names = set(pattern.pattern.converters)
-    if not names:
+    if not pattern.pattern.converters:
         return {}
+    name = pattern.name
+    prefixes = [key for key in SAMPLE_ARGUMENTS if key.endswith("_") and name.startswith(key)]
+    key = name if name in SAMPLE_ARGUMENTS else max(prefixes, key=len, default=None)
+    if key is None:
+        raise AssertionError(f"give sample arguments for route {name}")
+    build, own_partner = SAMPLE_ARGUMENTS[key]
+    if not own_partner:
+        return build(world, tenant)
     with tenant_context(tenant):
-        if pattern.name in ("customer_detail", "customer_edit"):
-            return {"pk": world.customer(tenant, "AL-0001").pk}
-        if pattern.name.startswith("authorisation_letter_"):
-            letter = sample_authorisation_letter(world, tenant)
-            if pattern.name == "authorisation_letter_add":
-                return {"pk": letter.customer_id}
-            return {"pk": letter.customer_id, "letter_pk": letter.pk}
-        if pattern.name == "download":
-            return {"kind": "document", "pk": sample_catalogue_kwargs(
-                "catalogue_file_download")["pk"]}
-        if pattern.name == "ticket_attachment":
-            attachment = sample_attachment(world, tenant)
-            return {"pk": attachment.comment.ticket_id, "attachment_pk": attachment.pk}
-        if pattern.name.startswith("ticket_"):
-            return {"pk": sample_ticket(world, tenant).pk}
-        if pattern.name in ("report_detail", "report_pdf"):
-            return {"pk": sample_report(world, tenant).pk}
-        if pattern.name == "report_run_detail":
-            from reporting.models import ReportRun
-
-            return {"pk": ReportRun.objects.get_or_create(month=date(2026, 10, 1))[0].pk}
-        if pattern.name in ("quote_detail", "quote_decide"):
-            return {"pk": sample_quote(world, tenant).pk}
-        if pattern.name.startswith("webhook_"):
-            from portal.webhooks.models import Delivery, Endpoint
-
-            endpoint, _ = Endpoint.objects.get_or_create(
-                url="https://93.184.215.14/hooks",
-                defaults={"events": ["ticket.created"], "secret": "whsec_sample"})
-            delivery, _ = Delivery.objects.get_or_create(
-                endpoint=endpoint, event="ticket.created", defaults={"payload": {}})
-            return {"pk": endpoint.pk, "delivery_pk": delivery.pk}
-        if pattern.name in ("rma_detail", "rma_advance"):
-            return {"pk": sample_rma(world, tenant).pk}
-        if pattern.name == "device_detail":
-            return {"pk": sample_device(world, tenant).pk}
-        if pattern.name == "lens_import_detail":
-            return {"pk": sample_lens_import(world, tenant).pk}
-        if pattern.name.startswith("contract_"):
-            return {"pk": sample_contract(world, tenant).pk}
-        if pattern.name in ("user_edit", "user_resend_invitation"):
-            return {"pk": User.objects.order_by("pk").first().pk}
-        if pattern.name == "api_token_revoke":
-            return {"pk": sample_api_token(tenant).pk}
-    if pattern.name == "catalogue_product_edit":
-        return {"pk": ProductModel.objects.get(sku="VOY-TEST").pk}
-    if pattern.name.startswith("catalogue_"):
-        return sample_catalogue_kwargs(pattern.name)
-    if pattern.name in ("console_partner_customer_csm", "console_my_customer_detail",
-                        "console_csm_lens_upload"):
-        return {"slug": "alpha", "customer_id": world.customer(world.alpha, "AL-0001").pk}
-    if pattern.name == "console_csm_lens_import":
-        return {"slug": "alpha", "customer_id": world.customer(world.alpha, "AL-0001").pk,
-                "import_id": 1}
-    if pattern.name.startswith("console_partner"):
-        return {"slug": "alpha"}
-    if pattern.name.startswith("console_report_"):
-        with tenant_context(world.alpha):
-            return {"slug": "alpha", "pk": sample_report(world, world.alpha).pk}
-    if pattern.name in ("console_rma_detail", "console_rma_advance"):
-        with tenant_context(world.alpha):
-            return {"slug": "alpha", "pk": sample_rma(world, world.alpha).pk}
-    if pattern.name.startswith("escalation_"):
-        with tenant_context(world.alpha):
-            attachment = sample_attachment(world, world.alpha, escalated=True)
-        return {"slug": "alpha", "pk": attachment.comment.ticket_id,
-                "attachment_pk": attachment.pk}
-    if pattern.name == "accept_invitation":
-        return {"uidb36": "zz", "key": "nope"}
-    raise AssertionError(f"give sample arguments for route {pattern.name}")
+        return build(world, tenant)
 
 
-def sample_catalogue_kwargs(name):
+@samples_for("customer_detail", "customer_edit")
+def _customer(world, tenant):
+    return {"pk": world.customer(tenant, "AL-0001").pk}
+
+
+@samples_for("authorisation_letter_add")
+def _letter_customer(world, tenant):
+    return {"pk": sample_authorisation_letter(world, tenant).customer_id}
+
+
+@samples_for("authorisation_letter_")
+def _letter(world, tenant):
+    letter = sample_authorisation_letter(world, tenant)
+    return {"pk": letter.customer_id, "letter_pk": letter.pk}
+
+
+@samples_for("download")
+def _download(world, tenant):
+    return {"kind": "document", "pk": _catalogue_document(world, tenant)["pk"]}
+
+
+@samples_for("ticket_attachment")
+def _ticket_attachment(world, tenant):
+    attachment = sample_attachment(world, tenant)
+    return {"pk": attachment.comment.ticket_id, "attachment_pk": attachment.pk}
+
+
+@samples_for("ticket_")
+def _ticket(world, tenant):
+    return {"pk": sample_ticket(world, tenant).pk}
+
+
+@samples_for("report_detail", "report_pdf")
+def _report(world, tenant):
+    return {"pk": sample_report(world, tenant).pk}
+
+
+@samples_for("report_run_detail")
+def _report_run(world, tenant):
+    from reporting.models import ReportRun
+
+    return {"pk": ReportRun.objects.get_or_create(month=date(2026, 10, 1))[0].pk}
+
+
+@samples_for("quote_detail", "quote_decide")
+def _quote(world, tenant):
+    return {"pk": sample_quote(world, tenant).pk}
+
+
+@samples_for("webhook_")
+def _webhook(world, tenant):
+    from portal.webhooks.models import Delivery, Endpoint
+
+    endpoint, _ = Endpoint.objects.get_or_create(
+        url="https://93.184.215.14/hooks",
+        defaults={"events": ["ticket.created"], "secret": "whsec_sample"})
+    delivery, _ = Delivery.objects.get_or_create(
+        endpoint=endpoint, event="ticket.created", defaults={"payload": {}})
+    return {"pk": endpoint.pk, "delivery_pk": delivery.pk}
+
+
+@samples_for("rma_detail", "rma_advance")
+def _rma(world, tenant):
+    return {"pk": sample_rma(world, tenant).pk}
+
+
+@samples_for("device_detail")
+def _device(world, tenant):
+    return {"pk": sample_device(world, tenant).pk}
+
+
+@samples_for("lens_import_detail")
+def _lens_import(world, tenant):
+    return {"pk": sample_lens_import(world, tenant).pk}
+
+
+@samples_for("contract_")
+def _contract(world, tenant):
+    return {"pk": sample_contract(world, tenant).pk}
+
+
+@samples_for("user_edit", "user_resend_invitation")
+def _user(world, tenant):
+    return {"pk": User.objects.order_by("pk").first().pk}
+
+
+@samples_for("api_token_revoke")
+def _api_token(world, tenant):
+    return {"pk": sample_api_token(tenant).pk}
+
+
+@samples_for("catalogue_product_edit", "catalogue_product_detail", "catalogue_document_add",
+             "catalogue_release_add", own_partner=False)
+def _catalogue_product(world, tenant):
+    return {"pk": ProductModel.objects.get(sku="VOY-TEST").pk}
+
+
+@samples_for("catalogue_part_edit", own_partner=False)
+def _catalogue_part(world, tenant):
+    from portal.catalogue.models import SparePart
+
+    part, _ = SparePart.objects.get_or_create(part_number="SP-SAMPLE",
+                                              defaults={"description": "Sample part"})
+    part.compatible_models.add(ProductModel.objects.get(sku="VOY-TEST"))
+    return {"pk": part.pk}
+
+
+@samples_for("catalogue_file_download", own_partner=False)
+def _catalogue_document(world, tenant):
     from django.core.files.base import ContentFile
 
-    from portal.catalogue.models import Document, SparePart
+    from portal.catalogue.models import Document
 
-    product = ProductModel.objects.get(sku="VOY-TEST")
-    if name in ("catalogue_product_detail", "catalogue_document_add", "catalogue_release_add"):
-        return {"pk": product.pk}
-    if name == "catalogue_part_edit":
-        part, _ = SparePart.objects.get_or_create(part_number="SP-SAMPLE",
-                                                  defaults={"description": "Sample part"})
-        part.compatible_models.add(product)
-        return {"pk": part.pk}
-    if name == "catalogue_file_download":
-        document, _ = Document.objects.get_or_create(
-            product_model=product, title="Sample datasheet",
-            defaults={"file": ContentFile(b"%PDF-1.4 sample", name="sample.pdf")})
-        return {"kind": "document", "pk": document.pk}
-    raise AssertionError(f"give sample arguments for route {name}")
+    document, _ = Document.objects.get_or_create(
+        product_model=ProductModel.objects.get(sku="VOY-TEST"), title="Sample datasheet",
+        defaults={"file": ContentFile(b"%PDF-1.4 sample", name="sample.pdf")})
+    return {"kind": "document", "pk": document.pk}
+
+
+@samples_for("console_partner_customer_csm", "console_my_customer_detail",
+             "console_csm_lens_upload", own_partner=False)
+def _console_customer(world, tenant):
+    return {"slug": "alpha", "customer_id": world.customer(world.alpha, "AL-0001").pk}
+
+
+@samples_for("console_csm_lens_import", own_partner=False)
+def _console_lens_import(world, tenant):
+    return {"slug": "alpha", "customer_id": world.customer(world.alpha, "AL-0001").pk,
+            "import_id": 1}
+
+
+@samples_for("console_partner_", own_partner=False)
+def _console_partner(world, tenant):
+    return {"slug": "alpha"}
+
+
+@samples_for("console_report_", own_partner=False)
+def _console_report(world, tenant):
+    with tenant_context(world.alpha):
+        return {"slug": "alpha", "pk": sample_report(world, world.alpha).pk}
+
+
+@samples_for("console_rma_detail", "console_rma_advance", own_partner=False)
+def _console_rma(world, tenant):
+    with tenant_context(world.alpha):
+        return {"slug": "alpha", "pk": sample_rma(world, world.alpha).pk}
+
+
+@samples_for("escalation_", own_partner=False)
+def _escalation(world, tenant):
+    with tenant_context(world.alpha):
+        attachment = sample_attachment(world, world.alpha, escalated=True)
+    return {"slug": "alpha", "pk": attachment.comment.ticket_id,
+            "attachment_pk": attachment.pk}
+
+
+@samples_for("accept_invitation", own_partner=False)
+def _invitation(world, tenant):
+    return {"uidb36": "zz", "key": "nope"}
 
 
 def sample_contract(world, tenant):

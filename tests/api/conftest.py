@@ -10,10 +10,9 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from contracts.models import BaselineEntry, BaselineVersion, Contract, ContractLine
-from inventory.models import Device
 from portal.catalogue.models import ProductModel
 from portal.users import services as user_services
+from tests.factories import ContractFactory, DeviceFactory
 from tests.inventory.conftest import alpha_contract, catalogue  # noqa: F401 (shared fixtures)
 
 
@@ -63,18 +62,10 @@ def anonymous(world):
 def active_contract(customer, categories=("headsets",), ordered=20):
     """An active contract in force today, with its first baseline version."""
     today = timezone.localdate()
-    contract = Contract.objects.create(customer=customer, start=today - timedelta(days=60),
-                                       end=today + timedelta(days=300),
-                                       status=Contract.Status.ACTIVE)
-    version = BaselineVersion.objects.create(contract=contract, number=1,
-                                             effective_date=contract.start, reason="Initial",
-                                             author="test")
-    for category in categories:
-        ContractLine.objects.create(contract=contract, category=category, installed=ordered,
-                                    annual_price=Decimal("24.00"))
-        BaselineEntry.objects.create(version=version, category=category, ordered=ordered,
-                                     baseline=Decimal(ordered) * Decimal("1.05"))
-    return contract
+    return ContractFactory(customer=customer, start=today - timedelta(days=60),
+                           end=today + timedelta(days=300),
+                           lines={category: (ordered, 0, Decimal("24.00"))
+                                  for category in categories})
 
 
 @pytest.fixture
@@ -88,8 +79,8 @@ def installed(world):
             active_contract(customer)
             for index in (1, 2):
                 serial = f"{site_id.replace('-', '')}HS{index:02d}"
-                devices[serial] = Device.objects.create(serial=serial, product_model=model,
-                                                        customer=customer)
+                devices[serial] = DeviceFactory(serial=serial, product_model=model,
+                                                customer=customer)
     return devices
 
 
@@ -129,7 +120,7 @@ def make_sample(customer):
     contract = active_contract(customer)
     tag = customer.site_id.replace("-", "")
     model = ProductModel.objects.get(sku="VOY-TEST")
-    device = Device.objects.create(serial=f"{tag}HS01", product_model=model, customer=customer)
+    device = DeviceFactory(serial=f"{tag}HS01", product_model=model, customer=customer)
     ticket = Ticket.objects.create(customer=customer, subject=f"Headset of {customer.name}",
                                    description="It crackles", device=device)
     Comment.objects.create(ticket=ticket, body="We are looking into it", author_name="Agent")
@@ -154,7 +145,7 @@ def make_sample(customer):
     TrueUpQuoteLine.objects.create(quote=quote, category="headsets", ordered=20, actual=23,
                                    added=3, annual_price=Decimal("24.00"), months=10,
                                    amount=Decimal("60.00"))
-    spare = Device.objects.create(serial=f"{tag}HS02", product_model=model, customer=customer)
+    spare = DeviceFactory(serial=f"{tag}HS02", product_model=model, customer=customer)
     lens_import = make_lens_import(customer, f"{tag}-lens.csv")
     return Sample(customer, contract, device, ticket, rma, report, quote, spare, lens_import)
 

@@ -24,6 +24,7 @@ def base(world, catalogue, alpha_contract):
             ("AL-0001", "OLD10001", "eol", "2.0"), ("AL-0002", "HS200001", "headset", "2.0")]
     with tenant_context(world.alpha):
         for site_id, serial, kind, firmware in rows:
+            # Direct: the mix includes an end-of-life model, which registration refuses.
             Device.objects.create(serial=serial, product_model=catalogue[kind],
                                   customer=world.customer(world.alpha, site_id),
                                   firmware_version=firmware, mac_address="00:04:F2:AB:CD:EF"

@@ -3,7 +3,8 @@ from decimal import Decimal
 
 from django_tenants.utils import tenant_context
 
-from contracts.models import Contract, ContractLine
+from contracts.models import Contract
+from tests.factories import ContractFactory, DeviceFactory
 
 
 def contract_form(customer, **overrides):
@@ -70,11 +71,9 @@ def test_a_customer_of_another_partner_cannot_be_chosen(world):
 def make_contract(world, tenant, site_id):
     with tenant_context(tenant):
         customer = world.customer(tenant, site_id)
-        contract = Contract.objects.create(customer=customer, start=date(2026, 1, 1),
-                                           end=date(2026, 12, 31))
-        ContractLine.objects.create(contract=contract, category="voice", installed=3,
-                                    growth=0, annual_price=Decimal("40.00"))
-        return contract
+        return ContractFactory(customer=customer, start=date(2026, 1, 1),
+                               end=date(2026, 12, 31), status=Contract.Status.DRAFT,
+                               lines={"voice": (3, 0, Decimal("40.00"))})
 
 
 def test_contract_pages_are_404_for_other_customers_and_partners(world):
@@ -103,7 +102,6 @@ def test_only_partner_admins_change_contracts(world):
 
 
 def test_an_activation_refusal_is_shown_to_the_admin(world):
-    from inventory.models import Device
     from portal.catalogue.models import ProductModel
 
     contract = make_contract(world, world.alpha, "AL-0001")
@@ -111,8 +109,8 @@ def test_an_activation_refusal_is_shown_to_the_admin(world):
                                         category="voice", list_price=Decimal("1.00"))
     with tenant_context(world.alpha):
         for i in range(5):
-            Device.objects.create(serial=f"CCX{i}", product_model=phone,
-                                  customer=contract.customer)
+            DeviceFactory(serial=f"CCX{i:05d}", product_model=phone,
+                          customer=contract.customer)
     client = world["alpha_admin"].client()
     response = client.post(f"/contracts/{contract.pk}/activate/", follow=True)
     assert "order 2 more" in response.content.decode()
@@ -137,17 +135,14 @@ def test_contract_csv_export(world):
     assert lines[1].startswith("AL-0001,Alpha Customer One,2026-01-01,2026-12-31,draft")
 
 
-def test_contract_list_queries_do_not_grow_with_rows(world):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
+def test_contract_list_queries_do_not_grow_with_rows(world, query_count_baseline):
     client = world["alpha_agent"].client()
     make_contract(world, world.alpha, "AL-0001")
 
     def count():
-        with CaptureQueriesContext(connection) as queries:
+        with query_count_baseline("contract list") as queries:
             client.get("/contracts/")
-        return len(queries)
+        return queries.count
 
     before = count()
     for _ in range(10):

@@ -7,7 +7,7 @@ from django_tenants.utils import tenant_context
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contracts.models import BaselineVersion, Contract, ContractLine
+from contracts.models import BaselineVersion, Contract
 from contracts.services import (
     activate_contract,
     baseline_for,
@@ -19,6 +19,7 @@ from contracts.services import (
 )
 from inventory.models import Device
 from portal.catalogue.models import ProductModel
+from tests.factories import ContractFactory
 
 
 @given(st.integers(min_value=0, max_value=10_000_000))
@@ -56,11 +57,10 @@ def product(sku, category, **extra):
 
 
 def draft(customer, lines, start=date(2026, 1, 1), end=date(2026, 12, 31)):
-    contract = Contract.objects.create(customer=customer, start=start, end=end)
-    for category, installed, growth in lines:
-        ContractLine.objects.create(contract=contract, category=category, installed=installed,
-                                    growth=growth, annual_price=Decimal("25.00"))
-    return contract
+    return ContractFactory(customer=customer, start=start, end=end,
+                           status=Contract.Status.DRAFT,
+                           lines={category: (installed, growth, Decimal("25.00"))
+                                  for category, installed, growth in lines})
 
 
 def devices(customer, model, count, prefix):
@@ -161,6 +161,7 @@ def test_a_contract_must_end_after_it_starts(alpha):
 
     customer = alpha.customer(alpha.alpha, "AL-0002")
     with pytest.raises(IntegrityError):
+        # Direct: the database's own check, which the services' validation would pre-empt.
         Contract.objects.create(customer=customer, start=date(2026, 1, 1),
                                 end=date(2026, 1, 1))
 

@@ -4,8 +4,8 @@ from decimal import Decimal
 import pytest
 from django_tenants.utils import tenant_context
 
-from contracts.models import Contract, ContractLine
 from portal.catalogue.models import ProductModel
+from tests.factories import ContractFactory
 
 
 @pytest.fixture
@@ -29,10 +29,8 @@ def alpha_contract(world):
     """An active contract for Alpha's first customer covering headsets and video."""
     with tenant_context(world.alpha):
         customer = world.customer(world.alpha, "AL-0001")
-        contract = Contract.objects.create(customer=customer, start=date(2026, 1, 1),
-                                           end=date(2026, 12, 31),
-                                           status=Contract.Status.ACTIVE)
-        for category in ("headsets", "video"):
-            ContractLine.objects.create(contract=contract, category=category, installed=10,
-                                        annual_price=Decimal("10.00"))
+        contract = ContractFactory(customer=customer, start=date(2026, 1, 1),
+                                   end=date(2026, 12, 31),
+                                   lines={category: (10, 0, Decimal("10.00"))
+                                          for category in ("headsets", "video")})
     return contract

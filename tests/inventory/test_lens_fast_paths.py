@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from inventory import lens, lens_bulk
 from inventory.models import Device
 from portal.csvimport import decode
+from tests.factories import DeviceFactory
 
 HEADER = ["Device Name", "Product", "Serial Number", "Software Version", "Site", "Room",
           "MAC Address", "Last Detected"]
@@ -144,8 +145,8 @@ def csv_bytes(records):
 @pytest.fixture
 def customer(world, catalogue):
     with tenant_context(world.alpha):
-        Device.objects.create(serial="OWNED0001", product_model=catalogue["headset"],
-                              customer=world.customer(world.alpha, "AL-0002"))
+        DeviceFactory(serial="OWNED0001", product_model=catalogue["headset"],
+                      customer=world.customer(world.alpha, "AL-0002"))
         customer = world.customer(world.alpha, "AL-0001")
         customer.time_zone = "Europe/Paris"
         yield customer

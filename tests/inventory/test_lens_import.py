@@ -11,6 +11,7 @@ from inventory import lens
 from inventory.lens_export import lens_export_csv
 from inventory.models import Device, InventorySnapshot, LensImport
 from inventory.tasks import run_lens_import
+from tests.factories import DeviceFactory
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=PARIS)
@@ -75,7 +76,7 @@ def test_a_good_export_creates_the_devices(world, catalogue):
 
 def test_a_second_import_updates_and_never_duplicates(world, catalogue):
     with tenant_context(world.alpha):
-        registered = Device.objects.create(
+        registered = DeviceFactory(
             serial="HS100001", product_model=catalogue["headset"], site="Old site",
             room="R1", customer=world.customer(world.alpha, "AL-0001"))
     result = run(world, lines("x,HS-1,HS100001,2.1,,Room 9,,2026-05-30 08:00",
@@ -106,8 +107,8 @@ def test_a_serial_taken_by_another_customer_after_the_check_stops_the_import(
     rows, errors = check(world, lines("a,HS-1,HS100001,,,,,", "b,HS-1,HS100002,,,,,"))
     assert errors == []
     with tenant_context(world.alpha):
-        Device.objects.create(serial="HS100002", product_model=catalogue["headset"],
-                              customer=world.customer(world.alpha, "AL-0002"))
+        DeviceFactory(serial="HS100002", product_model=catalogue["headset"],
+                      customer=world.customer(world.alpha, "AL-0002"))
         with pytest.raises(lens.ImportConflict):
             lens.apply_lens_rows(world.customer(world.alpha, "AL-0001"), rows,
                                  full_export=True, now=NOW)
@@ -132,8 +133,8 @@ def test_a_device_registered_by_the_customer_after_the_check_is_updated(world, c
     rows, errors = check(world, lines("a,HS-1,HS100001,2.1,,,,", "b,HS-1,HS100002,,,,,"))
     assert errors == []
     with tenant_context(world.alpha):
-        Device.objects.create(serial="HS100002", product_model=catalogue["headset"],
-                              customer=world.customer(world.alpha, "AL-0001"))
+        DeviceFactory(serial="HS100002", product_model=catalogue["headset"],
+                      customer=world.customer(world.alpha, "AL-0001"))
         result = lens.apply_lens_rows(world.customer(world.alpha, "AL-0001"), rows,
                                       full_export=True, now=NOW)
     assert (result.created, result.updated) == (1, 1)
@@ -300,9 +301,9 @@ def test_devices_missing_from_a_full_export_are_marked_not_deleted(world, catalo
 def test_the_snapshot_counts_covered_and_uncovered_devices_per_category(
         world, catalogue, alpha_contract):
     with tenant_context(world.alpha):
-        Device.objects.create(serial="RETIRED01", product_model=catalogue["headset"],
-                              customer=world.customer(world.alpha, "AL-0001"),
-                              status=Device.Status.RETIRED)
+        DeviceFactory(serial="RETIRED01", product_model=catalogue["headset"],
+                      customer=world.customer(world.alpha, "AL-0001"),
+                      status=Device.Status.RETIRED)
     result = run(world, lines(
         "a,HS-1,HS100001,,,,,", "a,HS-1,HS100002,,,,,", "a,HS-1,HS100003,,,,,",
         "b,VID-1,VID100001,,,,,", "b,VID-1,VID100002,,,,,",

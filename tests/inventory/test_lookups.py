@@ -6,9 +6,9 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from contracts.models import Contract, ContractLine
 from inventory.models import Device
 from portal.catalogue.models import Document, ProductModel, SoftwareRelease, SparePart
+from tests.factories import ContractFactory, DeviceFactory
 
 TODAY = date(2026, 6, 1)
 
@@ -45,12 +45,9 @@ def library(db):
 
 def contract_for(world, site_id, categories):
     with tenant_context(world.alpha):
-        contract = Contract.objects.create(customer=world.customer(world.alpha, site_id),
-                                           start=date(2026, 1, 1), end=date(2026, 12, 31),
-                                           status=Contract.Status.ACTIVE)
-        for category in categories:
-            ContractLine.objects.create(contract=contract, category=category, installed=1,
-                                        annual_price=Decimal("1"))
+        ContractFactory(customer=world.customer(world.alpha, site_id),
+                        start=date(2026, 1, 1), end=date(2026, 12, 31),
+                        lines={category: (1, 0, Decimal("1")) for category in categories})
 
 
 def test_a_covered_customer_lists_and_downloads_its_models_files(world, library):
@@ -130,8 +127,8 @@ def test_licences_are_found_by_key_or_serial_within_the_customer(world, library)
     with tenant_context(world.alpha):
         own, other = (world.customer(world.alpha, "AL-0001"),
                       world.customer(world.alpha, "AL-0002"))
-        device = Device.objects.create(serial="LIC000001", product_model=library["headset"],
-                                       customer=own)
+        device = DeviceFactory(serial="LIC000001", product_model=library["headset"],
+                               customer=own)
         Licence.objects.create(key="LENS-PRO-1111", product_model=library["headset"], seats=5,
                                expires_on=date(2026, 1, 31), customer=own, device=device)
         Licence.objects.create(key="LENS-PRO-2222", product_model=library["headset"],

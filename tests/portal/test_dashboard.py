@@ -46,9 +46,7 @@ def test_console_navigation_by_role(world):
                                                           "Catalogue"]
 
 
-def test_dashboard_queries_do_not_grow_with_rows(world):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+def test_dashboard_queries_do_not_grow_with_rows(world, query_count_baseline):
     from django_tenants.utils import tenant_context
 
     from contracts.models import Customer
@@ -58,9 +56,9 @@ def test_dashboard_queries_do_not_grow_with_rows(world):
     client.get("/")
 
     def count():
-        with CaptureQueriesContext(connection) as queries:
+        with query_count_baseline("dashboard") as queries:
             assert client.get("/").status_code == 200
-        return len(queries)
+        return queries.count
 
     before = count()
     with tenant_context(world.alpha):

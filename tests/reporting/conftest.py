@@ -4,8 +4,8 @@ from decimal import Decimal
 import pytest
 from django_tenants.utils import tenant_context
 
-from contracts.models import BaselineEntry, BaselineVersion, Contract, ContractLine
 from inventory.models import InventorySnapshot, SnapshotCount
+from tests.factories import ContractFactory
 
 OCTOBER = date(2026, 10, 1)
 
@@ -21,16 +21,9 @@ def snapshot(customer, taken_on, **covered):
 
 def contract_for(customer, start=date(2026, 1, 1), end=date(2027, 12, 31),
                  lines=(("headsets", 100, "24.00"), ("video", 10, "310.00"))):
-    contract = Contract.objects.create(customer=customer, start=start, end=end,
-                                       status=Contract.Status.ACTIVE, csm_blocks_per_month=2)
-    version = BaselineVersion.objects.create(contract=contract, number=1, effective_date=start,
-                                             reason="Initial", author="test")
-    for category, ordered, price in lines:
-        ContractLine.objects.create(contract=contract, category=category, installed=ordered,
-                                    annual_price=Decimal(price))
-        BaselineEntry.objects.create(version=version, category=category, ordered=ordered,
-                                     baseline=Decimal(ordered) * Decimal("1.05"))
-    return contract
+    return ContractFactory(customer=customer, start=start, end=end, csm_blocks_per_month=2,
+                           lines={category: (ordered, 0, Decimal(price))
+                                  for category, ordered, price in lines})
 
 
 @pytest.fixture
