@@ -5,6 +5,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
@@ -47,6 +48,10 @@ class Customer(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.site_id})"
+
+    def today(self, now=None):
+        """The date it is where the customer is (at `now`, by default at this moment)."""
+        return timezone.localtime(now or timezone.now(), zoneinfo.ZoneInfo(self.time_zone)).date()
 
 
 class Contract(models.Model):

@@ -145,7 +145,7 @@ def _year_range(year, time_zone):
 
 def request_year(rma):
     """The calendar year an RMA counts in: its request date in the customer's time zone."""
-    return rma.requested_at.astimezone(ZoneInfo(rma.customer.time_zone)).year
+    return rma.customer.today(rma.requested_at).year
 
 
 def rate_of_rma_year(rma):
@@ -164,7 +164,7 @@ def headset_rmas(customer, year):
 def headset_rate(customer, year, on_date=None, until=None):
     """Headset replacements of a calendar year (by request date, up to `until` if given)
     against the contracted headset base."""
-    on_date = on_date or timezone.now().astimezone(ZoneInfo(customer.time_zone)).date()
+    on_date = on_date or customer.today()
     counted = headset_rmas(customer, year).filter(status__in=COUNTED_STATUSES)
     if until is not None:
         counted = counted.filter(requested_at__lt=until)
@@ -177,10 +177,6 @@ def headset_rate(customer, year, on_date=None, until=None):
 
 
 # --- Request ----------------------------------------------------------------------------
-
-def _local_date(customer, now):
-    return now.astimezone(ZoneInfo(customer.time_zone)).date()
-
 
 def find_device(customer, serial):
     """The customer's device with this serial; a ValidationError saying why not otherwise."""
@@ -210,7 +206,7 @@ def refusal(device, now=None):
             "status": device.get_status_display().lower()}
     if Rma.objects.filter(device=device, status__in=OPEN_STATUSES).exists():
         return _("A replacement of this device is already under way.")
-    on_date = _local_date(device.customer, now)
+    on_date = device.customer.today(now)
     contract = Contract.objects.filter(
         customer=device.customer_id, status=Contract.Status.ACTIVE, start__lte=on_date,
         end__gte=on_date).prefetch_related("lines").first()
@@ -239,7 +235,7 @@ def preview(customer, serial, now=None):
         raise ValidationError({"serial": reason})
     rate, chargeable, charge = None, False, None
     if device.product_model.category == Category.HEADSETS:
-        rate = headset_rate(customer, _local_date(customer, now).year)
+        rate = headset_rate(customer, customer.today(now).year)
         chargeable = is_chargeable(rate.approved + 1, rate.base)
         charge = device.product_model.list_price if chargeable else None
     return Preview(device, customer_ship_date(customer, now), chargeable, charge, rate)
@@ -332,7 +328,7 @@ def _settle_charge(rma, now):
                                                 category=Category.HEADSETS))
     approved_before = headset_rmas(rma.customer, year).filter(
         status__in=COUNTED_STATUSES).exclude(pk=rma.pk).count()
-    base = contracted_headsets(rma.customer, _local_date(rma.customer, rma.requested_at))
+    base = contracted_headsets(rma.customer, rma.customer.today(rma.requested_at))
     rma.chargeable = is_chargeable(approved_before + 1, base)
     rma.charge = rma.product_model.list_price if rma.chargeable else None
 

@@ -397,17 +397,11 @@ def escalate(ticket, *, user, to_level, reason, now=None):
 
 # --- Cloud ecosystem partner ------------------------------------------------------------
 
-def _customer_today(customer):
-    from inventory.lens import customer_today
-
-    return customer_today(customer)
-
-
 def letter_refusal(customer, on_date=None):
     """Why no incident may be opened for this customer, or None when a valid letter is on file."""
     from contracts.services import authorisation_letter_refusal
 
-    return authorisation_letter_refusal(customer, on_date or _customer_today(customer))
+    return authorisation_letter_refusal(customer, on_date or customer.today())
 
 
 def _cloud_partner(value):

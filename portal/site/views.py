@@ -45,7 +45,7 @@ def dashboard(request):
 
 
 def _customer_page(request, customer, letter_form=None):
-    today = contract_services.customer_today(customer)
+    today = customer.today()
     letters = customer.authorisation_letters.select_related("uploaded_by", "revoked_by")
     valid_letter = contract_services.valid_authorisation_letter(customer, today)
     if letter_form is None and request.user.role in PARTNER_STAFF:
@@ -85,7 +85,7 @@ def authorisation_letter_add(request, pk):
     except ValidationError as error:
         form.add_error(None, error)
         return _customer_page(request, customer, letter_form=form)
-    today = contract_services.customer_today(customer)
+    today = customer.today()
     if letter.status_on(today) == AuthorisationLetter.Status.VALID:
         messages.success(request, _(
             "The letter signed by %(signatory)s is on file; it allows cloud-partner incidents "

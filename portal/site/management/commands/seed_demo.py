@@ -19,7 +19,6 @@ from contracts.models import Contract, Customer
 from contracts.services import (
     activate_contract,
     add_authorisation_letter,
-    customer_today,
     record_baseline_version,
     renew_contract,
     save_draft_contract,
@@ -175,7 +174,7 @@ def ensure_authorisation_letter(partner, customer, uploaded_by):
     if spec is None or customer.authorisation_letters.exists():
         return
     signatory, title, days_ago, valid_days = spec
-    signed_on = customer_today(customer) - timedelta(days=days_ago)
+    signed_on = customer.today() - timedelta(days=days_ago)
     expires_on = signed_on + timedelta(days=valid_days)
     if partner.default_language == "fr":
         lines = [f"{customer.name} (Site ID {customer.site_id})", "",
