@@ -109,13 +109,12 @@ def customer_assigned_to(csm, partner_slug, customer_id):
 def queue_lens_import(csm, partner, form):
     """Stores a CSM's Lens export (a valid LensImportForm bound to the customer) in the
     partner's schema and queues its import there."""
-    from inventory import lens
+    from inventory.tasks import queue_import
 
     with tenant_context(partner):
-        return lens.queue_import(customer=form.fixed_customer,
-                                 upload=form.cleaned_data["file"],
-                                 full_export=form.cleaned_data["full_export"],
-                                 uploaded_by_csm=csm.email)
+        return queue_import(customer=form.fixed_customer, upload=form.cleaned_data["file"],
+                            full_export=form.cleaned_data["full_export"],
+                            uploaded_by_csm=csm.email)
 
 
 def lens_import_of(csm, partner_slug, customer_id, import_id):

@@ -13,9 +13,9 @@ from portal.api.problems import cleaned
 from portal.api.schemas import ERRORS, WRITE_ERRORS, CustomerRef, customer_ref
 from portal.users.access import PARTNER_STAFF, customers_visible_to
 
-from . import lens
 from .forms import LensImportForm
 from .services import lens_imports_visible_to
+from .tasks import queue_import
 
 router = Router(tags=["Poly Lens imports"])
 
@@ -110,8 +110,8 @@ def create_lens_import(request, file: File[UploadedFile], fields: Form[LensImpor
                           {"file": file}, customers=customers_visible_to(user))
     form.fields["customer"].to_field_name = "site_id"
     data = cleaned(form, {"customer": "site_id"})
-    lens_import = lens.queue_import(customer=form.chosen_customer(), upload=data["file"],
-                                    full_export=data["full_export"], uploaded_by=user)
+    lens_import = queue_import(customer=form.chosen_customer(), upload=data["file"],
+                               full_export=data["full_export"], uploaded_by=user)
     return Status(202, lens_import_out(_imports(user).get(pk=lens_import.pk)))
 
 

@@ -18,10 +18,12 @@ from portal.users.access import (
 )
 from portal.users.models import Role
 
-from . import lens, services
+from . import registration, services
 from .coverage import with_coverage
 from .forms import BulkRegistrationForm, DeviceFilterForm, LensImportForm, RegistrationForm
+from .lens import columns, reading
 from .services import devices_visible_to, lens_imports_visible_to
+from .tasks import queue_import
 
 PAGE_SIZE = 50
 
@@ -117,11 +119,11 @@ def device_register_bulk(request):
     errors = []
     if request.method == "POST" and form.is_valid():
         customer = form.chosen_customer()
-        rows, errors = lens.parse_registration_csv(customer, form.cleaned_data["file"],
+        rows, errors = registration.parse_registration_csv(customer, form.cleaned_data["file"],
                                                    timezone.localdate())
         if not errors:
             try:
-                count = lens.register_devices(customer, rows, user=user)
+                count = registration.register_devices(customer, rows, user=user)
             except IntegrityError:
                 form.add_error(None, _("A device of the file was registered by someone else "
                                        "meanwhile. Nothing was registered: try again."))
@@ -131,9 +133,9 @@ def device_register_bulk(request):
                     count) % {"count": count})
                 return redirect("device_list")
     return render(request, "inventory/device_register_bulk.html", {
-        "form": form, "errors": errors, "columns": lens.REGISTRATION_COLUMNS,
-        "required_columns": lens.REGISTRATION_REQUIRED,
-        "max_bytes": lens.registration_max_bytes(),
+        "form": form, "errors": errors, "columns": registration.REGISTRATION_COLUMNS,
+        "required_columns": registration.REGISTRATION_REQUIRED,
+        "max_bytes": registration.registration_max_bytes(),
     })
 
 
@@ -151,12 +153,12 @@ def lens_import_create(request):
     form = LensImportForm(request.POST or None, request.FILES or None,
                           customers=customers_visible_to(request.user))
     if request.method == "POST" and form.is_valid():
-        lens_import = lens.queue_import(
+        lens_import = queue_import(
             customer=form.chosen_customer(), upload=form.cleaned_data["file"],
             full_export=form.cleaned_data["full_export"], uploaded_by=request.user)
         return redirect("lens_import_detail", pk=lens_import.pk)
     return render(request, "inventory/lens_import_form.html", {
-        "form": form, "max_bytes": lens.max_bytes(), "headers": lens.LENS_HEADERS})
+        "form": form, "max_bytes": reading.max_bytes(), "headers": columns.LENS_HEADERS})
 
 
 @role_required(*PARTNER_STAFF)

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import tenant_context
 
 from contracts.models import Customer
-from inventory.lens_export import export_bytes
+from inventory.lens.export import export_bytes
 from portal.tenants.models import Partner
 
 

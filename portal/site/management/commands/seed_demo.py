@@ -114,12 +114,12 @@ def write_api_tokens(tokens):
 
 def ensure_devices(partner, customer, stdout):
     """A few hundred devices for a customer that has none: a generated Poly Lens export,
-    imported as a partner would (inventory.lens), which records a snapshot too. The export
+    imported as a partner would (inventory.lens.jobs), which records a snapshot too. The export
     is also left in .data/demo/ to try the import page with."""
     from django.conf import settings
 
-    from inventory import lens
-    from inventory.lens_export import export_bytes
+    from inventory.lens.export import export_bytes
+    from inventory.lens.jobs import import_now
     from inventory.models import LensImport
     from portal.site.demo import DEMO_DEVICES_PER_CUSTOMER, DEMO_LENS_EXPORT_DIR
 
@@ -133,7 +133,7 @@ def ensure_devices(partner, customer, stdout):
     stdout.write(f"Sample Poly Lens export for {customer.site_id}: {path}")
     if customer.devices.exists():
         return
-    lens_import = lens.import_now(customer, data, filename=path.name)
+    lens_import = import_now(customer, data, filename=path.name)
     if lens_import.status != LensImport.Status.SUCCEEDED:
         raise RuntimeError(f"The demo export of {customer.site_id} did not import: "
                            f"{lens_import.errors[:3]}")
