@@ -7,11 +7,11 @@ variables as the app:
 
 It creates a bench partner (schema `lens_bench`; an earlier one is reused and emptied), a
 customer with an active contract, and the demo catalogue if it is missing; generates an
-export with inventory.lens_export; then times, each run committed:
+export with inventory.lens.export; then times, each run committed:
 
-- the import as the Celery task does it (inventory.lens.process_import: read the stored
-  file, check it, apply in one transaction; a good file is read and checked by PostgreSQL,
-  inventory.lens_bulk) into an empty inventory: every device new;
+- the import as the Celery task does it (inventory.lens.jobs.process_import: read the
+  stored file, check it, apply in one transaction; a good file is read and checked by
+  PostgreSQL, inventory.lens.bulk) into an empty inventory: every device new;
 - the same import again: every device listed and known, none changed;
 - the export a month later: every device detected again since, so every one is written;
 - a raw COPY of the same file into an unindexed table of text columns (best of three);
@@ -99,11 +99,12 @@ def ensure_tenant():
 @contextmanager
 def timed_steps(steps):
     """Times each step of the import as process_import calls it, into `steps`."""
-    from inventory import lens, lens_bulk
+    from inventory.lens import bulk, checking, reading, writing
 
     originals = {(module, name): getattr(module, name)
-                 for module, name in ((lens_bulk, "import_file"), (lens, "read_lens_file"),
-                                      (lens, "validate_lens_rows"), (lens, "apply_lens_rows"))}
+                 for module, name in ((bulk, "import_file"), (reading, "read_lens_file"),
+                                      (checking, "validate_lens_rows"),
+                                      (writing, "apply_lens_rows"))}
 
     def timed(name, function):
         def step(*args, **kwargs):
@@ -130,11 +131,11 @@ def timed_import(partner, customer, data, label, rows):
     from django.utils import timezone
     from django_tenants.utils import tenant_context
 
-    from inventory import lens
+    from inventory.lens import jobs
     from inventory.models import LensImport
 
     with tenant_context(partner):
-        lens_import = lens.create_import(customer=customer, upload=ContentFile(data),
+        lens_import = jobs.create_import(customer=customer, upload=ContentFile(data),
                                          filename="bench.csv")
         # As the task's claim leaves it.
         LensImport.objects.filter(pk=lens_import.pk).update(
@@ -144,7 +145,7 @@ def timed_import(partner, customer, data, label, rows):
         steps = {}
         with timed_steps(steps):
             started = time.perf_counter()
-            lens.process_import(lens_import)
+            jobs.process_import(lens_import)
             elapsed = time.perf_counter() - started
         lens_import.refresh_from_db()
         if lens_import.status != LensImport.Status.SUCCEEDED:
@@ -166,11 +167,11 @@ def checked_rows(partner, customer, data):
     """The file's rows as the row-by-row check makes them."""
     from django_tenants.utils import tenant_context
 
-    from inventory import lens
+    from inventory.lens import checking, reading
 
     with tenant_context(partner):
-        header, columns, body, _errors = lens.read_lens_file(data)
-        rows, _errors = lens.validate_lens_rows(customer, header, columns, body)
+        header, columns, body, _errors = reading.read_lens_file(data)
+        rows, _errors = checking.validate_lens_rows(customer, header, columns, body)
     return rows
 
 
@@ -277,7 +278,7 @@ def main():
     setup_django()
     from django.db import connection
 
-    from inventory.lens_export import export_bytes
+    from inventory.lens.export import export_bytes
 
     ensure_catalogue()
     partner, customer = ensure_tenant()

@@ -10,8 +10,8 @@ from django.db import connection
 from django.utils import timezone
 
 from contracts.models import Customer
-from inventory import lens
 from inventory.models import LensImport
+from inventory.tasks import queue_import
 from portal.tenants.models import Partner
 from portal.tenants.schemas import active_partners, partner_schema, public_schema
 from reporting.audit import history_for_customer
@@ -110,10 +110,9 @@ def queue_lens_import(csm, partner, form):
     """Stores a CSM's Lens export (a valid LensImportForm bound to the customer) in the
     partner's schema and queues its import there."""
     with partner_schema(partner):
-        return lens.queue_import(customer=form.fixed_customer,
-                                 upload=form.cleaned_data["file"],
-                                 full_export=form.cleaned_data["full_export"],
-                                 uploaded_by_csm=csm.email)
+        return queue_import(customer=form.fixed_customer, upload=form.cleaned_data["file"],
+                            full_export=form.cleaned_data["full_export"],
+                            uploaded_by_csm=csm.email)
 
 
 def lens_import_of(csm, partner_slug, customer_id, import_id):

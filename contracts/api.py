@@ -9,10 +9,10 @@ from ninja import Field, Query, Router, Schema
 from portal.api.auth import require_role
 from portal.api.pagination import Page, PageParams, paginate
 from portal.api.schemas import ERRORS, CustomerRef, DecimalString, customer_ref
-from portal.users.access import EVERYONE_OF_PARTNER, contracts_visible_to
+from portal.users.access import EVERYONE_OF_PARTNER
 
 from . import services
-from .models import BaselineVersion
+from .models import BaselineVersion, Contract
 
 router = Router(tags=["Contracts"])
 
@@ -76,7 +76,7 @@ def contract_out(contract):
 
 
 def _contracts(user):
-    return contracts_visible_to(user).select_related("customer").prefetch_related("lines")
+    return Contract.objects.visible_to(user).select_related("customer").prefetch_related("lines")
 
 
 @router.get("", response={200: Page[ContractOut], **ERRORS}, summary="List contracts")

@@ -5,11 +5,14 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from portal.catalogue.models import Category
+from portal.users.models import Role
 
 site_id_validator = RegexValidator(
     r"^[A-Z0-9][A-Z0-9-]{2,38}[A-Z0-9]$",
@@ -19,6 +22,16 @@ site_id_validator = RegexValidator(
 
 def time_zone_choices():
     return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class CustomerQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """What a partner-side user may see: every customer for staff, their own otherwise."""
+        if user.role in (Role.PARTNER_ADMIN, Role.PARTNER_AGENT):
+            return self.all()
+        if user.role == Role.CUSTOMER_USER and user.customer_id:
+            return self.filter(pk=user.customer_id)
+        return self.none()
 
 
 class Customer(models.Model):
@@ -40,6 +53,8 @@ class Customer(models.Model):
 
     history = HistoricalRecords(excluded_fields=["created_at"])
 
+    objects = CustomerQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("customer")
@@ -47,6 +62,31 @@ class Customer(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.site_id})"
+
+    def today(self, now=None):
+        """The date it is where the customer is (at `now`, by default at this moment)."""
+        return timezone.localtime(now or timezone.now(), zoneinfo.ZoneInfo(self.time_zone)).date()
+
+
+def in_force_q(first_day, last_day=None, prefix=""):
+    """Contracts whose term meets [first_day, last_day] and that were activated: active
+    ones and those expired since (`prefix` reaches a contract from a related model)."""
+    return Q(**{f"{prefix}status__in": Contract.IN_FORCE_STATUSES,
+                f"{prefix}start__lte": last_day or first_day, f"{prefix}end__gte": first_day})
+
+
+class ContractQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(customer__in=Customer.objects.visible_to(user))
+
+    def in_force(self, first_day, last_day=None):
+        """In force on `first_day` (or at some time up to `last_day`), even if expired
+        since: what reports and counts of the past read."""
+        return self.filter(in_force_q(first_day, last_day))
+
+    def active(self):
+        """Not expired: what covers devices and entitles downloads and replacements now."""
+        return self.filter(status=Contract.Status.ACTIVE)
 
 
 class Contract(models.Model):
@@ -56,6 +96,8 @@ class Contract(models.Model):
         DRAFT = "draft", _("Draft")
         ACTIVE = "active", _("Active")
         EXPIRED = "expired", _("Expired")
+
+    IN_FORCE_STATUSES = (Status.ACTIVE, Status.EXPIRED)
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="contracts",
                                  verbose_name=_("customer"))
@@ -80,6 +122,8 @@ class Contract(models.Model):
 
     history = HistoricalRecords(excluded_fields=["created_at"])
 
+    objects = ContractQuerySet.as_manager()
+
     class Meta:
         ordering = ["-start"]
         verbose_name = _("contract")
@@ -97,6 +141,13 @@ class Contract(models.Model):
     @property
     def covered_categories(self):
         return [line.category for line in self.lines.all()]
+
+    def baseline_version_on(self, day):
+        """The baseline version in force on `day`: the latest effective by then, or the
+        first one for a day before it."""
+        versions = self.baseline_versions.all()
+        return (versions.filter(effective_date__lte=day).order_by("-number").first()
+                or versions.order_by("number").first())
 
 
 class ContractLine(models.Model):

@@ -167,13 +167,6 @@ def expire_contracts(today=None):
 # day, expiring on or after it, and not revoked.
 
 
-def customer_today(customer):
-    """The date it is where the customer is."""
-    from inventory.lens import customer_today as today_for
-
-    return today_for(customer)
-
-
 def valid_authorisation_letter(customer, on_date):
     """The letter that allows cloud-partner incidents for `customer` on `on_date` (the one
     that runs longest), or None. A letter is valid on its expiry date, not the day after."""
@@ -281,7 +274,7 @@ def check_authorisation_letter_file(upload, filename=None):
 
 def authorisation_letter_date_errors(customer, signed_on, expires_on, today=None):
     """{field: message} for dates a letter cannot have; empty when they are fine."""
-    today = today or customer_today(customer)
+    today = today or customer.today()
     errors = {}
     if signed_on and signed_on > today:
         errors["signed_on"] = _(

@@ -10,14 +10,7 @@ from django.views.decorators.http import require_POST
 
 from portal.csvexport import csv_response
 from portal.programme import rule
-from portal.users.access import (
-    EVERYONE_OF_PARTNER,
-    PARTNER_ADMIN,
-    PARTNER_STAFF,
-    contracts_visible_to,
-    customers_visible_to,
-    role_required,
-)
+from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_ADMIN, PARTNER_STAFF, role_required
 
 from . import services
 from .forms import (
@@ -26,13 +19,13 @@ from .forms import (
     CustomerFilterForm,
     CustomerForm,
 )
-from .models import Contract
+from .models import Contract, Customer
 
 
 @role_required(*PARTNER_STAFF)
 def customer_list(request):
     filters = CustomerFilterForm(request.GET or None)
-    customers = customers_visible_to(request.user)
+    customers = Customer.objects.visible_to(request.user)
     if filters.is_valid():
         query, country = filters.cleaned_data["q"], filters.cleaned_data["country"]
         if query:
@@ -69,7 +62,7 @@ def customer_create(request):
 
 @role_required(*PARTNER_STAFF)
 def customer_edit(request, pk):
-    customer = get_object_or_404(customers_visible_to(request.user), pk=pk)
+    customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=pk)
     form = CustomerForm(request.POST or None, instance=customer)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -86,7 +79,7 @@ def letters_card(customer):
 @role_required(*PARTNER_ADMIN)
 @require_POST
 def authorisation_letter_revoke(request, pk, letter_pk):
-    customer = get_object_or_404(customers_visible_to(request.user), pk=pk)
+    customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=pk)
     letter = get_object_or_404(customer.authorisation_letters, pk=letter_pk)
     try:
         services.revoke_authorisation_letter(letter, revoked_by=request.user)
@@ -104,7 +97,7 @@ def authorisation_letter_revoke(request, pk, letter_pk):
 @never_cache
 def authorisation_letter_download(request, pk, letter_pk):
     """The letter's file under its own name; a customer user gets their own customer's."""
-    customer = get_object_or_404(customers_visible_to(request.user), pk=pk)
+    customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=pk)
     letter = get_object_or_404(customer.authorisation_letters, pk=letter_pk)
     file_type = services.letter_file_type(letter.file.name)
     try:
@@ -121,7 +114,7 @@ def allowance_percent():
 
 
 def _contracts(user):
-    return contracts_visible_to(user).select_related("customer").prefetch_related("lines")
+    return Contract.objects.visible_to(user).select_related("customer").prefetch_related("lines")
 
 
 @role_required(*EVERYONE_OF_PARTNER)
@@ -165,7 +158,7 @@ def contract_detail(request, pk):
 
 @role_required(*PARTNER_ADMIN)
 def contract_create(request):
-    customers = customers_visible_to(request.user)
+    customers = Customer.objects.visible_to(request.user)
     initial = {}
     if request.GET.get("customer"):
         initial["customer"] = request.GET["customer"]
@@ -187,7 +180,7 @@ def contract_edit(request, pk):
     contract = get_object_or_404(_contracts(request.user), pk=pk,
                                  status=Contract.Status.DRAFT)
     form = ContractForm(request.POST or None, instance=contract,
-                        customers=customers_visible_to(request.user))
+                        customers=Customer.objects.visible_to(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             services.save_draft_contract(form.save(commit=False), form.lines())

@@ -7,12 +7,13 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
+from contracts.models import Customer
 from portal.api.auth import require_role
 from portal.api.pagination import Page, PageParams, paginate
 from portal.api.problems import cleaned
 from portal.api.schemas import ERRORS, WRITE_ERRORS, CustomerRef, customer_ref, one_of
 from portal.catalogue.models import Category
-from portal.users.access import EVERYONE_OF_PARTNER, customers_visible_to
+from portal.users.access import EVERYONE_OF_PARTNER
 from portal.users.models import Role
 
 from . import services
@@ -117,7 +118,7 @@ def register_device(request, payload: DeviceIn):
     form = RegistrationForm({"customer": (payload.site_id or "").strip().upper(),
                              "serial": payload.serial, "model": payload.model,
                              "site": payload.site, "room": payload.room},
-                            customers=customers_visible_to(user), fixed_customer=fixed)
+                            customers=Customer.objects.visible_to(user), fixed_customer=fixed)
     if fixed is None:
         form.fields["customer"].to_field_name = "site_id"
     data = cleaned(form, {"customer": "site_id"})

@@ -6,15 +6,13 @@ applied with the customer's active contract. Computed on demand, never stored.
 
 from django.db.models import Exists, F, OuterRef, Q
 
-from contracts.models import Contract, ContractLine
+from contracts.models import Contract, ContractLine, in_force_q
 from portal.catalogue.eligibility import Coverage, Reason, coverage
 
 
 def active_contracts_by_customer(customer_ids, on_date):
-    contracts = (Contract.objects
-                 .filter(customer_id__in=customer_ids, status=Contract.Status.ACTIVE,
-                         start__lte=on_date, end__gte=on_date)
-                 .prefetch_related("lines"))
+    contracts = (Contract.objects.active().in_force(on_date)
+                 .filter(customer_id__in=customer_ids).prefetch_related("lines"))
     return {contract.customer_id: contract for contract in contracts}
 
 
@@ -35,8 +33,8 @@ def with_coverage(devices, on_date):
 
 def covered_q(on_date):
     covering_line = ContractLine.objects.filter(
+        in_force_q(on_date, prefix="contract__"),
         contract__customer=OuterRef("customer"), contract__status=Contract.Status.ACTIVE,
-        contract__start__lte=on_date, contract__end__gte=on_date,
         category=OuterRef("product_model__category"),
     )
     return (

@@ -4,13 +4,10 @@ covers today — decided by the catalogue's eligibility rule."""
 
 from contracts.models import Contract
 from portal.catalogue.eligibility import coverage
-from portal.users.access import customers_visible_to
 
 
 def covered_categories_today(user, today):
-    contracts = (Contract.objects
-                 .filter(customer__in=customers_visible_to(user),
-                         status=Contract.Status.ACTIVE, start__lte=today, end__gte=today)
+    contracts = (Contract.objects.visible_to(user).active().in_force(today)
                  .prefetch_related("lines"))
     categories = set()
     for contract in contracts:

@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from portal.catalogue.models import Category
 from portal.csvimport import size_error
 
-from . import lens
+from . import registration
+from .lens import reading
 from .models import Device
 
 
@@ -78,7 +79,7 @@ class BulkRegistrationForm(CustomerChoiceMixin, forms.Form):
         self.setup_customer(customers, fixed_customer)
 
     def clean_file(self):
-        return _size_checked(self.cleaned_data["file"], lens.registration_max_bytes())
+        return _size_checked(self.cleaned_data["file"], registration.registration_max_bytes())
 
 
 class LensImportForm(CustomerChoiceMixin, forms.Form):
@@ -98,4 +99,4 @@ class LensImportForm(CustomerChoiceMixin, forms.Form):
         self.setup_customer(customers, fixed_customer)
 
     def clean_file(self):
-        return _size_checked(self.cleaned_data["file"], lens.max_bytes())
+        return _size_checked(self.cleaned_data["file"], reading.max_bytes())

@@ -7,15 +7,16 @@ from datetime import datetime
 from django.shortcuts import get_object_or_404
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
+from contracts.models import Customer
 from portal.api.auth import require_role
 from portal.api.pagination import Page, PageParams, paginate
 from portal.api.problems import cleaned
 from portal.api.schemas import ERRORS, WRITE_ERRORS, CustomerRef, customer_ref
-from portal.users.access import PARTNER_STAFF, customers_visible_to
+from portal.users.access import PARTNER_STAFF
 
-from . import lens
 from .forms import LensImportForm
 from .services import lens_imports_visible_to
+from .tasks import queue_import
 
 router = Router(tags=["Poly Lens imports"])
 
@@ -107,11 +108,11 @@ def create_lens_import(request, file: File[UploadedFile], fields: Form[LensImpor
     user = require_role(request, *PARTNER_STAFF)
     form = LensImportForm({"customer": fields.site_id.strip().upper(),
                            "full_export": fields.full_export},
-                          {"file": file}, customers=customers_visible_to(user))
+                          {"file": file}, customers=Customer.objects.visible_to(user))
     form.fields["customer"].to_field_name = "site_id"
     data = cleaned(form, {"customer": "site_id"})
-    lens_import = lens.queue_import(customer=form.chosen_customer(), upload=data["file"],
-                                    full_export=data["full_export"], uploaded_by=user)
+    lens_import = queue_import(customer=form.chosen_customer(), upload=data["file"],
+                               full_export=data["full_export"], uploaded_by=user)
     return Status(202, lens_import_out(_imports(user).get(pk=lens_import.pk)))
 
 

@@ -93,7 +93,7 @@ def lens_import_path(instance, filename):
 
 class InventorySnapshot(models.Model):
     """A customer's installed base on a date, counted per category: what monthly reports
-    read. Recorded by every Poly Lens import (see inventory.lens.record_snapshot)."""
+    read. Recorded by every Poly Lens import (see inventory.lens.writing.record_snapshot)."""
 
     class Source(models.TextChoices):
         REGISTERED = "registered", _("Registered devices")
@@ -141,7 +141,7 @@ class SnapshotCount(models.Model):
 
 
 class LensImport(models.Model):
-    """One uploaded Poly Lens inventory export and what became of it (inventory.lens)."""
+    """One uploaded Poly Lens inventory export and what became of it (inventory.lens.jobs)."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -168,7 +168,7 @@ class LensImport(models.Model):
                               default=Status.QUEUED)
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     processed_rows = models.PositiveIntegerField(_("rows checked"), default=0)
-    # [{"line": int | None, "column": str, "message": str}], at most lens.MAX_ERRORS of them
+    # [{"line": int | None, "column": str, "message": str}], at most lens.jobs.MAX_ERRORS of them
     errors = models.JSONField(_("errors"), default=list, blank=True)
     error_count = models.PositiveIntegerField(_("number of errors"), default=0)
     devices_created = models.PositiveIntegerField(_("devices created"), default=0)

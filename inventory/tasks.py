@@ -7,7 +7,9 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 
 from portal.tenants.branding import current_brand
+from portal.tenants.tasks import enqueue_on_commit
 
+from .lens import jobs
 from .models import LensImport
 
 logger = logging.getLogger(__name__)
@@ -67,18 +69,29 @@ def _language(lens_import):
 # the schema that queued it (tenant-schemas-celery; see portal.tenants.tasks.enqueue_on_commit).
 @shared_task(bind=True, acks_late=True)
 def run_lens_import(self, lens_import_id):
-    from . import lens
-
     lens_import = claim(lens_import_id)
     if lens_import is None:
         return None
     try:
         with translation.override(_language(lens_import)):
-            lens.process_import(lens_import)
+            jobs.process_import(lens_import)
     except Exception:
         logger.exception("Lens import %s stopped", lens_import_id)
         with translation.override(_language(lens_import)):
-            lens.fail_unexpectedly(lens_import)
+            jobs.fail_unexpectedly(lens_import)
     finally:
         release(lens_import_id)
     return lens_import.status
+
+
+def queue_import(*, customer, upload, full_export, uploaded_by=None, uploaded_by_csm=""):
+    """Stores an uploaded export and queues its import once the transaction commits, in the
+    current schema (the upload page and the API). Here, beside the task it queues: the
+    Lens modules never import the tasks that run them."""
+    with transaction.atomic():
+        lens_import = jobs.create_import(customer=customer, upload=upload,
+                                         filename=upload.name, full_export=full_export,
+                                         uploaded_by=uploaded_by,
+                                         uploaded_by_csm=uploaded_by_csm)
+        enqueue_on_commit(run_lens_import, lens_import.pk)
+    return lens_import

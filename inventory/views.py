@@ -8,20 +8,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from contracts.models import Customer
 from portal.catalogue.models import ProductModel
 from portal.csvexport import csv_response
-from portal.users.access import (
-    EVERYONE_OF_PARTNER,
-    PARTNER_STAFF,
-    customers_visible_to,
-    role_required,
-)
+from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_STAFF, role_required
 from portal.users.models import Role
 
-from . import lens, services
+from . import registration, services
 from .coverage import with_coverage
 from .forms import BulkRegistrationForm, DeviceFilterForm, LensImportForm, RegistrationForm
+from .lens import columns, reading
 from .services import devices_visible_to, lens_imports_visible_to
+from .tasks import queue_import
 
 PAGE_SIZE = 50
 
@@ -82,7 +80,7 @@ def device_detail(request, pk):
 def device_register(request):
     user = request.user
     fixed = user.customer if user.role == Role.CUSTOMER_USER else None
-    form = RegistrationForm(request.POST or None, customers=customers_visible_to(user),
+    form = RegistrationForm(request.POST or None, customers=Customer.objects.visible_to(user),
                             fixed_customer=fixed)
     if request.method == "POST" and form.is_valid():
         try:
@@ -112,16 +110,16 @@ def device_register_bulk(request):
     """Several devices from a CSV file: all of them, or none with every error listed."""
     user = request.user
     form = BulkRegistrationForm(request.POST or None, request.FILES or None,
-                                customers=customers_visible_to(user),
+                                customers=Customer.objects.visible_to(user),
                                 fixed_customer=_fixed_customer(user))
     errors = []
     if request.method == "POST" and form.is_valid():
         customer = form.chosen_customer()
-        rows, errors = lens.parse_registration_csv(customer, form.cleaned_data["file"],
+        rows, errors = registration.parse_registration_csv(customer, form.cleaned_data["file"],
                                                    timezone.localdate())
         if not errors:
             try:
-                count = lens.register_devices(customer, rows, user=user)
+                count = registration.register_devices(customer, rows, user=user)
             except IntegrityError:
                 form.add_error(None, _("A device of the file was registered by someone else "
                                        "meanwhile. Nothing was registered: try again."))
@@ -131,9 +129,9 @@ def device_register_bulk(request):
                     count) % {"count": count})
                 return redirect("device_list")
     return render(request, "inventory/device_register_bulk.html", {
-        "form": form, "errors": errors, "columns": lens.REGISTRATION_COLUMNS,
-        "required_columns": lens.REGISTRATION_REQUIRED,
-        "max_bytes": lens.registration_max_bytes(),
+        "form": form, "errors": errors, "columns": registration.REGISTRATION_COLUMNS,
+        "required_columns": registration.REGISTRATION_REQUIRED,
+        "max_bytes": registration.registration_max_bytes(),
     })
 
 
@@ -149,14 +147,14 @@ def lens_import_create(request):
     """Stores the file and queues the import: the page answers at once, the worker does
     the rest and the import's page shows how far it got."""
     form = LensImportForm(request.POST or None, request.FILES or None,
-                          customers=customers_visible_to(request.user))
+                          customers=Customer.objects.visible_to(request.user))
     if request.method == "POST" and form.is_valid():
-        lens_import = lens.queue_import(
+        lens_import = queue_import(
             customer=form.chosen_customer(), upload=form.cleaned_data["file"],
             full_export=form.cleaned_data["full_export"], uploaded_by=request.user)
         return redirect("lens_import_detail", pk=lens_import.pk)
     return render(request, "inventory/lens_import_form.html", {
-        "form": form, "max_bytes": lens.max_bytes(), "headers": lens.LENS_HEADERS})
+        "form": form, "max_bytes": reading.max_bytes(), "headers": columns.LENS_HEADERS})
 
 
 @role_required(*PARTNER_STAFF)

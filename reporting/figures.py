@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, Sum
 
-from contracts.models import BaselineVersion, Contract
+from contracts.models import Contract
 from inventory.coverage import outdated_firmware_q
 from inventory.models import Device, InventorySnapshot
 from portal.catalogue.eligibility import Reason, coverage
@@ -35,17 +35,8 @@ def add_months(month, count):
 
 def contract_for_month(customer, month):
     """The contract in force during the month (the latest to start), or None."""
-    return (Contract.objects
-            .filter(customer=customer, start__lte=month_end(month), end__gte=month,
-                    status__in=[Contract.Status.ACTIVE, Contract.Status.EXPIRED])
+    return (Contract.objects.in_force(month, month_end(month)).filter(customer=customer)
             .prefetch_related("lines").order_by("-start").first())
-
-
-def baseline_version_on(contract, day):
-    return (BaselineVersion.objects.filter(contract=contract, effective_date__lte=day)
-            .prefetch_related("entries").order_by("-number").first()
-            or contract.baseline_versions.prefetch_related("entries").order_by("number")
-            .first())
 
 
 def _local_range(customer, first_day, last_day):
@@ -130,7 +121,7 @@ def compute(customer, month, contract):
     """Every figure of the report of `customer` for `month` (its first day)."""
     last_day = month_end(month)
     start, end = _local_range(customer, month, last_day)
-    version = baseline_version_on(contract, last_day)
+    version = contract.baseline_version_on(last_day)
     entries = {entry.category: entry for entry in version.entries.all()} if version else {}
     lines = {line.category: line for line in contract.lines.all()}
     by_month, latest = _snapshots(customer, last_day)

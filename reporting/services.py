@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from contracts.models import Contract, Customer
 from contracts.services import current_baseline, record_baseline_version
 from portal.tenants.tasks import enqueue_on_commit
-from portal.users.access import customers_visible_to
 from portal.users.models import Role
 from portal.webhooks import services as webhooks
 from portal.webhooks.models import Event
@@ -27,7 +26,7 @@ Status = MonthlyReport.Status
 
 def reports_visible_to(user):
     """Published reports for everyone; drafts and reviewed ones for partner staff too."""
-    reports = MonthlyReport.objects.filter(customer__in=customers_visible_to(user))
+    reports = MonthlyReport.objects.filter(customer__in=Customer.objects.visible_to(user))
     if user.role == Role.CUSTOMER_USER:
         reports = reports.filter(status=MonthlyReport.Status.PUBLISHED)
     return reports
@@ -39,9 +38,7 @@ def previous_month(today):
 
 def customers_to_report(month):
     """Customers with a contract in force (active, or since expired) during the month."""
-    contracts = Contract.objects.filter(
-        start__lte=figures.month_end(month), end__gte=month,
-        status__in=[Contract.Status.ACTIVE, Contract.Status.EXPIRED])
+    contracts = Contract.objects.in_force(month, figures.month_end(month))
     return Customer.objects.filter(contracts__in=contracts).distinct().order_by("pk")
 
 

@@ -7,13 +7,14 @@ from datetime import datetime
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
+from contracts.models import Customer
 from inventory.models import normalise_serial
 from inventory.services import devices_visible_to
 from portal.api.auth import require_role
 from portal.api.pagination import Page, PageParams, paginate
 from portal.api.problems import cleaned
 from portal.api.schemas import ERRORS, WRITE_ERRORS, CustomerRef, customer_ref, one_of
-from portal.users.access import EVERYONE_OF_PARTNER, customers_visible_to
+from portal.users.access import EVERYONE_OF_PARTNER
 from portal.users.models import Role
 
 from . import services
@@ -149,7 +150,7 @@ def list_tickets(request, filters: Query[TicketFilters], page: Query[PageParams]
     data = filters.dict(exclude_none=True)
     if "site_id" in data:
         data["customer"] = data.pop("site_id").strip().upper()
-    form = TicketFilterForm(data, staff=staff, customers=customers_visible_to(user))
+    form = TicketFilterForm(data, staff=staff, customers=Customer.objects.visible_to(user))
     if staff:
         form.fields["customer"].to_field_name = "site_id"
     criteria = cleaned(form, {"customer": "site_id"})

@@ -8,7 +8,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from contracts.models import Customer
-from contracts.services import customer_today
 from inventory.coverage import covered_q
 from inventory.models import Device
 from portal.catalogue.models import Category
@@ -168,7 +167,7 @@ def ensure_demo_rmas(customers, agent, engineer, now, over_threshold):
         return request
 
     for position, customer in enumerate(customers):
-        today = customer_today(customer)
+        today = customer.today()
         headsets = _covered_devices(customer, Category.HEADSETS, today)
         others = _covered_devices(customer, Category.VIDEO, today) or \
             _covered_devices(customer, Category.VOICE, today)

@@ -13,12 +13,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contracts.models import BaselineVersion, Contract
+from contracts.models import Contract, Customer
 from inventory.coverage import device_coverage
 from inventory.models import Device, normalise_serial
 from portal.catalogue.models import Category
 from portal.programme import rule
-from portal.users.access import customers_visible_to
 from portal.users.models import Role
 from portal.webhooks import services as webhooks
 from portal.webhooks.models import Event
@@ -46,7 +45,7 @@ OPEN_STATUSES = (Status.REQUESTED, Status.APPROVED, Status.SHIPPED, Status.DELIV
 
 
 def rmas_visible_to(user):
-    return Rma.objects.filter(customer__in=customers_visible_to(user))
+    return Rma.objects.filter(customer__in=Customer.objects.visible_to(user))
 
 
 # --- Next business day ------------------------------------------------------------------
@@ -86,14 +85,11 @@ def customer_ship_date(customer, now=None):
 
 def contracted_headsets(customer, on_date):
     """The ordered headset quantity of the customer's contract in force on `on_date`."""
-    contract = Contract.objects.filter(
-        customer=customer, status__in=[Contract.Status.ACTIVE, Contract.Status.EXPIRED],
-        start__lte=on_date, end__gte=on_date).order_by("-start").first()
+    contract = Contract.objects.in_force(on_date).filter(customer=customer).order_by(
+        "-start").first()
     if contract is None:
         return 0
-    version = (BaselineVersion.objects.filter(contract=contract, effective_date__lte=on_date)
-               .order_by("-number").first()
-               or contract.baseline_versions.order_by("number").first())
+    version = contract.baseline_version_on(on_date)
     if version is None:
         return 0
     entry = version.entries.filter(category=Category.HEADSETS).first()
@@ -145,7 +141,7 @@ def _year_range(year, time_zone):
 
 def request_year(rma):
     """The calendar year an RMA counts in: its request date in the customer's time zone."""
-    return rma.requested_at.astimezone(ZoneInfo(rma.customer.time_zone)).year
+    return rma.customer.today(rma.requested_at).year
 
 
 def rate_of_rma_year(rma):
@@ -164,7 +160,7 @@ def headset_rmas(customer, year):
 def headset_rate(customer, year, on_date=None, until=None):
     """Headset replacements of a calendar year (by request date, up to `until` if given)
     against the contracted headset base."""
-    on_date = on_date or timezone.now().astimezone(ZoneInfo(customer.time_zone)).date()
+    on_date = on_date or customer.today()
     counted = headset_rmas(customer, year).filter(status__in=COUNTED_STATUSES)
     if until is not None:
         counted = counted.filter(requested_at__lt=until)
@@ -177,10 +173,6 @@ def headset_rate(customer, year, on_date=None, until=None):
 
 
 # --- Request ----------------------------------------------------------------------------
-
-def _local_date(customer, now):
-    return now.astimezone(ZoneInfo(customer.time_zone)).date()
-
 
 def find_device(customer, serial):
     """The customer's device with this serial; a ValidationError saying why not otherwise."""
@@ -210,10 +202,9 @@ def refusal(device, now=None):
             "status": device.get_status_display().lower()}
     if Rma.objects.filter(device=device, status__in=OPEN_STATUSES).exists():
         return _("A replacement of this device is already under way.")
-    on_date = _local_date(device.customer, now)
-    contract = Contract.objects.filter(
-        customer=device.customer_id, status=Contract.Status.ACTIVE, start__lte=on_date,
-        end__gte=on_date).prefetch_related("lines").first()
+    on_date = device.customer.today(now)
+    contract = (Contract.objects.active().in_force(on_date).filter(customer=device.customer_id)
+                .prefetch_related("lines").first())
     covered = device_coverage(device, on_date, contract)
     if not covered:
         return _("This device is not covered: %(reasons)s") % {
@@ -239,7 +230,7 @@ def preview(customer, serial, now=None):
         raise ValidationError({"serial": reason})
     rate, chargeable, charge = None, False, None
     if device.product_model.category == Category.HEADSETS:
-        rate = headset_rate(customer, _local_date(customer, now).year)
+        rate = headset_rate(customer, customer.today(now).year)
         chargeable = is_chargeable(rate.approved + 1, rate.base)
         charge = device.product_model.list_price if chargeable else None
     return Preview(device, customer_ship_date(customer, now), chargeable, charge, rate)
@@ -332,7 +323,7 @@ def _settle_charge(rma, now):
                                                 category=Category.HEADSETS))
     approved_before = headset_rmas(rma.customer, year).filter(
         status__in=COUNTED_STATUSES).exclude(pk=rma.pk).count()
-    base = contracted_headsets(rma.customer, _local_date(rma.customer, rma.requested_at))
+    base = contracted_headsets(rma.customer, rma.customer.today(rma.requested_at))
     rma.chargeable = is_chargeable(approved_before + 1, base)
     rma.charge = rma.product_model.list_price if rma.chargeable else None
 

@@ -19,7 +19,6 @@ from contracts.models import Customer
 from contracts.services import authorisation_letter_refusal
 from portal.audit import audit_entries
 from portal.tenants.branding import current_brand
-from portal.users.access import customers_visible_to
 from portal.users.models import PARTNER_ROLES, PARTNER_STAFF_ROLES, Role
 from portal.webhooks import services as webhooks
 from portal.webhooks.models import Event
@@ -56,7 +55,7 @@ ESCALATIONS = {
 
 
 def tickets_visible_to(user):
-    return Ticket.objects.filter(customer__in=customers_visible_to(user))
+    return Ticket.objects.filter(customer__in=Customer.objects.visible_to(user))
 
 
 def is_local(user):
@@ -389,15 +388,9 @@ def escalate(ticket, *, user, to_level, reason, now=None):
 
 # --- Cloud ecosystem partner ------------------------------------------------------------
 
-def _customer_today(customer):
-    from inventory.lens import customer_today
-
-    return customer_today(customer)
-
-
 def letter_refusal(customer, on_date=None):
     """Why no incident may be opened for this customer, or None when a valid letter is on file."""
-    return authorisation_letter_refusal(customer, on_date or _customer_today(customer))
+    return authorisation_letter_refusal(customer, on_date or customer.today())
 
 
 def _cloud_partner(value):

@@ -7,14 +7,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from contracts.models import Customer
 from inventory.models import Device
 from portal.csvexport import csv_response
-from portal.users.access import (
-    EVERYONE_OF_PARTNER,
-    PARTNER_STAFF,
-    customers_visible_to,
-    role_required,
-)
+from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_STAFF, role_required
 from portal.users.models import Role
 
 from . import services
@@ -56,7 +52,7 @@ def ticket_list(request):
     user = request.user
     staff = user.role != Role.CUSTOMER_USER
     filters = TicketFilterForm(request.GET or None, staff=staff,
-                               customers=customers_visible_to(user))
+                               customers=Customer.objects.visible_to(user))
     tickets = tickets_visible_to(user).select_related("customer", "assignee")
     if filters.is_valid():
         tickets = services.filter_tickets(tickets, filters.cleaned_data, user=user)
@@ -71,7 +67,7 @@ def ticket_list(request):
 def ticket_create(request):
     user = request.user
     implied = user.role == Role.CUSTOMER_USER
-    devices = Device.objects.filter(customer__in=customers_visible_to(user))
+    devices = Device.objects.filter(customer__in=Customer.objects.visible_to(user))
     form = TicketForm(request.POST or None, devices=devices, customer_implied=implied)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

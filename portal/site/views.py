@@ -13,12 +13,7 @@ from contracts import services as contract_services
 from contracts.forms import AuthorisationLetterForm
 from contracts.models import AuthorisationLetter, Customer
 from contracts.views import letters_card
-from portal.users.access import (
-    EVERYONE_OF_PARTNER,
-    PARTNER_STAFF,
-    customers_visible_to,
-    role_required,
-)
+from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_STAFF, role_required
 from portal.users.models import Role, User
 from reporting.audit import history_for_customer
 from tickets import services as ticket_services
@@ -31,7 +26,7 @@ def dashboard(request):
     user = request.user
     context = {}
     if user.role == Role.CUSTOMER_USER:
-        context["customer"] = customers_visible_to(user).first()
+        context["customer"] = Customer.objects.visible_to(user).first()
     else:
         context["customer_count"] = Customer.objects.count()
         context["recent_customers"] = Customer.objects.order_by("-created_at")[:5]
@@ -45,7 +40,7 @@ def dashboard(request):
 
 
 def _customer_page(request, customer, letter_form=None):
-    today = contract_services.customer_today(customer)
+    today = customer.today()
     letters = customer.authorisation_letters.select_related("uploaded_by", "revoked_by")
     valid_letter = contract_services.valid_authorisation_letter(customer, today)
     if letter_form is None and request.user.role in PARTNER_STAFF:
@@ -69,13 +64,14 @@ def _customer_page(request, customer, letter_form=None):
 
 @role_required(*EVERYONE_OF_PARTNER)
 def customer_detail(request, pk):
-    return _customer_page(request, get_object_or_404(customers_visible_to(request.user), pk=pk))
+    customers = Customer.objects.visible_to(request.user)
+    return _customer_page(request, get_object_or_404(customers, pk=pk))
 
 
 @role_required(*PARTNER_STAFF)
 @require_POST
 def authorisation_letter_add(request, pk):
-    customer = get_object_or_404(customers_visible_to(request.user), pk=pk)
+    customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=pk)
     form = AuthorisationLetterForm(request.POST, request.FILES, customer=customer)
     if not form.is_valid():
         return _customer_page(request, customer, letter_form=form)
@@ -85,7 +81,7 @@ def authorisation_letter_add(request, pk):
     except ValidationError as error:
         form.add_error(None, error)
         return _customer_page(request, customer, letter_form=form)
-    today = contract_services.customer_today(customer)
+    today = customer.today()
     if letter.status_on(today) == AuthorisationLetter.Status.VALID:
         messages.success(request, _(
             "The letter signed by %(signatory)s is on file; it allows cloud-partner incidents "

@@ -57,20 +57,3 @@ PARTNER_ADMIN = (Role.PARTNER_ADMIN,)
 EVERYONE_OF_PARTNER = (Role.PARTNER_ADMIN, Role.PARTNER_AGENT, Role.CUSTOMER_USER)
 VENDOR_STAFF = (Role.VENDOR_ADMIN, Role.CSM, Role.SUPPORT_ENGINEER)
 VENDOR_ADMIN = (Role.VENDOR_ADMIN,)
-
-
-def customers_visible_to(user):
-    """The customer accounts a partner-side user may see: all for staff, their own otherwise."""
-    from contracts.models import Customer
-
-    if user.role in (Role.PARTNER_ADMIN, Role.PARTNER_AGENT):
-        return Customer.objects.all()
-    if user.role == Role.CUSTOMER_USER and user.customer_id:
-        return Customer.objects.filter(pk=user.customer_id)
-    return Customer.objects.none()
-
-
-def contracts_visible_to(user):
-    from contracts.models import Contract
-
-    return Contract.objects.filter(customer__in=customers_visible_to(user))

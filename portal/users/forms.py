@@ -21,9 +21,9 @@ class RoleFieldsMixin:
         if on_console():
             del self.fields["customer"]
         else:
-            from contracts.models import Customer
-
-            self.fields["customer"].queryset = Customer.objects.all()
+            # The accounts of the partner's customers, named by the user's own foreign key.
+            customers = User._meta.get_field("customer").related_model
+            self.fields["customer"].queryset = customers.objects.all()
             self.fields["customer"].required = False
 
     def clean(self):

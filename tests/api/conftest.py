@@ -154,10 +154,10 @@ def make_lens_import(customer, filename, **fields):
     """A stored import of `customer` (failed on one row unless told otherwise)."""
     from django.core.files.base import ContentFile
 
-    from inventory import lens
+    from inventory.lens import jobs
     from inventory.models import LensImport
 
-    lens_import = lens.create_import(customer=customer, upload=ContentFile(b"Serial\n"),
+    lens_import = jobs.create_import(customer=customer, upload=ContentFile(b"Serial\n"),
                                      filename=filename)
     fields = {"status": LensImport.Status.FAILED, "total_rows": 1, "processed_rows": 1,
               "error_count": 1, "errors": [{"line": 2, "column": "serial_number",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from inventory.lens_export import export_bytes
+from inventory.lens.export import export_bytes
 from tests.browser.test_login_browser import ARTIFACTS, chromium_page, sign_in
 from tests.personas import PASSWORD
 

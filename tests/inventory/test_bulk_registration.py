@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from inventory import lens
+from inventory import registration
 from inventory.models import Device
 from inventory.services import register_device
 
@@ -101,7 +101,7 @@ def test_the_number_of_queries_does_not_grow_with_the_file(world, catalogue, que
         def count(rows):
             text = "serial,model\n" + "".join(f"HS{n:07d},HS-1\n" for n in range(rows))
             with query_count_baseline("parse the file") as queries:
-                parsed, errors = lens.parse_registration_csv(customer, csv_file(text),
+                parsed, errors = registration.parse_registration_csv(customer, csv_file(text),
                                                              date(2026, 6, 1))
             assert errors == [] and len(parsed) == rows
             return queries.count

@@ -1,6 +1,6 @@
 """The Poly Lens import's quick paths give what the plain ones give.
 
-A good file is read and checked by PostgreSQL (inventory.lens_bulk); otherwise it is
+A good file is read and checked by PostgreSQL (inventory.lens.bulk); otherwise it is
 checked column by column, and row by row only when something is wrong; dates and CSV are
 written out the quick way when they can be. Each quick path is compared here with the plain
 one on files and values made to hit their edge cases.
@@ -18,7 +18,8 @@ from django_tenants.utils import tenant_context
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inventory import lens, lens_bulk
+from inventory.lens import bulk, checking, jobs, reading, writing
+from inventory.lens.columns import STAGING_COLUMNS, detected_text, parse_detected
 from inventory.models import Device
 from portal.csvimport import decode
 from tests.factories import DeviceFactory
@@ -77,11 +78,11 @@ def files_with_defects(draw):
 
 def both_checks(customer, data):
     """(rows of the column check or None, (rows, errors) of the row-by-row check)."""
-    header, columns, body, errors = lens.read_lens_file(data)
+    header, columns, body, errors = reading.read_lens_file(data)
     if errors:
         return None, ([], errors)
-    fast = lens._check_columns(customer, header, columns, copy.deepcopy(body))
-    slow = lens._validate_lens_rows(customer, header, columns, copy.deepcopy(body), None)
+    fast = checking._check_columns(customer, header, columns, copy.deepcopy(body))
+    slow = checking._validate_lens_rows(customer, header, columns, copy.deepcopy(body), None)
     return fast, slow
 
 
@@ -98,22 +99,22 @@ class RolledBack(Exception):
 
 
 def database_rows(customer, data):
-    """The rows as PostgreSQL reads and checks the file (lens_bulk.stage), in the row-by-row
+    """The rows as PostgreSQL reads and checks the file (bulk.stage), in the row-by-row
     check's form, or None when it leaves the file to that check. Nothing stays behind."""
-    lens_file = lens_bulk.read_alike(decode(data))
+    lens_file = bulk.read_alike(decode(data))
     if lens_file is None:
         return None
     rows = None
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            lens_bulk.stage(cursor, customer, lens_file)
-            cursor.execute(f"SELECT {', '.join(lens.STAGING_COLUMNS)} FROM lens_rows")
+            bulk.stage(cursor, customer, lens_file)
+            cursor.execute(f"SELECT {', '.join(STAGING_COLUMNS)} FROM lens_rows")
             rows = cursor.fetchall()
             raise RolledBack
-    except (RolledBack, lens_bulk.RowByRow):
+    except (RolledBack, bulk.RowByRow):
         pass
     except Exception as exc:  # COPY's refusals, as import_file takes them
-        assert isinstance(exc, lens_bulk.READ_BY_PYTHON), exc
+        assert isinstance(exc, bulk.READ_BY_PYTHON), exc
     return None if rows is None else sorted(rows)
 
 
@@ -127,9 +128,9 @@ def assert_database_agrees(customer, data):
     """PostgreSQL may leave a file to the row-by-row check, never disagree with it.
     Answers whether it took the file."""
     taken = database_rows(customer, data)
-    header, columns, body, errors = lens.read_lens_file(data)
+    header, columns, body, errors = reading.read_lens_file(data)
     if not errors:
-        rows, errors = lens._validate_lens_rows(customer, header, columns, body, None)
+        rows, errors = checking._validate_lens_rows(customer, header, columns, body, None)
     if taken is not None:
         assert errors == []
         assert taken == as_database_rows(rows)
@@ -240,28 +241,28 @@ def test_detected_text_is_the_aware_datetime_written_out(moment, zone, form, off
     if form.endswith("%z"):
         moment = moment.replace(tzinfo=timezone(timedelta(minutes=offset)))
     value, zone = moment.strftime(form), ZoneInfo(zone)
-    expected = lens.parse_detected(value, zone)
-    assert lens.detected_text(value, zone, {}) == (expected and expected.isoformat(sep=" "))
+    expected = parse_detected(value, zone)
+    assert detected_text(value, zone, {}) == (expected and expected.isoformat(sep=" "))
 
 
 def test_detected_text_around_a_change_of_time():
     paris, offsets = ZoneInfo("Europe/Paris"), {}
     # Twice 02:30 on 25 October: the first one, in summer time, as with replace(tzinfo=…).
-    assert lens.detected_text("2026-10-25 02:30", paris, offsets) == "2026-10-25 02:30:00+02:00"
-    assert lens.detected_text("2026-03-29 02:30", paris, offsets) == "2026-03-29 02:30:00+01:00"
-    assert lens.detected_text("1900-01-01 00:00", paris, offsets) == "1900-01-01 00:00:00+00:09:21"
-    assert lens.detected_text("31/02/2026 10:00", paris, offsets) is None
+    assert detected_text("2026-10-25 02:30", paris, offsets) == "2026-10-25 02:30:00+02:00"
+    assert detected_text("2026-03-29 02:30", paris, offsets) == "2026-03-29 02:30:00+01:00"
+    assert detected_text("1900-01-01 00:00", paris, offsets) == "1900-01-01 00:00:00+00:09:21"
+    assert detected_text("31/02/2026 10:00", paris, offsets) is None
 
 
 values = st.one_of(st.text(max_size=6), st.integers(min_value=0, max_value=10**6))
 
 
 @settings(max_examples=300, deadline=None)
-@given(rows=st.lists(st.tuples(*[values] * len(lens.STAGING_COLUMNS)), max_size=6))
+@given(rows=st.lists(st.tuples(*[values] * len(STAGING_COLUMNS)), max_size=6))
 def test_csv_text_is_what_the_csv_module_writes(rows):
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
-    assert lens.csv_text(rows) == buffer.getvalue()
+    assert writing.csv_text(rows) == buffer.getvalue()
 
 
 # The file as PostgreSQL reads it ------------------------------------------------------------
@@ -336,13 +337,13 @@ def test_an_import_by_the_database_writes_the_devices(customer, settings, one_pa
     constraints = foreign_keys()
     assert len(constraints) == 2
     taken = []
-    original = lens_bulk.import_file
+    original = bulk.import_file
 
     def spy(*args, **kwargs):
         taken.append(original(*args, **kwargs))
         return taken[-1]
-    monkeypatch.setattr(lens_bulk, "import_file", spy)
-    lens_import = lens.import_now(customer, LENS_FILE.encode())
+    monkeypatch.setattr(bulk, "import_file", spy)
+    lens_import = jobs.import_now(customer, LENS_FILE.encode())
     assert taken[0] is not None
     assert (lens_import.status, lens_import.total_rows, lens_import.devices_created) == (
         "succeeded", 3, 3)
@@ -352,6 +353,6 @@ def test_an_import_by_the_database_writes_the_devices(customer, settings, one_pa
     # Checked in one pass or row by row, the foreign keys are as they were.
     assert foreign_keys() == constraints
     # Again: nothing new, nothing changed.
-    lens_import = lens.import_now(customer, LENS_FILE.encode())
+    lens_import = jobs.import_now(customer, LENS_FILE.encode())
     assert taken[1] is not None
     assert (lens_import.devices_created, lens_import.devices_updated) == (0, 3)

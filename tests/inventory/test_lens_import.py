@@ -7,8 +7,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django_tenants.utils import tenant_context
 
-from inventory import lens
-from inventory.lens_export import lens_export_csv
+from inventory.lens import checking, jobs, reading, writing
+from inventory.lens.export import lens_export_csv
 from inventory.models import Device, InventorySnapshot, LensImport
 from inventory.tasks import run_lens_import
 from tests.factories import DeviceFactory
@@ -24,10 +24,10 @@ def check(world, text, site_id="AL-0001", tenant=None):
     data = text if isinstance(text, bytes) else text.encode()
     with tenant_context(tenant):
         customer = world.customer(tenant, site_id)
-        header, columns, body, errors = lens.read_lens_file(data)
+        header, columns, body, errors = reading.read_lens_file(data)
         if errors:
             return [], errors
-        return lens.validate_lens_rows(customer, header, columns, body)
+        return checking.validate_lens_rows(customer, header, columns, body)
 
 
 def run(world, text, site_id="AL-0001", *, full_export=True, tenant=None):
@@ -36,7 +36,7 @@ def run(world, text, site_id="AL-0001", *, full_export=True, tenant=None):
     assert errors == [], errors
     tenant = tenant or world.alpha
     with tenant_context(tenant):
-        return lens.apply_lens_rows(world.customer(tenant, site_id), rows,
+        return writing.apply_lens_rows(world.customer(tenant, site_id), rows,
                                     full_export=full_export, now=NOW)
 
 
@@ -109,8 +109,8 @@ def test_a_serial_taken_by_another_customer_after_the_check_stops_the_import(
     with tenant_context(world.alpha):
         DeviceFactory(serial="HS100002", product_model=catalogue["headset"],
                       customer=world.customer(world.alpha, "AL-0002"))
-        with pytest.raises(lens.ImportConflict):
-            lens.apply_lens_rows(world.customer(world.alpha, "AL-0001"), rows,
+        with pytest.raises(writing.ImportConflict):
+            writing.apply_lens_rows(world.customer(world.alpha, "AL-0001"), rows,
                                  full_export=True, now=NOW)
     assert set(devices(world)) == {"HS100002"}
 
@@ -123,8 +123,8 @@ def test_a_device_given_to_another_customer_after_the_check_stops_the_import(
     with tenant_context(world.alpha):
         Device.objects.filter(serial="HS100002").update(
             customer=world.customer(world.alpha, "AL-0002"))
-        with pytest.raises(lens.ImportConflict):
-            lens.apply_lens_rows(world.customer(world.alpha, "AL-0001"), rows,
+        with pytest.raises(writing.ImportConflict):
+            writing.apply_lens_rows(world.customer(world.alpha, "AL-0001"), rows,
                                  full_export=True, now=NOW)
     assert {device.firmware_version for device in devices(world).values()} == {"2.0"}
 
@@ -135,7 +135,7 @@ def test_a_device_registered_by_the_customer_after_the_check_is_updated(world, c
     with tenant_context(world.alpha):
         DeviceFactory(serial="HS100002", product_model=catalogue["headset"],
                       customer=world.customer(world.alpha, "AL-0001"))
-        result = lens.apply_lens_rows(world.customer(world.alpha, "AL-0001"), rows,
+        result = writing.apply_lens_rows(world.customer(world.alpha, "AL-0001"), rows,
                                       full_export=True, now=NOW)
     assert (result.created, result.updated) == (1, 1)
     assert devices(world)["HS100002"].source == Device.Source.REGISTERED
@@ -258,7 +258,7 @@ def test_one_bad_row_among_10000_nothing_changes_and_the_error_is_stored(world, 
     with tenant_context(world.alpha):
         before = Device.objects.count()
         customer = world.customer(world.alpha, "AL-0001")
-        lens_import = lens.import_now(customer, text.encode())
+        lens_import = jobs.import_now(customer, text.encode())
         assert Device.objects.count() == before
         assert not InventorySnapshot.objects.filter(customer=customer).exists()
     assert lens_import.status == LensImport.Status.FAILED
@@ -342,7 +342,7 @@ def test_the_snapshot_agrees_with_the_coverage_filter(world, catalogue, alpha_co
 
 def queued_import(world, text, site_id="AL-0001"):
     with tenant_context(world.alpha):
-        return lens.create_import(customer=world.customer(world.alpha, site_id),
+        return jobs.create_import(customer=world.customer(world.alpha, site_id),
                                   upload=ContentFile(text.encode()), filename="lens.csv")
 
 
@@ -376,7 +376,7 @@ def test_a_failed_import_stores_its_errors_in_the_uploaders_language(world, cata
         agent = User.objects.get(email="agent@alpha.example")
         agent.language = "fr"
         agent.save()
-        lens_import = lens.create_import(customer=world.customer(world.alpha, "AL-0001"),
+        lens_import = jobs.create_import(customer=world.customer(world.alpha, "AL-0001"),
                                          upload=ContentFile(b"Site\nParis\n"),
                                          filename="x.csv", uploaded_by=agent)
         assert run_lens_import.delay(lens_import.pk).get() == LensImport.Status.FAILED

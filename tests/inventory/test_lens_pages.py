@@ -4,7 +4,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 
-from inventory import lens
+from inventory.lens import jobs
 from inventory.models import Device, LensImport
 
 HEADER = "Serial Number,Product,Site,Last Detected\n"
@@ -79,7 +79,7 @@ def test_a_failed_import_lists_every_error_with_its_line(
 
 def test_the_progress_partial_answers_htmx(world, catalogue):
     with tenant_context(world.alpha):
-        lens_import = lens.create_import(customer=world.customer(world.alpha, "AL-0001"),
+        lens_import = jobs.create_import(customer=world.customer(world.alpha, "AL-0001"),
                                          upload=ContentFile(b"x"), filename="big.csv")
         LensImport.objects.filter(pk=lens_import.pk).update(
             status=LensImport.Status.RUNNING, total_rows=100_000, processed_rows=25_000)
@@ -102,11 +102,11 @@ def test_the_progress_partial_answers_htmx(world, catalogue):
 
 def test_another_partners_import_and_customer_users_get_404(world, catalogue):
     with tenant_context(world.beta):
-        theirs = lens.create_import(customer=world.customer(world.beta, "BE-0001"),
+        theirs = jobs.create_import(customer=world.customer(world.beta, "BE-0001"),
                                     upload=ContentFile(b"x"), filename="beta.csv")
     with tenant_context(world.alpha):
         assert not LensImport.objects.filter(pk=theirs.pk).exists()
-        ours = lens.create_import(customer=world.customer(world.alpha, "AL-0001"),
+        ours = jobs.create_import(customer=world.customer(world.alpha, "AL-0001"),
                                   upload=ContentFile(b"x"), filename="alpha.csv")
     agent = world["alpha_agent"].client()
     if theirs.pk != ours.pk:

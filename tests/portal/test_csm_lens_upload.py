@@ -1,7 +1,7 @@
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 
-from inventory.lens_export import export_bytes
+from inventory.lens.export import export_bytes
 from inventory.models import Device, LensImport
 from tests.portal.test_csm_assignments import assign
 
@@ -48,9 +48,9 @@ def test_an_import_of_another_customer_cannot_be_guessed(world, django_capture_o
     mine = assign(world, world.alpha, "AL-0001", "csm")
     other = world.customer(world.alpha, "AL-0002")
     with tenant_context(world.alpha):
-        from inventory import lens
+        from inventory.lens import jobs
 
-        foreign = lens.create_import(customer=other, upload=export_file("AL-0002"),
+        foreign = jobs.create_import(customer=other, upload=export_file("AL-0002"),
                                      filename="x.csv")
     client = world["csm"].client()
     assert client.get(f"/customers/alpha/{mine.pk}/lens/{foreign.pk}/").status_code == 404

@@ -68,13 +68,13 @@ def check_demo_customers_have_active_contracts_and_one_has_a_renewal_history():
 
 
 def check_demo_customers_show_a_valid_and_an_expired_authorisation_letter():
-    from contracts.services import authorisation_letter_refusal, customer_today
+    from contracts.services import authorisation_letter_refusal
 
     with schema_context("northwind"):
         valid = Customer.objects.get(site_id="NW-100201")
         expired = Customer.objects.get(site_id="NW-100202")
-        assert authorisation_letter_refusal(valid, customer_today(valid)) is None
-        assert "expired on" in authorisation_letter_refusal(expired, customer_today(expired))
+        assert authorisation_letter_refusal(valid, valid.today()) is None
+        assert "expired on" in authorisation_letter_refusal(expired, expired.today())
         letter = valid.authorisation_letters.get()
         with letter.file.open("rb") as stored:
             content = stored.read()

@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from contracts.models import Customer
-from inventory.lens_export import export_bytes
+from inventory.lens.export import export_bytes
 from portal.tenants.models import Partner
 from portal.tenants.schemas import partner_schema
 

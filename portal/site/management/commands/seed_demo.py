@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -18,11 +19,13 @@ from contracts.models import Contract, Customer
 from contracts.services import (
     activate_contract,
     add_authorisation_letter,
-    customer_today,
     record_baseline_version,
     renew_contract,
     save_draft_contract,
 )
+from inventory.lens.export import export_bytes
+from inventory.lens.jobs import import_now
+from inventory.models import LensImport
 from portal.catalogue.models import ProductModel, SparePart
 from portal.site.demo import (
     AUTHORISATION_LETTERS,
@@ -105,8 +108,6 @@ def fresh_api_token(spec):
 
 def write_api_tokens(tokens):
     """Left where `make run` prints them from, readable by this user only."""
-    from django.conf import settings
-
     path = settings.BASE_DIR / ".data" / "demo" / "api-tokens.txt"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(f"{slug}\t{email}\t{secret}\n" for slug, email, secret in tokens))
@@ -115,14 +116,8 @@ def write_api_tokens(tokens):
 
 def ensure_devices(partner, customer, stdout):
     """A few hundred devices for a customer that has none: a generated Poly Lens export,
-    imported as a partner would (inventory.lens), which records a snapshot too. The export
+    imported as a partner would (inventory.lens.jobs), which records a snapshot too. The export
     is also left in .data/demo/ to try the import page with."""
-    from django.conf import settings
-
-    from inventory import lens
-    from inventory.lens_export import export_bytes
-    from inventory.models import LensImport
-
     data = export_bytes(DEMO_DEVICES_PER_CUSTOMER, site_id=customer.site_id, seed=2026,
                         french=partner.default_language == "fr")
     path = (settings.BASE_DIR / ".data" / DEMO_LENS_EXPORT_DIR
@@ -133,7 +128,7 @@ def ensure_devices(partner, customer, stdout):
     stdout.write(f"Sample Poly Lens export for {customer.site_id}: {path}")
     if customer.devices.exists():
         return
-    lens_import = lens.import_now(customer, data, filename=path.name)
+    lens_import = import_now(customer, data, filename=path.name)
     if lens_import.status != LensImport.Status.SUCCEEDED:
         raise RuntimeError(f"The demo export of {customer.site_id} did not import: "
                            f"{lens_import.errors[:3]}")
@@ -174,7 +169,7 @@ def ensure_authorisation_letter(partner, customer, uploaded_by):
     if spec is None or customer.authorisation_letters.exists():
         return
     signatory, title, days_ago, valid_days = spec
-    signed_on = customer_today(customer) - timedelta(days=days_ago)
+    signed_on = customer.today() - timedelta(days=days_ago)
     expires_on = signed_on + timedelta(days=valid_days)
     if partner.default_language == "fr":
         lines = [f"{customer.name} (Site ID {customer.site_id})", "",

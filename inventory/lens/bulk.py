@@ -1,11 +1,12 @@
 """A Poly Lens export read by PostgreSQL itself: how a file with nothing to report is
-imported.
+imported (the database path).
 
-inventory.lens reads a file with Python's csv module and checks it row by row, which
-words every error with its line. A good file needs none of that: here it goes as it is
-into a temporary table (COPY: PostgreSQL's own CSV reader, several times quicker), each
-column is checked on its distinct values by the functions inventory.lens checks them with,
-and the devices are written from a view over that table (inventory.lens.apply_rows).
+inventory.lens.reading and .checking read a file with Python's csv module and check it row
+by row, which words every error with its line. A good file needs none of that: here it goes
+as it is into a temporary table (COPY: PostgreSQL's own CSV reader, several times quicker),
+each column is checked on its distinct values by its rule in inventory.lens.columns, and the
+devices are written from a view over that table (inventory.lens.writing.apply_rows) that
+reads each value with the column's SQL expression.
 
 `import_file` answers None, having written nothing, when the file has something to report
 or a form the two readers might not read alike; the caller then takes the row-by-row way,
@@ -14,16 +15,26 @@ which gives the same devices for a good file and every error for a bad one.
 
 import csv
 import re
-import string
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import psycopg
 from django.db import DataError, connection, transaction
 
 from portal.csvimport import decode, map_header, sniff_delimiter
 
-from . import lens
+from .checking import serials_of_other_customers
+from .columns import (
+    COLUMNS,
+    LENS_ALIASES,
+    LENS_COLUMNS,
+    LENS_REQUIRED,
+    MACS_PATTERN,
+    SERIALS_PATTERN,
+    Reading,
+    read_distinct,
+)
+from .reading import max_bytes
+from .writing import apply_rows
 
 # COPY sends the file in blocks of this many characters.
 COPY_BLOCK = 1 << 20
@@ -55,9 +66,9 @@ class LensFile:
 
 
 def import_file(customer, data, *, full_export, lens_import=None, now=None):
-    """Imports a stored export (bytes) as inventory.lens would: an ApplyResult, or None with
-    nothing written. Raises lens.ImportConflict as lens.apply_rows does."""
-    if len(data) > lens.max_bytes():
+    """Imports a stored export (bytes) as the row-by-row way would: an ApplyResult, or None
+    with nothing written. Raises writing.ImportConflict as writing.apply_rows does."""
+    if len(data) > max_bytes():
         return None
     lens_file = read_alike(decode(data))
     if lens_file is None:
@@ -90,8 +101,8 @@ def read_alike(text):
     if "\\." in text and END_OF_DATA.search(text):
         return None
     header = next(csv.reader([header_line], delimiter=delimiter))
-    columns, errors = map_header(header, lens.LENS_ALIASES, required=lens.LENS_REQUIRED,
-                                 columns=lens.LENS_COLUMNS, ignore_unknown=True)
+    columns, errors = map_header(header, LENS_ALIASES, required=LENS_REQUIRED,
+                                 columns=LENS_COLUMNS, ignore_unknown=True)
     if errors:
         return None
     return LensFile(text=text, header=header, columns=columns, delimiter=delimiter)
@@ -119,7 +130,7 @@ def _quotes_read_alike(text, delimiter):
 
 def _import(cursor, customer, lens_file, *, full_export, lens_import, now):
     count = stage(cursor, customer, lens_file)
-    result = lens.apply_rows(cursor, "lens_rows", count, customer, full_export=full_export,
+    result = apply_rows(cursor, "lens_rows", count, customer, full_export=full_export,
                              now=now, lens_import=lens_import)
     cursor.execute("DROP VIEW lens_rows")
     cursor.execute("DROP TABLE lens_raw, lens_models, lens_seen")
@@ -128,7 +139,7 @@ def _import(cursor, customer, lens_file, *, full_export, lens_import, now):
 
 def stage(cursor, customer, lens_file):
     """Copies and checks the file, and defines the view `lens_rows` of its rows as
-    inventory.lens.apply_rows reads them; answers their number. Raises RowByRow."""
+    inventory.lens.writing.apply_rows reads them; answers their number. Raises RowByRow."""
     width = len(lens_file.header)
     cursor.execute("CREATE TEMPORARY TABLE lens_raw ("
                    + ", ".join(f"c{index} text" for index in range(width))
@@ -142,8 +153,9 @@ def stage(cursor, customer, lens_file):
 
     checked = _check_serials_and_macs(cursor, customer, lens_file)
     values = _distinct_values(cursor, lens_file)
+    reading = Reading(customer)
 
-    product_of = lens.product_ids(values["model"], lens.ModelMatcher())
+    product_of = read_distinct("model", values["model"], reading)
     if product_of is None:
         raise RowByRow
     cursor.execute("CREATE TEMPORARY TABLE lens_models (value text, product_model_id bigint) "
@@ -153,14 +165,14 @@ def stage(cursor, customer, lens_file):
 
     expressions = {"serial": checked.serial_expression}
     for field in ("site", "room", "firmware"):
-        stripped = lens.stripped_texts(values[field], lens.MAX_LENGTHS[field])
+        stripped = read_distinct(field, values[field], reading)
         if stripped is None or any(value != text for value, text in stripped.items()):
             raise RowByRow  # too long, or to be trimmed
-        expressions[field] = _text(lens_file, field)
+        expressions[field] = COLUMNS[field].sql(_text(lens_file, field))
 
     expressions["mac"] = checked.mac_expression
 
-    seen_of = lens.seen_texts(values["last_detected"], ZoneInfo(customer.time_zone))
+    seen_of = read_distinct("last_detected", values["last_detected"], reading)
     if seen_of is None:
         raise RowByRow
     cursor.execute("CREATE TEMPORARY TABLE lens_seen (value text, seen timestamptz) "
@@ -223,17 +235,15 @@ def _check_serials_and_macs(cursor, customer, lens_file):
         raise RowByRow
     serials_upper, macs_upper = serials_text.upper(), macs_text.upper()
     serials = serials_upper.split("\n")
-    if (not lens.SERIALS_PATTERN.fullmatch(serials_upper) or len(set(serials)) != count
-            or not lens.MACS_PATTERN.fullmatch(macs_upper)
-            or lens.serials_of_other_customers(customer, serials)):
+    if (not SERIALS_PATTERN.fullmatch(serials_upper) or len(set(serials)) != count
+            or not MACS_PATTERN.fullmatch(macs_upper)
+            or serials_of_other_customers(customer, serials)):
         raise RowByRow
     return Checked(
         count=count,
         serial_expression=(serial if serials_upper == serials_text
-                           else f"translate({serial}, '{string.ascii_lowercase}', "
-                                f"'{string.ascii_uppercase}')"),
-        mac_expression=(mac if macs_upper == macs_text
-                        else f"translate({mac}, 'abcdef', 'ABCDEF')"))
+                           else COLUMNS["serial"].sql(serial)),
+        mac_expression=mac if macs_upper == macs_text else COLUMNS["mac"].sql(mac))
 
 
 def _distinct_values(cursor, lens_file):

@@ -1,0 +1,16 @@
+"""Devices from the Poly Lens inventory export.
+
+A Lens import goes in two steps, and nothing is written unless every row passes:
+
+1. `reading.read_lens_file` and `checking.validate_lens_rows` check every value of the file
+   (header mapped by name, unknown columns ignored) and answer the clean rows or every error
+   with its line;
+2. `writing.apply_lens_rows` writes them in one transaction, and records a snapshot of the
+   customer's installed base per category.
+
+A file with nothing to report takes a quicker way first (`bulk`): PostgreSQL reads and
+checks it, and the same statement of step 2 writes it. Every way reads a value by the same
+rule, from the one table of columns in `columns`. `jobs` runs all this for a stored
+`LensImport` and records how it ended; `export` writes realistic exports for the demo, tests
+and benchmarks.
+"""

@@ -1,0 +1,272 @@
+"""Writing checked Lens rows: COPY into a temporary staging table, then one statement that
+creates the new devices, updates the known ones that change and marks those absent from a
+full export as not seen; then a snapshot of the customer's installed base per category.
+
+The database path (inventory.lens.bulk) writes with the same statement, from a view over
+the file as PostgreSQL read it.
+"""
+
+import csv
+import io
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from portal.catalogue.models import Category, ProductModel
+
+from ..coverage import active_contracts_by_customer, device_coverage
+from ..models import Device, InventorySnapshot, SnapshotCount
+from .columns import STAGING_COLUMNS
+
+COPY_BATCH = 10_000
+# New devices from which an import checks their foreign keys in one pass (see
+# references_checked_once).
+DEFAULT_ONE_PASS_REFERENCE_CHECK_FROM = 10_000
+
+
+class ImportConflict(Exception):
+    """A device changed hands between the check and the write: nothing was written."""
+
+
+@dataclass
+class ApplyResult:
+    listed: int
+    created: int
+    updated: int
+    marked_missing: int
+    snapshot: InventorySnapshot
+
+
+# No key: the checked rows hold each serial once, and the statement below joins the table
+# by hashing it, never row by row (a FULL JOIN can only be a hash or merge join), so the
+# planner's idea of its size does not matter.
+STAGING_TABLE = """
+    CREATE TEMPORARY TABLE lens_staging (
+        serial varchar(40) NOT NULL,
+        product_model_id bigint NOT NULL,
+        site varchar(120) NOT NULL,
+        room varchar(120) NOT NULL,
+        mac varchar(17) NOT NULL,
+        firmware varchar(40) NOT NULL,
+        last_seen timestamptz
+    ) ON COMMIT DROP
+"""
+
+# One statement, around a single join of the file's rows with the customer's devices
+# (`matched`: a row only, a device only, or both). From it:
+# - `created`: new serials, in serial order (quicker for the indexes), first seen when Lens
+#   last detected them. A serial that someone took since the join is treated as an upsert
+#   would treat it: updated if it is the customer's, not written at all if it is another
+#   customer's (refused while checking, so a race), which the counts reveal;
+# - `updated`: the customer's devices whose values change. They keep their customer, status
+#   and source, and an empty value in the file keeps the current one. A device whose values
+#   would not change is not written at all: re-importing an export costs a read;
+# - `marked`: the customer's active devices absent from a full export; those already
+#   reported missing keep their date.
+APPLY = """
+    WITH matched AS MATERIALIZED (
+        SELECT s.serial AS listed, s.product_model_id, s.site, s.room, s.mac, s.firmware,
+               COALESCE(s.last_seen, %(now)s) AS seen, d.id, d.status, d.not_seen_since,
+               (d.product_model_id, d.site, d.room, d.mac_address, d.firmware_version,
+                d.first_seen, d.last_seen, d.not_seen_since)
+               IS DISTINCT FROM
+               (s.product_model_id, COALESCE(NULLIF(s.site, ''), d.site),
+                COALESCE(NULLIF(s.room, ''), d.room),
+                COALESCE(NULLIF(s.mac, ''), d.mac_address),
+                COALESCE(NULLIF(s.firmware, ''), d.firmware_version),
+                COALESCE(d.first_seen, s.last_seen, %(now)s),
+                GREATEST(d.last_seen, COALESCE(s.last_seen, %(now)s)), NULL) AS changed
+        FROM {rows} s
+        FULL JOIN (SELECT id, serial, status, product_model_id, site, room, mac_address,
+                          firmware_version, first_seen, last_seen, not_seen_since
+                   FROM inventory_device WHERE customer_id = %(customer)s) d
+            ON d.serial = s.serial
+    ),
+    created AS (
+        INSERT INTO inventory_device AS d
+            (serial, product_model_id, customer_id, site, room, mac_address,
+             firmware_version, status, source, first_seen, last_seen, not_seen_since,
+             created_at)
+        SELECT listed, product_model_id, %(customer)s, site, room, mac, firmware,
+               %(active)s, %(lens)s, seen, seen, NULL, %(now)s
+        FROM matched WHERE id IS NULL
+        ORDER BY listed COLLATE "C"
+        ON CONFLICT (serial) DO UPDATE SET
+            product_model_id = EXCLUDED.product_model_id,
+            site = COALESCE(NULLIF(EXCLUDED.site, ''), d.site),
+            room = COALESCE(NULLIF(EXCLUDED.room, ''), d.room),
+            mac_address = COALESCE(NULLIF(EXCLUDED.mac_address, ''), d.mac_address),
+            firmware_version = COALESCE(NULLIF(EXCLUDED.firmware_version, ''),
+                                        d.firmware_version),
+            first_seen = COALESCE(d.first_seen, EXCLUDED.first_seen),
+            last_seen = GREATEST(d.last_seen, EXCLUDED.last_seen),
+            not_seen_since = NULL
+        WHERE d.customer_id = EXCLUDED.customer_id
+        RETURNING (xmax = 0) AS inserted
+    ),
+    updated AS (
+        UPDATE inventory_device AS d SET
+            product_model_id = m.product_model_id,
+            site = COALESCE(NULLIF(m.site, ''), d.site),
+            room = COALESCE(NULLIF(m.room, ''), d.room),
+            mac_address = COALESCE(NULLIF(m.mac, ''), d.mac_address),
+            firmware_version = COALESCE(NULLIF(m.firmware, ''), d.firmware_version),
+            first_seen = COALESCE(d.first_seen, m.seen),
+            last_seen = GREATEST(d.last_seen, m.seen),
+            not_seen_since = NULL
+        FROM matched m
+        WHERE m.listed IS NOT NULL AND m.changed AND d.id = m.id
+          AND d.customer_id = %(customer)s
+        RETURNING 1
+    ),
+    marked AS (
+        UPDATE inventory_device AS d SET not_seen_since = %(now)s
+        FROM matched m
+        WHERE %(full_export)s AND m.listed IS NULL AND m.status = %(active)s
+          AND m.not_seen_since IS NULL AND d.id = m.id
+          AND d.status = %(active)s AND d.not_seen_since IS NULL
+        RETURNING 1
+    )
+    SELECT count(*) FILTER (WHERE listed IS NOT NULL AND id IS NULL),
+           (SELECT count(*) FROM created),
+           (SELECT count(*) FILTER (WHERE inserted) FROM created),
+           count(*) FILTER (WHERE listed IS NOT NULL AND id IS NOT NULL),
+           count(*) FILTER (WHERE listed IS NOT NULL AND id IS NOT NULL AND changed),
+           (SELECT count(*) FROM updated),
+           count(*) FILTER (WHERE listed IS NULL AND status = %(active)s)
+    FROM matched
+"""
+
+
+CSV_ROW = ",".join(["%s"] * len(STAGING_COLUMNS)) + "\n"
+
+
+def csv_text(rows):
+    """The rows as CSV, as the csv module writes them.
+
+    Values rarely need quoting: the rows are then simply joined with commas (twice as
+    quick), which the counts of commas and line feeds over the whole text confirm.
+    """
+    text = "".join(map(CSV_ROW.__mod__, rows))
+    if (text.count(",") == (len(STAGING_COLUMNS) - 1) * len(rows)
+            and text.count("\n") == len(rows) and '"' not in text and "\r" not in text):
+        return text
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def apply_lens_rows(customer, rows, *, full_export, now=None, lens_import=None):
+    """Writes checked rows for `customer`: all of them or, on ImportConflict, none.
+
+    Bulk SQL bypasses django-simple-history: an import leaves no history entry per device
+    (the LensImport itself records who imported what, and when).
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Dropped at commit; dropped here too when a test runs two imports in one
+        # transaction.
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.lens_staging")
+        cursor.execute(STAGING_TABLE)
+        # Sent as CSV in large blocks: much faster than a row at a time. An unquoted empty
+        # value is NULL (a missing last_detected).
+        with cursor.copy(f"COPY lens_staging ({', '.join(STAGING_COLUMNS)}) FROM STDIN "
+                         "(FORMAT csv, FORCE_NOT_NULL (site, room, mac, firmware))") as copy:
+            for start in range(0, len(rows), COPY_BATCH):
+                copy.write(csv_text(rows[start:start + COPY_BATCH]))
+        result = apply_rows(cursor, "lens_staging", len(rows), customer,
+                            full_export=full_export, now=now, lens_import=lens_import)
+        cursor.execute("DROP TABLE lens_staging")
+    return result
+
+
+def apply_rows(cursor, relation, listed, customer, *, full_export, now=None,
+               lens_import=None):
+    """Writes the `listed` checked rows of `relation` (columns as STAGING_COLUMNS) for
+    `customer`, and records the snapshot. Call inside a transaction."""
+    now = now or timezone.now()
+    params = {"customer": customer.pk, "now": now, "active": Device.Status.ACTIVE,
+              "lens": Device.Source.LENS, "full_export": full_export}
+    # For this transaction only: the join and the sort of a large file stay in memory, and
+    # the statement is not compiled (JIT), which takes longer than it saves here.
+    cursor.execute("SET LOCAL work_mem = '64MB'")
+    cursor.execute("SET LOCAL jit = off")
+    cursor.execute("SELECT count(*) FROM inventory_device WHERE customer_id = %s",
+                   [customer.pk])
+    (devices,) = cursor.fetchone()
+    checks = (references_checked_once(cursor)
+              if listed - devices >= one_pass_reference_check_from() else nullcontext())
+    with checks:
+        cursor.execute(APPLY.format(rows=relation), params)
+        new, written_new, created, known, changed, written_known, absent = cursor.fetchone()
+        # Fewer rows written than the join planned: since the check, a serial of the file
+        # went to another customer, or a device that changes here changed hands.
+        if written_new != new or written_known != changed:
+            raise ImportConflict
+    snapshot = record_snapshot(customer, customer.today(now),
+                               InventorySnapshot.Source.LENS, lens_import=lens_import)
+    return ApplyResult(listed=listed, created=created, updated=known + written_new - created,
+                       marked_missing=absent if full_export else 0, snapshot=snapshot)
+
+
+def one_pass_reference_check_from():
+    return getattr(settings, "LENS_IMPORT_ONE_PASS_REFERENCE_CHECK_FROM",
+                   DEFAULT_ONE_PASS_REFERENCE_CHECK_FROM)
+
+
+@contextmanager
+def references_checked_once(cursor):
+    """The devices' foreign keys (customer, product model) checked once for the whole
+    table at the end of the block, rather than once per new row.
+
+    PostgreSQL checks a foreign key row by row, with a query each: for a hundred thousand
+    new devices, more than the insert itself. Dropped and added back in the transaction,
+    the constraints are checked by one join, and hold as before at commit. The price: the
+    devices table of this partner is locked for the rest of the transaction (pages wait
+    for the import, a second or so for a hundred thousand devices), so it is only done for
+    imports that create many devices.
+    """
+    cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                   "WHERE conrelid = 'inventory_device'::regclass AND contype = 'f' "
+                   "ORDER BY conname")
+    constraints = cursor.fetchall()
+    # Checks still waiting for the commit (devices written earlier in the transaction)
+    # would forbid the ALTER TABLE: they are run now, and checks deferred again after.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    cursor.execute("ALTER TABLE inventory_device " + ", ".join(
+        f'DROP CONSTRAINT "{name}"' for name, _definition in constraints))
+    yield
+    cursor.execute("ALTER TABLE inventory_device " + ", ".join(
+        f'ADD CONSTRAINT "{name}" {definition}' for name, definition in constraints))
+
+
+def record_snapshot(customer, on_date, source, *, lens_import=None):
+    """Counts the customer's active devices that were not reported missing, per category,
+    covered or not on `on_date`.
+
+    The database counts the devices per product model; the coverage rule
+    (inventory.coverage.device_coverage) is then applied once per model, which is the same
+    rule as `covered_q` and much cheaper than a contract lookup per device.
+    """
+    per_model = dict(Device.objects.filter(customer=customer, status=Device.Status.ACTIVE,
+                                           not_seen_since__isnull=True)
+                     .values_list("product_model").annotate(count=Count("pk")).order_by())
+    products = ProductModel.objects.in_bulk(per_model)
+    contract = active_contracts_by_customer([customer.pk], on_date).get(customer.pk)
+    counts = {category: {"covered": 0, "uncovered": 0} for category in Category.values}
+    for product_id, count in per_model.items():
+        product = products[product_id]
+        covered = device_coverage(Device(product_model=product), on_date, contract).covered
+        counts[product.category]["covered" if covered else "uncovered"] += count
+    snapshot = InventorySnapshot.objects.create(customer=customer, taken_on=on_date,
+                                                source=source, lens_import=lens_import)
+    SnapshotCount.objects.bulk_create([
+        SnapshotCount(snapshot=snapshot, category=category, **values)
+        for category, values in counts.items()])
+    return snapshot
+
+
