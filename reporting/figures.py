@@ -15,7 +15,7 @@ from portal.catalogue.eligibility import Reason, coverage
 from portal.catalogue.models import Category, ProductModel
 from portal.programme import rule
 from tickets.models import Breach, Escalation, Ticket
-from tickets.rma import headset_rate
+from tickets.rma.services import headset_rate
 
 from . import trueup
 from .models import CsmHours
