@@ -22,10 +22,10 @@ from portal.users.models import Role
 from portal.webhooks import services as webhooks
 from portal.webhooks.models import Event
 
+from .. import services as ticket_services
+from ..models import Rma, RmaStep, Ticket
+from ..sla import public_holidays
 from . import notifications
-from . import services as ticket_services
-from .models import Rma, RmaStep, Ticket
-from .sla import public_holidays
 
 Status = Rma.Status
 # Approved and every step after it: what the headset threshold counts.
