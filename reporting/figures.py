@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 
 from contracts.models import Contract
 from inventory.coverage import outdated_firmware_q
@@ -89,10 +89,8 @@ def _tickets(customer, start, end):
         opened=opened.count(),
         resolved=resolved.count(),
         p1=opened.filter(priority=Ticket.Priority.P1).count(),
-        escalations=Escalation.objects.filter(
-            Q(from_level=Ticket.Level.PARTNER) | Q(to_level=Ticket.Level.SPECIALIST),
-            ticket__customer=customer, created_at__gte=start, created_at__lt=end).exclude(
-            to_level=Ticket.Level.PARTNER).count(),
+        escalations=Escalation.objects.upward().filter(
+            ticket__customer=customer, created_at__gte=start, created_at__lt=end).count(),
         cloud_incidents=opened.exclude(cloud_partner="").count(),
         breaches=Breach.objects.filter(ticket__customer=customer, due_at__gte=start,
                                        due_at__lt=end).count(),
