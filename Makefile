@@ -18,8 +18,10 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(PY) -m portal.stack test $(PYTEST_ARGS)
 
+## make lint: ruff on everything, mypy on the services (the files are listed in pyproject.toml)
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 ## make messages: refresh and compile the French catalogue
 messages: $(VENV)/.installed

@@ -1,3 +1,6 @@
+from __future__ import annotations
+
+import datetime
 import uuid
 import zoneinfo
 from pathlib import PurePath
@@ -12,7 +15,7 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from portal.catalogue.models import Category
-from portal.users.models import Role
+from portal.users.models import Role, User
 
 site_id_validator = RegexValidator(
     r"^[A-Z0-9][A-Z0-9-]{2,38}[A-Z0-9]$",
@@ -20,12 +23,12 @@ site_id_validator = RegexValidator(
 )
 
 
-def time_zone_choices():
+def time_zone_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
-class CustomerQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class CustomerQuerySet(models.QuerySet["Customer"]):
+    def visible_to(self, user: User) -> CustomerQuerySet:
         """What a partner-side user may see: every customer for staff, their own otherwise."""
         if user.role in (Role.PARTNER_ADMIN, Role.PARTNER_AGENT):
             return self.all()
@@ -60,31 +63,33 @@ class Customer(models.Model):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} ({self.site_id})"
 
-    def today(self, now=None):
+    def today(self, now: datetime.datetime | None = None) -> datetime.date:
         """The date it is where the customer is (at `now`, by default at this moment)."""
         return timezone.localtime(now or timezone.now(), zoneinfo.ZoneInfo(self.time_zone)).date()
 
 
-def in_force_q(first_day, last_day=None, prefix=""):
+def in_force_q(first_day: datetime.date, last_day: datetime.date | None = None,
+               prefix: str = "") -> Q:
     """Contracts whose term meets [first_day, last_day] and that were activated: active
     ones and those expired since (`prefix` reaches a contract from a related model)."""
     return Q(**{f"{prefix}status__in": Contract.IN_FORCE_STATUSES,
                 f"{prefix}start__lte": last_day or first_day, f"{prefix}end__gte": first_day})
 
 
-class ContractQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class ContractQuerySet(models.QuerySet["Contract"]):
+    def visible_to(self, user: User) -> ContractQuerySet:
         return self.filter(customer__in=Customer.objects.visible_to(user))
 
-    def in_force(self, first_day, last_day=None):
+    def in_force(self, first_day: datetime.date,
+                 last_day: datetime.date | None = None) -> ContractQuerySet:
         """In force on `first_day` (or at some time up to `last_day`), even if expired
         since: what reports and counts of the past read."""
         return self.filter(in_force_q(first_day, last_day))
 
-    def active(self):
+    def active(self) -> ContractQuerySet:
         """Not expired: what covers devices and entitles downloads and replacements now."""
         return self.filter(status=Contract.Status.ACTIVE)
 
@@ -135,14 +140,14 @@ class Contract(models.Model):
                                        "The end must come after the start.")),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.customer.name} {self.start:%Y-%m-%d}–{self.end:%Y-%m-%d}"
 
     @property
-    def covered_categories(self):
+    def covered_categories(self) -> list[str]:
         return [line.category for line in self.lines.all()]
 
-    def baseline_version_on(self, day):
+    def baseline_version_on(self, day: datetime.date) -> BaselineVersion | None:
         """The baseline version in force on `day`: the latest effective by then, or the
         first one for a day before it."""
         versions = self.baseline_versions.all()
@@ -169,11 +174,11 @@ class ContractLine(models.Model):
         constraints = [models.UniqueConstraint(fields=["contract", "category"],
                                                name="one_line_per_category")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.contract} · {self.get_category_display()}"
 
     @property
-    def ordered(self):
+    def ordered(self) -> int:
         return self.installed + self.growth
 
 
@@ -196,7 +201,7 @@ class BaselineVersion(models.Model):
         constraints = [models.UniqueConstraint(fields=["contract", "number"],
                                                name="one_baseline_version_number")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.contract} · v{self.number}"
 
 
@@ -213,18 +218,18 @@ class BaselineEntry(models.Model):
         constraints = [models.UniqueConstraint(fields=["version", "category"],
                                                name="one_entry_per_category")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.version} · {self.get_category_display()}"
 
     @property
-    def baseline_shown(self):
+    def baseline_shown(self) -> int:
         # services.py imports this module: a cycle at start-up.
         from .services import whole_devices
 
         return whole_devices(self.baseline)
 
 
-def authorisation_letter_path(instance, filename):
+def authorisation_letter_path(instance: AuthorisationLetter, filename: str) -> str:
     # A random name: nobody can guess another letter's file, and the name says nothing
     # about the customer. The default storage keeps it under the partner's own media
     # folder (one per schema). Only the suffix is kept, and the service has already set it
@@ -279,14 +284,14 @@ class AuthorisationLetter(models.Model):
         ]
         indexes = [models.Index(fields=["customer", "expires_on"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.customer.name} · {self.signatory} {self.signed_on:%Y-%m-%d}"
 
     @property
-    def is_revoked(self):
+    def is_revoked(self) -> bool:
         return self.revoked_at is not None
 
-    def status_on(self, on_date):
+    def status_on(self, on_date: datetime.date) -> AuthorisationLetter.Status:
         """Valid from the day it was signed to its expiry date, both included."""
         if self.is_revoked:
             return self.Status.REVOKED
@@ -297,5 +302,5 @@ class AuthorisationLetter(models.Model):
         return self.Status.VALID
 
     @property
-    def download_name(self):
+    def download_name(self) -> str:
         return self.original_filename or PurePath(self.file.name).name

@@ -1,21 +1,28 @@
 """Contract rules (SPEC §5): baselines, activation, renewal; and the customers'
 authorisation letters for cloud-partner incidents (SPEC §7)."""
 
+from __future__ import annotations
+
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 from pathlib import PurePath
+from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
+from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from portal.catalogue.eligibility import is_eligible
 from portal.programme import rule
+from portal.users.models import User
 
 from .models import (
     AuthorisationLetter,
@@ -23,21 +30,25 @@ from .models import (
     BaselineVersion,
     Contract,
     ContractLine,
+    Customer,
 )
 
+# What a draft covers: per category, (installed, growth, annual price per device).
+DraftLines = Mapping[str, tuple[int, int, Decimal]]
 
-def baseline_for(ordered):
+
+def baseline_for(ordered: int) -> Decimal:
     """The exact baseline: ordered × (1 + allowance)."""
     return Decimal(ordered) * (1 + rule("BASELINE_ALLOWANCE"))
 
 
-def whole_devices(baseline):
+def whole_devices(baseline: Decimal) -> int:
     """A baseline as shown: rounded up to a whole device."""
     return int(Decimal(baseline).to_integral_value(rounding=ROUND_CEILING))
 
 
 @transaction.atomic
-def save_draft_contract(contract, lines):
+def save_draft_contract(contract: Contract, lines: DraftLines) -> Contract:
     """Saves a draft's terms and replaces its category lines; active contracts are final."""
     if contract.pk and Contract.objects.get(pk=contract.pk).status != Contract.Status.DRAFT:
         raise ValidationError(_("Only a draft contract can be changed."))
@@ -52,14 +63,14 @@ def save_draft_contract(contract, lines):
     return contract
 
 
-def overlapping_active_contracts(contract):
+def overlapping_active_contracts(contract: Contract) -> QuerySet[Contract]:
     return Contract.objects.filter(
         customer=contract.customer, status=Contract.Status.ACTIVE,
         start__lte=contract.end, end__gte=contract.start,
     ).exclude(pk=contract.pk)
 
 
-def activation_errors(contract, eligible_base):
+def activation_errors(contract: Contract, eligible_base: Mapping[str, int]) -> list[str]:
     """Why `contract` cannot be activated; `eligible_base` counts eligible devices per
     category. Every covered category must order at least its eligible installed base."""
     errors = []
@@ -79,12 +90,12 @@ def activation_errors(contract, eligible_base):
     return errors
 
 
-def eligible_installed_base(customer, on_date):
+def eligible_installed_base(customer: Customer, on_date: date) -> Counter[str]:
     """Active devices of the customer that the programme can cover, counted per category.
 
     Read through the customer's devices: the inventory's table points at the customer, so
     contracts need not know the inventory app."""
-    counts = Counter()
+    counts: Counter[str] = Counter()
     for device in customer.devices.filter(status="active").select_related("product_model"):
         if is_eligible(device.product_model, on_date):
             counts[device.product_model.category] += 1
@@ -92,7 +103,7 @@ def eligible_installed_base(customer, on_date):
 
 
 @transaction.atomic
-def activate_contract(contract, *, author):
+def activate_contract(contract: Contract, *, author: str) -> Contract:
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     if contract.status != Contract.Status.DRAFT:
         raise ValidationError(_("Only a draft contract can be activated."))
@@ -110,7 +121,8 @@ def activate_contract(contract, *, author):
     return contract
 
 
-def record_baseline_version(contract, *, effective_date, reason, author, ordered):
+def record_baseline_version(contract: Contract, *, effective_date: date, reason: str,
+                            author: str, ordered: Mapping[str, int]) -> BaselineVersion:
     """Adds the next baseline version; earlier versions stay as they were."""
     latest = contract.baseline_versions.order_by("-number").first()
     version = BaselineVersion.objects.create(
@@ -125,13 +137,13 @@ def record_baseline_version(contract, *, effective_date, reason, author, ordered
     return version
 
 
-def current_baseline(contract):
+def current_baseline(contract: Contract) -> dict[str, BaselineEntry]:
     version = contract.baseline_versions.order_by("-number").first()
     return {entry.category: entry for entry in version.entries.all()} if version else {}
 
 
 @transaction.atomic
-def renew_contract(contract):
+def renew_contract(contract: Contract) -> Contract:
     """Drafts the next term: same length and prices, the adjusted counts as installed."""
     if hasattr(contract, "renewal"):
         raise ValidationError(_("This contract has already been renewed."))
@@ -154,7 +166,7 @@ def renew_contract(contract):
     return renewal
 
 
-def expire_contracts(today=None):
+def expire_contracts(today: date | None = None) -> int:
     today = today or timezone.localdate()
     return Contract.objects.filter(status=Contract.Status.ACTIVE, end__lt=today).update(
         status=Contract.Status.EXPIRED)
@@ -167,7 +179,8 @@ def expire_contracts(today=None):
 # day, expiring on or after it, and not revoked.
 
 
-def valid_authorisation_letter(customer, on_date):
+def valid_authorisation_letter(customer: Customer,
+                               on_date: date) -> AuthorisationLetter | None:
     """The letter that allows cloud-partner incidents for `customer` on `on_date` (the one
     that runs longest), or None. A letter is valid on its expiry date, not the day after."""
     return (AuthorisationLetter.objects
@@ -176,11 +189,11 @@ def valid_authorisation_letter(customer, on_date):
             .order_by("-expires_on", "-uploaded_at", "-pk").first())
 
 
-def long_date(value):
+def long_date(value: date) -> str:
     return formats.date_format(value, "DATE_FORMAT")
 
 
-def authorisation_letter_refusal(customer, on_date):
+def authorisation_letter_refusal(customer: Customer, on_date: date) -> str | None:
     """None when a valid letter is on file on `on_date`; otherwise why no cloud-partner
     incident can be opened on the customer's behalf, in the active language."""
     if valid_authorisation_letter(customer, on_date) is not None:
@@ -218,12 +231,12 @@ def authorisation_letter_refusal(customer, on_date):
 @dataclass(frozen=True)
 class LetterFileType:
     label: str
-    signatures: tuple
-    extensions: tuple  # the first one is the stored file's suffix
+    signatures: tuple[bytes, ...]
+    extensions: tuple[str, ...]  # the first one is the stored file's suffix
     content_type: str
 
     @property
-    def suffix(self):
+    def suffix(self) -> str:
         return self.extensions[0]
 
 
@@ -234,13 +247,14 @@ LETTER_FILE_TYPES = (
 )
 
 
-def letter_file_type(name):
+def letter_file_type(name: str) -> LetterFileType | None:
     """The accepted type a stored or uploaded file name says, or None."""
     suffix = PurePath(name).suffix.lower()
     return next((kind for kind in LETTER_FILE_TYPES if suffix in kind.extensions), None)
 
 
-def check_authorisation_letter_file(upload, filename=None):
+def check_authorisation_letter_file(upload: File,
+                                    filename: str | None = None) -> LetterFileType:
     """The type of an uploaded letter, read from its first bytes; ValidationError when it
     is too large, not a PDF, PNG or JPEG file, or named as something else than it is."""
     name = PurePath(filename or upload.name or "").name
@@ -272,7 +286,9 @@ def check_authorisation_letter_file(upload, filename=None):
     return by_content
 
 
-def authorisation_letter_date_errors(customer, signed_on, expires_on, today=None):
+def authorisation_letter_date_errors(customer: Customer, signed_on: date | None,
+                                     expires_on: date | None,
+                                     today: date | None = None) -> dict[str, str]:
     """{field: message} for dates a letter cannot have; empty when they are fine."""
     today = today or customer.today()
     errors = {}
@@ -286,8 +302,10 @@ def authorisation_letter_date_errors(customer, signed_on, expires_on, today=None
 
 
 @transaction.atomic
-def add_authorisation_letter(customer, *, file, signatory, signed_on, expires_on,
-                             signatory_title="", uploaded_by=None, filename=None, today=None):
+def add_authorisation_letter(customer: Customer, *, file: File, signatory: str,
+                             signed_on: date, expires_on: date, signatory_title: str = "",
+                             uploaded_by: User | None = None, filename: str | None = None,
+                             today: date | None = None) -> AuthorisationLetter:
     """Checks and stores a signed letter under a random name; returns the new letter."""
     file_type = check_authorisation_letter_file(file, filename)
     errors = authorisation_letter_date_errors(customer, signed_on, expires_on, today)
@@ -308,7 +326,8 @@ def add_authorisation_letter(customer, *, file, signatory, signed_on, expires_on
 
 
 @transaction.atomic
-def revoke_authorisation_letter(letter, *, revoked_by=None):
+def revoke_authorisation_letter(letter: AuthorisationLetter, *,
+                                revoked_by: User | None = None) -> AuthorisationLetter:
     """Withdraws a letter from today on; the letter and its file are kept."""
     letter = AuthorisationLetter.objects.select_for_update().get(pk=letter.pk)
     if letter.is_revoked:
@@ -320,7 +339,7 @@ def revoke_authorisation_letter(letter, *, revoked_by=None):
     return letter
 
 
-def open_authorisation_letter(letter):
+def open_authorisation_letter(letter: AuthorisationLetter) -> IO[bytes]:
     """An open binary handle on the stored file; FileNotFoundError if it has gone.
     Whoever calls it decides who may download."""
     if not letter.file:

@@ -1,29 +1,36 @@
 """Installed-base actions: registering devices, one at a time or from a CSV file."""
 
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.models import Customer
 from portal.catalogue.eligibility import Reason, coverage
 from portal.catalogue.models import ProductModel
+from portal.users.models import User
 
 from .coverage import covered_q, outdated_firmware_q
 from .models import Device, LensImport, normalise_serial, serial_validator
 
 
-def devices_visible_to(user):
+def devices_visible_to(user: User) -> QuerySet[Device]:
     return Device.objects.filter(customer__in=Customer.objects.visible_to(user))
 
 
-def lens_imports_visible_to(user):
+def lens_imports_visible_to(user: User) -> QuerySet[LensImport]:
     return LensImport.objects.filter(customer__in=Customer.objects.visible_to(user))
 
 
-def filter_devices(devices, criteria, today):
+def filter_devices(devices: QuerySet[Device], criteria: Mapping[str, Any],
+                   today: date) -> QuerySet[Device]:
     """Applies a device list's search and filters (see DeviceFilterForm)."""
     query = (criteria.get("q") or "").strip()
     if query:
@@ -45,7 +52,7 @@ def filter_devices(devices, criteria, today):
     return devices
 
 
-def owners_by_serial(serials):
+def owners_by_serial(serials: Collection[str]) -> dict[str, int]:
     """{serial: customer id} of the devices among `serials` that exist, in one query."""
     if not serials:
         return {}
@@ -58,8 +65,9 @@ def owners_by_serial(serials):
         return dict(cursor.fetchall())
 
 
-def registration_errors(customer, serial, sku, on_date, *, models_by_sku=None,
-                        owners_by_serial=None):
+def registration_errors(customer: Customer, serial: str, sku: str | None, on_date: date, *,
+                        models_by_sku: Mapping[str, ProductModel] | None = None,
+                        owners_by_serial: Mapping[str, int] | None = None) -> dict[str, str]:
     """{field: message} explaining why this device cannot be registered, empty if it can.
 
     The lookups may be passed in when checking many rows at once.
@@ -102,7 +110,8 @@ def registration_errors(customer, serial, sku, on_date, *, models_by_sku=None,
 
 
 @transaction.atomic
-def register_device(*, customer, serial, sku, site="", room="", on_date=None):
+def register_device(*, customer: Customer, serial: str, sku: str, site: str = "",
+                    room: str = "", on_date: date | None = None) -> Device:
     on_date = on_date or timezone.localdate()
     errors = registration_errors(customer, serial, sku, on_date)
     if errors:

@@ -1,18 +1,21 @@
 """Monthly reports (SPEC §9): generation, the CSM's review and publication, CSM hours, and
 true-up quotes with their acceptance into a new baseline version."""
 
-from datetime import date
+from __future__ import annotations
+
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.models import Contract, Customer
 from contracts.services import current_baseline, record_baseline_version
 from portal.tenants.tasks import enqueue_on_commit
-from portal.users.models import Role
+from portal.users.models import Role, User
 from portal.webhooks import services as webhooks
 from portal.webhooks.models import Event
 
@@ -22,7 +25,7 @@ from .models import CsmHours, MonthlyReport, ReportRun, TrueUpQuote, TrueUpQuote
 Status = MonthlyReport.Status
 
 
-def reports_visible_to(user):
+def reports_visible_to(user: User) -> QuerySet[MonthlyReport]:
     """Published reports for everyone; drafts and reviewed ones for partner staff too."""
     reports = MonthlyReport.objects.filter(customer__in=Customer.objects.visible_to(user))
     if user.role == Role.CUSTOMER_USER:
@@ -30,17 +33,18 @@ def reports_visible_to(user):
     return reports
 
 
-def previous_month(today):
+def previous_month(today: date) -> date:
     return figures.add_months(date(today.year, today.month, 1), -1)
 
 
-def customers_to_report(month):
+def customers_to_report(month: date) -> QuerySet[Customer]:
     """Customers with a contract in force (active, or since expired) during the month."""
     contracts = Contract.objects.in_force(month, figures.month_end(month))
     return Customer.objects.filter(contracts__in=contracts).distinct().order_by("pk")
 
 
-def generate_report(customer, month, now=None):
+def generate_report(customer: Customer, month: date,
+                    now: datetime | None = None) -> MonthlyReport | None:
     """The customer's report of `month`: created, or its draft recomputed; a published
     (or reviewed) report is left as it is. None when no contract was in force."""
     now = now or timezone.now()
@@ -71,7 +75,7 @@ def generate_report(customer, month, now=None):
         return report
 
 
-def start_run(month, requested_by=""):
+def start_run(month: date, requested_by: str = "") -> ReportRun:
     """A partner-wide run: one task per customer, counted on the run as they finish."""
     # tasks.py imports this module: a cycle at start-up.
     from .tasks import generate_monthly_report
@@ -84,7 +88,7 @@ def start_run(month, requested_by=""):
     return run
 
 
-def count_done(run_id):
+def count_done(run_id: int) -> None:
     from django.db.models import F
 
     ReportRun.objects.filter(pk=run_id).update(done=F("done") + 1)
@@ -92,12 +96,12 @@ def count_done(run_id):
 
 # --- Review and publication ---------------------------------------------------------------
 
-def _actor(user):
+def _actor(user: User) -> str:
     return user.display_name
 
 
 @transaction.atomic
-def save_notes(report, notes):
+def save_notes(report: MonthlyReport, notes: str) -> MonthlyReport:
     report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
     if report.is_published:
         raise ValidationError(_("A published report cannot be changed."))
@@ -107,7 +111,8 @@ def save_notes(report, notes):
 
 
 @transaction.atomic
-def mark_reviewed(report, user, now=None):
+def mark_reviewed(report: MonthlyReport, user: User,
+                  now: datetime | None = None) -> MonthlyReport:
     report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
     if report.status != Status.DRAFT:
         raise ValidationError(_("Only a draft can be marked reviewed."))
@@ -118,7 +123,8 @@ def mark_reviewed(report, user, now=None):
 
 
 @transaction.atomic
-def publish(report, user, now=None, notify=True):
+def publish(report: MonthlyReport, user: User, now: datetime | None = None,
+            notify: bool = True) -> MonthlyReport:
     """Publishes a reviewed report: its PDF is drawn once, and partner staff and the
     customer's users are told."""
     report = MonthlyReport.objects.select_for_update().select_related("customer").get(
@@ -136,7 +142,7 @@ def publish(report, user, now=None, notify=True):
 
 
 @transaction.atomic
-def reopen(report):
+def reopen(report: MonthlyReport) -> MonthlyReport:
     """A reviewed report back to draft (to regenerate it or change the notes)."""
     report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
     if report.status != Status.REVIEWED:
@@ -146,7 +152,8 @@ def reopen(report):
     return report
 
 
-def log_csm_hours(customer, user, *, worked_on, hours, description):
+def log_csm_hours(customer: Customer, user: User, *, worked_on: date,
+                  hours: Decimal | int | None, description: str) -> CsmHours:
     if hours is None or hours <= 0:
         raise ValidationError({"hours": _("Enter the hours spent, more than zero.")})
     if hours > 24:
@@ -161,7 +168,8 @@ def log_csm_hours(customer, user, *, worked_on, hours, description):
 # --- True-up quotes -------------------------------------------------------------------------
 
 @transaction.atomic
-def issue_quote(report, user, adjustment_month=None, now=None, notify=True):
+def issue_quote(report: MonthlyReport, user: User, adjustment_month: date | None = None,
+                now: datetime | None = None, notify: bool = True) -> TrueUpQuote:
     """A quote from the report's counts; an open quote of the contract is superseded."""
     now = now or timezone.now()
     report = MonthlyReport.objects.select_related("contract").get(pk=report.pk)
@@ -198,7 +206,8 @@ def issue_quote(report, user, adjustment_month=None, now=None, notify=True):
 
 
 @transaction.atomic
-def accept_quote(quote, user, po_number, now=None):
+def accept_quote(quote: TrueUpQuote, user: User, po_number: str | None,
+                 now: datetime | None = None) -> TrueUpQuote:
     """The partner's purchase order: a new baseline version from the adjustment month,
     ordered = the new totals (baseline = ordered × 1.05)."""
     quote = TrueUpQuote.objects.select_for_update().select_related("contract").get(
@@ -226,7 +235,8 @@ def accept_quote(quote, user, po_number, now=None):
 
 
 @transaction.atomic
-def decline_quote(quote, user, reason, now=None):
+def decline_quote(quote: TrueUpQuote, user: User, reason: str,
+                  now: datetime | None = None) -> TrueUpQuote:
     quote = TrueUpQuote.objects.select_for_update().get(pk=quote.pk)
     if quote.status != TrueUpQuote.Status.ISSUED:
         raise ValidationError(_("This quote is %(status)s and can no longer be declined.") % {

@@ -7,6 +7,9 @@ the adjustment month counted: added × annual price ÷ 12 × months, exact, roun
 to the cent.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -16,24 +19,24 @@ from portal.programme import rule
 CENT = Decimal("0.01")
 
 
-def true_up_due(ordered, actual):
+def true_up_due(ordered: int, actual: int) -> bool:
     """Actual is at least ordered × (1 + threshold), and above ordered (so 0 of 0 is not)."""
     return actual > ordered and Decimal(actual) >= Decimal(ordered) * (
         1 + rule("TRUE_UP_THRESHOLD"))
 
 
-def change_ratio(ordered, actual):
+def change_ratio(ordered: int, actual: int) -> Decimal | None:
     """(actual − ordered) ÷ ordered, or None when nothing was ordered."""
     if not ordered:
         return None
     return (Decimal(actual) - ordered) / Decimal(ordered)
 
 
-def first_of_month(day):
+def first_of_month(day: date) -> date:
     return date(day.year, day.month, 1)
 
 
-def months_to_term_end(adjustment_month, term_end):
+def months_to_term_end(adjustment_month: date, term_end: date) -> int:
     """Calendar months from the adjustment month to the month of the term's last day, both
     counted; 0 when the adjustment month comes after the term."""
     months = (term_end.year - adjustment_month.year) * 12 \
@@ -41,7 +44,7 @@ def months_to_term_end(adjustment_month, term_end):
     return max(months, 0)
 
 
-def prorated_amount(added, annual_price, months):
+def prorated_amount(added: int, annual_price: Decimal, months: int) -> Decimal:
     exact = Decimal(added) * Decimal(annual_price) * months / 12
     return exact.quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -57,7 +60,12 @@ class QuoteLine:
     amount: Decimal
 
 
-def quote_lines(rows, adjustment_month, term_end):
+# One category of a report: (category, ordered, actual, annual price per device).
+QuoteRow = tuple[str, int, int, Decimal]
+
+
+def quote_lines(rows: Iterable[QuoteRow], adjustment_month: date,
+                term_end: date) -> tuple[list[QuoteLine], Decimal]:
     """`rows` are (category, ordered, actual, annual price); the lines of the categories
     that are due, and the total."""
     months = months_to_term_end(adjustment_month, term_end)

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.errors import add_to_messages
 from portal.tenants.branding import current_brand
 from portal.users.access import (
     EVERYONE_OF_PARTNER,
@@ -114,5 +115,5 @@ def quote_decide(request, pk):
         else:
             raise Http404
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        add_to_messages(request, error)
     return redirect("quote_detail", pk=quote.pk)

@@ -1,4 +1,7 @@
+from __future__ import annotations
+
 import uuid
+from datetime import datetime
 from functools import reduce
 from operator import or_
 from pathlib import PurePath
@@ -13,7 +16,7 @@ from simple_history.models import HistoricalRecords
 from portal.users.history import local_history_user
 
 
-def breached_q(now=None):
+def breached_q(now: datetime | None = None) -> Q:
     """Tickets that missed a target, recorded or not yet recorded."""
     now = now or timezone.now()
     return (Q(Exists(Breach.objects.filter(ticket=OuterRef("pk"))))
@@ -21,14 +24,14 @@ def breached_q(now=None):
             | Q(resolved_at__isnull=True, resolution_due_at__lte=now))
 
 
-class TicketQuerySet(models.QuerySet):
-    def open(self):
+class TicketQuerySet(models.QuerySet["Ticket"]):
+    def open(self) -> TicketQuerySet:
         return self.filter(status__in=Ticket.OPEN_STATUSES)
 
-    def breached(self, now=None):
+    def breached(self, now: datetime | None = None) -> TicketQuerySet:
         return self.filter(breached_q(now))
 
-    def escalated(self):
+    def escalated(self) -> TicketQuerySet:
         """Tickets with vendor support or a specialist, whatever their status."""
         return self.exclude(escalation_level=Ticket.Level.PARTNER)
 
@@ -132,19 +135,19 @@ class Ticket(models.Model):
         indexes = [models.Index(fields=["customer", "status"]),
                    models.Index(fields=["escalation_level", "status"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.reference} {self.subject}"
 
     @property
-    def reference(self):
+    def reference(self) -> str:
         return f"T-{self.pk:06d}"
 
     @property
-    def is_open(self):
+    def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
     @property
-    def is_escalated(self):
+    def is_escalated(self) -> bool:
         return self.escalation_level != self.Level.PARTNER
 
 
@@ -167,14 +170,14 @@ class Comment(models.Model):
         verbose_name = _("comment")
         verbose_name_plural = _("comments")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.ticket.reference} · {self.created_at:%Y-%m-%d %H:%M}"
 
 
-def attachment_path(instance, filename):
+def attachment_path(instance: Attachment, filename: str) -> str:
     # Nothing guessable and nothing of the original name: files are served by a view
-    # that checks who asks.
-    return (f"ticket-attachments/{connection.schema_name}/"
+    # that checks who asks. (schema_name: django-tenants' connection, untyped.)
+    return (f"ticket-attachments/{connection.schema_name}/"  # type: ignore[attr-defined]
             f"{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}")
 
 
@@ -191,7 +194,7 @@ class Attachment(models.Model):
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.filename
 
 
@@ -209,7 +212,7 @@ class Pause(models.Model):
             fields=["ticket"], condition=models.Q(ended_at__isnull=True),
             name="one_running_pause_per_ticket")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.ticket_id} {self.started_at:%Y-%m-%d %H:%M}"
 
 
@@ -233,12 +236,12 @@ class Breach(models.Model):
         constraints = [models.UniqueConstraint(fields=["ticket", "target"],
                                                name="one_breach_per_target")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.ticket_id} {self.target} {self.due_at:%Y-%m-%d %H:%M}"
 
 
-class EscalationQuerySet(models.QuerySet):
-    def upward(self):
+class EscalationQuerySet(models.QuerySet["Escalation"]):
+    def upward(self) -> EscalationQuerySet:
         """The steps that count as escalations (to a later level), not hand-backs."""
         order = list(Ticket.Level.values)
         return self.filter(reduce(or_, (Q(from_level=low, to_level=high)
@@ -263,11 +266,11 @@ class Escalation(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.ticket_id} {self.from_level} → {self.to_level}"
 
     @property
-    def is_escalation(self):
+    def is_escalation(self) -> bool:
         order = list(Ticket.Level.values)
         return order.index(self.to_level) > order.index(self.from_level)
 
@@ -283,12 +286,12 @@ class CloudNotice(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.ticket_id} {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class RmaQuerySet(models.QuerySet):
-    def open(self):
+class RmaQuerySet(models.QuerySet["Rma"]):
+    def open(self) -> RmaQuerySet:
         return self.filter(status__in=Rma.OPEN_STATUSES)
 
 
@@ -355,11 +358,11 @@ class Rma(models.Model):
             fields=["device"], condition=~models.Q(status__in=["closed", "rejected"]),
             name="one_open_rma_per_device")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.reference
 
     @property
-    def reference(self):
+    def reference(self) -> str:
         return f"RMA-{self.pk:06d}"
 
 
@@ -377,5 +380,5 @@ class RmaStep(models.Model):
     class Meta:
         ordering = ["at", "pk"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.rma_id} {self.status}"

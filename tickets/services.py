@@ -5,27 +5,42 @@ Vendor staff act on a partner's tickets from the console, inside that partner's 
 have no user row there, so their name is recorded instead of a foreign key.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import BooleanField, ExpressionWrapper, F, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.models import Customer
 from contracts.services import authorisation_letter_refusal
-from portal.audit import audit_entries
+from inventory.models import Device
+from portal.audit import AuditEntry, audit_entries
 from portal.tenants.branding import current_brand
-from portal.users.models import PARTNER_ROLES, PARTNER_STAFF_ROLES, Role
+from portal.users.models import PARTNER_ROLES, PARTNER_STAFF_ROLES, Role, User
 from portal.webhooks import services as webhooks
 from portal.webhooks.models import Event
 
 from . import notifications, sla
 from .attachments import store_attachment
-from .models import Breach, CloudNotice, Comment, Escalation, Pause, Ticket, breached_q
+from .models import (
+    Breach,
+    CloudNotice,
+    Comment,
+    Escalation,
+    Pause,
+    Ticket,
+    TicketQuerySet,
+    breached_q,
+)
 
 Status = Ticket.Status
 Level = Ticket.Level
@@ -54,20 +69,20 @@ ESCALATIONS = {
 }
 
 
-def tickets_visible_to(user):
+def tickets_visible_to(user: User) -> TicketQuerySet:
     return Ticket.objects.filter(customer__in=Customer.objects.visible_to(user))
 
 
-def is_local(user):
+def is_local(user: User | None) -> bool:
     """True for a user of the partner's own schema (not vendor staff)."""
     return user is not None and user.role in PARTNER_ROLES
 
 
-def is_staff(user):
+def is_staff(user: User) -> bool:
     return user.role != Role.CUSTOMER_USER
 
 
-def customer_by_site_id(site_id):
+def customer_by_site_id(site_id: str | None) -> Customer:
     customer = Customer.objects.filter(site_id=(site_id or "").strip().upper()).first()
     if customer is None:
         raise ValidationError({"site_id": _("No customer has the Site ID “%(site_id)s”.") % {
@@ -77,18 +92,18 @@ def customer_by_site_id(site_id):
 
 # --- SLA -------------------------------------------------------------------------------
 
-def calendar_for(ticket):
+def calendar_for(ticket: Ticket) -> sla.BusinessCalendar | None:
     clock = sla.targets(ticket.priority)[0]
     if clock == sla.TWENTY_FOUR_SEVEN:
         return None
     return sla.BusinessCalendar.for_ticket(current_brand(), ticket.customer)
 
 
-def _pauses(ticket):
+def _pauses(ticket: Ticket) -> list[tuple[datetime, datetime | None]]:
     return [(pause.started_at, pause.ended_at) for pause in ticket.pauses.all()]
 
 
-def refresh_sla(ticket):
+def refresh_sla(ticket: Ticket) -> None:
     """Recomputes the due instants after anything that moves them."""
     _, response, resolution = sla.targets(ticket.priority)
     calendar, pauses = calendar_for(ticket), _pauses(ticket)
@@ -102,13 +117,13 @@ def refresh_sla(ticket):
 class Clock:
     target: str
     minutes: int
-    due_at: object
-    met_at: object
+    due_at: datetime | None
+    met_at: datetime | None
     state: str  # met, missed, running, paused, breached
     left: timedelta | None
 
 
-def sla_clocks(ticket, now=None):
+def sla_clocks(ticket: Ticket, now: datetime | None = None) -> list[Clock]:
     """The response and resolution clocks as a ticket page shows them."""
     now = now or timezone.now()
     _, response, resolution = sla.targets(ticket.priority)
@@ -130,7 +145,7 @@ def sla_clocks(ticket, now=None):
     return clocks
 
 
-def breaching_soon_q(now=None):
+def breaching_soon_q(now: datetime | None = None) -> Q:
     now = now or timezone.now()
     soon = now + timedelta(minutes=settings.TICKET_SLA_WARNING_MINUTES)
     return Q(status__in=Ticket.OPEN_STATUSES) & (
@@ -138,12 +153,12 @@ def breaching_soon_q(now=None):
         | Q(resolved_at__isnull=True, resolution_due_at__gt=now, resolution_due_at__lte=soon))
 
 
-def _record_breach(ticket, target, due_at):
+def _record_breach(ticket: Ticket, target: str, due_at: datetime) -> None:
     Breach.objects.get_or_create(ticket=ticket, target=target,
                                  defaults={"due_at": due_at, "priority": ticket.priority})
 
 
-def record_breaches(now=None):
+def record_breaches(now: datetime | None = None) -> int:
     """Records every target missed by `now` in the current schema (run by the beat)."""
     now = now or timezone.now()
     recorded = 0
@@ -163,7 +178,8 @@ def record_breaches(now=None):
 
 # --- Lists ------------------------------------------------------------------------------
 
-def filter_tickets(tickets, criteria, *, user, now=None):
+def filter_tickets(tickets: TicketQuerySet, criteria: Mapping[str, Any], *, user: User,
+                   now: datetime | None = None) -> TicketQuerySet:
     """Applies a list's search and filters (see TicketFilterForm)."""
     query = (criteria.get("q") or "").strip()
     if query:
@@ -203,7 +219,7 @@ def filter_tickets(tickets, criteria, *, user, now=None):
     return tickets
 
 
-def with_breach_flag(tickets, now=None):
+def with_breach_flag(tickets: TicketQuerySet, now: datetime | None = None) -> TicketQuerySet:
     return tickets.annotate(sla_breached=ExpressionWrapper(breached_q(now),
                                                            output_field=BooleanField()))
 
@@ -211,8 +227,9 @@ def with_breach_flag(tickets, now=None):
 # --- Opening and the workflow -----------------------------------------------------------
 
 @transaction.atomic
-def open_ticket(*, user, customer, subject, description, category, priority, device=None,
-                now=None):
+def open_ticket(*, user: User, customer: Customer, subject: str, description: str,
+                category: str, priority: str, device: Device | None = None,
+                now: datetime | None = None) -> Ticket:
     if device is not None and device.customer_id != customer.pk:
         raise ValidationError({"device": _("This device belongs to another customer.")})
     ticket = Ticket.objects.create(customer=customer, subject=subject, description=description,
@@ -233,14 +250,15 @@ def open_ticket(*, user, customer, subject, description, category, priority, dev
     return ticket
 
 
-def can_reopen(ticket, now=None):
+def can_reopen(ticket: Ticket, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     if ticket.status not in (Status.RESOLVED, Status.CLOSED) or ticket.resolved_at is None:
         return False
     return now <= ticket.resolved_at + timedelta(days=settings.TICKET_REOPEN_DAYS)
 
 
-def allowed_statuses(ticket, user, now=None):
+def allowed_statuses(ticket: Ticket, user: User,
+                     now: datetime | None = None) -> set[Ticket.Status]:
     """The statuses `user` may move `ticket` to now."""
     targets = set(TRANSITIONS[Status(ticket.status)])
     if user.role == Role.CUSTOMER_USER:
@@ -252,7 +270,8 @@ def allowed_statuses(ticket, user, now=None):
 
 
 @transaction.atomic
-def change_status(ticket, new_status, *, user, now=None):
+def change_status(ticket: Ticket, new_status: str, *, user: User,
+                  now: datetime | None = None) -> Ticket:
     now = now or timezone.now()
     ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
     if new_status not in allowed_statuses(ticket, user, now):
@@ -283,7 +302,8 @@ def change_status(ticket, new_status, *, user, now=None):
 
 
 @transaction.atomic
-def update_ticket(ticket, *, user, priority, category, assignee):
+def update_ticket(ticket: Ticket, *, user: User, priority: str, category: str,
+                  assignee: User | None) -> Ticket:
     """Staff edits of the ticket's fields; a new priority moves the SLA targets."""
     ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
     if assignee is not None and assignee.role not in PARTNER_STAFF_ROLES:
@@ -299,7 +319,7 @@ def update_ticket(ticket, *, user, priority, category, assignee):
     return ticket
 
 
-def set_watching(ticket, user, watching):
+def set_watching(ticket: Ticket, user: User, watching: bool) -> None:
     """Followers get the ticket's e-mails; anyone who may see the ticket may follow it."""
     if watching:
         ticket.watchers.add(user)
@@ -310,7 +330,8 @@ def set_watching(ticket, user, watching):
 # --- Conversation -----------------------------------------------------------------------
 
 @transaction.atomic
-def add_comment(ticket, *, user, body, internal=False, files=(), now=None):
+def add_comment(ticket: Ticket, *, user: User, body: str, internal: bool = False,
+                files: Iterable[UploadedFile] = (), now: datetime | None = None) -> Comment:
     if internal and user.role == Role.CUSTOMER_USER:
         raise ValidationError(_("Customer users cannot write internal notes."))
     if not body.strip():
@@ -341,12 +362,12 @@ def add_comment(ticket, *, user, body, internal=False, files=(), now=None):
 HISTORY_HIDDEN = ["response_due_at", "resolution_due_at", "first_response_at", "created_at"]
 
 
-def ticket_history(ticket):
+def ticket_history(ticket: Ticket) -> list[AuditEntry]:
     return list(reversed(audit_entries(ticket.history.all(), lambda record: _("Ticket"),
                                        hidden=HISTORY_HIDDEN)))
 
 
-def visible_comments(ticket, user):
+def visible_comments(ticket: Ticket, user: User) -> QuerySet[Comment]:
     """Internal notes exist for partner and vendor staff only."""
     comments = ticket.comments.select_related("author").prefetch_related("attachments")
     if user.role == Role.CUSTOMER_USER:
@@ -356,13 +377,14 @@ def visible_comments(ticket, user):
 
 # --- Escalation -------------------------------------------------------------------------
 
-def allowed_levels(ticket, user):
+def allowed_levels(ticket: Ticket, user: User) -> list[Ticket.Level]:
     return [Level(to) for (frm, to), roles in ESCALATIONS.items()
             if frm == ticket.escalation_level and user.role in roles]
 
 
 @transaction.atomic
-def escalate(ticket, *, user, to_level, reason, now=None):
+def escalate(ticket: Ticket, *, user: User, to_level: str, reason: str,
+             now: datetime | None = None) -> Escalation:
     """Moves the ticket up or down a level, recording who, when and why."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if to_level not in allowed_levels(ticket, user):
@@ -388,20 +410,21 @@ def escalate(ticket, *, user, to_level, reason, now=None):
 
 # --- Cloud ecosystem partner ------------------------------------------------------------
 
-def letter_refusal(customer, on_date=None):
+def letter_refusal(customer: Customer, on_date: date | None = None) -> str | None:
     """Why no incident may be opened for this customer, or None when a valid letter is on file."""
     return authorisation_letter_refusal(customer, on_date or customer.today())
 
 
-def _cloud_partner(value):
+def _cloud_partner(value: str) -> str:
     if value not in Ticket.CloudPartner.values:
         raise ValidationError({"cloud_partner": _("Choose the cloud partner.")})
     return value
 
 
 @transaction.atomic
-def open_cloud_incident(ticket, *, user, cloud_partner, incident_number, findings,
-                        on_date=None):
+def open_cloud_incident(ticket: Ticket, *, user: User, cloud_partner: str,
+                        incident_number: str, findings: str,
+                        on_date: date | None = None) -> Ticket:
     """Records an incident opened with the cloud partner on the customer's behalf."""
     ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
     refusal = letter_refusal(ticket.customer, on_date)
@@ -419,7 +442,8 @@ def open_cloud_incident(ticket, *, user, cloud_partner, incident_number, finding
 
 
 @transaction.atomic
-def refer_to_cloud_partner(ticket, *, user, cloud_partner, findings, now=None):
+def refer_to_cloud_partner(ticket: Ticket, *, user: User, cloud_partner: str, findings: str,
+                           now: datetime | None = None) -> Ticket:
     """No incident on the customer's behalf: the findings are recorded and the customer is
     told, in a public answer, to contact the cloud partner."""
     ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
@@ -437,7 +461,8 @@ def refer_to_cloud_partner(ticket, *, user, cloud_partner, findings, now=None):
 
 
 @transaction.atomic
-def add_cloud_notice(ticket, *, user, body, closes_incident=False, now=None):
+def add_cloud_notice(ticket: Ticket, *, user: User, body: str, closes_incident: bool = False,
+                     now: datetime | None = None) -> CloudNotice:
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if ticket.cloud_status not in (Ticket.CloudStatus.OPEN, Ticket.CloudStatus.CLOSED):
         raise ValidationError(_("No incident is open with a cloud partner."))
@@ -453,7 +478,8 @@ def add_cloud_notice(ticket, *, user, body, closes_incident=False, now=None):
 
 # --- Dashboards -------------------------------------------------------------------------
 
-def dashboard(tickets, user, now=None, size=8):
+def dashboard(tickets: TicketQuerySet, user: User, now: datetime | None = None,
+              size: int = 8) -> dict[str, Any]:
     """The tickets a role's dashboard shows: mine that are open, and those breaching soon.
 
     `tickets` is what the user may see; "mine" is what is assigned to partner staff, or the

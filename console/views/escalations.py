@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from console import crossschema
 from console.forms import EscalationFilterForm
+from portal.errors import add_to_messages
 from portal.tenants.schemas import active_partner
 from portal.users.access import role_required
 from portal.users.models import Role
@@ -98,8 +99,10 @@ def escalation_comment(request, slug, pk):
 def _change_status(request, ticket):
     try:
         services.change_status(ticket, request.POST.get("status", ""), user=request.user)
-    except (ValidationError, ValueError) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    except ValidationError as error:
+        add_to_messages(request, error)
+    except ValueError as error:  # a status that does not exist
+        messages.error(request, str(error))
 
 
 @role_required(Role.SUPPORT_ENGINEER)

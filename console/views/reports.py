@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from console import crossschema
+from portal.errors import add_to_messages
 from portal.tenants.schemas import partner_schema
 from portal.users.access import role_required
 from portal.users.models import Role
@@ -140,5 +141,5 @@ def console_report_action(request, slug, pk):
         try:
             messages.success(request, handler(request, report))
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            add_to_messages(request, error)
     return redirect("console_report_detail", slug=slug, pk=pk)

@@ -1,16 +1,23 @@
-import hashlib
-from pathlib import PurePath
+from __future__ import annotations
 
-from django.db.models import Q
+import hashlib
+from datetime import date
+from pathlib import PurePath
+from typing import IO, Any
+
+from django.core.files import File
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from .models import Document, ProductModel, SoftwareRelease, SparePart
 
 # The file kinds of the download URL, /catalogue/files/<kind>/<pk>/.
-FILE_KINDS = {"document": Document, "release": SoftwareRelease}
+FILE_KINDS: dict[str, type[Document] | type[SoftwareRelease]] = {
+    "document": Document, "release": SoftwareRelease}
 
 
-def search_products(*, q="", category="", line="", lifecycle="", today=None):
+def search_products(*, q: str = "", category: str = "", line: str = "", lifecycle: str = "",
+                    today: date | None = None) -> QuerySet[ProductModel]:
     today = today or timezone.localdate()
     products = ProductModel.objects.all()
     if q:
@@ -35,7 +42,7 @@ def search_products(*, q="", category="", line="", lifecycle="", today=None):
     return products
 
 
-def search_parts(*, q=""):
+def search_parts(*, q: str = "") -> QuerySet[SparePart]:
     parts = SparePart.objects.prefetch_related("compatible_models")
     if q:
         parts = parts.filter(
@@ -45,7 +52,7 @@ def search_parts(*, q=""):
     return parts
 
 
-def sha256_of(upload):
+def sha256_of(upload: File) -> str:
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -53,24 +60,26 @@ def sha256_of(upload):
     return digest.hexdigest()
 
 
-def _file_fields(upload):
-    return {"file": upload, "original_filename": PurePath(upload.name).name[:255],
+def _file_fields(upload: File) -> dict[str, Any]:
+    return {"file": upload, "original_filename": PurePath(upload.name or "").name[:255],
             "size": upload.size}
 
 
-def add_document(product_model, *, title, kind, language, file):
+def add_document(product_model: ProductModel, *, title: str, kind: str, language: str,
+                 file: File) -> Document:
     return Document.objects.create(product_model=product_model, title=title, kind=kind,
                                    language=language, **_file_fields(file))
 
 
-def add_release(product_model, *, version, release_date, release_notes, file):
+def add_release(product_model: ProductModel, *, version: str, release_date: date,
+                release_notes: str, file: File) -> SoftwareRelease:
     """Stores a release; its checksum is always computed here, from the file's content."""
     return SoftwareRelease.objects.create(
         product_model=product_model, version=version, release_date=release_date,
         release_notes=release_notes, checksum_sha256=sha256_of(file), **_file_fields(file))
 
 
-def catalogue_file(kind, pk):
+def catalogue_file(kind: str, pk: int) -> Document | SoftwareRelease | None:
     """The document or software release a download URL names, or None."""
     model = FILE_KINDS.get(kind)
     if model is None:
@@ -78,7 +87,7 @@ def catalogue_file(kind, pk):
     return model.objects.select_related("product_model").filter(pk=pk).first()
 
 
-def open_catalogue_file(item):
+def open_catalogue_file(item: Document | SoftwareRelease) -> IO[bytes]:
     """An open binary handle on the stored file; FileNotFoundError if it has gone.
 
     Whoever calls it decides who may download: the console lets all vendor staff in.

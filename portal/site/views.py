@@ -13,6 +13,7 @@ from contracts import services as contract_services
 from contracts.forms import AuthorisationLetterForm
 from contracts.models import AuthorisationLetter, Customer
 from contracts.views import letters_card
+from portal.errors import add_to_form
 from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_STAFF, role_required
 from portal.users.models import Role, User
 from reporting.audit import history_for_customer
@@ -79,7 +80,7 @@ def authorisation_letter_add(request, pk):
         letter = contract_services.add_authorisation_letter(customer, uploaded_by=request.user,
                                                    **form.cleaned_data)
     except ValidationError as error:
-        form.add_error(None, error)
+        add_to_form(form, error)
         return _customer_page(request, customer, letter_form=form)
     today = customer.today()
     if letter.status_on(today) == AuthorisationLetter.Status.VALID:

@@ -5,19 +5,23 @@ helpers, so "which partners" is one rule, written once: active partners, never t
 vendor's public schema and never one still being provisioned.
 """
 
-from contextlib import contextmanager
+from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+
+from django.db.models import QuerySet
 from django.http import Http404
 from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
 
 from .models import Partner
 
 
-def active_partners():
+def active_partners() -> QuerySet[Partner]:
     return Partner.objects.active()
 
 
-def each_active_partner():
+def each_active_partner() -> Iterator[Partner]:
     """Yields each active partner with its schema entered while the caller works in it."""
     for partner in active_partners():
         with tenant_context(partner):
@@ -25,7 +29,7 @@ def each_active_partner():
 
 
 @contextmanager
-def active_partner(slug):
+def active_partner(slug: str) -> Iterator[Partner]:
     """Enters the active partner named by `slug`; 404 when there is none."""
     partner = active_partners().filter(slug=slug).first()
     if partner is None:
@@ -34,12 +38,12 @@ def active_partner(slug):
         yield partner
 
 
-def partner_schema(partner):
+def partner_schema(partner: Partner) -> AbstractContextManager[None]:
     """Enters `partner`'s schema (a context manager), whatever its status: provisioning and
     the console's reads of a partner already chosen."""
     return tenant_context(partner)
 
 
-def public_schema():
+def public_schema() -> AbstractContextManager[None]:
     """Enters the public schema (a context manager): the vendor's tables."""
     return schema_context(get_public_schema_name())

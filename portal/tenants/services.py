@@ -1,6 +1,9 @@
 """Onboarding and branding of partners: the actions the console and the portal call."""
 
+from __future__ import annotations
+
 import logging
+from typing import Any
 
 from django.db import transaction
 
@@ -17,12 +20,13 @@ logger = logging.getLogger(__name__)
 RESERVED_SLUGS = {"public", "www", "admin", "api", "static", "media", "console", "vendor"}
 
 
-def schema_name_for(slug):
+def schema_name_for(slug: str) -> str:
     return slug.replace("-", "_")
 
 
 @transaction.atomic
-def create_partner(*, name, slug, domain, branding, admin):
+def create_partner(*, name: str, slug: str, domain: str, branding: dict[str, Any],
+                   admin: dict[str, str]) -> Partner:
     """Records the partner and queues the creation of its schema and first administrator.
 
     `admin` is a dict with the first partner administrator's email, first and last name.
@@ -36,7 +40,7 @@ def create_partner(*, name, slug, domain, branding, admin):
     return partner
 
 
-def provision_partner(partner_id, admin):
+def provision_partner(partner_id: int, admin: dict[str, str]) -> None:
     """Creates and migrates the partner's schema, then invites its first administrator.
 
     Safe to run twice: an existing schema is migrated, an existing administrator is kept.
@@ -59,14 +63,14 @@ def provision_partner(partner_id, admin):
     Partner.objects.filter(pk=partner.pk).update(status=Partner.Status.ACTIVE)
 
 
-def update_branding(partner, cleaned_data):
+def update_branding(partner: Partner, cleaned_data: dict[str, Any]) -> Partner:
     for field, value in cleaned_data.items():
         setattr(partner, field, value)
     partner.save()
     return partner
 
 
-def ensure_vendor(domain):
+def ensure_vendor(domain: str) -> tuple[Partner, bool]:
     """Creates the public tenant that serves the vendor console on `domain` (idempotent)."""
     from django.conf import settings
     from django_tenants.utils import get_public_schema_name

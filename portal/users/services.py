@@ -1,7 +1,10 @@
+from __future__ import annotations
+
 import hashlib
 import secrets
 import string
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
@@ -19,12 +22,15 @@ from portal.tenants.tasks import enqueue_on_commit
 
 from .models import ApiToken, Role, User
 
+# A customer is a contracts.Customer: a higher layer, so this one cannot name its type.
+CustomerAccount = Any
 
-def _urlconf():
+
+def _urlconf() -> str:
     return "portal.urls_public" if on_console() else "portal.urls_tenant"
 
 
-def invitation_url(user):
+def invitation_url(user: User) -> str:
     path = reverse(
         "accept_invitation",
         kwargs={"uidb36": user_pk_to_url_str(user),
@@ -35,8 +41,9 @@ def invitation_url(user):
 
 
 @transaction.atomic
-def invite_user(*, email, role, first_name="", last_name="", customer=None, invited_by=None,
-                language=""):
+def invite_user(*, email: str, role: str, first_name: str = "", last_name: str = "",
+                customer: CustomerAccount | None = None, invited_by: User | None = None,
+                language: str = "") -> User:
     """Creates an account without a password and e-mails its owner a link to choose one."""
     user = User(
         email=email.strip().lower(),
@@ -55,7 +62,7 @@ def invite_user(*, email, role, first_name="", last_name="", customer=None, invi
     return user
 
 
-def send_invitation(user, invited_by=None):
+def send_invitation(user: User, invited_by: User | None = None) -> None:
     """Queues the invitation e-mail; the task stamps when it actually went out."""
     # tasks.py imports this module: a cycle at start-up.
     from .tasks import send_invitation as send_invitation_task
@@ -63,7 +70,7 @@ def send_invitation(user, invited_by=None):
     enqueue_on_commit(send_invitation_task, user.pk, invited_by.pk if invited_by else None)
 
 
-def deliver_invitation(user, invited_by=None):
+def deliver_invitation(user: User, invited_by: User | None = None) -> None:
     message = render_branded_email(
         "users/email/invitation",
         {"user": user, "invited_by": invited_by, "accept_url": invitation_url(user),
@@ -76,7 +83,8 @@ def deliver_invitation(user, invited_by=None):
     User.objects.filter(pk=user.pk).update(invitation_sent_at=timezone.now())
 
 
-def accept_invitation(user, password, first_name="", last_name=""):
+def accept_invitation(user: User, password: str, first_name: str = "",
+                      last_name: str = "") -> User:
     user.set_password(password)
     if first_name:
         user.first_name = first_name
@@ -86,7 +94,8 @@ def accept_invitation(user, password, first_name="", last_name=""):
     return user
 
 
-def change_role(user, *, role, customer=None, is_active=True):
+def change_role(user: User, *, role: str, customer: CustomerAccount | None = None,
+                is_active: bool = True) -> User:
     user.role = role
     user.customer = customer
     user.is_active = is_active
@@ -107,19 +116,20 @@ PREFIX_LENGTH = len(TOKEN_MARK) + 8
 LAST_USED_PRECISION = timedelta(minutes=1)
 
 
-def hash_api_secret(secret):
+def hash_api_secret(secret: str) -> str:
     # The secret is long and random: a plain SHA-256 cannot be reversed or guessed, and
     # lets a request find its token with one indexed lookup.
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def api_token_lifetimes():
+def api_token_lifetimes() -> list[int]:
     """The lifetimes offered (days), up to API_TOKEN_MAX_DAYS."""
     longest = settings.API_TOKEN_MAX_DAYS
     return sorted({days for days in (7, 30, 90, 180, 365) if days <= longest} | {longest})
 
 
-def create_api_token(user, *, name, scope, days, now=None):
+def create_api_token(user: User, *, name: str, scope: str, days: int,
+                     now: datetime | None = None) -> tuple[ApiToken, str]:
     """A new token and its secret; the secret is never stored and cannot be shown again."""
     now = now or timezone.now()
     errors = {}
@@ -139,14 +149,14 @@ def create_api_token(user, *, name, scope, days, now=None):
     return token, secret
 
 
-def revoke_api_token(token, now=None):
+def revoke_api_token(token: ApiToken, now: datetime | None = None) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = now or timezone.now()
         token.save(update_fields=["revoked_at"])
     return token
 
 
-def api_token_for(secret, now=None):
+def api_token_for(secret: str | None, now: datetime | None = None) -> ApiToken | None:
     """The active token with this secret, its user loaded, or None: unknown, expired,
     revoked, or its user deactivated. Notes when it was last used."""
     if not secret or not secret.startswith(TOKEN_MARK):

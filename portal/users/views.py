@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from portal.errors import add_to_form
 from portal.tenants.branding import on_console
 
 from . import services
@@ -166,8 +167,7 @@ def api_token_create(request):
             token, secret = services.create_api_token(
                 request.user, name=data["name"], scope=data["scope"], days=data["days"])
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_to_form(form, error)
         else:
             # The only time the secret is ever shown: rendered here, never redirected to.
             return render(request, "users/api_token_created.html",

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.errors import add_to_form
 from portal.users.access import PARTNER_ADMIN, role_required
 
 from . import services
@@ -31,8 +32,7 @@ def _save(request, form, endpoint=None):
                                         description=data["description"],
                                         active=data["active"])
     except ValidationError as error:
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+        add_to_form(form, error)
     return None
 
 

@@ -1,9 +1,13 @@
 """Advance hardware replacement (SPEC §8): who may have a replacement, when it ships, what it
 costs beyond the headset threshold, and its lifecycle."""
 
+from __future__ import annotations
+
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -18,12 +22,12 @@ from inventory.coverage import device_coverage
 from inventory.models import Device, normalise_serial
 from portal.catalogue.models import Category
 from portal.programme import rule
-from portal.users.models import Role
+from portal.users.models import Role, User
 from portal.webhooks import services as webhooks
 from portal.webhooks.models import Event
 
 from .. import services as ticket_services
-from ..models import Rma, RmaStep, Ticket
+from ..models import Rma, RmaQuerySet, RmaStep, Ticket
 from ..sla import public_holidays
 from . import notifications
 
@@ -42,29 +46,29 @@ NEXT = {
 }
 
 
-def rmas_visible_to(user):
+def rmas_visible_to(user: User) -> RmaQuerySet:
     return Rma.objects.filter(customer__in=Customer.objects.visible_to(user))
 
 
 # --- Next business day ------------------------------------------------------------------
 
-def is_business_day(day, country):
+def is_business_day(day: date, country: str) -> bool:
     return day.weekday() < 5 and day not in public_holidays(country, day.year)
 
 
-def next_business_day(day, country):
+def next_business_day(day: date, country: str) -> date:
     day += timedelta(days=1)
     while not is_business_day(day, country):
         day += timedelta(days=1)
     return day
 
 
-def order_cutoff():
+def order_cutoff() -> time:
     hours, minutes = settings.RMA_ORDER_CUTOFF.split(":")
     return time(int(hours), int(minutes))
 
 
-def promised_ship_date(requested_at, country, time_zone):
+def promised_ship_date(requested_at: datetime, country: str, time_zone: str) -> date:
     """The next business day of the ship-to country after the request; one more when the
     request comes after the cut-off time of a business day (local time of the ship-to)."""
     local = requested_at.astimezone(ZoneInfo(time_zone))
@@ -74,14 +78,14 @@ def promised_ship_date(requested_at, country, time_zone):
     return ship
 
 
-def customer_ship_date(customer, now=None):
+def customer_ship_date(customer: Customer, now: datetime | None = None) -> date:
     return promised_ship_date(now or timezone.now(), str(customer.country),
                               customer.time_zone)
 
 
 # --- Headset threshold ------------------------------------------------------------------
 
-def contracted_headsets(customer, on_date):
+def contracted_headsets(customer: Customer, on_date: date) -> int:
     """The ordered headset quantity of the customer's contract in force on `on_date`."""
     contract = Contract.objects.in_force(on_date).filter(customer=customer).order_by(
         "-start").first()
@@ -94,7 +98,7 @@ def contracted_headsets(customer, on_date):
     return entry.ordered if entry else 0
 
 
-def is_chargeable(ordinal, base):
+def is_chargeable(ordinal: int, base: int) -> bool:
     """The `ordinal`-th headset replacement of a year is chargeable once the rate it makes,
     ordinal ÷ base, goes beyond the threshold (with no base, every one is)."""
     return Decimal(ordinal) > Decimal(base) * rule("HEADSET_RMA_THRESHOLD")
@@ -110,52 +114,53 @@ class HeadsetRate:
     threshold: Decimal
 
     @property
-    def rate(self):
+    def rate(self) -> Decimal | None:
         """approved ÷ base, or None without a base."""
         return Decimal(self.approved) / self.base if self.base else None
 
     @property
-    def percent(self):
+    def percent(self) -> Decimal | None:
         rate = self.rate
         return None if rate is None else (rate * 100).quantize(Decimal("0.1"))
 
     @property
-    def threshold_percent(self):
+    def threshold_percent(self) -> Decimal:
         return (self.threshold * 100).quantize(Decimal("0.1"))
 
     @property
-    def free_left(self):
+    def free_left(self) -> int:
         return max(int(self.base * self.threshold) - self.approved, 0)
 
     @property
-    def above_threshold(self):
+    def above_threshold(self) -> bool:
         return is_chargeable(self.approved, self.base) if self.approved else False
 
 
-def _year_range(year, time_zone):
+def _year_range(year: int, time_zone: str) -> tuple[datetime, datetime]:
     zone = ZoneInfo(time_zone)
     return (datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone))
 
 
-def request_year(rma):
+def request_year(rma: Rma) -> int:
     """The calendar year an RMA counts in: its request date in the customer's time zone."""
     return rma.customer.today(rma.requested_at).year
 
 
-def rate_of_rma_year(rma):
+def rate_of_rma_year(rma: Rma) -> HeadsetRate | None:
     """The headset rate of the year the RMA counts in, or None for other categories."""
     if rma.category != Category.HEADSETS:
         return None
     return headset_rate(rma.customer, request_year(rma))
 
 
-def headset_rmas(customer, year):
+def headset_rmas(customer: Customer, year: int) -> RmaQuerySet:
     start, end = _year_range(year, customer.time_zone)
     return Rma.objects.filter(customer=customer, category=Category.HEADSETS,
                               requested_at__gte=start, requested_at__lt=end)
 
 
-def headset_rate(customer, year, on_date=None, until=None):
+def headset_rate(customer: Customer, year: int, on_date: date | None = None,
+                 until: datetime | None = None) -> HeadsetRate:
     """Headset replacements of a calendar year (by request date, up to `until` if given)
     against the contracted headset base."""
     on_date = on_date or customer.today()
@@ -172,7 +177,7 @@ def headset_rate(customer, year, on_date=None, until=None):
 
 # --- Request ----------------------------------------------------------------------------
 
-def find_device(customer, serial):
+def find_device(customer: Customer, serial: str) -> Device:
     """The customer's device with this serial; a ValidationError saying why not otherwise."""
     serial = normalise_serial(serial)
     if not serial:
@@ -192,7 +197,7 @@ def find_device(customer, serial):
     return device
 
 
-def refusal(device, now=None):
+def refusal(device: Device, now: datetime | None = None) -> str | None:
     """Why this device cannot have a replacement now, or None."""
     now = now or timezone.now()
     if device.status != Device.Status.ACTIVE:
@@ -213,13 +218,13 @@ def refusal(device, now=None):
 @dataclass
 class Preview:
     device: Device
-    promised_ship_date: object
+    promised_ship_date: date
     chargeable: bool
     charge: Decimal | None
     rate: HeadsetRate | None
 
 
-def preview(customer, serial, now=None):
+def preview(customer: Customer, serial: str, now: datetime | None = None) -> Preview:
     """What a request would give, before it is made (the request page shows it)."""
     now = now or timezone.now()
     device = find_device(customer, serial)
@@ -234,14 +239,15 @@ def preview(customer, serial, now=None):
     return Preview(device, customer_ship_date(customer, now), chargeable, charge, rate)
 
 
-def _step(rma, status, user, at, note=""):
+def _step(rma: Rma, status: str, user: User, at: datetime, note: str = "") -> None:
     RmaStep.objects.create(rma=rma, status=status, actor_name=user.display_name,
                            actor_email=user.email, from_vendor=not ticket_services.is_local(user),
                            note=note, at=at)
 
 
 @transaction.atomic
-def request_rma(*, user, customer, serial, fault, ticket=None, now=None):
+def request_rma(*, user: User, customer: Customer, serial: str, fault: str,
+                ticket: Ticket | None = None, now: datetime | None = None) -> Rma:
     """Creates the RMA (and its hardware ticket when it comes from nowhere else)."""
     now = now or timezone.now()
     if not (fault or "").strip():
@@ -272,15 +278,16 @@ def request_rma(*, user, customer, serial, fault, ticket=None, now=None):
 
 # --- Lifecycle --------------------------------------------------------------------------
 
-def allowed_statuses(rma, user):
+def allowed_statuses(rma: Rma, user: User) -> set[Rma.Status]:
     if user.role == Role.CUSTOMER_USER:
         return set()
     return NEXT[Status(rma.status)]
 
 
 @transaction.atomic
-def advance(rma, new_status, *, user, now=None, note="", carrier="", tracking_number="",
-            replacement_serial=""):
+def advance(rma: Rma, new_status: str, *, user: User, now: datetime | None = None,
+            note: str = "", carrier: str = "", tracking_number: str = "",
+            replacement_serial: str = "") -> Rma:
     """Moves an RMA one step on, recording who and when."""
     now = now or timezone.now()
     rma = Rma.objects.select_for_update().select_related(
@@ -310,7 +317,7 @@ def advance(rma, new_status, *, user, now=None, note="", carrier="", tracking_nu
     return rma
 
 
-def _settle_charge(rma, now):
+def _settle_charge(rma: Rma, now: datetime) -> None:
     """The charge is fixed at approval, against the replacements approved before it."""
     if rma.category != Category.HEADSETS:
         rma.chargeable, rma.charge = False, None
@@ -326,7 +333,8 @@ def _settle_charge(rma, now):
     rma.charge = rma.product_model.list_price if rma.chargeable else None
 
 
-def _ship(rma, now, carrier, tracking_number, replacement_serial):
+def _ship(rma: Rma, now: datetime, carrier: str, tracking_number: str,
+          replacement_serial: str) -> None:
     errors = {}
     if not carrier.strip():
         errors["carrier"] = _("Enter the carrier.")
@@ -356,7 +364,7 @@ def _ship(rma, now, carrier, tracking_number, replacement_serial):
         tracking_number.strip(), now
 
 
-def overdue_returns(now=None):
+def overdue_returns(now: datetime | None = None) -> RmaQuerySet:
     """Delivered replacements whose defective unit is later than the setting allows and
     whose reminder has not gone out in that many days."""
     now = now or timezone.now()
@@ -365,7 +373,7 @@ def overdue_returns(now=None):
             .exclude(return_reminder_sent_at__gt=late).select_related("customer", "device"))
 
 
-def send_return_reminders(now=None):
+def send_return_reminders(now: datetime | None = None) -> int:
     now = now or timezone.now()
     sent = 0
     for rma in overdue_returns(now):
@@ -375,7 +383,7 @@ def send_return_reminders(now=None):
     return sent
 
 
-def filter_rmas(rmas, criteria):
+def filter_rmas(rmas: RmaQuerySet, criteria: Mapping[str, Any]) -> RmaQuerySet:
     query = (criteria.get("q") or "").strip()
     if query:
         number = query.upper().removeprefix("RMA-").lstrip("0")

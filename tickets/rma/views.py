@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.csvexport import csv_response
+from portal.errors import add_to_form, add_to_messages
 from portal.users.access import EVERYONE_OF_PARTNER, role_required
 from portal.users.models import Role
 
@@ -89,8 +90,7 @@ def rma_create(request):
                 user=user, customer=customer, serial=form.cleaned_data["serial"],
                 fault=form.cleaned_data["fault"], ticket=ticket)
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_to_form(form, error)
         else:
             messages.success(request, _("Replacement %(reference)s is requested; it ships on "
                                         "%(date)s at the latest once approved.") % {
@@ -150,7 +150,7 @@ def post_advance(request, rma):
                              tracking_number=data.get("tracking_number", ""),
                              replacement_serial=data.get("replacement_serial", ""))
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        add_to_messages(request, error)
     else:
         messages.success(request, _("The replacement is now “%(status)s”.") % {
             "status": Rma.Status(data["status"]).label})
