@@ -84,6 +84,13 @@ class Device(models.Model):
     def __str__(self):
         return self.serial
 
+    @property
+    def firmware_outdated(self):
+        """Reports a firmware other than the catalogue's current one; the same rule as
+        inventory.coverage.outdated_firmware_q, for one device already loaded."""
+        current = self.product_model.current_firmware
+        return bool(self.firmware_version and current and self.firmware_version != current)
+
 
 def lens_import_path(instance, filename):
     # A random name: nobody can guess another import's file. The default storage keeps it
