@@ -98,6 +98,8 @@ class Contract(models.Model):
         EXPIRED = "expired", _("Expired")
 
     IN_FORCE_STATUSES = (Status.ACTIVE, Status.EXPIRED)
+    # The badge of each status ({% status_badge %}).
+    STATUS_TONES = {Status.DRAFT: "draft", Status.ACTIVE: "active", Status.EXPIRED: "expired"}
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="contracts",
                                  verbose_name=_("customer"))
