@@ -16,7 +16,7 @@ urlpatterns = [
     path("customers/", include(customer_urlpatterns)),
     path("contracts/", include(contract_urlpatterns)),
     path("tickets/", include("tickets.urls")),
-    path("rma/", include("tickets.rma_urls")),
+    path("rma/", include("tickets.rma.urls")),
     path("reports/", include("reporting.urls")),
     path("webhooks/", include("portal.webhooks.urls")),
     path("devices/", include("inventory.urls")),

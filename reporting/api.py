@@ -109,7 +109,9 @@ def list_reports(request, page: Query[PageParams]):
 def get_report(request, report_id: int):
     user = require_role(request, *EVERYONE_OF_PARTNER)
     report = get_object_or_404(_published(user), pk=report_id)
-    return {**report_out(report), "csm_notes": report.csm_notes, "figures": report.figures}
+    figures = report.read_figures()
+    return {**report_out(report), "csm_notes": report.csm_notes,
+            "figures": figures.to_json() if figures else {}}
 
 
 @reports.get("/{report_id}/pdf", response={200: None, **ERRORS},

@@ -1,21 +1,20 @@
 """The 12-month trend per category, drawn server-side as SVG (the page and the PDF alike)."""
 
-from datetime import date
-
 from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+
+from .report_figures import category_label
 
 WIDTH, HEIGHT = 640, 200
 LEFT, RIGHT, TOP, BOTTOM = 44, 24, 12, 28
 COLOURS = ["#1f4e79", "#f28c28", "#2e7d32", "#8e24aa", "#c62828"]
 
 
-def trend_svg(trend, labels, ordered=None, primary=None):
-    """One line per category; `ordered` adds each category's ordered quantity as a dashed
-    line. Months without counts leave a gap."""
-    months = [date.fromisoformat(m) if isinstance(m, str) else m for m in trend["months"]]
-    series = trend["series"]
+def trend_svg(trend, ordered=None, primary=None):
+    """One line per category of the report's `Trend`; `ordered` adds each category's ordered
+    quantity as a dashed line. Months without counts leave a gap."""
+    months, series = trend.months, trend.series
     values = [v for points in series.values() for v in points if v is not None]
     values += list((ordered or {}).values())
     top = max(values or [1]) * 1.1 or 1
@@ -62,6 +61,6 @@ def trend_svg(trend, labels, ordered=None, primary=None):
     legend = "".join(
         f'<span class="legend-item"><span class="legend-swatch" style="background:'
         f'{primary if number == 0 and primary else COLOURS[number % len(COLOURS)]}"></span>'
-        f'{escape(labels.get(category, category))}</span>'
+        f'{escape(category_label(category))}</span>'
         for number, category in enumerate(series))
     return mark_safe("".join(parts) + f'<div class="legend">{legend}</div>')

@@ -1,12 +1,13 @@
 """The figures of a monthly report (SPEC §9), read from contracts, inventory snapshots,
-tickets and replacements, and kept as plain JSON with the report."""
+tickets and replacements; typed and kept as JSON by `report_figures`."""
 
 import calendar
+from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 
 from contracts.models import Contract
 from inventory.coverage import outdated_firmware_q
@@ -15,10 +16,25 @@ from portal.catalogue.eligibility import Reason, coverage
 from portal.catalogue.models import Category, ProductModel
 from portal.programme import rule
 from tickets.models import Breach, Escalation, Ticket
-from tickets.rma import headset_rate
+from tickets.rma.services import headset_rate
 
 from . import trueup
 from .models import CsmHours
+from .report_figures import (
+    CategoryRow,
+    ContractTerms,
+    CountSource,
+    CsmHoursFigures,
+    FirmwareCompliance,
+    HeadsetReplacements,
+    ReportFigures,
+    SlaResult,
+    TicketFigures,
+    Trend,
+    TrueUp,
+    TrueUpLine,
+    UncoveredModel,
+)
 
 HOURS_PER_BLOCK = 8
 TREND_MONTHS = 12
@@ -66,25 +82,24 @@ def _tickets(customer, start, end):
         of_priority = resolved.filter(priority=priority)
         total = of_priority.count()
         missed = of_priority.filter(breaches__isnull=False).distinct().count()
-        sla[priority] = {"resolved": total, "met": total - missed,
-                         "percent": str((Decimal(total - missed) * 100 / total)
-                                        .quantize(Decimal("0.1"))) if total else None}
-    return {
-        "opened": opened.count(),
-        "resolved": resolved.count(),
-        "p1": opened.filter(priority=Ticket.Priority.P1).count(),
-        "escalations": Escalation.objects.filter(
-            Q(from_level=Ticket.Level.PARTNER) | Q(to_level=Ticket.Level.SPECIALIST),
-            ticket__customer=customer, created_at__gte=start, created_at__lt=end).exclude(
-            to_level=Ticket.Level.PARTNER).count(),
-        "cloud_incidents": opened.exclude(cloud_partner="").count(),
-        "breaches": Breach.objects.filter(ticket__customer=customer, due_at__gte=start,
-                                          due_at__lt=end).count(),
-        "sla": sla,
-    }
+        sla[priority] = SlaResult(resolved=total, met=total - missed,
+                                  percent=(Decimal(total - missed) * 100 / total)
+                                  .quantize(Decimal("0.1")) if total else None)
+    return TicketFigures(
+        opened=opened.count(),
+        resolved=resolved.count(),
+        p1=opened.filter(priority=Ticket.Priority.P1).count(),
+        escalations=Escalation.objects.upward().filter(
+            ticket__customer=customer, created_at__gte=start, created_at__lt=end).count(),
+        cloud_incidents=opened.exclude(cloud_partner="").count(),
+        breaches=Breach.objects.filter(ticket__customer=customer, due_at__gte=start,
+                                       due_at__lt=end).count(),
+        sla=sla,
+    )
 
 
 def _devices(customer, on_date):
+    """Firmware compliance, and the models found that the contract cannot cover."""
     active = Device.objects.filter(customer=customer, status=Device.Status.ACTIVE)
     firmware_total = active.exclude(firmware_version="").count()
     outdated = active.filter(outdated_firmware_q()).count()
@@ -103,18 +118,15 @@ def _devices(customer, on_date):
                    if reason in (Reason.END_OF_LIFE, Reason.END_OF_SERVICE,
                                  Reason.QUOTE_ONLY)]
         if reasons:
-            uncovered.append({"sku": row["product_model__sku"],
-                              "name": row["product_model__name"],
-                              "category": row["product_model__category"],
-                              "reason": reasons[0], "count": row["count"]})
-    return {
-        "firmware": {"reporting": firmware_total, "outdated": outdated,
-                     "percent_current": str((Decimal(firmware_total - outdated) * 100
-                                             / firmware_total).quantize(Decimal("0.1")))
-                     if firmware_total else None},
-        "uncovered": uncovered,
-        "uncovered_total": sum(item["count"] for item in uncovered),
-    }
+            uncovered.append(UncoveredModel(
+                sku=row["product_model__sku"], name=row["product_model__name"],
+                category=row["product_model__category"], reason=reasons[0],
+                count=row["count"]))
+    firmware = FirmwareCompliance(
+        reporting=firmware_total, outdated=outdated,
+        percent_current=(Decimal(firmware_total - outdated) * 100 / firmware_total)
+        .quantize(Decimal("0.1")) if firmware_total else None)
+    return firmware, uncovered
 
 
 def compute(customer, month, contract):
@@ -127,26 +139,26 @@ def compute(customer, month, contract):
     by_month, latest = _snapshots(customer, last_day)
     if latest is not None:
         actual = {count.category: count.covered for count in latest.counts.all()}
-        source = {"kind": latest.source, "date": latest.taken_on}
+        source = CountSource(kind=latest.source, date=latest.taken_on)
     else:
         actual = dict(
             Device.objects.filter(customer=customer, status=Device.Status.ACTIVE)
             .values_list("product_model__category").annotate(n=Count("pk")).order_by())
-        source = {"kind": "registered", "date": last_day}
+        source = CountSource(kind="registered", date=last_day)
     categories, rows = [], []
     for category in [c for c in Category.values if c in lines or c in entries]:
         ordered = entries[category].ordered if category in entries else 0
         count = actual.get(category, 0)
         ratio = trueup.change_ratio(ordered, count)
         due = trueup.true_up_due(ordered, count)
-        categories.append({
-            "category": category, "ordered": ordered,
-            "baseline": entries[category].baseline if category in entries else Decimal(0),
-            "actual": count,
-            "change_percent": (ratio * 100).quantize(Decimal("0.1")) if ratio is not None
+        categories.append(CategoryRow(
+            category=category, ordered=ordered,
+            baseline=entries[category].baseline if category in entries else Decimal(0),
+            actual=count,
+            change_percent=(ratio * 100).quantize(Decimal("0.1")) if ratio is not None
             else None,
-            "status": "true_up_due" if due else "within_baseline",
-        })
+            status="true_up_due" if due else "within_baseline",
+        ))
         price = lines[category].annual_price if category in lines else Decimal("0")
         rows.append((category, ordered, count, price))
     adjustment_month = add_months(month, 1)
@@ -155,32 +167,34 @@ def compute(customer, month, contract):
     hours = CsmHours.objects.filter(customer=customer, worked_on__gte=month,
                                     worked_on__lte=last_day).aggregate(used=Sum("hours"))
     rate = headset_rate(customer, month.year, last_day, until=end)
-    return {
-        "month": month,
-        "contract": {"id": contract.pk, "start": contract.start, "end": contract.end,
-                     "currency": contract.currency, "status": contract.status,
-                     "baseline_version": version.number if version else None,
-                     "baseline_effective": version.effective_date if version else None},
-        "source": source,
-        "categories": categories,
-        "trend": {"months": trend_months,
-                  "series": {row["category"]: [by_month.get(m, {}).get(row["category"])
-                                               for m in trend_months]
-                             for row in categories}},
-        "true_up": {
-            "due": bool(quote), "adjustment_month": adjustment_month, "term_end": contract.end,
-            "months": trueup.months_to_term_end(adjustment_month, contract.end),
-            "lines": [{"category": line.category, "ordered": line.ordered,
-                       "actual": line.actual, "added": line.added,
-                       "annual_price": line.annual_price, "months": line.months,
-                       "amount": line.amount} for line in quote],
-            "total": total, "threshold_percent": rule("TRUE_UP_THRESHOLD") * 100,
-        },
-        "headsets": {"year": rate.year, "base": rate.base, "approved": rate.approved,
-                     "percent": rate.percent, "threshold_percent": rate.threshold_percent,
-                     "chargeable": rate.chargeable, "charges": rate.charges},
-        "tickets": _tickets(customer, start, end),
-        **_devices(customer, last_day),
-        "csm_hours": {"used": hours["used"] or Decimal("0"),
-                      "purchased": contract.csm_blocks_per_month * HOURS_PER_BLOCK},
-    }
+    firmware, uncovered = _devices(customer, last_day)
+    return ReportFigures(
+        month=month,
+        contract=ContractTerms(
+            id=contract.pk, start=contract.start, end=contract.end,
+            currency=contract.currency, status=contract.status,
+            baseline_version=version.number if version else None,
+            baseline_effective=version.effective_date if version else None),
+        source=source,
+        categories=categories,
+        trend=Trend(months=trend_months,
+                    series={row.category: [by_month.get(m, {}).get(row.category)
+                                           for m in trend_months]
+                            for row in categories}),
+        true_up=TrueUp(
+            due=bool(quote), adjustment_month=adjustment_month, term_end=contract.end,
+            months=trueup.months_to_term_end(adjustment_month, contract.end),
+            lines=[TrueUpLine(**asdict(line)) for line in quote],
+            total=total, threshold_percent=rule("TRUE_UP_THRESHOLD") * 100,
+        ),
+        headsets=HeadsetReplacements(
+            year=rate.year, base=rate.base, approved=rate.approved, percent=rate.percent,
+            threshold_percent=rate.threshold_percent, chargeable=rate.chargeable,
+            charges=rate.charges),
+        tickets=_tickets(customer, start, end),
+        firmware=firmware,
+        uncovered=uncovered,
+        uncovered_total=sum(item.count for item in uncovered),
+        csm_hours=CsmHoursFigures(used=hours["used"] or Decimal("0"),
+                                  purchased=contract.csm_blocks_per_month * HOURS_PER_BLOCK),
+    )

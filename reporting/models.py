@@ -7,6 +7,8 @@ from simple_history.models import HistoricalRecords
 from portal.catalogue.models import Category
 from portal.users.history import local_history_user
 
+from .report_figures import ReportFigures
+
 
 def report_pdf_path(instance, filename):
     return (f"reports/{connection.schema_name}/"
@@ -54,6 +56,11 @@ class MonthlyReport(models.Model):
     @property
     def is_published(self):
         return self.status == self.Status.PUBLISHED
+
+    def read_figures(self):
+        """The stored figures, typed, whichever format version they were kept in; None for
+        a report whose figures were never computed."""
+        return ReportFigures.from_json(self.figures) if self.figures else None
 
 
 class ReportRun(models.Model):

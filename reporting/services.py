@@ -1,12 +1,10 @@
 """Monthly reports (SPEC §9): generation, the CSM's review and publication, CSM hours, and
 true-up quotes with their acceptance into a new baseline version."""
 
-import json
 from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -55,8 +53,7 @@ def generate_report(customer, month, now=None):
         if report is not None and report.status != Status.DRAFT:
             return report
         # Stored as JSON: the same plain values whether read back or just made.
-        data = json.loads(json.dumps(figures.compute(customer, month, contract),
-                                     cls=DjangoJSONEncoder))
+        data = figures.compute(customer, month, contract).to_json()
         if report is None:
             try:
                 with transaction.atomic():
@@ -176,9 +173,9 @@ def issue_quote(report, user, adjustment_month=None, now=None, notify=True):
         raise ValidationError({"adjustment_month": _(
             "The adjustment month must fall within the contract's term.")})
     prices = {line.category: line.annual_price for line in contract.lines.all()}
-    rows = [(row["category"], row["ordered"], row["actual"],
-             prices.get(row["category"], Decimal("0")))
-            for row in report.figures.get("categories", [])]
+    stored = report.read_figures()
+    rows = [(row.category, row.ordered, row.actual, prices.get(row.category, Decimal("0")))
+            for row in (stored.categories if stored else [])]
     lines, total = trueup.quote_lines(rows, adjustment_month, contract.end)
     if not lines:
         raise ValidationError(_("No category of this report is due for a true-up."))

@@ -14,8 +14,9 @@ from portal.catalogue.models import Category
 from portal.programme import rule
 from portal.users.models import Role, User
 
-from . import notifications, rma, services
+from . import notifications, services
 from .models import Ticket
+from .rma import services as rma
 
 
 class VendorEngineer:

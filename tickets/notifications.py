@@ -40,8 +40,12 @@ def muted():
         _muted.on = False
 
 
+def is_muted():
+    return getattr(_muted, "on", False)
+
+
 def _send(ticket, template, people, actor, **context):
-    if getattr(_muted, "on", False):
+    if is_muted():
         return
     url = current_brand().absolute_url(
         reverse("ticket_detail", urlconf=settings.ROOT_URLCONF, args=[ticket.pk]))
@@ -69,29 +73,3 @@ def status_changed(ticket, old_status, *, actor):
     template = "resolved" if ticket.status == ticket.Status.RESOLVED else "status"
     _send(ticket, template, _people(ticket), actor, reopen_days=settings.TICKET_REOPEN_DAYS,
           old_status=ticket.Status(old_status).label, new_status=ticket.Status(ticket.status).label)
-
-
-def _customer_people(customer_id, extra=()):
-    wanted = Q(role=Role.CUSTOMER_USER, customer=customer_id) | Q(pk__in=[
-        person.pk for person in extra if person is not None])
-    return User.objects.filter(wanted, is_active=True).exclude(email="").distinct()
-
-
-def _send_rma(rma, template, **context):
-    if getattr(_muted, "on", False):
-        return
-    url = current_brand().absolute_url(
-        reverse("rma_detail", urlconf=settings.ROOT_URLCONF, args=[rma.pk]))
-    for person in _customer_people(rma.customer_id, [rma.requested_by]):
-        queue_email(render_branded_email(
-            f"tickets/email/{template}", {"rma": rma, "rma_url": url, **context},
-            person.email, user=person))
-
-
-def rma_status_changed(rma):
-    """The customer hears of every step of its replacement."""
-    _send_rma(rma, "rma_status")
-
-
-def rma_return_reminder(rma):
-    _send_rma(rma, "rma_reminder", days=settings.RMA_RETURN_REMINDER_DAYS)

@@ -2,7 +2,7 @@ from celery import shared_task
 
 from portal.tenants.schemas import each_active_partner
 
-from .rma import send_return_reminders
+from .rma.services import send_return_reminders
 from .services import record_breaches
 
 

@@ -11,7 +11,7 @@ from portal.tenants.schemas import active_partner
 from portal.users.access import role_required
 from portal.users.models import Role
 from tickets.models import Rma
-from tickets.rma_views import post_advance, rma_context
+from tickets.rma.views import post_advance, rma_context
 
 from .escalations import PAGE_SIZE, _page_number, _pages
 

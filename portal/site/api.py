@@ -17,7 +17,7 @@ from portal.api.base import PortalAPI
 from portal.api.idempotency import idempotent
 from reporting.api import quotes, reports
 from tickets.api import router as tickets
-from tickets.rma_api import router as rmas
+from tickets.rma.api import router as rmas
 
 DESCRIPTION = """
 The Poly+ Enterprise portal's API: the devices, Poly Lens imports, tickets, replacements,

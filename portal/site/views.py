@@ -19,7 +19,7 @@ from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_STAFF, role_require
 from portal.users.models import Role, User
 from reporting.audit import history_for_customer
 from tickets import services as ticket_services
-from tickets.rma import headset_rate
+from tickets.rma.services import headset_rate
 from tickets.views import tickets_visible_to
 
 

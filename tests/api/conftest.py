@@ -115,6 +115,8 @@ def make_sample(customer):
     from django.core.files.base import ContentFile
 
     from reporting.models import MonthlyReport, TrueUpQuote, TrueUpQuoteLine
+    from reporting.report_figures import ReportFigures
+    from tests.reporting.stored_figures import BEFORE_VERSIONS
     from tickets.models import Comment, Rma, Ticket
 
     contract = active_contract(customer)
@@ -135,8 +137,8 @@ def make_sample(customer):
     report = MonthlyReport.objects.create(
         customer=customer, month=month, contract=contract, generated_at=now,
         status=MonthlyReport.Status.PUBLISHED, published_at=now,
-        figures={"month": month.isoformat(), "categories": [
-            {"category": "headsets", "ordered": 20, "baseline": "21.0000", "actual": 23}]})
+        figures=ReportFigures.from_json({**BEFORE_VERSIONS, "month": month.isoformat()})
+        .to_json())
     report.pdf.save("report.pdf", ContentFile(b"%PDF-1.4 " + tag.encode()))
     quote = TrueUpQuote.objects.create(
         report=report, contract=contract, adjustment_month=first_of_month(),

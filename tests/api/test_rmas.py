@@ -8,8 +8,8 @@ from django_tenants.utils import tenant_context
 
 from inventory.models import Device
 from portal.catalogue.models import ProductModel
-from tickets import rma as rma_services
 from tickets.models import Rma
+from tickets.rma import services as rma_services
 
 
 def test_a_customer_user_requests_a_replacement_by_serial(world, api, samples):

@@ -97,7 +97,7 @@ def check_demo_tickets_cover_every_state_escalations_and_cloud_incidents():
 
 def check_demo_replacements_cover_every_step_and_one_customer_pays_for_headsets():
     from tickets.models import Rma
-    from tickets.rma import headset_rate
+    from tickets.rma.services import headset_rate
 
     with schema_context("azur"):
         statuses = set(Rma.objects.values_list("status", flat=True))

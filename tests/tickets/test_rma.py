@@ -15,8 +15,8 @@ from contracts.models import BaselineEntry, Contract
 from inventory.models import Device
 from portal.catalogue.models import ProductModel
 from tests.factories import ContractFactory, DeviceFactory
-from tickets import rma as rma_services
 from tickets.models import Rma, Ticket
+from tickets.rma import services as rma_services
 
 PARIS = ZoneInfo("Europe/Paris")
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -22,10 +22,10 @@ from portal.users.models import Role
 from portal.webhooks import services as webhooks
 from portal.webhooks.models import Event
 
+from .. import services as ticket_services
+from ..models import Rma, RmaStep, Ticket
+from ..sla import public_holidays
 from . import notifications
-from . import services as ticket_services
-from .models import Rma, RmaStep, Ticket
-from .sla import public_holidays
 
 Status = Rma.Status
 # Approved and every step after it: what the headset threshold counts.
@@ -40,8 +40,6 @@ NEXT = {
     Status.CLOSED: set(),
     Status.REJECTED: set(),
 }
-OPEN_STATUSES = (Status.REQUESTED, Status.APPROVED, Status.SHIPPED, Status.DELIVERED,
-                 Status.RECEIVED)
 
 
 def rmas_visible_to(user):
@@ -200,7 +198,7 @@ def refusal(device, now=None):
     if device.status != Device.Status.ACTIVE:
         return _("This device is %(status)s: only an active device can be replaced.") % {
             "status": device.get_status_display().lower()}
-    if Rma.objects.filter(device=device, status__in=OPEN_STATUSES).exists():
+    if Rma.objects.open().filter(device=device).exists():
         return _("A replacement of this device is already under way.")
     on_date = device.customer.today(now)
     contract = (Contract.objects.active().in_force(on_date).filter(customer=device.customer_id)
@@ -389,7 +387,7 @@ def filter_rmas(rmas, criteria):
         rmas = rmas.filter(match)
     status = criteria.get("status")
     if status == "open":
-        rmas = rmas.filter(status__in=OPEN_STATUSES)
+        rmas = rmas.open()
     elif status:
         rmas = rmas.filter(status=status)
     if criteria.get("category"):

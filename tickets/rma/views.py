@@ -13,12 +13,12 @@ from portal.csvexport import csv_response
 from portal.users.access import EVERYONE_OF_PARTNER, role_required
 from portal.users.models import Role
 
-from . import rma as rma_services
-from . import services
+from .. import services
+from ..models import Rma
+from ..views import tickets_visible_to
+from . import services as rma_services
 from .forms import RmaActionForm, RmaFilterForm, RmaRequestForm
-from .models import Rma
-from .rma import rmas_visible_to
-from .views import tickets_visible_to
+from .services import rmas_visible_to
 
 PAGE_SIZE = 50
 CSV_HEADER = ["reference", "site_id", "customer", "serial", "model", "category", "status",

@@ -1,6 +1,6 @@
 """Advance replacements (RMAs) in the JSON API: requested by serial number, listed with the
 replacements page's filters, followed step by step. The eligibility rule, the promised ship
-date and the headset charge are tickets.rma's, as on the pages."""
+date and the headset charge come from the RMA services, as on the pages."""
 
 from datetime import date, datetime
 
@@ -22,11 +22,11 @@ from portal.catalogue.models import Category
 from portal.users.access import EVERYONE_OF_PARTNER
 from portal.users.models import Role
 
-from . import rma as rma_services
-from . import services
-from .api import DeviceRef
+from .. import services
+from ..api import DeviceRef
+from ..models import Rma
+from . import services as rma_services
 from .forms import RmaFilterForm, RmaRequestForm
-from .models import Rma
 
 router = Router(tags=["Replacements (RMA)"])
 

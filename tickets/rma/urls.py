@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import rma_views as views
+from . import views
 
 urlpatterns = [
     path("", views.rma_list, name="rma_list"),
