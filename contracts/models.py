@@ -247,6 +247,10 @@ class AuthorisationLetter(models.Model):
         EXPIRED = "expired", _("Expired")
         REVOKED = "revoked", _("Revoked")
 
+    # The badge of each status on a day ({% status_badge letter status %}).
+    STATUS_TONES = {Status.VALID: "active", Status.NOT_YET_VALID: "provisioning",
+                    Status.EXPIRED: "failed", Status.REVOKED: "inactive"}
+
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT,
                                  related_name="authorisation_letters",
                                  verbose_name=_("customer"))

@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -156,6 +157,10 @@ class LensImport(models.Model):
         SUCCEEDED = "succeeded", _("Imported")
         FAILED = "failed", _("Failed")
 
+    # The badge of each status ({% status_badge %}).
+    STATUS_TONES = {Status.QUEUED: "provisioning", Status.RUNNING: "provisioning",
+                    Status.SUCCEEDED: "active", Status.FAILED: "failed"}
+
     customer = models.ForeignKey("contracts.Customer", on_delete=models.PROTECT,
                                  related_name="lens_imports", verbose_name=_("customer"))
     # Set when the customer's CSM uploads from the vendor console: vendor staff are not
@@ -236,3 +241,8 @@ class Licence(models.Model):
 
     def __str__(self):
         return self.key
+
+    @property
+    def is_expired(self):
+        """Past its expiry date, in the partner's time zone; one without a date never is."""
+        return self.expires_on is not None and self.expires_on < timezone.localdate()
