@@ -3,7 +3,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
 from portal.catalogue.models import Category
 
@@ -83,24 +82,6 @@ class ContractForm(forms.ModelForm):
             for category, _label in Category.choices
             if self.cleaned_data.get(f"{category}_covered")
         }
-
-
-class ContractFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("All statuses")), *Contract.Status.choices])
-
-
-class CustomerFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
-    country = forms.ChoiceField(label=_("Country"), required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        codes = Customer.objects.order_by().values_list("country", flat=True).distinct()
-        names = dict(countries)
-        self.fields["country"].choices = [("", _("All countries"))] + sorted(
-            ((code, names.get(code, code)) for code in codes), key=lambda item: str(item[1]))
 
 
 class AuthorisationLetterForm(forms.Form):

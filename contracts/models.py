@@ -103,6 +103,8 @@ class Contract(models.Model):
         EXPIRED = "expired", _("Expired")
 
     IN_FORCE_STATUSES = (Status.ACTIVE, Status.EXPIRED)
+    # The badge of each status ({% status_badge %}).
+    STATUS_TONES = {Status.DRAFT: "draft", Status.ACTIVE: "active", Status.EXPIRED: "expired"}
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="contracts",
                                  verbose_name=_("customer"))
@@ -249,6 +251,10 @@ class AuthorisationLetter(models.Model):
         NOT_YET_VALID = "not_yet_valid", _("Not yet valid")
         EXPIRED = "expired", _("Expired")
         REVOKED = "revoked", _("Revoked")
+
+    # The badge of each status on a day ({% status_badge letter status %}).
+    STATUS_TONES = {Status.VALID: "active", Status.NOT_YET_VALID: "provisioning",
+                    Status.EXPIRED: "failed", Status.REVOKED: "inactive"}
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT,
                                  related_name="authorisation_letters",

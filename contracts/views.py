@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -9,34 +8,29 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from portal.csvexport import csv_response
+from portal.lists import Table, filtered, sorted_by
 from portal.programme import rule
 from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_ADMIN, PARTNER_STAFF, role_required
 
 from . import services
-from .forms import (
-    ContractFilterForm,
-    ContractForm,
-    CustomerFilterForm,
-    CustomerForm,
-)
+from .filters import CONTRACT_SORTS, CUSTOMER_SORTS, ContractFilterSet, CustomerFilterSet
+from .forms import ContractForm, CustomerForm
 from .models import Contract, Customer
+from .tables import CUSTOMER_COLUMNS, contract_columns
 
 
 @role_required(*PARTNER_STAFF)
 def customer_list(request):
-    filters = CustomerFilterForm(request.GET or None)
-    customers = Customer.objects.visible_to(request.user)
-    if filters.is_valid():
-        query, country = filters.cleaned_data["q"], filters.cleaned_data["country"]
-        if query:
-            customers = customers.filter(Q(name__icontains=query) | Q(site_id__icontains=query)
-                                         | Q(city__icontains=query))
-        if country:
-            customers = customers.filter(country=country)
+    filters = CustomerFilterSet(request.GET or None,
+                                queryset=Customer.objects.visible_to(request.user))
+    sort = request.GET.get("sort")
+    customers = sorted_by(filtered(filters), sort, CUSTOMER_SORTS)
     if request.GET.get("format") == "csv":
         return customers_csv(customers)
-    return render(request, "contracts/customer_list.html",
-                  {"customers": customers, "filters": filters})
+    return render(request, "contracts/customer_list.html", {
+        "customers": customers, "filters": filters.form,
+        "table": Table(CUSTOMER_COLUMNS, customers, sort=sort,
+                       empty=_("No customers match."))})
 
 
 CUSTOMER_CSV_COLUMNS = ["site_id", "name", "address", "postal_code", "city", "country",
@@ -119,19 +113,15 @@ def _contracts(user):
 
 @role_required(*EVERYONE_OF_PARTNER)
 def contract_list(request):
-    filters = ContractFilterForm(request.GET or None)
-    contracts = _contracts(request.user)
-    if filters.is_valid():
-        query, status = filters.cleaned_data["q"], filters.cleaned_data["status"]
-        if query:
-            contracts = contracts.filter(Q(customer__name__icontains=query)
-                                         | Q(customer__site_id__icontains=query))
-        if status:
-            contracts = contracts.filter(status=status)
+    filters = ContractFilterSet(request.GET or None, queryset=_contracts(request.user))
+    sort = request.GET.get("sort")
+    contracts = sorted_by(filtered(filters), sort, CONTRACT_SORTS)
     if request.GET.get("format") == "csv":
         return contracts_csv(contracts)
-    return render(request, "contracts/contract_list.html",
-                  {"contracts": contracts, "filters": filters})
+    return render(request, "contracts/contract_list.html", {
+        "contracts": contracts, "filters": filters.form,
+        "table": Table(contract_columns(), contracts, sort=sort,
+                       empty=_("No contracts match."))})
 
 
 def contracts_csv(contracts):

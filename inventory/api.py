@@ -18,7 +18,8 @@ from portal.users.models import Role
 
 from . import services
 from .coverage import with_coverage
-from .forms import DeviceFilterForm, RegistrationForm
+from .filters import DeviceFilterSet
+from .forms import RegistrationForm
 from .models import Device
 
 router = Router(tags=["Devices"])
@@ -91,11 +92,11 @@ def list_devices(request, filters: Query[DeviceFilters], page: Query[PageParams]
     """The installed base the caller may see, with the device list's filters."""
     user = require_role(request, *EVERYONE_OF_PARTNER)
     today = timezone.localdate()
-    criteria = cleaned(DeviceFilterForm(filters.dict(exclude_none=True)))
-    devices = services.filter_devices(
-        services.devices_visible_to(user).select_related("product_model", "customer"),
-        criteria, today)
-    rows, cursor = paginate(devices, page, "serial")
+    devices = DeviceFilterSet(filters.dict(exclude_none=True), today=today,
+                              queryset=services.devices_visible_to(user).select_related(
+                                  "product_model", "customer"))
+    cleaned(devices.form)
+    rows, cursor = paginate(devices.qs, page, "serial")
     return {"items": [device_out(device, result)
                       for device, result in with_coverage(rows, today)], "next": cursor}
 

@@ -4,6 +4,8 @@ applied with the customer's active contract. Computed on demand, never stored.
 `covered_q` expresses the same rule for database filters; a test holds the two together.
 """
 
+from typing import NamedTuple
+
 from django.db.models import Exists, F, OuterRef, Q
 
 from contracts.models import Contract, ContractLine, in_force_q
@@ -23,11 +25,17 @@ def device_coverage(device, on_date, contract):
     return coverage(device.product_model, contract.covered_categories, on_date)
 
 
+class CoveredDevice(NamedTuple):
+    device: object
+    coverage: Coverage
+
+
 def with_coverage(devices, on_date):
     """[(device, coverage)] for a page of devices, in a fixed number of queries."""
     devices = list(devices)
     contracts = active_contracts_by_customer({d.customer_id for d in devices}, on_date)
-    return [(device, device_coverage(device, on_date, contracts.get(device.customer_id)))
+    return [CoveredDevice(device, device_coverage(device, on_date,
+                                                  contracts.get(device.customer_id)))
             for device in devices]
 
 

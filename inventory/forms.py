@@ -1,25 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.catalogue.models import Category
 from portal.csvimport import size_error
 
 from . import registration
 from .lens import reading
-from .models import Device
-
-
-class DeviceFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False,
-                        widget=forms.TextInput(attrs={"placeholder": _("Serial, MAC or model")}))
-    category = forms.ChoiceField(label=_("Category"), required=False,
-                                 choices=[("", _("All categories")), *Category.choices])
-    coverage = forms.ChoiceField(label=_("Coverage"), required=False, choices=[
-        ("", _("Covered or not")), ("covered", _("Covered")), ("uncovered", _("Not covered"))])
-    status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("All statuses")), *Device.Status.choices])
-    outdated = forms.BooleanField(label=_("Firmware outdated"), required=False)
-    end_of_life = forms.BooleanField(label=_("End of life passed"), required=False)
 
 
 class RegistrationForm(forms.Form):

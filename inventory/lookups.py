@@ -25,7 +25,7 @@ def licence_lookup(request):
                     .filter(Q(key__icontains=query) | Q(device__serial__icontains=query))
                     .select_related("product_model", "customer", "device"))
     return render(request, "inventory/licence_lookup.html", {
-        "licences": licences, "query": query, "today": timezone.localdate()})
+        "licences": licences, "query": query})
 
 
 @role_required(*EVERYONE_OF_PARTNER)

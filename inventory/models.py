@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -84,6 +85,13 @@ class Device(models.Model):
     def __str__(self):
         return self.serial
 
+    @property
+    def firmware_outdated(self):
+        """Reports a firmware other than the catalogue's current one; the same rule as
+        inventory.coverage.outdated_firmware_q, for one device already loaded."""
+        current = self.product_model.current_firmware
+        return bool(self.firmware_version and current and self.firmware_version != current)
+
 
 def lens_import_path(instance, filename):
     # A random name: nobody can guess another import's file. The default storage keeps it
@@ -148,6 +156,10 @@ class LensImport(models.Model):
         RUNNING = "running", _("Running")
         SUCCEEDED = "succeeded", _("Imported")
         FAILED = "failed", _("Failed")
+
+    # The badge of each status ({% status_badge %}).
+    STATUS_TONES = {Status.QUEUED: "provisioning", Status.RUNNING: "provisioning",
+                    Status.SUCCEEDED: "active", Status.FAILED: "failed"}
 
     customer = models.ForeignKey("contracts.Customer", on_delete=models.PROTECT,
                                  related_name="lens_imports", verbose_name=_("customer"))
@@ -229,3 +241,8 @@ class Licence(models.Model):
 
     def __str__(self):
         return self.key
+
+    @property
+    def is_expired(self):
+        """Past its expiry date, in the partner's time zone; one without a date never is."""
+        return self.expires_on is not None and self.expires_on < timezone.localdate()

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from datetime import date
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,7 +16,6 @@ from portal.catalogue.eligibility import Reason, coverage
 from portal.catalogue.models import ProductModel
 from portal.users.models import User
 
-from .coverage import covered_q, outdated_firmware_q
 from .models import Device, LensImport, normalise_serial, serial_validator
 
 
@@ -27,29 +25,6 @@ def devices_visible_to(user: User) -> QuerySet[Device]:
 
 def lens_imports_visible_to(user: User) -> QuerySet[LensImport]:
     return LensImport.objects.filter(customer__in=Customer.objects.visible_to(user))
-
-
-def filter_devices(devices: QuerySet[Device], criteria: Mapping[str, Any],
-                   today: date) -> QuerySet[Device]:
-    """Applies a device list's search and filters (see DeviceFilterForm)."""
-    query = (criteria.get("q") or "").strip()
-    if query:
-        devices = devices.filter(
-            Q(serial__icontains=query) | Q(mac_address__icontains=query.replace("-", ":"))
-            | Q(product_model__sku__icontains=query) | Q(product_model__name__icontains=query))
-    if criteria.get("category"):
-        devices = devices.filter(product_model__category=criteria["category"])
-    if criteria.get("coverage") == "covered":
-        devices = devices.filter(covered_q(today))
-    elif criteria.get("coverage") == "uncovered":
-        devices = devices.exclude(covered_q(today))
-    if criteria.get("status"):
-        devices = devices.filter(status=criteria["status"])
-    if criteria.get("outdated"):
-        devices = devices.filter(outdated_firmware_q())
-    if criteria.get("end_of_life"):
-        devices = devices.filter(product_model__end_of_life__lt=today)
-    return devices
 
 
 def owners_by_serial(serials: Collection[str]) -> dict[str, int]:

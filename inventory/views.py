@@ -11,36 +11,37 @@ from django.utils.translation import ngettext
 from contracts.models import Customer
 from portal.catalogue.models import ProductModel
 from portal.csvexport import csv_response
+from portal.lists import Table, filtered, sorted_by
 from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_STAFF, role_required
 from portal.users.models import Role
 
 from . import registration, services
 from .coverage import with_coverage
-from .forms import BulkRegistrationForm, DeviceFilterForm, LensImportForm, RegistrationForm
+from .filters import DEVICE_SORTS, DeviceFilterSet
+from .forms import BulkRegistrationForm, LensImportForm, RegistrationForm
 from .lens import columns, reading
 from .services import devices_visible_to, lens_imports_visible_to
+from .tables import device_columns
 from .tasks import queue_import
 
 PAGE_SIZE = 50
 
 
-def filtered_devices(user, data, today):
-    devices = devices_visible_to(user).select_related("product_model", "customer")
-    form = DeviceFilterForm(data or None)
-    if not form.is_valid():
-        return form, devices
-    return form, services.filter_devices(devices, form.cleaned_data, today)
-
-
 @role_required(*EVERYONE_OF_PARTNER)
 def device_list(request):
     today = timezone.localdate()
-    filters, devices = filtered_devices(request.user, request.GET, today)
+    filters = DeviceFilterSet(request.GET or None, today=today, queryset=devices_visible_to(
+        request.user).select_related("product_model", "customer"))
+    sort = request.GET.get("sort")
+    devices = sorted_by(filtered(filters), sort, DEVICE_SORTS)
     if request.GET.get("format") == "csv":
         return devices_csv(devices, today)
     page = Paginator(devices, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = with_coverage(page.object_list, today)
     return render(request, "inventory/device_list.html", {
-        "filters": filters, "page": page, "rows": with_coverage(page.object_list, today),
+        "filters": filters.form, "page": page, "rows": rows,
+        "table": Table(device_columns(request.user), rows, sort=sort,
+                       empty=_("No devices match.")),
     })
 
 

@@ -131,6 +131,8 @@ TEMPLATES = [
                 "portal.tenants.context_processors.branding",
                 "portal.users.context_processors.navigation",
             ],
+            # {% load lists %}: the status badge of the list pages (portal.lists).
+            "libraries": {"lists": "portal.lists"},
         },
     },
 ]

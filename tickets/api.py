@@ -18,7 +18,8 @@ from portal.users.access import EVERYONE_OF_PARTNER
 from portal.users.models import Role
 
 from . import services
-from .forms import TicketFilterForm, TicketForm
+from .filters import TicketFilterSet
+from .forms import TicketForm
 from .models import Comment, Ticket
 
 router = Router(tags=["Tickets"])
@@ -146,18 +147,15 @@ def _ticket(request, ticket_id):
 def list_tickets(request, filters: Query[TicketFilters], page: Query[PageParams]):
     """The tickets the caller may see, newest first, with the ticket list's filters."""
     user = require_role(request, *EVERYONE_OF_PARTNER)
-    staff = user.role != Role.CUSTOMER_USER
     data = filters.dict(exclude_none=True)
     if "site_id" in data:
         data["customer"] = data.pop("site_id").strip().upper()
-    form = TicketFilterForm(data, staff=staff, customers=Customer.objects.visible_to(user))
-    if staff:
-        form.fields["customer"].to_field_name = "site_id"
-    criteria = cleaned(form, {"customer": "site_id"})
-    tickets = services.with_breach_flag(services.filter_tickets(
-        services.tickets_visible_to(user).select_related("customer", "assignee", "device"),
-        criteria, user=user))
-    rows, cursor = paginate(tickets, page, "-created_at")
+    tickets = TicketFilterSet(
+        data, queryset=services.tickets_visible_to(user).select_related(
+            "customer", "assignee", "device"),
+        user=user, customers=Customer.objects.visible_to(user), customer_key="site_id")
+    cleaned(tickets.form, {"customer": "site_id"})
+    rows, cursor = paginate(services.with_breach_flag(tickets.qs), page, "-created_at")
     return {"items": [ticket_out(ticket, user) for ticket in rows], "next": cursor}
 
 

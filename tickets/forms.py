@@ -3,7 +3,6 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from contracts.models import Customer
 from portal.users.models import PARTNER_STAFF_ROLES, User
 
 from .attachments import allowed_extensions
@@ -100,33 +99,3 @@ class CloudNoticeForm(forms.Form):
                                          required=False)
 
 
-class TicketFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("All statuses")), ("open", _("Open")),
-                                        *Ticket.Status.choices])
-    priority = forms.ChoiceField(label=_("Priority"), required=False,
-                                 choices=[("", _("All priorities")), *Ticket.Priority.choices])
-    sla = forms.ChoiceField(label=_("SLA"), required=False, choices=[
-        ("", _("Any SLA state")), ("breached", _("Breached")),
-        ("soon", _("Breaching soon"))])
-    escalated = forms.ChoiceField(label=_("Escalation"), required=False, choices=[
-        ("", _("Any level")), ("yes", _("Escalated to the vendor")),
-        ("no", _("Not escalated"))])
-    cloud = forms.ChoiceField(label=_("Cloud partner"), required=False, choices=[
-        ("", _("Any")), ("yes", _("With a cloud partner")), *Ticket.CloudPartner.choices])
-    customer = forms.ModelChoiceField(label=_("Customer"), required=False,
-                                      queryset=Customer.objects.none(),
-                                      empty_label=_("All customers"))
-    assignee = forms.ChoiceField(label=_("Assignee"), required=False, choices=[
-        ("", _("Anyone")), ("me", _("Assigned to me")), ("none", _("Unassigned"))])
-
-    def __init__(self, *args, staff=True, customers=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if staff:
-            self.fields["customer"].queryset = customers.order_by("name")
-            self.fields["customer"].label_from_instance = \
-                lambda customer: f"{customer.name} ({customer.site_id})"
-        else:
-            for name in ("customer", "assignee", "escalated"):
-                del self.fields[name]

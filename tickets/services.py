@@ -7,7 +7,7 @@ have no user row there, so their name is recorded instead of a foreign key.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -177,47 +177,6 @@ def record_breaches(now: datetime | None = None) -> int:
 
 
 # --- Lists ------------------------------------------------------------------------------
-
-def filter_tickets(tickets: TicketQuerySet, criteria: Mapping[str, Any], *, user: User,
-                   now: datetime | None = None) -> TicketQuerySet:
-    """Applies a list's search and filters (see TicketFilterForm)."""
-    query = (criteria.get("q") or "").strip()
-    if query:
-        number = query.upper().removeprefix("T-").lstrip("0")
-        match = (Q(subject__icontains=query) | Q(customer__site_id__icontains=query)
-                 | Q(customer__name__icontains=query)
-                 | Q(cloud_incident_number__icontains=query))
-        if number.isdigit():
-            match |= Q(pk=int(number))
-        tickets = tickets.filter(match)
-    status = criteria.get("status")
-    if status == "open":
-        tickets = tickets.open()
-    elif status:
-        tickets = tickets.filter(status=status)
-    if criteria.get("priority"):
-        tickets = tickets.filter(priority=criteria["priority"])
-    if criteria.get("sla") == "breached":
-        tickets = tickets.breached(now)
-    elif criteria.get("sla") == "soon":
-        tickets = tickets.filter(breaching_soon_q(now))
-    if criteria.get("escalated") == "yes":
-        tickets = tickets.escalated()
-    elif criteria.get("escalated") == "no":
-        tickets = tickets.filter(escalation_level=Level.PARTNER)
-    cloud = criteria.get("cloud")
-    if cloud == "yes":
-        tickets = tickets.exclude(cloud_partner="")
-    elif cloud:
-        tickets = tickets.filter(cloud_partner=cloud)
-    if criteria.get("customer"):
-        tickets = tickets.filter(customer=criteria["customer"])
-    if criteria.get("assignee") == "me":
-        tickets = tickets.filter(assignee=user)
-    elif criteria.get("assignee") == "none":
-        tickets = tickets.filter(assignee__isnull=True)
-    return tickets
-
 
 def with_breach_flag(tickets: TicketQuerySet, now: datetime | None = None) -> TicketQuerySet:
     return tickets.annotate(sla_breached=ExpressionWrapper(breached_q(now),

@@ -10,22 +10,24 @@ from django.views.decorators.http import require_POST
 from contracts.models import Customer
 from inventory.models import Device
 from portal.csvexport import csv_response
+from portal.lists import Table, filtered, sorted_by
 from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_STAFF, role_required
 from portal.users.models import Role
 
 from . import services
 from .attachments import open_attachment
+from .filters import TICKET_SORTS, TicketFilterSet
 from .forms import (
     CloudIncidentForm,
     CloudNoticeForm,
     CommentForm,
     EscalationForm,
-    TicketFilterForm,
     TicketForm,
     TicketUpdateForm,
 )
 from .models import Attachment, Ticket
 from .services import tickets_visible_to
+from .tables import ticket_columns
 
 PAGE_SIZE = 50
 CSV_HEADER = ["reference", "site_id", "customer", "subject", "category", "priority", "status",
@@ -50,17 +52,19 @@ def tickets_csv(tickets):
 @role_required(*EVERYONE_OF_PARTNER)
 def ticket_list(request):
     user = request.user
-    staff = user.role != Role.CUSTOMER_USER
-    filters = TicketFilterForm(request.GET or None, staff=staff,
-                               customers=Customer.objects.visible_to(user))
-    tickets = tickets_visible_to(user).select_related("customer", "assignee")
-    if filters.is_valid():
-        tickets = services.filter_tickets(tickets, filters.cleaned_data, user=user)
-    tickets = services.with_breach_flag(tickets)
+    filters = TicketFilterSet(
+        request.GET or None, queryset=tickets_visible_to(user).select_related(
+            "customer", "assignee"),
+        user=user, customers=Customer.objects.visible_to(user))
+    sort = request.GET.get("sort")
+    tickets = sorted_by(services.with_breach_flag(filtered(filters)), sort, TICKET_SORTS)
     if request.GET.get("format") == "csv":
         return tickets_csv(tickets)
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "tickets/ticket_list.html", {"filters": filters, "page": page})
+    return render(request, "tickets/ticket_list.html", {
+        "filters": filters.form, "page": page,
+        "table": Table(ticket_columns(user), page.object_list, sort=sort,
+                       empty=_("No tickets match."))})
 
 
 @role_required(*EVERYONE_OF_PARTNER)

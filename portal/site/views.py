@@ -12,8 +12,10 @@ from console.crossschema import csm_of
 from contracts import services as contract_services
 from contracts.forms import AuthorisationLetterForm
 from contracts.models import AuthorisationLetter, Customer
+from contracts.tables import contract_columns
 from contracts.views import letters_card
 from portal.errors import add_to_form
+from portal.lists import Table
 from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_STAFF, role_required
 from portal.users.models import Role, User
 from reporting.audit import history_for_customer
@@ -49,7 +51,9 @@ def _customer_page(request, customer, letter_form=None):
     return render(request, "contracts/customer_detail.html", {
         "customer": customer,
         "customer_users": customer.users.order_by("last_name", "email"),
-        "contracts": customer.contracts.prefetch_related("lines"),
+        "contract_table": Table(contract_columns(show_customer=False),
+                                customer.contracts.prefetch_related("lines"), sortable=False,
+                                empty=_("No contracts match.")),
         "csm": csm_of(connection.tenant, customer),
         "history": history_for_customer(customer)
         if request.user.role == Role.PARTNER_ADMIN else None,

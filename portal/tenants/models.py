@@ -60,6 +60,10 @@ class Partner(TenantMixin):
         ACTIVE = "active", _("Active")
         FAILED = "failed", _("Provisioning failed")
 
+    # The badge of each status ({% status_badge %}).
+    STATUS_TONES = {Status.PROVISIONING: "provisioning", Status.ACTIVE: "active",
+                    Status.FAILED: "failed"}
+
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=32, unique=True, validators=[slug_validator])
     status = models.CharField(

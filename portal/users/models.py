@@ -114,6 +114,14 @@ class User(AbstractUser):
         return self.role == Role.CUSTOMER_USER
 
     @property
+    def is_partner_admin(self):
+        return self.role == Role.PARTNER_ADMIN
+
+    @property
+    def is_vendor_admin(self):
+        return self.role == Role.VENDOR_ADMIN
+
+    @property
     def has_accepted_invitation(self):
         return self.has_usable_password()
 

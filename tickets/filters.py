@@ -1,0 +1,104 @@
+"""The ticket list's filters and sorts, declared once: the page, its CSV export and the API
+list all filter through TicketFilterSet. The rules themselves ("open", "breached",
+"breaching soon", "escalated") are the queryset's and the services'."""
+
+import django_filters
+from django.db.models import Case, Q, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from .models import Ticket
+from .services import breaching_soon_q
+
+
+class TicketFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), method="filter_status", empty_label=_("All statuses"),
+        choices=[("open", _("Open")), *Ticket.Status.choices])
+    priority = django_filters.ChoiceFilter(label=_("Priority"), empty_label=_("All priorities"),
+                                           choices=Ticket.Priority.choices)
+    sla = django_filters.ChoiceFilter(
+        label=_("SLA"), method="filter_sla", empty_label=_("Any SLA state"),
+        choices=[("breached", _("Breached")), ("soon", _("Breaching soon"))])
+    escalated = django_filters.ChoiceFilter(
+        label=_("Escalation"), method="filter_escalated", empty_label=_("Any level"),
+        choices=[("yes", _("Escalated to the vendor")), ("no", _("Not escalated"))])
+    cloud = django_filters.ChoiceFilter(
+        label=_("Cloud partner"), method="filter_cloud", empty_label=_("Any"),
+        choices=[("yes", _("With a cloud partner")), *Ticket.CloudPartner.choices])
+    customer = django_filters.ModelChoiceFilter(label=_("Customer"),
+                                                empty_label=_("All customers"))
+    assignee = django_filters.ChoiceFilter(
+        label=_("Assignee"), method="filter_assignee", empty_label=_("Anyone"),
+        choices=[("me", _("Assigned to me")), ("none", _("Unassigned"))])
+
+    class Meta:
+        model = Ticket
+        fields = []
+
+    # Partner staff only: a customer user sees their own organisation's tickets, as sent to
+    # whoever handles them.
+    STAFF_ONLY = ("customer", "assignee", "escalated")
+
+    def __init__(self, data=None, *args, user, customers, customer_key="pk", now=None,
+                 **kwargs):
+        """`customers`: those the user may pick; `customer_key`: the field that names one
+        (the page sends its primary key, the API its Site ID)."""
+        super().__init__(data, *args, **kwargs)
+        self.user, self.now = user, now
+        if user.is_customer_user:
+            for name in self.STAFF_ONLY:
+                del self.filters[name]
+        else:
+            self.filters["customer"].queryset = customers.order_by("name")
+            self.filters["customer"].extra["to_field_name"] = customer_key
+            self.form.fields["customer"].label_from_instance = \
+                lambda customer: f"{customer.name} ({customer.site_id})"
+
+    def search(self, tickets, name, value):
+        query = value.strip()
+        if not query:
+            return tickets
+        number = query.upper().removeprefix("T-").lstrip("0")
+        match = (Q(subject__icontains=query) | Q(customer__site_id__icontains=query)
+                 | Q(customer__name__icontains=query)
+                 | Q(cloud_incident_number__icontains=query))
+        if number.isdigit():
+            match |= Q(pk=int(number))
+        return tickets.filter(match)
+
+    def filter_status(self, tickets, name, value):
+        return tickets.open() if value == "open" else tickets.filter(status=value)
+
+    def filter_sla(self, tickets, name, value):
+        if value == "breached":
+            return tickets.breached(self.now)
+        return tickets.filter(breaching_soon_q(self.now))
+
+    def filter_escalated(self, tickets, name, value):
+        if value == "yes":
+            return tickets.escalated()
+        return tickets.filter(escalation_level=Ticket.Level.PARTNER)
+
+    def filter_cloud(self, tickets, name, value):
+        if value == "yes":
+            return tickets.exclude(cloud_partner="")
+        return tickets.filter(cloud_partner=value)
+
+    def filter_assignee(self, tickets, name, value):
+        if value == "me":
+            return tickets.filter(assignee=self.user)
+        return tickets.filter(assignee__isnull=True)
+
+
+# The page's sortable columns. Most urgent first when sorted by SLA due: the resolution due
+# instant, earliest first, tickets whose clock is stopped last; the workflow's own order for
+# statuses.
+TICKET_SORTS = {
+    "sla_due": "resolution_due_at",
+    "priority": "priority",
+    "opened": "created_at",
+    "status": Case(*(When(status=status, then=Value(index))
+                     for index, status in enumerate(Ticket.Status.values))),
+    "customer": "customer__name",
+}
