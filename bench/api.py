@@ -76,14 +76,9 @@ def setup_django():
 
 
 def ensure_catalogue():
-    from portal.catalogue.models import ProductModel
-    from portal.site.demo import CATALOGUE
+    from portal.site.demo import ensure_demo_models
 
-    fields = ["name", "family", "category", "quote_only_line", "end_of_life",
-              "end_of_service", "list_price", "current_firmware"]
-    for sku, *values in CATALOGUE:
-        ProductModel.objects.get_or_create(sku=sku, defaults=dict(zip(fields, values,
-                                                                     strict=True)))
+    ensure_demo_models()
 
 
 def ensure_tenant():

@@ -101,6 +101,18 @@ CATALOGUE = [
      "infrastructure", None, None, "15500.00", "10.10.0"),
 ]
 
+
+def ensure_demo_models():
+    """The catalogue's demo models, those missing added (demo seeding and the benches)."""
+    # portal/stack.py reads this module's names before Django is set up.
+    from portal.catalogue.models import ProductModel
+
+    fields = ["name", "family", "category", "quote_only_line", "end_of_life",
+              "end_of_service", "list_price", "current_firmware"]
+    for sku, *values in CATALOGUE:
+        ProductModel.objects.get_or_create(sku=sku, defaults=dict(zip(fields, values,
+                                                                     strict=True)))
+
 # Per demo customer: where it is, who looks after it, and what its contract covers:
 # {category: (installed, growth, annual price per device)}. A customer with
 # "renewed": True also gets last year's contract, adjusted mid-term and renewed.

@@ -29,7 +29,6 @@ from inventory.models import LensImport
 from portal.catalogue.models import ProductModel, SparePart
 from portal.site.demo import (
     AUTHORISATION_LETTERS,
-    CATALOGUE,
     CUSTOMER_DETAILS,
     DEMO_DEVICES_PER_CUSTOMER,
     DEMO_LENS_EXPORT_DIR,
@@ -37,6 +36,7 @@ from portal.site.demo import (
     PARTNERS,
     SPARE_PARTS,
     VENDOR_STAFF,
+    ensure_demo_models,
 )
 from portal.tenants.models import Domain, Partner
 from portal.tenants.schemas import partner_schema
@@ -226,11 +226,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))
 
     def ensure_catalogue(self):
-        fields = ["name", "family", "category", "quote_only_line", "end_of_life",
-                  "end_of_service", "list_price", "current_firmware"]
-        for sku, *values in CATALOGUE:
-            defaults = dict(zip(fields, values, strict=True))
-            ProductModel.objects.get_or_create(sku=sku, defaults=defaults)
+        ensure_demo_models()
         models_by_sku = ProductModel.objects.in_bulk(field_name="sku")
         for part_number, description, skus in SPARE_PARTS:
             with transaction.atomic():
