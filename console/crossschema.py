@@ -219,6 +219,8 @@ class PartnerRma:
     customer_name: str
     site_id: str
 
+    STATUS_TONES = Rma.STATUS_TONES  # its badge ({% status_badge %}), as on the partner's page
+
     @property
     def reference(self):
         return f"RMA-{self.pk:06d}"

@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from portal.csvexport import csv_response
+from portal.errors import add_to_form, add_to_messages
 from portal.lists import Table, filtered, sorted_by
 from portal.programme import rule
 from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_ADMIN, PARTNER_STAFF, role_required
@@ -78,8 +79,7 @@ def authorisation_letter_revoke(request, pk, letter_pk):
     try:
         services.revoke_authorisation_letter(letter, revoked_by=request.user)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        add_to_messages(request, error, one_by_one=True)
     else:
         messages.success(request, _(
             "The letter signed by %(signatory)s has been revoked; it stays on file.") % {
@@ -157,7 +157,7 @@ def contract_create(request):
         try:
             contract = services.save_draft_contract(form.save(commit=False), form.lines())
         except ValidationError as error:
-            form.add_error(None, error)
+            add_to_form(form, error)
         else:
             messages.success(request, _("The draft contract has been saved."))
             return redirect("contract_detail", pk=contract.pk)
@@ -175,7 +175,7 @@ def contract_edit(request, pk):
         try:
             services.save_draft_contract(form.save(commit=False), form.lines())
         except ValidationError as error:
-            form.add_error(None, error)
+            add_to_form(form, error)
         else:
             messages.success(request, _("The draft contract has been saved."))
             return redirect("contract_detail", pk=contract.pk)
@@ -190,8 +190,7 @@ def contract_activate(request, pk):
     try:
         services.activate_contract(contract, author=request.user.email)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        add_to_messages(request, error, one_by_one=True)
     else:
         messages.success(request, _("The contract is active; its initial baseline is recorded."))
     return redirect("contract_detail", pk=contract.pk)
@@ -204,8 +203,7 @@ def contract_renew(request, pk):
     try:
         renewal = services.renew_contract(contract)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        add_to_messages(request, error, one_by_one=True)
         return redirect("contract_detail", pk=contract.pk)
     messages.success(request, _("A draft renewal has been prepared with the adjusted counts."))
     return redirect("contract_detail", pk=renewal.pk)

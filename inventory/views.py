@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 from contracts.models import Customer
 from portal.catalogue.models import ProductModel
 from portal.csvexport import csv_response
+from portal.errors import add_to_form
 from portal.lists import Table, filtered, sorted_by
 from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_STAFF, role_required
 from portal.users.models import Role
@@ -90,8 +91,7 @@ def device_register(request):
                 sku=form.cleaned_data["model"], site=form.cleaned_data["site"],
                 room=form.cleaned_data["room"])
         except ValidationError as error:
-            for field, messages_ in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, messages_)
+            add_to_form(form, error)
         else:
             messages.success(request, _("Device %(serial)s is registered.") % {
                 "serial": device.serial})

@@ -6,9 +6,11 @@ which the page, its CSV export and the API share; this module holds what every l
 
 from dataclasses import dataclass
 
+import django_filters
 from django import forms, template
-from django.db.models import F
+from django.db.models import Case, F, Q, Value, When
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from django_filters import Filter
 
 register = template.Library()
@@ -20,10 +22,29 @@ class CheckboxFilter(Filter):
     field_class = forms.BooleanField
 
 
+class StatusFilter(django_filters.ChoiceFilter):
+    """One status, or "open": every status the list's queryset counts as open (its `open()`,
+    the model's rule)."""
+
+    def __init__(self, statuses, **kwargs):
+        super().__init__(label=_("Status"), empty_label=_("All statuses"),
+                         choices=[("open", _("Open")), *statuses.choices], **kwargs)
+
+    def filter(self, qs, value):
+        return qs.open() if value == "open" else super().filter(qs, value)
+
+
 def filtered(filterset):
     """The list's rows: filtered when the filters are valid, all of them otherwise (the page
     then shows the form's errors above the whole list, as before)."""
     return filterset.qs if filterset.is_valid() else filterset.queryset
+
+
+def reference_q(query, prefix):
+    """A reference as users type it ("T-000042", "t-42", "42") matching the row whose primary
+    key it carries; matches nothing more when the query is not a reference."""
+    number = query.upper().removeprefix(prefix).lstrip("0")
+    return Q(pk=int(number)) if number.isdigit() else Q()
 
 
 # --- Sorting ---------------------------------------------------------------------------
@@ -43,6 +64,13 @@ def sorted_by(queryset, requested, sorts):
     if requested.startswith("-"):
         return queryset.order_by(expression.desc(nulls_last=True), "-pk")
     return queryset.order_by(expression.asc(nulls_last=True), "pk")
+
+
+def in_order_of(field, values):
+    """A sort expression putting `field` in the order of `values` (a workflow's statuses)
+    rather than alphabetically."""
+    return Case(*(When(**{field: value}, then=Value(index))
+                  for index, value in enumerate(values)))
 
 
 # --- The table component -----------------------------------------------------------------

@@ -12,6 +12,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from portal.catalogue.eligibility import MESSAGES as COVERAGE_REASONS
 from portal.catalogue.models import Category
 
@@ -74,9 +76,16 @@ class CategoryRow:
     change_percent: Decimal | None
     status: str  # "true_up_due" or "within_baseline"
 
+    # The badge of each status ({% status_badge row %}), and its wording.
+    STATUS_TONES = {"true_up_due": "failed", "within_baseline": "active"}
+    STATUS_LABELS = {"true_up_due": _("True-up due"), "within_baseline": _("Within baseline")}
+
     @property
     def label(self) -> str:
         return category_label(self.category)
+
+    def get_status_display(self) -> str:
+        return str(self.STATUS_LABELS[self.status])
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,10 @@ list all filter through TicketFilterSet. The rules themselves ("open", "breached
 "breaching soon", "escalated") are the queryset's and the services'."""
 
 import django_filters
-from django.db.models import Case, Q, Value, When
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from portal.lists import StatusFilter, in_order_of, reference_q
 
 from .models import Ticket
 from .services import breaching_soon_q
@@ -12,9 +14,7 @@ from .services import breaching_soon_q
 
 class TicketFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
-    status = django_filters.ChoiceFilter(
-        label=_("Status"), method="filter_status", empty_label=_("All statuses"),
-        choices=[("open", _("Open")), *Ticket.Status.choices])
+    status = StatusFilter(Ticket.Status)
     priority = django_filters.ChoiceFilter(label=_("Priority"), empty_label=_("All priorities"),
                                            choices=Ticket.Priority.choices)
     sla = django_filters.ChoiceFilter(
@@ -59,16 +59,10 @@ class TicketFilterSet(django_filters.FilterSet):
         query = value.strip()
         if not query:
             return tickets
-        number = query.upper().removeprefix("T-").lstrip("0")
         match = (Q(subject__icontains=query) | Q(customer__site_id__icontains=query)
                  | Q(customer__name__icontains=query)
                  | Q(cloud_incident_number__icontains=query))
-        if number.isdigit():
-            match |= Q(pk=int(number))
-        return tickets.filter(match)
-
-    def filter_status(self, tickets, name, value):
-        return tickets.open() if value == "open" else tickets.filter(status=value)
+        return tickets.filter(match | reference_q(query, "T-"))
 
     def filter_sla(self, tickets, name, value):
         if value == "breached":
@@ -98,7 +92,6 @@ TICKET_SORTS = {
     "sla_due": "resolution_due_at",
     "priority": "priority",
     "opened": "created_at",
-    "status": Case(*(When(status=status, then=Value(index))
-                     for index, status in enumerate(Ticket.Status.values))),
+    "status": in_order_of("status", Ticket.Status.values),
     "customer": "customer__name",
 }

@@ -310,6 +310,12 @@ class Rma(models.Model):
 
     OPEN_STATUSES = (Status.REQUESTED, Status.APPROVED, Status.SHIPPED, Status.DELIVERED,
                      Status.RECEIVED)
+    # The badge of each status ({% status_badge %}): waiting on someone, on its way, done
+    # (no colour), refused.
+    STATUS_TONES = {Status.REQUESTED: "provisioning", Status.APPROVED: "provisioning",
+                    Status.SHIPPED: "active", Status.DELIVERED: "active",
+                    Status.RECEIVED: "active", Status.CLOSED: "closed",
+                    Status.REJECTED: "failed"}
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="rmas",
                                verbose_name=_("ticket"))

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from contracts.models import Customer
 from inventory.models import Device
 from portal.csvexport import csv_response
+from portal.errors import add_to_form, add_to_messages
 from portal.lists import Table, filtered, sorted_by
 from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_STAFF, role_required
 from portal.users.models import Role
@@ -83,8 +84,7 @@ def ticket_create(request):
                 description=data["description"], category=data["category"],
                 priority=data["priority"], device=data.get("device"))
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_to_form(form, error)
         else:
             messages.success(request, _("Ticket %(reference)s is open.") % {
                 "reference": ticket.reference})
@@ -144,10 +144,6 @@ def ticket_detail(request, pk):
     return render(request, "tickets/ticket_detail.html", context)
 
 
-def _report(request, error):
-    messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
-
-
 def post_comment(request, ticket):
     form = CommentForm(request.POST, request.FILES,
                        internal_allowed=request.user.role != Role.CUSTOMER_USER)
@@ -160,7 +156,7 @@ def post_comment(request, ticket):
                              internal=form.cleaned_data.get("internal", False),
                              files=form.cleaned_data["files"])
     except ValidationError as error:
-        _report(request, error)
+        add_to_messages(request, error)
 
 
 @role_required(*EVERYONE_OF_PARTNER)
@@ -177,8 +173,10 @@ def ticket_status(request, pk):
     ticket = get_object_or_404(tickets_visible_to(request.user), pk=pk)
     try:
         services.change_status(ticket, request.POST.get("status", ""), user=request.user)
-    except (ValidationError, ValueError) as error:
-        _report(request, error)
+    except ValidationError as error:
+        add_to_messages(request, error)
+    except ValueError as error:  # a status that does not exist
+        messages.error(request, str(error))
     return redirect("ticket_detail", pk=ticket.pk)
 
 
@@ -217,7 +215,7 @@ def post_escalation(request, ticket):
         step = services.escalate(ticket, user=request.user, to_level=form.cleaned_data[
             "to_level"], reason=form.cleaned_data["reason"])
     except ValidationError as error:
-        _report(request, error)
+        add_to_messages(request, error)
     else:
         messages.success(request, _("The ticket is now with %(level)s.") % {
             "level": Ticket.Level(step.to_level).label})
@@ -240,7 +238,7 @@ def post_cloud(request, ticket):
             try:
                 services.add_cloud_notice(ticket, user=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _report(request, error)
+                add_to_messages(request, error)
         else:
             messages.error(request, _("Write the notice."))
         return
@@ -262,7 +260,7 @@ def post_cloud(request, ticket):
         else:
             raise Http404
     except ValidationError as error:
-        _report(request, error)
+        add_to_messages(request, error)
 
 
 @role_required(*PARTNER_STAFF)

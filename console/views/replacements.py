@@ -3,10 +3,13 @@
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from console import crossschema
 from console.forms import ConsoleRmaFilterForm
+from console.tables import RMA_QUEUE_COLUMNS
+from portal.lists import Table
 from portal.tenants.schemas import active_partner
 from portal.users.access import role_required
 from portal.users.models import Role
@@ -26,7 +29,9 @@ def console_rma_list(request):
         partner_slug=criteria.get("partner", ""), limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE)
     return render(request, "console/rma_list.html", {
-        "filters": filters, "rmas": rmas, **_pages(page, total)})
+        "filters": filters, "rmas": rmas, **_pages(page, total),
+        "table": Table(RMA_QUEUE_COLUMNS, rmas, sortable=False,
+                       empty=_("No replacements match."))})
 
 
 def _partner_rma(slug, pk):

@@ -52,6 +52,17 @@ class User(AbstractUser):
     rows of their partner's schema, so an account exists on one portal only.
     """
 
+    class Membership(models.TextChoices):
+        """Where the account stands, shown as a badge in the user lists."""
+
+        INVITED = "invited", _("Invited")
+        ACTIVE = "active", _("Active")
+        DEACTIVATED = "deactivated", _("Deactivated")
+
+    # The badge of each membership state ({% status_badge person person.membership %}).
+    STATUS_TONES = {Membership.INVITED: "provisioning", Membership.ACTIVE: "active",
+                    Membership.DEACTIVATED: "inactive"}
+
     username = None
     email = models.EmailField(_("e-mail address"), unique=True)
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
@@ -125,6 +136,14 @@ class User(AbstractUser):
     def has_accepted_invitation(self):
         return self.has_usable_password()
 
+    @property
+    def membership(self):
+        if not self.is_active:
+            return self.Membership.DEACTIVATED
+        if self.has_accepted_invitation:
+            return self.Membership.ACTIVE
+        return self.Membership.INVITED
+
 
 class ApiToken(models.Model):
     """A personal token for the JSON API. It acts as its user, with the user's role, and
@@ -140,6 +159,10 @@ class ApiToken(models.Model):
         ACTIVE = "active", pgettext_lazy("API token", "Active")
         EXPIRED = "expired", pgettext_lazy("API token", "Expired")
         REVOKED = "revoked", pgettext_lazy("API token", "Revoked")
+
+    # The badge of each state on a day ({% status_badge token state %}).
+    STATUS_TONES = {State.ACTIVE: "active", State.EXPIRED: "inactive",
+                    State.REVOKED: "inactive"}
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens",
                              verbose_name=_("user"))

@@ -26,7 +26,8 @@ from .. import services
 from ..api import DeviceRef
 from ..models import Rma
 from . import services as rma_services
-from .forms import RmaFilterForm, RmaRequestForm
+from .filters import RmaFilterSet
+from .forms import RmaRequestForm
 
 router = Router(tags=["Replacements (RMA)"])
 
@@ -142,9 +143,9 @@ def _rmas(user):
 def list_rmas(request, filters: Query[RmaFilters], page: Query[PageParams]):
     """Newest first, with the replacements page's filters."""
     user = require_role(request, *EVERYONE_OF_PARTNER)
-    criteria = cleaned(RmaFilterForm(filters.dict(exclude_none=True)))
-    rows, cursor = paginate(rma_services.filter_rmas(_rmas(user), criteria), page,
-                            "-requested_at")
+    rmas = RmaFilterSet(filters.dict(exclude_none=True), queryset=_rmas(user))
+    cleaned(rmas.form)
+    rows, cursor = paginate(rmas.qs, page, "-requested_at")
     return {"items": [rma_out(rma) for rma in rows], "next": cursor}
 
 

@@ -3,8 +3,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.catalogue.models import Category
-
 from ..models import Rma
 
 
@@ -38,13 +36,3 @@ class RmaActionForm(forms.Form):
         if Rma.Status.SHIPPED not in statuses:
             for name in ("carrier", "tracking_number", "replacement_serial"):
                 del self.fields[name]
-
-
-class RmaFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[
-        ("", _("All statuses")), ("open", _("Open")), *Rma.Status.choices])
-    category = forms.ChoiceField(label=_("Category"), required=False,
-                                 choices=[("", _("All categories")), *Category.choices])
-    chargeable = forms.ChoiceField(label=_("Charge"), required=False, choices=[
-        ("", _("Any")), ("yes", _("Chargeable")), ("no", _("Free"))])

@@ -3,17 +3,14 @@ costs beyond the headset threshold, and its lifecycle."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -381,27 +378,3 @@ def send_return_reminders(now: datetime | None = None) -> int:
         Rma.objects.filter(pk=rma.pk).update(return_reminder_sent_at=now)
         sent += 1
     return sent
-
-
-def filter_rmas(rmas: RmaQuerySet, criteria: Mapping[str, Any]) -> RmaQuerySet:
-    query = (criteria.get("q") or "").strip()
-    if query:
-        number = query.upper().removeprefix("RMA-").lstrip("0")
-        match = (Q(device__serial__icontains=query) | Q(replacement__serial__icontains=query)
-                 | Q(customer__site_id__icontains=query) | Q(customer__name__icontains=query)
-                 | Q(tracking_number__icontains=query))
-        if number.isdigit():
-            match |= Q(pk=int(number))
-        rmas = rmas.filter(match)
-    status = criteria.get("status")
-    if status == "open":
-        rmas = rmas.open()
-    elif status:
-        rmas = rmas.filter(status=status)
-    if criteria.get("category"):
-        rmas = rmas.filter(category=criteria["category"])
-    if criteria.get("chargeable") == "yes":
-        rmas = rmas.filter(chargeable=True)
-    elif criteria.get("chargeable") == "no":
-        rmas = rmas.filter(chargeable=False)
-    return rmas

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from portal.csvexport import csv_response
 from portal.errors import add_to_form, add_to_messages
+from portal.lists import Table, filtered, sorted_by
 from portal.users.access import EVERYONE_OF_PARTNER, role_required
 from portal.users.models import Role
 
@@ -18,8 +19,10 @@ from .. import services
 from ..models import Rma
 from ..views import tickets_visible_to
 from . import services as rma_services
-from .forms import RmaActionForm, RmaFilterForm, RmaRequestForm
+from .filters import RMA_SORTS, RmaFilterSet
+from .forms import RmaActionForm, RmaRequestForm
 from .services import rmas_visible_to
+from .tables import rma_columns
 
 PAGE_SIZE = 50
 CSV_HEADER = ["reference", "site_id", "customer", "serial", "model", "category", "status",
@@ -39,15 +42,18 @@ def rmas_csv(rmas):
 
 @role_required(*EVERYONE_OF_PARTNER)
 def rma_list(request):
-    filters = RmaFilterForm(request.GET or None)
-    rmas = rmas_visible_to(request.user).select_related(
-        "customer", "device", "product_model", "replacement", "ticket")
-    if filters.is_valid():
-        rmas = rma_services.filter_rmas(rmas, filters.cleaned_data)
+    user = request.user
+    filters = RmaFilterSet(request.GET or None, queryset=rmas_visible_to(user).select_related(
+        "customer", "device", "product_model", "replacement", "ticket"))
+    sort = request.GET.get("sort")
+    rmas = sorted_by(filtered(filters), sort, RMA_SORTS)
     if request.GET.get("format") == "csv":
         return rmas_csv(rmas)
     page = Paginator(rmas, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "tickets/rma_list.html", {"filters": filters, "page": page})
+    return render(request, "tickets/rma_list.html", {
+        "filters": filters.form, "page": page,
+        "table": Table(rma_columns(user), page.object_list, sort=sort,
+                       empty=_("No replacements match."))})
 
 
 def _customer_for(request, form):
