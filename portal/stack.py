@@ -21,6 +21,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = BASE_DIR / ".data"
 PYTHON = sys.executable
 DEMO_CONSOLE_DOMAIN = "localhost"
+# Workers do not talk to each other (gossip, mingle): nothing here needs it, and those
+# steps are what fails when a worker reconnects after Redis restarts.
+WORKER_OPTIONS = ["--without-gossip", "--without-mingle"]
 
 
 def log(message):
@@ -135,22 +138,47 @@ def run(port):
     try:
         manage(env, "migrate_schemas", "--executor=standard", "-v", "0")
         manage(env, "seed_demo", "--console-domain", DEMO_CONSOLE_DOMAIN)
-        children = [
-            spawn([PYTHON, "-m", "celery", "-A", "portal", "worker", "-l", "info",
-                   "--concurrency", "2", "--max-tasks-per-child", "50"], env),
-            spawn([PYTHON, "-m", "celery", "-A", "portal", "beat", "-l", "info",
-                   "--schedule", str(DATA_DIR / "celerybeat-schedule")], env),
-            spawn([PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}"], env),
-        ]
+        background = Supervisor(env, {
+            "worker": [PYTHON, "-m", "celery", "-A", "portal", "worker", "-l", "info",
+                       "--concurrency", "2", "--max-tasks-per-child", "50", *WORKER_OPTIONS],
+            "beat": [PYTHON, "-m", "celery", "-A", "portal", "beat", "-l", "info",
+                     "--schedule", str(DATA_DIR / "celerybeat-schedule")],
+        })
+        server = spawn([PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}"], env)
+        children = [server, *background.children.values()]
         print_welcome(port)
-        while all(child.poll() is None for child in children):
+        while server.poll() is None:
+            background.restart_stopped()
+            children = [server, *background.children.values()]
             time.sleep(0.5)
-        log("a process stopped; shutting down the others")
+        log("the web server stopped; shutting down the others")
     except KeyboardInterrupt:
         log("stopping…")
     finally:
         stop_children(children)
         stop_services(started)
+
+
+class Supervisor:
+    """Keeps background processes running: one that stops (killed, out of memory, a lost
+    broker) is started again, at most once per RESTART_PAUSE seconds, while the portal
+    keeps serving."""
+
+    RESTART_PAUSE = 5
+
+    def __init__(self, env, commands):
+        self.env, self.commands = env, commands
+        self.children = {name: spawn(command, env) for name, command in commands.items()}
+        self.started_at = dict.fromkeys(commands, time.monotonic())
+
+    def restart_stopped(self):
+        for name, child in self.children.items():
+            code = child.poll()
+            if code is None or time.monotonic() - self.started_at[name] < self.RESTART_PAUSE:
+                continue
+            log(f"the {name} stopped (exit code {code}); starting it again")
+            self.children[name] = spawn(self.commands[name], self.env)
+            self.started_at[name] = time.monotonic()
 
 
 def spawn(command, env):

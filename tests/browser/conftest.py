@@ -17,6 +17,8 @@ from urllib.parse import quote
 
 import pytest
 
+from portal.stack import WORKER_OPTIONS
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -91,7 +93,7 @@ def portal_server(django_db_setup):
     )
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "solo",
-         "-Q", env["CELERY_QUEUE"], "-l", "warning"],
+         "-Q", env["CELERY_QUEUE"], "-l", "warning", *WORKER_OPTIONS],
         cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     try:
