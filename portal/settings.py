@@ -154,8 +154,11 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Redis, with a cache of the process standing in while Redis is down.
+        "BACKEND": "portal.cache.FallbackRedisCache",
         "LOCATION": REDIS_URL,
+        # An unreachable Redis is noticed in a second, not after the system's TCP timeout.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
         "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "portal"),

@@ -1,0 +1,51 @@
+"""The shared cache: Redis, and while Redis cannot be reached, a cache of this process.
+
+Rate limits (logins, the API) and other counters live in the cache. With Redis down they
+count per process for a while, which a warning in the log says, rather than refusing every
+login and every API call.
+"""
+
+import logging
+import time
+
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
+# Seconds between two warnings, so that an outage does not flood the log.
+WARNING_INTERVAL = 60
+
+
+class FallbackRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self.fallback = LocMemCache(f"fallback-{server}", {**params, "OPTIONS": {}})
+        self._warned_at = None
+
+    def _unreachable(self, error):
+        now = time.monotonic()
+        if self._warned_at is None or now - self._warned_at > WARNING_INTERVAL:
+            self._warned_at = now
+            logger.warning("Redis cannot be reached (%s): the cache of this process stands "
+                           "in; rate limits count per process until Redis is back.", error)
+
+
+def _falls_back(name):
+    def method(self, *args, **kwargs):
+        try:
+            return getattr(RedisCache, name)(self, *args, **kwargs)
+        except UNREACHABLE as error:
+            self._unreachable(error)
+            return getattr(self.fallback, name)(*args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
+for _name in ("add", "get", "set", "touch", "delete", "get_many", "has_key", "incr",
+              "set_many", "delete_many", "clear"):
+    setattr(FallbackRedisCache, _name, _falls_back(_name))

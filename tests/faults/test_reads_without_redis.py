@@ -1,0 +1,52 @@
+"""With Redis down, signing in and reading the API still work: the rate limits count in a
+cache of the process meanwhile, and the log says so."""
+
+import logging
+
+import pytest
+from django.core.cache import cache
+from django.test import override_settings
+
+from tests.api.conftest import ApiClient, make_token
+from tests.portal.test_login import login
+
+pytestmark = pytest.mark.fault
+
+
+@pytest.fixture
+def redis_cache(redis_server, settings):
+    cache_settings = dict(settings.CACHES["default"], LOCATION=redis_server.url,
+                          BACKEND="portal.cache.FallbackRedisCache",
+                          OPTIONS={"socket_connect_timeout": 1, "socket_timeout": 2})
+    with override_settings(CACHES={"default": cache_settings}):
+        yield redis_server
+
+
+def test_sign_in_and_api_reads_work_while_redis_is_down(world, redis_cache, caplog):
+    cache.set("probe", "in redis")
+    assert cache.get("probe") == "in redis"
+    agent = world["alpha_agent"]
+    tool = ApiClient(agent.host, make_token(agent, scope="read"))
+
+    redis_cache.stop()
+    with caplog.at_level(logging.WARNING, logger="portal.cache"):
+        client, response = login("alpha.localhost", "agent@alpha.example")
+        assert response.status_code == 302
+        assert client.get("/").status_code == 200
+        assert tool.get("/api/v1/devices").status_code == 200
+    assert "Redis cannot be reached" in caplog.text
+
+    redis_cache.start()
+    assert cache.get("probe") is None  # the server came back empty: Redis answers again
+    cache.set("probe", "back in redis")
+    assert cache.get("probe") == "back in redis"
+
+
+def test_failed_logins_are_still_counted_while_redis_is_down(world, redis_cache):
+    redis_cache.stop()
+    for _ in range(10):
+        login("alpha.localhost", "agent@alpha.example", password="wrong")
+    _client, response = login("alpha.localhost", "agent@alpha.example")
+    # allauth's failed-login limit, counted by this process meanwhile.
+    assert response.status_code == 200
+    assert response.context["form"].errors
