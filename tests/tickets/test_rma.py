@@ -275,6 +275,19 @@ def test_a_customer_requests_from_the_page_and_sees_the_date(setup, world):
     assert client.get(f"/rma/{rma.pk}/").status_code == 200
 
 
+def test_the_same_request_form_sent_twice_names_the_replacement_under_way(setup, world):
+    setup["device"]("HS-0001")
+    client = world["alpha_customer1"].client()
+    form = {"serial": "HS-0001", "fault": "Crackling"}
+    assert client.post("/rma/new/", form).status_code == 302
+    rma = Rma.objects.get()
+    again = client.post("/rma/new/", form)
+    assert again.status_code == 200
+    assert (f"A replacement of this device is already under way: {rma.reference}."
+            in again.content.decode())
+    assert Rma.objects.count() == 1
+
+
 def test_rmas_are_not_visible_to_other_customers_or_partners(setup, world):
     setup["device"]("HS-0001")
     rma = request(setup, "HS-0001")
