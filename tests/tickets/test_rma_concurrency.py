@@ -16,6 +16,7 @@ from contracts.models import Contract, Customer
 from inventory.models import Device
 from portal.catalogue.models import ProductModel
 from tests.factories import ContractFactory
+from tickets import services as ticket_services
 from tickets.models import Rma, Ticket
 from tickets.rma import services as rma_services
 
@@ -61,9 +62,10 @@ def committed(world):
         assert not isinstance(deleted, Exception), deleted
 
 
-def at_once(tenant, actions):
+def at_once(tenant, actions, names=None):
     """Runs each action in a thread of its own (its own connection), all released together;
     returns what each returned or raised, in order."""
+    names = names or [None] * len(actions)
     barrier = threading.Barrier(len(actions))
     results = [None] * len(actions)
 
@@ -77,8 +79,8 @@ def at_once(tenant, actions):
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=run, args=(index, action))
-               for index, action in enumerate(actions)]
+    threads = [threading.Thread(target=run, args=(index, action), name=name)
+               for index, (action, name) in enumerate(zip(actions, names, strict=True))]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -128,3 +130,45 @@ def test_the_same_request_sent_twice_at_once_makes_one_rma_and_names_it(committe
     assert refused[0].message_dict["serial"] == [
         f"A replacement of this device is already under way: {made[0].reference}."]
     assert Rma.objects.filter(device=device).count() == 1
+
+
+def test_a_request_from_a_ticket_and_a_status_change_of_that_ticket_do_not_deadlock(
+        committed, monkeypatch):
+    """The request holds the customer's lock and then refers to the ticket (its foreign key
+    check takes a share lock on the ticket's row); the status change locks the ticket. If
+    the status change also locked the customer's row (as a bare select_for_update joined
+    to it did), each would wait for the other."""
+    customer, agent, device = committed["customer"], committed["agent"], committed["devices"][0]
+
+    def open_a_ticket():
+        return ticket_services.open_ticket(
+            user=agent, customer=customer, subject="No sound", description="No sound",
+            category=Ticket.Category.HARDWARE, priority=Ticket.Priority.P3)
+
+    ticket = at_once(committed["tenant"], [open_a_ticket])[0]
+    holds_the_customer, go_on = threading.Event(), threading.Event()
+    real_open_rma_of, calls = rma_services.open_rma_of, []
+
+    def open_rma_of(device):
+        if threading.current_thread().name == "request":
+            calls.append(device)
+            if len(calls) == 2:  # the re-check: the customer and the device are locked
+                holds_the_customer.set()
+                go_on.wait(timeout=30)
+        return real_open_rma_of(device)
+
+    monkeypatch.setattr(rma_services, "open_rma_of", open_rma_of)
+
+    def request():
+        return rma_services.request_rma(user=agent, customer=customer, serial=device.serial,
+                                        fault="No sound", ticket=ticket, now=REQUESTED)
+
+    def change_status():
+        assert holds_the_customer.wait(timeout=30)
+        # The status change gets its ticket's lock first, then the request goes on.
+        threading.Timer(1.0, go_on.set).start()
+        return ticket_services.change_status(ticket, Ticket.Status.IN_PROGRESS, user=agent)
+
+    results = at_once(committed["tenant"], [request, change_status], names=["request", None])
+
+    assert [type(result).__name__ for result in results] == ["Rma", "Ticket"], results

@@ -265,8 +265,10 @@ def _step(rma: Rma, status: str, user: User, at: datetime, note: str = "") -> No
 
 def lock_customer(customer: Customer) -> None:
     """Takes the customer's row lock, the first of the lock order (module docstring), until
-    the end of the transaction."""
-    Customer.objects.select_for_update().filter(pk=customer.pk).values_list(
+    the end of the transaction. `no_key`: rows that merely refer to the customer (a ticket
+    being changed beside the approval, its audit entries) need not wait for it; two of
+    these locks still wait for each other."""
+    Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).values_list(
         "pk", flat=True).get()
 
 
@@ -284,7 +286,7 @@ def request_rma(*, user: User, customer: Customer, serial: str, fault: str,
     # Lock order (module docstring): the customer, then the device. The device's lock makes
     # a second request for it (the same form sent twice) wait for the first, then see it.
     lock_customer(customer)
-    device = Device.objects.select_for_update().get(pk=planned.device.pk)
+    device = Device.objects.select_for_update(no_key=True).get(pk=planned.device.pk)
     under_way = open_rma_of(device)
     if under_way is not None:
         raise ValidationError({"serial": already_under_way(under_way)})
