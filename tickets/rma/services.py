@@ -9,7 +9,9 @@ that two actions can wait for each other but never in a circle (a deadlock):
 2. the RMA (its own row only, never the rows it joins);
 3. the devices: the defective one, then its replacement.
 
-An action may skip a step, never go back to an earlier one.
+An action may skip a step, never go back to an earlier one. Ticket actions lock their ticket
+only (tickets/services.py), never its customer: a request refers to its ticket while it holds
+the customer.
 """
 
 from __future__ import annotations
