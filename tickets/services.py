@@ -3,6 +3,11 @@ the conversation, escalation and cloud-partner incidents.
 
 Vendor staff act on a partner's tickets from the console, inside that partner's schema; they
 have no user row there, so their name is recorded instead of a foreign key.
+
+Row locks: a ticket action locks its ticket's row only (`of=("self",)`, not the customer row
+it joins). The customer's row is the first lock of the replacements (tickets/rma/services.py),
+which then refer to the ticket: locking the ticket and then its customer would be the reverse
+order, and a request from a ticket beside a status change of it would deadlock.
 """
 
 from __future__ import annotations
@@ -232,7 +237,8 @@ def allowed_statuses(ticket: Ticket, user: User,
 def change_status(ticket: Ticket, new_status: str, *, user: User,
                   now: datetime | None = None) -> Ticket:
     now = now or timezone.now()
-    ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related(
+        "customer").get(pk=ticket.pk)
     if new_status not in allowed_statuses(ticket, user, now):
         raise ValidationError(_("A ticket that is “%(current)s” cannot become “%(new)s”.") % {
             "current": ticket.get_status_display(), "new": Status(new_status).label})
@@ -264,7 +270,8 @@ def change_status(ticket: Ticket, new_status: str, *, user: User,
 def update_ticket(ticket: Ticket, *, user: User, priority: str, category: str,
                   assignee: User | None) -> Ticket:
     """Staff edits of the ticket's fields; a new priority moves the SLA targets."""
-    ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related(
+        "customer").get(pk=ticket.pk)
     if assignee is not None and assignee.role not in PARTNER_STAFF_ROLES:
         raise ValidationError({"assignee": _("Assign the ticket to a partner agent.")})
     priority_changed = ticket.priority != priority
@@ -385,7 +392,8 @@ def open_cloud_incident(ticket: Ticket, *, user: User, cloud_partner: str,
                         incident_number: str, findings: str,
                         on_date: date | None = None) -> Ticket:
     """Records an incident opened with the cloud partner on the customer's behalf."""
-    ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related(
+        "customer").get(pk=ticket.pk)
     refusal = letter_refusal(ticket.customer, on_date)
     if refusal:
         raise ValidationError(refusal)
@@ -405,7 +413,8 @@ def refer_to_cloud_partner(ticket: Ticket, *, user: User, cloud_partner: str, fi
                            now: datetime | None = None) -> Ticket:
     """No incident on the customer's behalf: the findings are recorded and the customer is
     told, in a public answer, to contact the cloud partner."""
-    ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related(
+        "customer").get(pk=ticket.pk)
     if not (findings or "").strip():
         raise ValidationError({"findings": _("Record the findings for the customer.")})
     ticket.cloud_partner = _cloud_partner(cloud_partner)

@@ -51,6 +51,18 @@ def test_refusals_say_why_in_the_serial_field(world, api, samples):
         assert words in response.json()["errors"]["serial"][0], serial
 
 
+def test_the_same_request_sent_twice_is_refused_naming_the_replacement(world, api, samples):
+    client = api("alpha_customer1")
+    body = {"serial": "al0001hs02", "fault": "No sound"}
+    first = client.post("/api/v1/rmas", body)
+    assert first.status_code == 201
+    again = client.post("/api/v1/rmas", body)
+    assert again.status_code == 422
+    assert again["Content-Type"] == "application/problem+json"
+    assert again.json()["errors"]["serial"] == [
+        f"A replacement of this device is already under way: {first.json()['reference']}."]
+
+
 def test_from_a_ticket_the_customer_is_the_tickets(world, api, samples):
     ticket = samples["AL-0002"].ticket
     response = api("alpha_agent").post("/api/v1/rmas", {

@@ -202,6 +202,25 @@ def test_a_device_already_being_replaced_is_refused(setup):
     refused(setup, "HS-0001", "already under way")
 
 
+def test_the_database_refusing_a_second_open_rma_names_the_first(setup, monkeypatch):
+    # As if the checks before the insert had missed it (a path that does not lock the
+    # device): one_open_rma_per_device refuses, and the refusal names the replacement.
+    setup["device"]("HS-0001")
+    first = request(setup, "HS-0001")
+    real_open_rma_of, calls = rma_services.open_rma_of, []
+
+    def checks_miss_it(device):
+        calls.append(device)
+        return None if len(calls) <= 2 else real_open_rma_of(device)
+
+    monkeypatch.setattr(rma_services, "open_rma_of", checks_miss_it)
+    with pytest.raises(ValidationError) as refused_request:
+        request(setup, "HS-0001")
+    assert refused_request.value.message_dict["serial"] == [
+        f"A replacement of this device is already under way: {first.reference}."]
+    assert len(calls) == 3 and Rma.objects.count() == 1
+
+
 # --- Lifecycle ----------------------------------------------------------------------------
 
 def test_the_whole_lifecycle_replaces_the_device(setup, django_capture_on_commit_callbacks):
@@ -273,6 +292,19 @@ def test_a_customer_requests_from_the_page_and_sees_the_date(setup, world):
     assert response.status_code == 302
     rma = Rma.objects.get()
     assert client.get(f"/rma/{rma.pk}/").status_code == 200
+
+
+def test_the_same_request_form_sent_twice_names_the_replacement_under_way(setup, world):
+    setup["device"]("HS-0001")
+    client = world["alpha_customer1"].client()
+    form = {"serial": "HS-0001", "fault": "Crackling"}
+    assert client.post("/rma/new/", form).status_code == 302
+    rma = Rma.objects.get()
+    again = client.post("/rma/new/", form)
+    assert again.status_code == 200
+    assert (f"A replacement of this device is already under way: {rma.reference}."
+            in again.content.decode())
+    assert Rma.objects.count() == 1
 
 
 def test_rmas_are_not_visible_to_other_customers_or_partners(setup, world):

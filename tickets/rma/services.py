@@ -1,5 +1,18 @@
 """Advance hardware replacement (SPEC §8): who may have a replacement, when it ships, what it
-costs beyond the headset threshold, and its lifecycle."""
+costs beyond the headset threshold, and its lifecycle.
+
+Row locks: an action that locks several rows takes them in this order, and only in it, so
+that two actions can wait for each other but never in a circle (a deadlock):
+
+1. the customer (`lock_customer`): the serialisation point of everything counted per
+   customer, above all the headset allowance settled at approval;
+2. the RMA (its own row only, never the rows it joins);
+3. the devices: the defective one, then its replacement.
+
+An action may skip a step, never go back to an earlier one. Ticket actions lock their ticket
+only (tickets/services.py), never its customer: a request refers to its ticket while it holds
+the customer.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -194,14 +207,24 @@ def find_device(customer: Customer, serial: str) -> Device:
     return device
 
 
+def open_rma_of(device: Device) -> Rma | None:
+    return Rma.objects.open().filter(device=device).first()
+
+
+def already_under_way(rma: Rma) -> str:
+    return _("A replacement of this device is already under way: %(reference)s.") % {
+        "reference": rma.reference}
+
+
 def refusal(device: Device, now: datetime | None = None) -> str | None:
     """Why this device cannot have a replacement now, or None."""
     now = now or timezone.now()
     if device.status != Device.Status.ACTIVE:
         return _("This device is %(status)s: only an active device can be replaced.") % {
             "status": device.get_status_display().lower()}
-    if Rma.objects.open().filter(device=device).exists():
-        return _("A replacement of this device is already under way.")
+    under_way = open_rma_of(device)
+    if under_way is not None:
+        return already_under_way(under_way)
     on_date = device.customer.today(now)
     contract = (Contract.objects.active().in_force(on_date).filter(customer=device.customer_id)
                 .prefetch_related("lines").first())
@@ -242,6 +265,15 @@ def _step(rma: Rma, status: str, user: User, at: datetime, note: str = "") -> No
                            note=note, at=at)
 
 
+def lock_customer(customer: Customer) -> None:
+    """Takes the customer's row lock, the first of the lock order (module docstring), until
+    the end of the transaction. `no_key`: rows that merely refer to the customer (a ticket
+    being changed beside the approval, its audit entries) need not wait for it; two of
+    these locks still wait for each other."""
+    Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).values_list(
+        "pk", flat=True).get()
+
+
 @transaction.atomic
 def request_rma(*, user: User, customer: Customer, serial: str, fault: str,
                 ticket: Ticket | None = None, now: datetime | None = None) -> Rma:
@@ -253,7 +285,13 @@ def request_rma(*, user: User, customer: Customer, serial: str, fault: str,
         raise ValidationError({"serial": _("You can only request replacements for your own "
                                            "organisation.")})
     planned = preview(customer, serial, now)
-    device = Device.objects.select_for_update().get(pk=planned.device.pk)
+    # Lock order (module docstring): the customer, then the device. The device's lock makes
+    # a second request for it (the same form sent twice) wait for the first, then see it.
+    lock_customer(customer)
+    device = Device.objects.select_for_update(no_key=True).get(pk=planned.device.pk)
+    under_way = open_rma_of(device)
+    if under_way is not None:
+        raise ValidationError({"serial": already_under_way(under_way)})
     if ticket is None:
         ticket = ticket_services.open_ticket(
             user=user, customer=customer, device=device, category=Ticket.Category.HARDWARE,
@@ -261,12 +299,23 @@ def request_rma(*, user: User, customer: Customer, serial: str, fault: str,
             subject=_("Replacement of %(serial)s") % {"serial": device.serial}, now=now)
     elif ticket.customer_id != customer.pk:
         raise ValidationError(_("This ticket belongs to another customer."))
-    rma = Rma.objects.create(
-        ticket=ticket, customer=customer, device=device, product_model=device.product_model,
-        category=device.product_model.category, fault=fault.strip(),
-        requested_by=user if ticket_services.is_local(user) else None, requested_at=now,
-        ship_to_country=str(customer.country), promised_ship_date=planned.promised_ship_date,
-        chargeable=planned.chargeable, charge=planned.charge)
+    try:
+        with transaction.atomic():
+            rma = Rma.objects.create(
+                ticket=ticket, customer=customer, device=device,
+                product_model=device.product_model, category=device.product_model.category,
+                fault=fault.strip(),
+                requested_by=user if ticket_services.is_local(user) else None,
+                requested_at=now, ship_to_country=str(customer.country),
+                promised_ship_date=planned.promised_ship_date,
+                chargeable=planned.chargeable, charge=planned.charge)
+    except IntegrityError as error:
+        # one_open_rma_per_device: a request that did not take the device's lock got there
+        # first. Name it rather than fail.
+        under_way = open_rma_of(device)
+        if under_way is None:
+            raise
+        raise ValidationError({"serial": already_under_way(under_way)}) from error
     _step(rma, Status.REQUESTED, user, now)
     notifications.rma_status_changed(rma)
     webhooks.emit(Event.RMA_STATUS_CHANGED, webhooks.rma_payload(rma))
@@ -287,7 +336,11 @@ def advance(rma: Rma, new_status: str, *, user: User, now: datetime | None = Non
             replacement_serial: str = "") -> Rma:
     """Moves an RMA one step on, recording who and when."""
     now = now or timezone.now()
-    rma = Rma.objects.select_for_update().select_related(
+    # Lock order (module docstring): the customer, then the RMA's own row (`of`: a bare
+    # select_for_update would also lock the device, model and customer rows it joins, in
+    # the join's order), then the devices (_ship).
+    lock_customer(rma.customer)
+    rma = Rma.objects.select_for_update(of=("self",)).select_related(
         "device", "product_model", "customer").get(pk=rma.pk)
     if new_status not in allowed_statuses(rma, user):
         raise ValidationError(_("An RMA that is “%(current)s” cannot become “%(new)s”.") % {
@@ -319,10 +372,9 @@ def _settle_charge(rma: Rma, now: datetime) -> None:
     if rma.category != Category.HEADSETS:
         rma.chargeable, rma.charge = False, None
         return
+    # advance() holds the customer's lock: approvals of one customer are serialised, so two
+    # at once cannot both take the last free replacement.
     year = request_year(rma)
-    # Serialise approvals of the customer's headsets, so two at once cannot both be free.
-    list(Rma.objects.select_for_update().filter(customer=rma.customer,
-                                                category=Category.HEADSETS))
     approved_before = headset_rmas(rma.customer, year).filter(
         status__in=COUNTED_STATUSES).exclude(pk=rma.pk).count()
     base = contracted_headsets(rma.customer, rma.customer.today(rma.requested_at))
