@@ -223,3 +223,30 @@ def test_two_imports_applying_at_once_never_both_pass_the_check(world, monkeypat
                 Device.objects.filter(customer_id=customer_id).delete()
         thread, _outcome = _in_thread(clean)
         thread.join()
+
+
+def test_the_refusal_shows_on_the_import_page_and_in_the_api(
+        world, catalogue, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.api.conftest import ApiClient, make_token
+
+    def post(data, name):
+        client = world["alpha_agent"].client()
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/devices/imports/new/", {
+                "customer": world.customer(world.alpha, "AL-0001").pk,
+                "file": SimpleUploadedFile(name, data, content_type="text/csv")})
+        return client.get(response["Location"]).content.decode()
+
+    post(export(2, "HS100001"), "june-2.csv")
+    body = post(export(1, "HS100001", site="Old"), "june-1.csv")
+    assert "This export is older than one already imported" in body
+    assert "June 1, 2026" in body and "June 2, 2026" in body
+    with tenant_context(world.alpha):
+        refused = LensImport.objects.get(original_filename="june-1.csv")
+    agent = world["alpha_agent"]
+    data = ApiClient(agent.host, make_token(agent)).get(f"/api/v1/lens-imports/{refused.pk}").json()
+    assert data["status"] == "failed"
+    [error] = data["errors"]
+    assert "June 1, 2026" in error["message"] and "June 2, 2026" in error["message"]
