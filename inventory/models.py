@@ -188,6 +188,9 @@ class LensImport(models.Model):
     devices_marked_missing = models.PositiveIntegerField(_("devices not seen"), default=0)
     snapshot = models.ForeignKey(InventorySnapshot, on_delete=models.SET_NULL, null=True,
                                  blank=True, related_name="+", verbose_name=_("snapshot"))
+    # The export's own date: the latest "Last Detected" in it (None when it has none).
+    # Imports apply in this order, then in the order of upload (inventory.lens.writing).
+    export_date = models.DateTimeField(_("export date"), null=True, blank=True)
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)

@@ -33,7 +33,7 @@ from .columns import (
     Reading,
     read_distinct,
 )
-from .reading import max_bytes
+from .reading import header_width, max_bytes
 from .writing import apply_rows
 
 # COPY sends the file in blocks of this many characters.
@@ -103,9 +103,17 @@ def read_alike(text):
     header = next(csv.reader([header_line], delimiter=delimiter))
     columns, errors = map_header(header, LENS_ALIASES, required=LENS_REQUIRED,
                                  columns=LENS_COLUMNS, ignore_unknown=True)
-    if errors:
+    if errors or _last_line_short(text, delimiter, header):
         return None
     return LensFile(text=text, header=header, columns=columns, delimiter=delimiter)
+
+
+def _last_line_short(text, delimiter, header):
+    """Whether the last line has fewer values than the header: the file may be cut off,
+    which the row-by-row way words with its line. COPY would refuse the line too; this
+    does not leave it to COPY. (A quote still open at the end fails _quotes_read_alike.)"""
+    last = text[text.rfind("\n") + 1:].removesuffix("\r")
+    return len(next(csv.reader([last], delimiter=delimiter))) < header_width(header)
 
 
 def _quotes_read_alike(text, delimiter):

@@ -9,10 +9,11 @@ other is read, checked row by row and written (inventory.lens.reading, .checking
 
 import logging
 import time
+from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from portal.csvimport import RowError, gc_paused
@@ -98,10 +99,35 @@ def _process_import(lens_import):
                                              full_export=lens_import.full_export,
                                              lens_import=lens_import)
             return _succeed(lens_import, result)
+    except writing.OlderExport as older:
+        return _refuse_older(lens_import, older)
     except writing.ImportConflict:
         return _fail(lens_import, [RowError(None, "", _(
             "Some of these devices were registered to another customer while the file was "
             "being checked. Nothing was imported: import the file again."))])
+
+
+def _refuse_older(lens_import, older):
+    newest, zone = older.newest, ZoneInfo(lens_import.customer.time_zone)
+
+    def when(moment):
+        return formats.date_format(timezone.localtime(moment, zone), "DATETIME_FORMAT")
+
+    if (older.export_date is not None and newest.export_date is not None
+            and older.export_date != newest.export_date):
+        message = _(
+            "This export is older than one already imported: its latest detection is "
+            "%(date)s, and that of “%(newest_file)s” is %(newest_date)s. Nothing was "
+            "imported.") % {"date": when(older.export_date), "newest_file":
+                            newest.original_filename, "newest_date": when(newest.export_date)}
+    else:
+        message = _(
+            "This file is not newer than “%(newest_file)s”, already imported: that file "
+            "was uploaded on %(newest_date)s, this one on %(date)s. Nothing was "
+            "imported.") % {"date": when(lens_import.created_at), "newest_file":
+                            newest.original_filename, "newest_date": when(newest.created_at)}
+    _update(lens_import, export_date=older.export_date)
+    _fail(lens_import, [RowError(None, "", message)])
 
 
 def _succeed(lens_import, result):
@@ -109,7 +135,8 @@ def _succeed(lens_import, result):
     _update(lens_import, status=LensImport.Status.SUCCEEDED, finished_at=timezone.now(),
             total_rows=result.listed, processed_rows=result.listed,
             devices_created=result.created, devices_updated=result.updated,
-            devices_marked_missing=result.marked_missing, snapshot=result.snapshot)
+            devices_marked_missing=result.marked_missing, snapshot=result.snapshot,
+            export_date=result.export_date)
 
 
 def create_import(*, customer, upload, filename, full_export=True, uploaded_by=None,

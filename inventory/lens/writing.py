@@ -8,18 +8,20 @@ the file as PostgreSQL read it.
 
 import csv
 import io
+import zlib
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from portal.catalogue.models import Category, ProductModel
 
 from ..coverage import active_contracts_by_customer, device_coverage
-from ..models import Device, InventorySnapshot, SnapshotCount
+from ..models import Device, InventorySnapshot, LensImport, SnapshotCount
 from .columns import STAGING_COLUMNS
 
 COPY_BATCH = 10_000
@@ -32,6 +34,18 @@ class ImportConflict(Exception):
     """A device changed hands between the check and the write: nothing was written."""
 
 
+class OlderExport(Exception):
+    """The export is older than one already applied for the customer: nothing was written.
+
+    `export_date` is this export's (None when it has no dates), `newest` the applied
+    LensImport that is newer."""
+
+    def __init__(self, export_date, newest):
+        super().__init__(export_date, newest)
+        self.export_date = export_date
+        self.newest = newest
+
+
 @dataclass
 class ApplyResult:
     listed: int
@@ -39,6 +53,7 @@ class ApplyResult:
     updated: int
     marked_missing: int
     snapshot: InventorySnapshot
+    export_date: datetime | None = None
 
 
 # No key: the checked rows hold each serial once, and the statement below joins the table
@@ -194,6 +209,8 @@ def apply_rows(cursor, relation, listed, customer, *, full_export, now=None,
     # the statement is not compiled (JIT), which takes longer than it saves here.
     cursor.execute("SET LOCAL work_mem = '64MB'")
     cursor.execute("SET LOCAL jit = off")
+    export_date = (None if lens_import is None
+                   else check_order(cursor, relation, customer, lens_import))
     cursor.execute("SELECT count(*) FROM inventory_device WHERE customer_id = %s",
                    [customer.pk])
     (devices,) = cursor.fetchone()
@@ -209,7 +226,50 @@ def apply_rows(cursor, relation, listed, customer, *, full_export, now=None,
     snapshot = record_snapshot(customer, customer.today(now),
                                InventorySnapshot.Source.LENS, lens_import=lens_import)
     return ApplyResult(listed=listed, created=created, updated=known + written_new - created,
-                       marked_missing=absent if full_export else 0, snapshot=snapshot)
+                       marked_missing=absent if full_export else 0, snapshot=snapshot,
+                       export_date=export_date)
+
+
+def check_order(cursor, relation, customer, lens_import):
+    """The date of the export in `relation` (its latest last-seen, None without any), once
+    sure that no newer export of the customer was applied; raises OlderExport otherwise.
+
+    An export redelivered late, or uploaded again by mistake, would otherwise bring back
+    what a newer one changed (devices it no longer lists active again). The transaction
+    holds the customer's lock until it commits: a second import of the customer waits here,
+    then sees the first as applied, so two never both pass the check.
+    """
+    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_customer_key(customer)])
+    cursor.execute(f"SELECT max(last_seen) FROM {relation}")
+    (export_date,) = cursor.fetchone()
+    newest = newer_applied(customer, lens_import, export_date)
+    if newest is not None:
+        raise OlderExport(export_date, newest)
+    return export_date
+
+
+def _customer_key(customer):
+    # Customer ids repeat from one partner's schema to the next.
+    return zlib.crc32(f"lens-apply:{connection.schema_name}:{customer.pk}".encode())
+
+
+def newer_applied(customer, lens_import, export_date):
+    """The newest applied import of the customer that is newer than `lens_import` (whose
+    export is dated `export_date`), or None.
+
+    Newer: a later export date or, for the same date, a later upload. When either export
+    has no date (no "Last Detected" at all), the upload alone orders them.
+    """
+    uploaded_later = (Q(created_at__gt=lens_import.created_at)
+                      | Q(created_at=lens_import.created_at, pk__gt=lens_import.pk))
+    if export_date is None:
+        newer = uploaded_later
+    else:
+        newer = (Q(export_date__gt=export_date)
+                 | (Q(export_date=export_date) | Q(export_date__isnull=True)) & uploaded_later)
+    return (LensImport.objects.filter(customer=customer, status=LensImport.Status.SUCCEEDED)
+            .exclude(pk=lens_import.pk).filter(newer)
+            .order_by(F("export_date").desc(nulls_last=True), "-created_at", "-pk").first())
 
 
 def one_pass_reference_check_from():
