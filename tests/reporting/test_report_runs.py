@@ -2,7 +2,6 @@
 number of times, then recorded as failed with its reason, and can be queued again."""
 
 import threading
-from datetime import date
 from unittest import mock
 
 import pytest
