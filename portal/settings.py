@@ -276,6 +276,13 @@ EMAIL_FROM_ADDRESS = os.environ.get("EMAIL_FROM_ADDRESS", "no-reply@polyplus.exa
 DEFAULT_FROM_EMAIL = f"Poly+ Enterprise <{EMAIL_FROM_ADDRESS}>"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Monthly reports: a report task that fails (a cut database connection, a bug) is tried
+# again this many times, waiting base × 2^attempt seconds (capped), then recorded as
+# failed on its run, so that every run ends.
+REPORT_TASK_MAX_RETRIES = envint("REPORT_TASK_MAX_RETRIES", 5)
+REPORT_TASK_RETRY_BACKOFF = envint("REPORT_TASK_RETRY_BACKOFF", 10)
+REPORT_TASK_RETRY_BACKOFF_MAX = envint("REPORT_TASK_RETRY_BACKOFF_MAX", 10 * 60)
+
 # Celery
 
 def _broker_url(redis_url):

@@ -64,12 +64,15 @@ class MonthlyReport(models.Model):
 
 
 class ReportRun(models.Model):
-    """A partner-wide generation of one month's reports, followed on a progress page."""
+    """A partner-wide generation of one month's reports, followed on a progress page. It
+    ends when every customer's report is done or has failed (after its retries)."""
 
     month = models.DateField(_("month"))
     requested_by = models.CharField(_("requested by"), max_length=200, blank=True)
     total = models.PositiveIntegerField(_("reports"), default=0)
+    # Counted from the run's items, under the run's lock: a task delivered twice counts once.
     done = models.PositiveIntegerField(_("done"), default=0)
+    failed = models.PositiveIntegerField(_("failed"), default=0)
     created_at = models.DateTimeField(_("started"), auto_now_add=True)
 
     class Meta:
@@ -79,8 +82,50 @@ class ReportRun(models.Model):
         return f"{self.month:%Y-%m} {self.done}/{self.total}"
 
     @property
+    def remaining(self):
+        return max(0, self.total - self.done - self.failed)
+
+    @property
+    def has_ended(self):
+        return self.remaining == 0
+
+    @property
     def percent(self):
-        return 100 if not self.total else min(100, self.done * 100 // self.total)
+        """Share of the reports settled, done or failed."""
+        settled = self.done + self.failed
+        return 100 if not self.total else min(100, settled * 100 // self.total)
+
+    @property
+    def status_label(self):
+        if not self.has_ended:
+            return _("Running")
+        return _("Finished with failures") if self.failed else _("Finished")
+
+
+class ReportRunItem(models.Model):
+    """One customer's report within a run: queued, then done, or failed with its reason."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    run = models.ForeignKey(ReportRun, on_delete=models.CASCADE, related_name="items")
+    customer = models.ForeignKey("contracts.Customer", on_delete=models.CASCADE,
+                                 related_name="+", verbose_name=_("customer"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices,
+                              default=Status.QUEUED)
+    reason = models.TextField(_("reason"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["customer__name"]
+        constraints = [models.UniqueConstraint(fields=["run", "customer"],
+                                               name="one_item_per_run_and_customer")]
+
+    def __str__(self):
+        return f"{self.run_id} {self.customer_id} {self.status}"
 
 
 class CsmHours(models.Model):

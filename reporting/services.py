@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +20,14 @@ from portal.webhooks import services as webhooks
 from portal.webhooks.models import Event
 
 from . import figures, notifications, pdf, trueup
-from .models import CsmHours, MonthlyReport, ReportRun, TrueUpQuote, TrueUpQuoteLine
+from .models import (
+    CsmHours,
+    MonthlyReport,
+    ReportRun,
+    ReportRunItem,
+    TrueUpQuote,
+    TrueUpQuoteLine,
+)
 
 Status = MonthlyReport.Status
 
@@ -76,22 +83,67 @@ def generate_report(customer: Customer, month: date,
 
 
 def start_run(month: date, requested_by: str = "") -> ReportRun:
-    """A partner-wide run: one task per customer, counted on the run as they finish."""
-    # tasks.py imports this module: a cycle at start-up.
-    from .tasks import generate_monthly_report
-
+    """A partner-wide run: one task per customer, each recorded on the run as it ends."""
     customer_ids = list(customers_to_report(month).values_list("pk", flat=True))
-    run = ReportRun.objects.create(month=month, requested_by=requested_by,
-                                   total=len(customer_ids))
-    for customer_id in customer_ids:
-        enqueue_on_commit(generate_monthly_report, customer_id, month.isoformat(), run.pk)
+    with transaction.atomic():
+        run = ReportRun.objects.create(month=month, requested_by=requested_by,
+                                       total=len(customer_ids))
+        ReportRunItem.objects.bulk_create([ReportRunItem(run=run, customer_id=customer_id)
+                                           for customer_id in customer_ids])
+        _queue(run, customer_ids)
     return run
 
 
-def count_done(run_id: int) -> None:
-    from django.db.models import F
+def _queue(run: ReportRun, customer_ids: list[int]) -> None:
+    # tasks.py imports this module: a cycle at start-up.
+    from .tasks import generate_monthly_report
 
-    ReportRun.objects.filter(pk=run_id).update(done=F("done") + 1)
+    for customer_id in customer_ids:
+        enqueue_on_commit(generate_monthly_report, customer_id, run.month.isoformat(), run.pk)
+
+
+def _settle(run_id: int, customer_id: int, status: str, attempts: int,
+            reason: str = "") -> None:
+    """Records how one customer's report of the run ended, and recounts the run.
+
+    The run's row is locked and its counts are recounted from its items, so a task
+    delivered twice (or a late success after a recorded failure) never counts twice."""
+    with transaction.atomic():
+        run = ReportRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None:
+            return
+        item, _created = ReportRunItem.objects.get_or_create(
+            run=run, customer_id=customer_id)
+        if item.status == ReportRunItem.Status.DONE:
+            return
+        item.status, item.reason, item.attempts = status, reason, attempts
+        item.save(update_fields=["status", "reason", "attempts", "updated_at"])
+        counts = dict(run.items.values_list("status").annotate(n=Count("pk")).order_by())
+        run.done = counts.get(ReportRunItem.Status.DONE, 0)
+        run.failed = counts.get(ReportRunItem.Status.FAILED, 0)
+        run.save(update_fields=["done", "failed"])
+
+
+def count_done(run_id: int, customer_id: int, attempts: int = 1) -> None:
+    _settle(run_id, customer_id, ReportRunItem.Status.DONE, attempts)
+
+
+def record_failure(run_id: int, customer_id: int, reason: str, attempts: int) -> None:
+    """The customer's report failed for good (its retries spent): the run can end."""
+    _settle(run_id, customer_id, ReportRunItem.Status.FAILED, attempts, reason)
+
+
+def retry_failed(run: ReportRun) -> int:
+    """Queues the failed customers of the run again; the number queued."""
+    with transaction.atomic():
+        run = ReportRun.objects.select_for_update().get(pk=run.pk)
+        failed = run.items.filter(status=ReportRunItem.Status.FAILED)
+        customer_ids = list(failed.values_list("customer_id", flat=True))
+        failed.update(status=ReportRunItem.Status.QUEUED, reason="", attempts=0)
+        run.failed = 0
+        run.save(update_fields=["failed"])
+        _queue(run, customer_ids)
+    return len(customer_ids)
 
 
 # --- Review and publication ---------------------------------------------------------------

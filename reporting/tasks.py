@@ -1,25 +1,74 @@
+import logging
 from datetime import date
 
 from celery import shared_task
+from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from contracts.models import Customer
 from portal.tenants.schemas import each_active_partner
 from portal.tenants.tasks import enqueue_on_commit
 
-from .services import count_done, customers_to_report, generate_report, previous_month
+from .services import (
+    count_done,
+    customers_to_report,
+    generate_report,
+    previous_month,
+    record_failure,
+)
+
+logger = logging.getLogger(__name__)
+
+# What is kept of a failure's message on the run's page.
+REASON_MAX_LENGTH = 1000
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True,
-             autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def retry_delay(retries):
+    """Seconds before the next attempt: doubling from the base, capped."""
+    return min(settings.REPORT_TASK_RETRY_BACKOFF_MAX,
+               settings.REPORT_TASK_RETRY_BACKOFF * 2 ** retries)
+
+
+def _drop_broken_connection():
+    # A cut connection stays broken in this thread: the next attempt (at once, when tasks
+    # run eagerly) must open a new one. Never inside a caller's transaction.
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
 def generate_monthly_report(self, customer_id, month, run_id=None):
     """One customer's report. Delivered again after a lost worker, it finds the report it
-    made (one per customer and month) and leaves it or its draft as one."""
-    customer = Customer.objects.filter(pk=customer_id).first()
-    if customer is not None:
-        generate_report(customer, date.fromisoformat(month))
-    if run_id is not None:
-        count_done(run_id)
+    made (one per customer and month) and leaves it or its draft as one, and its run counts
+    it once. Any failure is tried again with a growing delay, a bounded number of times,
+    then recorded as failed with its reason on the run, which therefore always ends."""
+    retries = self.request.retries
+    while True:
+        try:
+            customer = Customer.objects.filter(pk=customer_id).first()
+            if customer is not None:
+                generate_report(customer, date.fromisoformat(month))
+            if run_id is not None:
+                count_done(run_id, customer_id, retries + 1)
+            return
+        except Exception as error:
+            _drop_broken_connection()
+            if retries >= settings.REPORT_TASK_MAX_RETRIES:
+                logger.exception("Report of customer %s for %s failed after %s attempts",
+                                 customer_id, month, retries + 1)
+                if run_id is not None:
+                    reason = f"{type(error).__name__}: {error}".strip()[:REASON_MAX_LENGTH]
+                    record_failure(run_id, customer_id, reason, retries + 1)
+                return
+            logger.warning("Report of customer %s for %s failed (attempt %s), retrying: %r",
+                           customer_id, month, retries + 1, error)
+            if not self.request.is_eager:
+                raise self.retry(exc=error, countdown=retry_delay(retries),
+                                 max_retries=settings.REPORT_TASK_MAX_RETRIES) from error
+            # Run eagerly (tests, CELERY_TASK_ALWAYS_EAGER), Celery hands the Retry to the
+            # caller instead of trying again: try again here, at once.
+            retries += 1
 
 
 @shared_task

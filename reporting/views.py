@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from portal.errors import add_to_messages
@@ -20,7 +21,7 @@ from portal.users.models import Role
 
 from . import pdf, services
 from .forms import AcceptQuoteForm, DeclineQuoteForm, ReportRunForm
-from .models import MonthlyReport, ReportRun, TrueUpQuote
+from .models import MonthlyReport, ReportRun, ReportRunItem, TrueUpQuote
 from .presentation import report_context
 from .services import reports_visible_to
 
@@ -86,7 +87,20 @@ def report_run_detail(request, pk):
     run = get_object_or_404(ReportRun, pk=pk)
     template = "reporting/partials/run_progress.html" if request.htmx \
         else "reporting/run_detail.html"
-    return render(request, template, {"run": run})
+    failed = run.items.filter(status=ReportRunItem.Status.FAILED).select_related("customer")
+    return render(request, template, {"run": run, "failed_items": failed})
+
+
+@role_required(*PARTNER_ADMIN)
+@require_POST
+def report_run_retry(request, pk):
+    run = get_object_or_404(ReportRun, pk=pk)
+    queued = services.retry_failed(run)
+    if queued:
+        messages.success(request, ngettext(
+            "%(count)d report is queued again.", "%(count)d reports are queued again.",
+            queued) % {"count": queued})
+    return redirect("report_run_detail", pk=run.pk)
 
 
 @role_required(*PARTNER_ADMIN)

@@ -117,7 +117,7 @@ def _report(world, tenant):
     return {"pk": sample_report(world, tenant).pk}
 
 
-@samples_for("report_run_detail")
+@samples_for("report_run_detail", "report_run_retry")
 def _report_run(world, tenant):
     from reporting.models import ReportRun
 
@@ -386,7 +386,7 @@ def test_every_view_declares_who_may_open_it(urlconf):
 NOT_A_PAGE = {"set_language": 405, "ticket_comment": 405, "ticket_status": 405,
               "ticket_update": 405, "ticket_watch": 405, "ticket_escalate": 405,
               "ticket_cloud": 405, "rma_advance": 405, "console_rma_advance": 405,
-              "report_run": 405, "webhook_endpoint_delete": 405,
+              "report_run": 405, "report_run_retry": 405, "webhook_endpoint_delete": 405,
               "webhook_delivery_redeliver": 405, "quote_decide": 405, "console_report_action": 405,
               # a report of a customer not assigned to the CSM
               "console_report_detail": 404, "console_report_pdf": 404,
