@@ -6,8 +6,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone, translation
 
+from portal.outbox.services import enqueue_on_commit
 from portal.tenants.branding import current_brand
-from portal.tenants.tasks import enqueue_on_commit
 
 from .lens import jobs
 from .models import LensImport

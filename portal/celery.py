@@ -6,6 +6,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 # A task runs in the schema that was active when it was queued: the tenant-aware
 # app sends the schema name with every message and restores it in the worker.
-app = CeleryApp("portal")
+# Every task knows the outbox (portal/outbox): see OutboxTask.
+app = CeleryApp("portal", task_cls="portal.outbox.tasks:OutboxTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

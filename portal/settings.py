@@ -71,6 +71,8 @@ SHARED_APPS = [
     "portal.catalogue",
     # The site itself: the partner dashboard, the API root and demo seeding (no models).
     "portal.site",
+    # Tasks queued by the console's changes (partner provisioning) live in public too.
+    "portal.outbox",
 ]
 
 # Users, sessions and allauth's tables live in every schema: a partner's users exist
@@ -89,6 +91,7 @@ TENANT_APPS = [
     "reporting",
     "portal.webhooks",
     "portal.api",
+    "portal.outbox",
 ]
 
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -261,6 +264,7 @@ VENDOR_BRANDING = {
 }
 
 # E-mail
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH")
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
@@ -303,7 +307,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# A task handed to the workers is handed over again when it has not finished within its
+# lease (a vanished worker, a lost message), and given up after so many hand-overs.
+OUTBOX_LEASE_SECONDS = envint("OUTBOX_LEASE_SECONDS", 300)
+OUTBOX_MAX_HANDOVERS = envint("OUTBOX_MAX_HANDOVERS", 5)
 CELERY_BEAT_SCHEDULE = {
+    "hand-over-pending-tasks": {
+        "task": "portal.outbox.tasks.hand_over_pending",
+        "schedule": 60,
+    },
     "monthly-reports": {
         "task": "reporting.tasks.queue_monthly_reports",
         "schedule": crontab(day_of_month="1", hour="2", minute="0"),

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from contracts.models import Contract, Customer
 from contracts.services import current_baseline, record_baseline_version
-from portal.tenants.tasks import enqueue_on_commit
+from portal.outbox.services import enqueue_on_commit
 from portal.users.models import Role, User
 from portal.webhooks import services as webhooks
 from portal.webhooks.models import Event

@@ -7,8 +7,8 @@ from django.db import connection
 from django.utils import timezone
 
 from contracts.models import Customer
+from portal.outbox.services import enqueue_on_commit
 from portal.tenants.schemas import each_active_partner
-from portal.tenants.tasks import enqueue_on_commit
 
 from .services import (
     count_done,

@@ -8,8 +8,10 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from portal.outbox.services import enqueue_on_commit
+
 from .branding import current_brand
-from .tasks import enqueue_on_commit, send_email
+from .tasks import send_email
 
 
 def sender_for(brand):

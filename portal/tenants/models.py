@@ -45,6 +45,16 @@ class Language(models.TextChoices):
     FRENCH = "fr", _("French")
 
 
+# Callables rather than fixed times: Django's checks take a fixed time default for a
+# mistake when the clock is within seconds of it.
+def default_support_opens():
+    return time(9, 0)
+
+
+def default_support_closes():
+    return time(18, 0)
+
+
 class PartnerQuerySet(models.QuerySet):
     def partners(self):
         return self.exclude(schema_name=get_public_schema_name())
@@ -87,8 +97,8 @@ class Partner(TenantMixin):
     # Support hours: the clock of P3/P4 tickets (SPEC §7).
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris",
                                  choices=time_zone_choices)
-    support_opens = models.TimeField(_("support opens"), default=time(9, 0))
-    support_closes = models.TimeField(_("support closes"), default=time(18, 0))
+    support_opens = models.TimeField(_("support opens"), default=default_support_opens)
+    support_closes = models.TimeField(_("support closes"), default=default_support_closes)
     support_days = models.CharField(
         _("support days"), max_length=7, default="01234", validators=[weekdays_validator],
         help_text=_("Working days, Monday = 0."),

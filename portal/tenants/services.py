@@ -7,12 +7,12 @@ from typing import Any
 
 from django.db import transaction
 
+from portal.outbox.services import enqueue_on_commit
 from portal.users.models import Role, User
 from portal.users.services import invite_user
 
 from .models import Domain, Partner
 from .schemas import partner_schema
-from .tasks import enqueue_on_commit
 from .tasks import provision_partner as provision_task
 
 logger = logging.getLogger(__name__)

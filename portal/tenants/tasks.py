@@ -2,7 +2,6 @@ import logging
 
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
-from django.db import connection, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -21,15 +20,3 @@ def provision_partner(self, partner_id, admin):
     from .services import provision_partner as provision
 
     provision(partner_id, admin)
-
-
-def enqueue_on_commit(task, *args, **kwargs):
-    """Queues `task` once the transaction commits, in the schema that is active now.
-
-    The schema is captured here: by the time the transaction commits, the code that
-    queued the task may have switched to another schema.
-    """
-    headers = {"_schema_name": connection.schema_name}
-    transaction.on_commit(
-        lambda: task.apply_async(args=args, kwargs=kwargs, headers=headers)
-    )

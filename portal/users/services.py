@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.outbox.services import enqueue_on_commit
 from portal.tenants.branding import current_brand, on_console
 from portal.tenants.emails import render_branded_email
-from portal.tenants.tasks import enqueue_on_commit
 
 from .models import ApiToken, Role, User
 

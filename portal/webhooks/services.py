@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.tenants.tasks import enqueue_on_commit
+from portal.outbox.services import enqueue_on_commit
 from portal.users.models import User
 
 from . import signing
