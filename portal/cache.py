@@ -18,16 +18,23 @@ logger = logging.getLogger(__name__)
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
 # Seconds between two warnings, so that an outage does not flood the log.
 WARNING_INTERVAL = 60
+# Seconds during which, once Redis failed, the process's cache answers without trying Redis:
+# a request makes several cache calls, and each would otherwise wait to find Redis gone.
+RETRY_AFTER = 5
+# When each Redis server failed last, for every cache object of this process.
+_down_until: dict[str, float] = {}
 
 
 class FallbackRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self.fallback = LocMemCache(f"fallback-{server}", {**params, "OPTIONS": {}})
+        self.server = server
         self._warned_at = None
 
     def _unreachable(self, error):
         now = time.monotonic()
+        _down_until[self.server] = now + RETRY_AFTER
         if self._warned_at is None or now - self._warned_at > WARNING_INTERVAL:
             self._warned_at = now
             logger.warning("Redis cannot be reached (%s): the cache of this process stands "
@@ -36,6 +43,8 @@ class FallbackRedisCache(RedisCache):
 
 def _falls_back(name):
     def method(self, *args, **kwargs):
+        if time.monotonic() < _down_until.get(self.server, 0.0):
+            return getattr(self.fallback, name)(*args, **kwargs)
         try:
             return getattr(RedisCache, name)(self, *args, **kwargs)
         except UNREACHABLE as error:

@@ -71,7 +71,7 @@ SHARED_APPS = [
     "portal.catalogue",
     # The site itself: the partner dashboard, the API root and demo seeding (no models).
     "portal.site",
-    # Tasks queued by the console's changes (partner provisioning) live in public too.
+    # Every partner's queued tasks, in one table (see portal/outbox/models.py).
     "portal.outbox",
 ]
 
@@ -91,7 +91,6 @@ TENANT_APPS = [
     "reporting",
     "portal.webhooks",
     "portal.api",
-    "portal.outbox",
 ]
 
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -311,10 +310,16 @@ CELERY_TIMEZONE = TIME_ZONE
 # lease (a vanished worker, a lost message), and given up after so many hand-overs.
 OUTBOX_LEASE_SECONDS = envint("OUTBOX_LEASE_SECONDS", 300)
 OUTBOX_MAX_HANDOVERS = envint("OUTBOX_MAX_HANDOVERS", 5)
+# Tasks that have run are kept this long (a redelivered one is recognised and skipped).
+OUTBOX_KEEP_DONE_HOURS = envint("OUTBOX_KEEP_DONE_HOURS", 24)
 CELERY_BEAT_SCHEDULE = {
     "hand-over-pending-tasks": {
         "task": "portal.outbox.tasks.hand_over_pending",
         "schedule": 60,
+    },
+    "purge-done-tasks": {
+        "task": "portal.outbox.tasks.purge_done_tasks",
+        "schedule": 60 * 60,
     },
     "monthly-reports": {
         "task": "reporting.tasks.queue_monthly_reports",

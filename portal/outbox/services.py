@@ -15,7 +15,7 @@ from typing import Any
 from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -23,27 +23,41 @@ from .models import PendingTask
 
 logger = logging.getLogger(__name__)
 
+# Tasks handed over by one sweep at the most; the next sweep takes the rest.
+SWEEP_BATCH = 500
+
 
 def lease() -> timedelta:
     return timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
 
 
 def enqueue_on_commit(task: Any, *args: Any, **kwargs: Any) -> PendingTask:
-    """Records `task` in the current transaction and hands it over once it commits, in the
-    schema that is active now (captured here: by the time the transaction commits, the code
-    that queued it may have switched to another schema)."""
-    pending = PendingTask.objects.create(task=task.name, args=list(args), kwargs=kwargs)
-    schema = connection.schema_name
-    transaction.on_commit(lambda: hand_over(pending, schema))
+    """Records `task` in the current transaction, for the schema that is active now, and
+    hands it over once the transaction commits.
+
+    The record starts leased: should this process die between the commit and the hand-over,
+    the sweep takes it once the lease has passed, and never races the hand-over meanwhile.
+    """
+    pending = PendingTask.objects.create(
+        schema_name=connection.schema_name, task=task.name, args=list(args), kwargs=kwargs,
+        lease_until=timezone.now() + lease())
+    transaction.on_commit(lambda: hand_over(pending))
     return pending
 
 
-def hand_over(pending: PendingTask, schema: str | None = None) -> bool:
-    """Sends the task to the broker; False when the broker cannot be reached (the sweep
-    tries again)."""
-    headers = {"_schema_name": schema or connection.schema_name, "outbox_id": pending.pk}
+def _task(name: str) -> Any:
+    if name not in current_app.tasks:
+        # A process that has not loaded every app's tasks yet (a command, the sweep).
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
+
+
+def hand_over(pending: PendingTask) -> bool:
+    """Sends the task to the broker, to run in its schema; False when the broker cannot be
+    reached (the sweep tries again)."""
     PendingTask.objects.filter(pk=pending.pk).update(
-        lease_until=timezone.now() + lease(), handovers=pending.handovers + 1)
+        lease_until=timezone.now() + lease(), handovers=F("handovers") + 1)
+    headers = {"_schema_name": pending.schema_name, "outbox_id": pending.pk}
     try:
         _task(pending.task).apply_async(args=pending.args, kwargs=pending.kwargs,
                                         headers=headers)
@@ -55,16 +69,9 @@ def hand_over(pending: PendingTask, schema: str | None = None) -> bool:
     return True
 
 
-def _task(name: str) -> Any:
-    if name not in current_app.tasks:
-        # A process that has not loaded every app's tasks yet (a command, the sweep).
-        current_app.loader.import_default_modules()
-    return current_app.tasks[name]
-
-
-def due(now: datetime | None = None) -> Any:
-    """The pending tasks of this schema that nobody holds: never handed over, lost with the
-    broker, or whose worker vanished past its lease."""
+def due(now: datetime | None = None) -> QuerySet[PendingTask]:
+    """The pending tasks that nobody holds: never handed over (the broker was down), or
+    whose worker vanished past its lease."""
     now = now or timezone.now()
     return PendingTask.objects.filter(
         Q(lease_until__isnull=True) | Q(lease_until__lte=now),
@@ -72,9 +79,10 @@ def due(now: datetime | None = None) -> Any:
 
 
 def sweep(now: datetime | None = None) -> int:
-    """Hands over again what is due in this schema; gives up after OUTBOX_MAX_HANDOVERS."""
+    """Hands over again what is due, every partner's at once; gives up on a task after
+    OUTBOX_MAX_HANDOVERS."""
     handed = 0
-    for pending in due(now):
+    for pending in due(now)[:SWEEP_BATCH]:
         if pending.handovers >= settings.OUTBOX_MAX_HANDOVERS:
             PendingTask.objects.filter(pk=pending.pk).update(given_up_at=timezone.now())
             logger.error("%s was handed over %d times without finishing: given up.",
@@ -86,13 +94,16 @@ def sweep(now: datetime | None = None) -> int:
     return handed
 
 
+def purge_done(now: datetime | None = None) -> int:
+    keep = timedelta(hours=settings.OUTBOX_KEEP_DONE_HOURS)
+    return PendingTask.objects.filter(done_at__lt=(now or timezone.now()) - keep).delete()[0]
+
+
 def taken(outbox_id: int) -> bool:
     """Called as a worker starts the task: False when it has already run (then it is
     skipped); otherwise its lease starts again from now."""
-    if PendingTask.objects.filter(pk=outbox_id, done_at__isnull=False).exists():
-        return False
-    PendingTask.objects.filter(pk=outbox_id).update(lease_until=timezone.now() + lease())
-    return True
+    return bool(PendingTask.objects.filter(pk=outbox_id, done_at__isnull=True).update(
+        lease_until=timezone.now() + lease()))
 
 
 def retrying(outbox_id: int, countdown: float) -> None:

@@ -3,8 +3,6 @@ from typing import Any
 from celery import shared_task
 from tenant_schemas_celery.task import TenantTask
 
-from portal.tenants.schemas import each_active_partner, public_schema
-
 from . import services
 
 
@@ -39,8 +37,10 @@ class OutboxTask(TenantTask):
 @shared_task
 def hand_over_pending():
     """Every minute: what was not handed over (the broker was down) or whose worker
-    vanished past its lease goes to the workers again, in the public schema and partner by
-    partner."""
-    with public_schema():
-        handed = services.sweep()
-    return handed + sum(services.sweep() for _ in each_active_partner())
+    vanished past its lease goes to the workers again."""
+    return services.sweep()
+
+
+@shared_task
+def purge_done_tasks():
+    return services.purge_done()

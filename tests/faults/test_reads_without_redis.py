@@ -5,6 +5,7 @@ import logging
 
 import pytest
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCache
 from django.test import override_settings
 
 from tests.api.conftest import ApiClient, make_token
@@ -14,7 +15,9 @@ pytestmark = pytest.mark.fault
 
 
 @pytest.fixture
-def redis_cache(redis_server, settings):
+def redis_cache(redis_server, settings, monkeypatch):
+    # Every call tries Redis first (the pause after a failure is tested on its own).
+    monkeypatch.setattr("portal.cache.RETRY_AFTER", 0)
     cache_settings = dict(settings.CACHES["default"], LOCATION=redis_server.url,
                           BACKEND="portal.cache.FallbackRedisCache",
                           OPTIONS={"socket_connect_timeout": 1, "socket_timeout": 2})
@@ -50,3 +53,17 @@ def test_failed_logins_are_still_counted_while_redis_is_down(world, redis_cache)
     # allauth's failed-login limit, counted by this process meanwhile.
     assert response.status_code == 200
     assert response.context["form"].errors
+
+
+def test_after_a_failure_redis_is_left_alone_for_a_few_seconds(world, redis_cache,
+                                                                monkeypatch):
+    calls = []
+    real_get = RedisCache.get
+    monkeypatch.setattr(RedisCache, "get", lambda *args, **kwargs: (
+        calls.append(args[1]), real_get(*args, **kwargs))[1])
+    monkeypatch.setattr("portal.cache.RETRY_AFTER", 60)
+    redis_cache.stop()
+    for _ in range(5):
+        assert cache.get("probe") is None
+    # One call found Redis gone; the next four did not wait for it.
+    assert calls == ["probe"]

@@ -196,3 +196,16 @@ def test_retries_wait_longer_each_time_up_to_a_cap(settings):
     settings.REPORT_TASK_RETRY_BACKOFF, settings.REPORT_TASK_RETRY_BACKOFF_MAX = 10, 60
     assert [tasks.retry_delay(n) for n in range(5)] == [10, 20, 40, 60, 60]
 
+
+
+def test_another_partners_admin_and_a_customer_user_cannot_see_or_retry_a_run(world):
+    with tenant_context(world.alpha):
+        run = ReportRun.objects.create(month=OCTOBER, total=1, failed=1)
+        ReportRunItem.objects.create(run=run, customer=world.customer(world.alpha, "AL-0001"),
+                                     status=ReportRunItem.Status.FAILED, reason="boom")
+    for persona in ("beta_admin", "alpha_customer1"):
+        client = world[persona].client()
+        assert client.get(f"/reports/runs/{run.pk}/").status_code == 404
+        assert client.post(f"/reports/runs/{run.pk}/retry/").status_code == 404
+    with tenant_context(world.alpha):
+        assert run.items.get().status == ReportRunItem.Status.FAILED
