@@ -1,24 +1,39 @@
 """The console's reads across partners: the only code that switches schema on purpose.
 
+The queues and counts across partners (escalated tickets, replacements, a CSM's
+customers and reports) read the console's index in the public schema
+(portal/consoleindex), never every partner's schema: a page costs the same whatever the
+number of partners. The detail of one object is read in its partner's schema.
+
 A CSM sees the customers assigned to them and nothing else; every function here takes the
 assignments as its starting point.
 """
 
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import transaction
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models.expressions import Window
 from django.utils import timezone
+from django_tenants.utils import schema_exists
 
 from contracts.models import Customer
 from inventory.models import LensImport
 from inventory.tasks import queue_import
+from portal.consoleindex import services as console_index
+from portal.consoleindex.models import (
+    IndexedCustomer,
+    IndexedReport,
+    IndexedRma,
+    IndexedTicket,
+)
 from portal.tenants.models import Partner
 from portal.tenants.schemas import active_partners, partner_schema, public_schema
 from reporting.audit import history_for_customer
 from reporting.models import MonthlyReport
-from reporting.queries import reports_select
+from reporting.queries import index_reports
 from tickets.models import Rma, Ticket
-from tickets.queries import escalated_tickets_select, rmas_select
+from tickets.queries import index_rmas, index_tickets
 
 from .models import CsmAssignment
 
@@ -40,19 +55,27 @@ def csm_of(partner, customer):
         return assignment.csm if assignment else None
 
 
+@dataclass
+class CustomerSummary:
+    """What the console's index holds of an assigned customer."""
+
+    pk: int
+    name: str
+    site_id: str
+    city: str
+    country: object
+    time_zone: str
+    language: str
+
+
 def customers_of_csm(csm):
-    """Every customer assigned to `csm`, across partners."""
-    by_partner = {}
-    for assignment in CsmAssignment.objects.filter(csm=csm).select_related("partner"):
-        by_partner.setdefault(assignment.partner, []).append(assignment.customer_id)
-    result = []
-    for partner, ids in sorted(by_partner.items(), key=lambda item: item[0].name):
-        if partner.status != Partner.Status.ACTIVE:
-            continue
-        with partner_schema(partner):
-            result += [AssignedCustomer(partner, customer, csm)
-                       for customer in Customer.objects.filter(pk__in=ids)]
-    return result
+    """Every customer assigned to `csm`, across partners, by partner: one query of the
+    console's index."""
+    rows = (_indexed(IndexedCustomer).filter(_assigned_to(csm))
+            .order_by("partner__name", "partner__id", "customer_name", "object_id"))
+    return [AssignedCustomer(row.partner, CustomerSummary(
+        row.object_id, row.customer_name, row.site_id, row.city, row.country,
+        row.time_zone, row.language), csm) for row in rows]
 
 
 def assigned_customer(csm, partner_slug, customer_id):
@@ -84,15 +107,25 @@ def partner_customers(partner):
 
 
 def assign_csm(partner, customer_id, csm):
-    with partner_schema(partner):
-        if not Customer.objects.filter(pk=customer_id).exists():
-            raise Customer.DoesNotExist
-    if csm is None:
-        CsmAssignment.objects.filter(partner=partner, customer_id=customer_id).delete()
-        return None
-    assignment, _ = CsmAssignment.objects.update_or_create(
-        partner=partner, customer_id=customer_id, defaults={"csm": csm})
-    return assignment
+    """Assigns `csm` to a partner's customer (None: no CSM any more), and writes the
+    customer's row of the console's index in the same transaction."""
+    with transaction.atomic():
+        with partner_schema(partner):
+            customer = Customer.objects.filter(pk=customer_id).first()
+            if customer is None:
+                raise Customer.DoesNotExist
+            if csm is not None:
+                console_index.customer_assigned(
+                    customer.pk, name=customer.name, site_id=customer.site_id,
+                    city=customer.city, country=str(customer.country),
+                    time_zone=customer.time_zone, language=customer.language)
+        if csm is None:
+            CsmAssignment.objects.filter(partner=partner, customer_id=customer_id).delete()
+            console_index.customer_unassigned(partner.schema_name, customer_id)
+            return None
+        assignment, _ = CsmAssignment.objects.update_or_create(
+            partner=partner, customer_id=customer_id, defaults={"csm": csm})
+        return assignment
 
 
 def customer_assigned_to(csm, partner_slug, customer_id):
@@ -130,36 +163,25 @@ def lens_import_of(csm, partner_slug, customer_id, import_id):
     return lens_import, counts
 
 
-def _partners(slug=""):
-    partners = active_partners()
-    return list(partners.filter(slug=slug) if slug else partners)
+def _indexed(model, partner_slug=""):
+    """The index's rows of active partners (the one join a queue makes), with each
+    partner."""
+    rows = model.objects.filter(partner__status=Partner.Status.ACTIVE).select_related(
+        "partner")
+    return rows.filter(partner__slug=partner_slug) if partner_slug else rows
 
 
-def _union(partners, select):
-    """The SQL and parameters of every partner's SELECT (see tickets/queries.py), each row
-    starting with the partner's id."""
-    selects, params = [], []
-    for partner in partners:
-        sql, sql_params = select(partner, connection.ops.quote_name(partner.schema_name))
-        selects.append(sql.replace("SELECT ", "SELECT %s AS partner_id, ", 1))
-        params += [partner.pk, *sql_params]
-    return " UNION ALL ".join(selects), params
+def _assigned_to(csm):
+    """Index rows whose customer is assigned to `csm`."""
+    return Exists(CsmAssignment.objects.filter(
+        csm=csm, partner_id=OuterRef("partner__id"), customer_id=OuterRef("customer_id")))
 
 
-def _page_of_union(partners, select, row_type, order_by, limit, offset):
-    """One page of the rows of every partner's SELECT, as `row_type`, with the count of all
-    of them: a single query."""
-    if not partners:
-        return [], 0
-    union, params = _union(partners, select)
-    sql = (f"SELECT u.*, count(*) OVER () FROM ({union}) u "
-           f"ORDER BY {order_by} LIMIT %s OFFSET %s")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, limit, offset])
-        rows = cursor.fetchall()
-    by_pk = {partner.pk: partner for partner in partners}
-    total = rows[0][-1] if rows else 0
-    return [row_type(by_pk[row[0]], *row[1:-1]) for row in rows], total
+def _page(rows, order_by, limit, offset):
+    """One page of `rows` with the count of all of them: a single query."""
+    rows = list(rows.annotate(total=Window(Count("pk"))).order_by(*order_by)
+                [offset:offset + limit])
+    return rows, (rows[0].total if rows else 0)
 
 
 @dataclass
@@ -189,20 +211,43 @@ class EscalatedTicket:
         return Ticket.Level(self.escalation_level).label
 
 
+def _breached(now):
+    """Ticket.objects.breached(now) on the index's columns: a recorded breach, or a due
+    instant passed without its answer."""
+    return ExpressionWrapper(
+        Q(breach_recorded=True)
+        | Q(first_response_at__isnull=True, response_due_at__lte=now)
+        | Q(resolved_at__isnull=True, resolution_due_at__lte=now),
+        output_field=BooleanField())
+
+
 def escalated_tickets(*, status="open", level="", query="", partner_slug="", limit=50,
                       offset=0, now=None):
     """Escalated tickets of every active partner, newest escalation first, and their count.
 
-    One UNION ALL over the partners' schemas, so the queue costs two queries whatever the
-    number of partners.
+    Read from the console's index (portal/consoleindex): one query whatever the number
+    of partners.
     """
     now = now or timezone.now()
-    return _page_of_union(
-        _partners(partner_slug),
-        lambda _partner, schema: escalated_tickets_select(
-            schema, now=now, status=status, level=level, query=query),
-        EscalatedTicket, "u.escalated_at DESC NULLS LAST, u.partner_id, u.id DESC",
-        limit, offset)
+    rows = _indexed(IndexedTicket, partner_slug)
+    if status == "open":
+        rows = rows.filter(status__in=Ticket.OPEN_STATUSES)
+    elif status:
+        rows = rows.filter(status=status)
+    if level:
+        rows = rows.filter(escalation_level=level)
+    if query:
+        rows = rows.filter(Q(subject__icontains=query) | Q(site_id__icontains=query)
+                           | Q(customer_name__icontains=query)
+                           | Q(cloud_incident_number__icontains=query))
+    rows, total = _page(rows.annotate(breached=_breached(now)),
+                        [F("escalated_at").desc(nulls_last=True), "partner__id",
+                         "-object_id"], limit, offset)
+    return [EscalatedTicket(
+        row.partner, row.object_id, row.subject, row.priority, row.status,
+        row.escalation_level, row.escalated_at, row.resolution_due_at, row.resolved_at,
+        row.cloud_partner, row.customer_name, row.site_id, row.breached)
+        for row in rows], total
 
 
 @dataclass
@@ -231,11 +276,21 @@ class PartnerRma:
 
 def rmas_of_all_partners(*, status="open", query="", partner_slug="", limit=50, offset=0):
     """Replacements of every active partner for vendor support, oldest promise first, and
-    their count: one UNION ALL over the partners' schemas."""
-    return _page_of_union(
-        _partners(partner_slug),
-        lambda _partner, schema: rmas_select(schema, status=status, query=query),
-        PartnerRma, "u.promised_ship_date, u.requested_at, u.partner_id, u.id", limit, offset)
+    their count: one query of the console's index."""
+    rows = _indexed(IndexedRma, partner_slug).select_related("product_model")
+    if status == "open":
+        rows = rows.filter(status__in=Rma.OPEN_STATUSES)
+    elif status:
+        rows = rows.filter(status=status)
+    if query:
+        rows = rows.filter(Q(serial__icontains=query) | Q(site_id__icontains=query)
+                           | Q(customer_name__icontains=query))
+    rows, total = _page(rows, ["promised_ship_date", "requested_at", "partner__id",
+                               "object_id"], limit, offset)
+    return [PartnerRma(row.partner, row.object_id, row.status, row.category,
+                       row.requested_at, row.promised_ship_date, row.chargeable, row.serial,
+                       row.product_model.name, row.customer_name, row.site_id)
+            for row in rows], total
 
 
 @dataclass
@@ -254,23 +309,23 @@ class CsmReport:
         return MonthlyReport.Status(self.status).label
 
 
+def _reports_of_csm(csm, status=""):
+    rows = _indexed(IndexedReport).filter(_assigned_to(csm))
+    return rows.filter(status=status) if status else rows
+
+
 def reports_of_csm(csm, *, status=""):
-    """Reports of the customers assigned to `csm`, across partners, in one UNION ALL over
-    the partners' schemas (restricted to the assigned customer ids)."""
-    by_partner = {}
-    for assignment in CsmAssignment.objects.filter(
-            csm=csm, partner__in=active_partners()).select_related("partner"):
-        by_partner.setdefault(assignment.partner, []).append(assignment.customer_id)
-    if not by_partner:
-        return []
-    union, params = _union(by_partner, lambda partner, schema: reports_select(
-        schema, customer_ids=by_partner[partner], status=status))
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM ({union}) u ORDER BY u.month DESC, u.status, u.name",
-                       params)
-        rows = cursor.fetchall()
-    partners = {partner.pk: partner for partner in by_partner}
-    return [CsmReport(partners[row[0]], *row[1:]) for row in rows]
+    """Reports of the customers assigned to `csm`, across partners: one query of the
+    console's index."""
+    rows = _reports_of_csm(csm, status).order_by("-month", "status", "customer_name")
+    return [CsmReport(row.partner, row.object_id, row.customer_id, row.month, row.status,
+                      row.generated_at, row.published_at, row.customer_name, row.site_id)
+            for row in rows]
+
+
+def reports_to_review_count(csm):
+    """The CSM's drafts (their dashboard)."""
+    return _reports_of_csm(csm, MonthlyReport.Status.DRAFT).count()
 
 
 def csm_report(csm, partner_slug, report_id):
@@ -286,3 +341,24 @@ def csm_report(csm, partner_slug, report_id):
             csm=csm, partner=partner, customer_id=report.customer_id).exists():
         return None
     return partner, report
+
+
+def rebuild_index():
+    """Writes the console's index again from every partner's schema, partner by partner,
+    each in one transaction (a partner's rows are replaced, never doubled); returns the
+    number of schemas read. Every partner whose schema exists is indexed, whatever its
+    status: the queues leave out partners that are not active."""
+    rebuilt = 0
+    for partner in Partner.objects.partners().order_by("pk"):
+        if not schema_exists(partner.schema_name):
+            continue
+        assigned = list(CsmAssignment.objects.filter(partner=partner)
+                        .values_list("customer_id", flat=True))
+        with transaction.atomic(), partner_schema(partner):
+            index_tickets()
+            index_rmas()
+            index_reports()
+            console_index.replace_customers(Customer.objects.filter(pk__in=assigned).values(
+                "id", "name", "site_id", "city", "country", "time_zone", "language"))
+        rebuilt += 1
+    return rebuilt

@@ -21,6 +21,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from portal.catalogue.eligibility import is_eligible
+from portal.consoleindex import services as console_index
 from portal.programme import rule
 from portal.users.models import User
 
@@ -45,6 +46,18 @@ def baseline_for(ordered: int) -> Decimal:
 def whole_devices(baseline: Decimal) -> int:
     """A baseline as shown: rounded up to a whole device."""
     return int(Decimal(baseline).to_integral_value(rounding=ROUND_CEILING))
+
+
+@transaction.atomic
+def save_customer(customer: Customer) -> Customer:
+    """Creates or edits a customer; what the console's queues show of it (name, Site ID,
+    and an assigned customer's place and language) changes in the same transaction."""
+    customer.save()
+    console_index.customer_changed(
+        customer.pk, name=customer.name, site_id=customer.site_id, city=customer.city,
+        country=str(customer.country), time_zone=customer.time_zone,
+        language=customer.language)
+    return customer
 
 
 @transaction.atomic

@@ -48,7 +48,7 @@ def customers_csv(customers):
 def customer_create(request):
     form = CustomerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        customer = form.save()
+        customer = services.save_customer(form.save(commit=False))
         messages.success(request, _("Customer %(name)s has been created.") % {
             "name": customer.name})
         return redirect("customer_detail", pk=customer.pk)
@@ -60,7 +60,7 @@ def customer_edit(request, pk):
     customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=pk)
     form = CustomerForm(request.POST or None, instance=customer)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.save_customer(form.save(commit=False))
         messages.success(request, _("Customer %(name)s has been saved.") % {
             "name": customer.name})
         return redirect("customer_detail", pk=customer.pk)

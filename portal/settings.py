@@ -73,6 +73,8 @@ SHARED_APPS = [
     "portal.site",
     # Every partner's queued tasks, in one table (see portal/outbox/models.py).
     "portal.outbox",
+    # The console's index of every partner's queues, one table per queue (see its models).
+    "portal.consoleindex",
 ]
 
 # Users, sessions and allauth's tables live in every schema: a partner's users exist

@@ -137,6 +137,8 @@ def run(port):
     children = []
     try:
         manage(env, "migrate_schemas", "--executor=standard", "-v", "0")
+        # Idempotent: brings the console's index in step with data from before it existed.
+        manage(env, "rebuild_console_index", "-v", "0")
         manage(env, "seed_demo", "--console-domain", DEMO_CONSOLE_DOMAIN)
         background = Supervisor(env, {
             "worker": [PYTHON, "-m", "celery", "-A", "portal", "worker", "-l", "info",

@@ -1,18 +1,26 @@
-"""One partner schema's SELECT of monthly reports, for the console to put side by side
-across partners (console/crossschema.py)."""
+"""One partner schema's monthly reports as the console's index holds them
+(portal/consoleindex): the SELECT that report actions, and the rebuild, hand to
+consoleindex.sync in the partner's schema."""
+
+from collections.abc import Iterable
 
 from contracts.models import Customer
+from portal.consoleindex import services as console_index
+from portal.consoleindex.models import IndexedReport
 
 from .models import MonthlyReport
 
 
-def reports_select(schema, *, customer_ids, status=""):
-    """The reports of `customer_ids` in `schema` (already quoted), with their customer."""
-    condition = "r.customer_id = ANY(%s)" + (" AND r.status = %s" if status else "")
+def reports_select() -> tuple[str, list[object]]:
     sql = (
-        f"SELECT r.id, r.customer_id, r.month, r.status, "
-        f"r.generated_at, r.published_at, c.name, c.site_id "
-        f"FROM {schema}.{MonthlyReport._meta.db_table} r "
-        f"JOIN {schema}.{Customer._meta.db_table} c ON c.id = r.customer_id "
-        f"WHERE {condition}")
-    return sql, [customer_ids] + ([status] if status else [])
+        f"SELECT r.id, r.customer_id, c.name, c.site_id, r.month, r.status, "
+        f"r.generated_at, r.published_at "
+        f"FROM {MonthlyReport._meta.db_table} r "
+        f"JOIN {Customer._meta.db_table} c ON c.id = r.customer_id")
+    return sql, []
+
+
+def index_reports(ids: Iterable[int] | None = None) -> None:
+    """Writes the console's index rows of these reports of the current schema (all of
+    them without `ids`)."""
+    console_index.sync(IndexedReport, *reports_select(), ids=ids)

@@ -28,6 +28,7 @@ from .models import (
     TrueUpQuote,
     TrueUpQuoteLine,
 )
+from .queries import index_reports
 
 Status = MonthlyReport.Status
 
@@ -68,9 +69,11 @@ def generate_report(customer: Customer, month: date,
         if report is None:
             try:
                 with transaction.atomic():
-                    return MonthlyReport.objects.create(
+                    created = MonthlyReport.objects.create(
                         customer=customer, month=month, contract=contract, figures=data,
                         generated_at=now)
+                    index_reports([created.pk])  # the console's queue, in this transaction
+                    return created
             except IntegrityError:
                 # Another worker created it meanwhile: recompute into that draft below.
                 report = MonthlyReport.objects.select_for_update().get(customer=customer,
@@ -79,6 +82,7 @@ def generate_report(customer: Customer, month: date,
                     return report
         report.contract, report.figures, report.generated_at = contract, data, now
         report.save()
+        index_reports([report.pk])
         return report
 
 
@@ -171,6 +175,7 @@ def mark_reviewed(report: MonthlyReport, user: User,
     report.status, report.reviewed_at, report.reviewed_by = Status.REVIEWED, \
         now or timezone.now(), _actor(user)
     report.save()
+    index_reports([report.pk])
     return report
 
 
@@ -187,6 +192,7 @@ def publish(report: MonthlyReport, user: User, now: datetime | None = None,
         now or timezone.now(), _actor(user)
     report.pdf.save("report.pdf", pdf.render_report_pdf(report), save=False)
     report.save()
+    index_reports([report.pk])
     if notify:
         notifications.report_published(report)
     webhooks.emit(Event.REPORT_PUBLISHED, webhooks.report_payload(report))
@@ -201,6 +207,7 @@ def reopen(report: MonthlyReport) -> MonthlyReport:
         raise ValidationError(_("Only a reviewed report can go back to draft."))
     report.status, report.reviewed_at, report.reviewed_by = Status.DRAFT, None, ""
     report.save()
+    index_reports([report.pk])
     return report
 
 

@@ -4,6 +4,10 @@ the conversation, escalation and cloud-partner incidents.
 Vendor staff act on a partner's tickets from the console, inside that partner's schema; they
 have no user row there, so their name is recorded instead of a foreign key.
 
+Every action that changes what the console's escalation queue shows of a ticket (status,
+priority, level, due instants, first response, resolution, cloud partner, breaches) writes
+its row of the console's index (tickets/queries.py) in the same transaction.
+
 Row locks: a ticket action locks its ticket's row only (`of=("self",)`, not the customer row
 it joins). The customer's row is the first lock of the replacements (tickets/rma/services.py),
 which then refer to the ticket: locking the ticket and then its customer would be the reverse
@@ -46,6 +50,7 @@ from .models import (
     TicketQuerySet,
     breached_q,
 )
+from .queries import index_tickets
 
 Status = Ticket.Status
 Level = Ticket.Level
@@ -93,6 +98,13 @@ def customer_by_site_id(site_id: str | None) -> Customer:
         raise ValidationError({"site_id": _("No customer has the Site ID “%(site_id)s”.") % {
             "site_id": site_id}})
     return customer
+
+
+def _index(ticket: Ticket) -> None:
+    """The console's index row of an escalated ticket (tickets at the partner's level have
+    none, and escalate() writes or removes the row when the level changes)."""
+    if ticket.escalation_level != Level.PARTNER:
+        index_tickets([ticket.pk])
 
 
 # --- SLA -------------------------------------------------------------------------------
@@ -178,6 +190,7 @@ def record_breaches(now: datetime | None = None) -> int:
         new = [Breach(ticket_id=pk, target=target, due_at=due_at, priority=priority)
                for pk, due_at, priority in tickets.values_list("pk", field, "priority")]
         recorded += len(Breach.objects.bulk_create(new, ignore_conflicts=True))
+        index_tickets(breach.ticket_id for breach in new)  # escalated ones only
     return recorded
 
 
@@ -260,6 +273,7 @@ def change_status(ticket: Ticket, new_status: str, *, user: User,
             and now > ticket.resolution_due_at:
         _record_breach(ticket, Breach.Target.RESOLUTION, ticket.resolution_due_at)
     refresh_sla(ticket)
+    _index(ticket)
     notifications.status_changed(ticket, old_status, actor=user)
     webhooks.emit(Event.TICKET_RESOLVED if new_status == Status.RESOLVED
                   else Event.TICKET_UPDATED, webhooks.ticket_payload(ticket))
@@ -281,6 +295,7 @@ def update_ticket(ticket: Ticket, *, user: User, priority: str, category: str,
         ticket.watchers.add(assignee)
     if priority_changed:
         refresh_sla(ticket)
+    _index(ticket)
     webhooks.emit(Event.TICKET_UPDATED, webhooks.ticket_payload(ticket))
     return ticket
 
@@ -318,6 +333,8 @@ def add_comment(ticket: Ticket, *, user: User, body: str, internal: bool = False
         if ticket.response_due_at and now > ticket.response_due_at:
             _record_breach(ticket, Breach.Target.RESPONSE, ticket.response_due_at)
     Ticket.objects.filter(pk=ticket.pk).update(**updates)
+    if "first_response_at" in updates:
+        _index(ticket)
     if not internal:
         notifications.comment_added(ticket, comment, actor=user)
         webhooks.emit(Event.TICKET_UPDATED, webhooks.ticket_payload(ticket))
@@ -371,6 +388,7 @@ def escalate(ticket: Ticket, *, user: User, to_level: str, reason: str,
     if step.is_escalation:
         ticket.escalated_at = now
     ticket.save()
+    index_tickets([ticket.pk])  # written, or removed when handed back to the partner
     return step
 
 
@@ -405,6 +423,7 @@ def open_cloud_incident(ticket: Ticket, *, user: User, cloud_partner: str,
     ticket.cloud_incident_number = incident_number.strip()
     ticket.cloud_findings = (findings or "").strip()
     ticket.save()
+    _index(ticket)
     return ticket
 
 
@@ -421,6 +440,7 @@ def refer_to_cloud_partner(ticket: Ticket, *, user: User, cloud_partner: str, fi
     ticket.cloud_status = Ticket.CloudStatus.REFERRED
     ticket.cloud_findings = findings.strip()
     ticket.save()
+    _index(ticket)
     message = _("Our findings show that the problem lies with %(partner)s. Please open a "
                 "case with %(partner)s and share these findings:\n\n%(findings)s") % {
         "partner": ticket.get_cloud_partner_display(), "findings": ticket.cloud_findings}

@@ -28,8 +28,7 @@ def dashboard(request):
             is_active=True, password__startswith=UNUSABLE_PASSWORD_PREFIX
         )
     if request.user.role == Role.CSM:
-        context["reports_to_review"] = len(crossschema.reports_of_csm(request.user,
-                                                                      status="draft"))
+        context["reports_to_review"] = crossschema.reports_to_review_count(request.user)
     if request.user.role == Role.SUPPORT_ENGINEER:
         context["escalated"], context["escalated_count"] = crossschema.escalated_tickets(
             limit=10)

@@ -115,9 +115,11 @@ def make_sample(customer):
     from django.core.files.base import ContentFile
 
     from reporting.models import MonthlyReport, TrueUpQuote, TrueUpQuoteLine
+    from reporting.queries import index_reports
     from reporting.report_figures import ReportFigures
     from tests.reporting.stored_figures import BEFORE_VERSIONS
     from tickets.models import Comment, Rma, Ticket
+    from tickets.queries import index_rmas, index_tickets
 
     contract = active_contract(customer)
     tag = customer.site_id.replace("-", "")
@@ -147,6 +149,10 @@ def make_sample(customer):
     TrueUpQuoteLine.objects.create(quote=quote, category="headsets", ordered=20, actual=23,
                                    added=3, annual_price=Decimal("24.00"), months=10,
                                    amount=Decimal("60.00"))
+    # Built directly: their rows of the console's index are written as the actions do.
+    index_tickets([ticket.pk])
+    index_rmas([rma.pk])
+    index_reports([report.pk])
     spare = DeviceFactory(serial=f"{tag}HS02", product_model=model, customer=customer)
     lens_import = make_lens_import(customer, f"{tag}-lens.csv")
     return Sample(customer, contract, device, ticket, rma, report, quote, spare, lens_import)

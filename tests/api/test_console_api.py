@@ -8,11 +8,12 @@ from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
 
 from console.api import console_api
-from console.models import CsmAssignment
+from console.crossschema import assign_csm
 from portal.users.models import Role, User
 from reporting.models import MonthlyReport
 from tests.api.conftest import make_sample, make_token
 from tickets.models import Ticket
+from tickets.queries import index_tickets
 
 # Operation → the vendor role that may call it (as the console's pages allow).
 ROLES = {"list_escalations": "support_engineer", "list_csm_reports": "csm",
@@ -40,18 +41,19 @@ def cross(world, samples):
     with tenant_context(world.beta):
         beta = make_sample(world.customer(world.beta, "BE-0001"))
     now = timezone.now()
+    # Escalated directly (the index rows written as the escalation does).
     with tenant_context(world.alpha):
         Ticket.objects.filter(pk=samples["AL-0002"].ticket.pk).update(
             escalation_level=Ticket.Level.VENDOR, escalated_at=now)
+        index_tickets([samples["AL-0002"].ticket.pk])
     with tenant_context(world.beta):
         Ticket.objects.filter(pk=beta.ticket.pk).update(
             escalation_level=Ticket.Level.SPECIALIST, escalated_at=now)
+        index_tickets([beta.ticket.pk])
     with schema_context("public"):
         other = User.objects.create(email="other.csm@vendor.example", role=Role.CSM)
-        CsmAssignment.objects.create(partner=world.alpha, csm=world["csm"].user,
-                                     customer_id=samples["AL-0001"].customer.pk)
-        CsmAssignment.objects.create(partner=world.beta, csm=other,
-                                     customer_id=beta.customer.pk)
+    assign_csm(world.alpha, samples["AL-0001"].customer.pk, world["csm"].user)
+    assign_csm(world.beta, beta.customer.pk, other)
     return {**samples, "BE-0001": beta}
 
 
@@ -83,6 +85,7 @@ def test_the_escalation_queue_filters_like_the_page(world, console, cross):
     with tenant_context(world.alpha):
         Ticket.objects.filter(pk=cross["AL-0002"].ticket.pk).update(
             status=Ticket.Status.CLOSED)
+        index_tickets([cross["AL-0002"].ticket.pk])
     assert len(client.get("/api/v1/escalations").json()["items"]) == 1  # open by default
     assert len(client.get("/api/v1/escalations", {"status": ""}).json()["items"]) == 2
     bad = client.get("/api/v1/escalations", {"partner": "nope"})

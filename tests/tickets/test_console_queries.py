@@ -1,5 +1,6 @@
-"""The console's queues read every partner's tables in raw SQL (tickets/queries.py); their
-"open", "breached" and "escalated" must be the ticket models' own rules."""
+"""The console's queues read the console's index, copied from every partner's tables in raw
+SQL (tickets/queries.py); their "open", "breached" and "escalated" must be the ticket
+models' own rules."""
 
 from datetime import timedelta
 
@@ -9,6 +10,7 @@ from django_tenants.utils import tenant_context
 from console import crossschema
 from tickets import services
 from tickets.models import Breach, Rma, Ticket
+from tickets.queries import index_tickets
 
 
 def _ticket(world, subject, **fields):
@@ -16,7 +18,9 @@ def _ticket(world, subject, **fields):
         ticket = services.open_ticket(
             user=world["alpha_agent"].user, customer=world.customer(world.alpha, "AL-0001"),
             subject=subject, description="No video", category="technical", priority="P2")
+        # Written straight to the table: the index row is written as the services do.
         Ticket.objects.filter(pk=ticket.pk).update(escalation_level="vendor", **fields)
+        index_tickets([ticket.pk])
         return ticket
 
 
@@ -36,6 +40,7 @@ def test_the_queue_flags_as_breached_exactly_what_the_model_calls_breached(world
     with tenant_context(world.alpha):
         Breach.objects.create(ticket=recorded, target="response", priority="P2",
                               due_at=now - hour)
+        index_tickets([recorded.pk])
         by_model = set(Ticket.objects.escalated().breached(now).values_list(
             "subject", flat=True))
 

@@ -38,6 +38,7 @@ from portal.webhooks.models import Event
 
 from .. import services as ticket_services
 from ..models import Rma, RmaQuerySet, RmaStep, Ticket
+from ..queries import index_rmas
 from ..sla import public_holidays
 from . import notifications
 
@@ -317,6 +318,7 @@ def request_rma(*, user: User, customer: Customer, serial: str, fault: str,
             raise
         raise ValidationError({"serial": already_under_way(under_way)}) from error
     _step(rma, Status.REQUESTED, user, now)
+    index_rmas([rma.pk])  # the console's replacements, in this transaction
     notifications.rma_status_changed(rma)
     webhooks.emit(Event.RMA_STATUS_CHANGED, webhooks.rma_payload(rma))
     return rma
@@ -362,6 +364,7 @@ def advance(rma: Rma, new_status: str, *, user: User, now: datetime | None = Non
     rma.status = new_status
     rma.save()
     _step(rma, new_status, user, now, note.strip())
+    index_rmas([rma.pk])
     notifications.rma_status_changed(rma)
     webhooks.emit(Event.RMA_STATUS_CHANGED, webhooks.rma_payload(rma))
     return rma

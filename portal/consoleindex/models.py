@@ -1,0 +1,124 @@
+"""The console's index: one row per escalated ticket, replacement, monthly report and
+assigned customer of every partner, in the public schema.
+
+The console's queues and counts read these tables instead of every partner's schema, so a
+page costs the same at 10 and at 1,000 partners. Each row is written in the transaction of
+the partner's change that moves it (see services.py); the partner's schema stays the
+source of truth and `manage.py rebuild_console_index` writes the index again from it.
+
+Only what the vendor's staff see in the queues is copied: no descriptions, comments,
+notes or files. A row is named by its partner's schema and the object's id there.
+"""
+
+from django.db import models
+from django_countries.fields import CountryField
+
+
+class IndexedRow(models.Model):
+    partner = models.ForeignKey("tenants.Partner", to_field="schema_name",
+                                db_column="schema_name", on_delete=models.CASCADE,
+                                related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    customer_id = models.PositiveBigIntegerField()
+    customer_name = models.CharField(max_length=200)
+    site_id = models.CharField(max_length=40)
+
+    # The columns a partner's SELECT gives, in its order (see services.sync).
+    SOURCE_COLUMNS: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+        constraints = [models.UniqueConstraint(fields=["partner", "object_id"],
+                                               name="%(class)s_one_row")]
+
+
+class IndexedTicket(IndexedRow):
+    """An escalated ticket (any level beyond the partner's). "Breached now" is worked out
+    by the query from the due instants, never stored."""
+
+    subject = models.CharField(max_length=200)
+    priority = models.CharField(max_length=2)
+    status = models.CharField(max_length=20)
+    escalation_level = models.CharField(max_length=12)
+    escalated_at = models.DateTimeField(null=True)
+    first_response_at = models.DateTimeField(null=True)
+    response_due_at = models.DateTimeField(null=True)
+    resolution_due_at = models.DateTimeField(null=True)
+    resolved_at = models.DateTimeField(null=True)
+    cloud_partner = models.CharField(max_length=20)
+    cloud_incident_number = models.CharField(max_length=80)
+    breach_recorded = models.BooleanField(default=False)
+
+    SOURCE_COLUMNS = (
+        "object_id", "customer_id", "customer_name", "site_id", "subject", "priority",
+        "status", "escalation_level", "escalated_at", "first_response_at", "response_due_at",
+        "resolution_due_at", "resolved_at", "cloud_partner", "cloud_incident_number",
+        "breach_recorded")
+
+    class Meta(IndexedRow.Meta):
+        indexes = [models.Index(fields=["status", "-escalated_at"],
+                                name="consoleindex_ticket_queue")]
+
+    def __str__(self):
+        return f"{self.partner_id} T-{self.object_id:06d}"
+
+
+class IndexedRma(IndexedRow):
+    """A replacement, with its device's serial number and product model."""
+
+    status = models.CharField(max_length=12)
+    category = models.CharField(max_length=20)
+    requested_at = models.DateTimeField()
+    promised_ship_date = models.DateField()
+    shipped_at = models.DateTimeField(null=True)
+    chargeable = models.BooleanField(default=False)
+    serial = models.CharField(max_length=64)
+    # The catalogue is public: the model's current name is read by a join.
+    product_model = models.ForeignKey("catalogue.ProductModel", on_delete=models.DO_NOTHING,
+                                      db_constraint=False, related_name="+")
+
+    SOURCE_COLUMNS = (
+        "object_id", "customer_id", "customer_name", "site_id", "status", "category",
+        "requested_at", "promised_ship_date", "shipped_at", "chargeable", "serial",
+        "product_model_id")
+
+    class Meta(IndexedRow.Meta):
+        indexes = [models.Index(fields=["status", "promised_ship_date"],
+                                name="consoleindex_rma_queue")]
+
+    def __str__(self):
+        return f"{self.partner_id} RMA-{self.object_id:06d}"
+
+
+class IndexedReport(IndexedRow):
+    """A monthly report; a CSM's queue is the reports of their assigned customers."""
+
+    month = models.DateField()
+    status = models.CharField(max_length=12)
+    generated_at = models.DateTimeField(null=True)
+    published_at = models.DateTimeField(null=True)
+
+    SOURCE_COLUMNS = ("object_id", "customer_id", "customer_name", "site_id", "month",
+                      "status", "generated_at", "published_at")
+
+    class Meta(IndexedRow.Meta):
+        indexes = [models.Index(fields=["partner", "customer_id"],
+                                name="consoleindex_report_customer")]
+
+    def __str__(self):
+        return f"{self.partner_id} {self.site_id} {self.month:%Y-%m}"
+
+
+class IndexedCustomer(IndexedRow):
+    """A customer assigned to a CSM (object_id and customer_id are both its id)."""
+
+    city = models.CharField(max_length=100, blank=True)
+    country = CountryField()
+    time_zone = models.CharField(max_length=64)
+    language = models.CharField(max_length=5)
+
+    SOURCE_COLUMNS = ("object_id", "customer_id", "customer_name", "site_id", "city",
+                      "country", "time_zone", "language")
+
+    def __str__(self):
+        return f"{self.partner_id} {self.site_id}"
