@@ -17,11 +17,17 @@ from portal.tenants.views import logo_response
 from portal.users.access import VENDOR_ADMIN, VENDOR_STAFF, role_required
 from portal.users.models import Role, User
 
+# The dashboard shows the partners onboarded last and counts the others: its cost does not
+# grow with the number of partners (the Partners page lists and searches them all).
+DASHBOARD_PARTNERS = 20
+
 
 @role_required(*VENDOR_STAFF)
 def dashboard(request):
-    partners = Partner.objects.partners().prefetch_related("domains")
-    context = {"partners": partners}
+    partners = Partner.objects.partners()
+    context = {"partner_count": partners.count(),
+               "partners": list(partners.prefetch_related("domains")
+                                .order_by("-pk")[:DASHBOARD_PARTNERS])}
     if request.user.role == Role.VENDOR_ADMIN:
         context["staff_count"] = User.objects.filter(is_active=True).count()
         context["pending_invitations"] = User.objects.filter(

@@ -5,7 +5,9 @@ queues whatever the number of partners."""
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
@@ -161,3 +163,16 @@ def test_breached_now_is_read_from_the_due_instants_not_a_stored_flag(world):
     assert not breached(due - timedelta(minutes=1))
     assert breached(due + timedelta(minutes=1))
     assert timezone.now() < due
+
+
+def test_an_index_row_commits_or_rolls_back_with_the_partners_change(world):
+    ticket = open_ticket(world, world.alpha, "AL-0001", "Rolled back")
+    row = IndexedTicket.objects.filter(partner_id="alpha", object_id=ticket.pk)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        escalate(world, world.alpha, ticket)
+        assert row.exists()
+        raise RuntimeError("the request fails after the escalation")
+    assert not row.exists()
+    with tenant_context(world.alpha):
+        ticket.refresh_from_db()
+    assert ticket.escalation_level == "partner"

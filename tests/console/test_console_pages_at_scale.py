@@ -70,3 +70,15 @@ def test_a_console_page_costs_the_same_at_2_and_20_partners(world, persona, url)
     assert many == few, url
     if url != "/":
         assert b"More 17" in response.content or b"more17" in response.content, url
+
+
+def test_the_dashboard_counts_every_partner_and_lists_the_latest(world, monkeypatch):
+    from console.views import partners as partner_views
+
+    monkeypatch.setattr(partner_views, "DASHBOARD_PARTNERS", 3)
+    add_partners(world, "more", 4)
+    response = world["vendor_admin"].client().get("/")
+    shown = [partner.slug for partner in response.context["partners"]]
+    assert response.context["partner_count"] == Partner.objects.partners().count() >= 6
+    assert shown == ["more3", "more2", "more1"]
+    assert b"Latest partners" in response.content and b"/partners/" in response.content
