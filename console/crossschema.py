@@ -68,14 +68,38 @@ class CustomerSummary:
     language: str
 
 
-def customers_of_csm(csm):
-    """Every customer assigned to `csm`, across partners, by partner: one query of the
-    console's index."""
+class Rows:
+    """A queue's rows as a sequence read from the database page by page: len() counts
+    them, a slice reads one page (the console API's lists)."""
+
+    def __init__(self, queryset, row):
+        self.queryset, self.row = queryset, row
+
+    def __len__(self):
+        return self.queryset.count()
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self.row(found) for found in self.queryset[index]]
+        return self.row(self.queryset[index])
+
+    def __iter__(self):
+        return (self.row(found) for found in self.queryset)
+
+
+def assigned_customers(csm):
+    """Every customer assigned to `csm`, across partners, by partner, read from the
+    console's index (see Rows)."""
     rows = (_indexed(IndexedCustomer).filter(_assigned_to(csm))
             .order_by("partner__name", "partner__id", "customer_name", "object_id"))
-    return [AssignedCustomer(row.partner, CustomerSummary(
+    return Rows(rows, lambda row: AssignedCustomer(row.partner, CustomerSummary(
         row.object_id, row.customer_name, row.site_id, row.city, row.country,
-        row.time_zone, row.language), csm) for row in rows]
+        row.time_zone, row.language), csm))
+
+
+def customers_of_csm(csm):
+    """Every customer assigned to `csm`, across partners: one query of the index."""
+    return list(assigned_customers(csm))
 
 
 def assigned_customer(csm, partner_slug, customer_id):
@@ -314,13 +338,20 @@ def _reports_of_csm(csm, status=""):
     return rows.filter(status=status) if status else rows
 
 
+def csm_reports(csm, *, status=""):
+    """Reports of the customers assigned to `csm`, across partners, newest month first,
+    read from the console's index (see Rows)."""
+    rows = _reports_of_csm(csm, status).order_by("-month", "status", "customer_name",
+                                                 "partner__id", "object_id")
+    return Rows(rows, lambda row: CsmReport(
+        row.partner, row.object_id, row.customer_id, row.month, row.status,
+        row.generated_at, row.published_at, row.customer_name, row.site_id))
+
+
 def reports_of_csm(csm, *, status=""):
     """Reports of the customers assigned to `csm`, across partners: one query of the
     console's index."""
-    rows = _reports_of_csm(csm, status).order_by("-month", "status", "customer_name")
-    return [CsmReport(row.partner, row.object_id, row.customer_id, row.month, row.status,
-                      row.generated_at, row.published_at, row.customer_name, row.site_id)
-            for row in rows]
+    return list(csm_reports(csm, status=status))
 
 
 def reports_to_review_count(csm):

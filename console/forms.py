@@ -18,7 +18,11 @@ class EscalationFilterForm(forms.Form):
     partner = forms.ModelChoiceField(label=_("Partner"), required=False, to_field_name="slug",
                                      queryset=Partner.objects.partners().filter(
                                          status=Partner.Status.ACTIVE),
-                                     empty_label=_("All partners"))
+                                     empty_label=_("All partners"),
+                                     # The partner's slug typed in: a list of every
+                                     # partner would grow the page with their number.
+                                     widget=forms.TextInput(attrs={
+                                         "placeholder": _("All partners")}))
 
     def clean_partner(self):
         partner = self.cleaned_data.get("partner")

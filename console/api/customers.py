@@ -1,5 +1,5 @@
 """A CSM's customers in the vendor console's JSON API: the customers assigned to them,
-across partners, read by console.crossschema.customers_of_csm like the page."""
+across partners, read by console.crossschema.assigned_customers like the page."""
 
 from ninja import Field, Query, Router, Schema
 
@@ -35,5 +35,5 @@ def csm_customer_out(row):
 def list_csm_customers(request, page: Query[PageParams]):
     """The customers assigned to me, across partners, by partner."""
     csm = require_role(request, Role.CSM)
-    rows, cursor = paginate_list(crossschema.customers_of_csm(csm), page)
+    rows, cursor = paginate_list(crossschema.assigned_customers(csm), page)
     return {"items": [csm_customer_out(row) for row in rows], "next": cursor}

@@ -1,5 +1,5 @@
 """A CSM's monthly reports in the vendor console's JSON API: the reports of their assigned
-customers across partners, read by console.crossschema.reports_of_csm like the
+customers across partners, read by console.crossschema.csm_reports like the
 report queue page."""
 
 from datetime import date, datetime
@@ -51,5 +51,5 @@ def list_csm_reports(request, filters: Query[ReportFilters], page: Query[PagePar
         status = STATUS_FIELD.clean(filters.status or "")
     except ValidationError as error:
         raise ValidationError({"status": error.messages}) from error
-    rows, cursor = paginate_list(crossschema.reports_of_csm(csm, status=status), page)
+    rows, cursor = paginate_list(crossschema.csm_reports(csm, status=status), page)
     return {"items": [csm_report_out(report) for report in rows], "next": cursor}
