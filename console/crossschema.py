@@ -97,11 +97,6 @@ def assigned_customers(csm):
         row.time_zone, row.language), csm))
 
 
-def customers_of_csm(csm):
-    """Every customer assigned to `csm`, across partners: one query of the index."""
-    return list(assigned_customers(csm))
-
-
 def assigned_customer(csm, partner_slug, customer_id):
     """One customer with its contracts and change history, if assigned to `csm`; None
     otherwise (the caller answers 404)."""
@@ -346,12 +341,6 @@ def csm_reports(csm, *, status=""):
     return Rows(rows, lambda row: CsmReport(
         row.partner, row.object_id, row.customer_id, row.month, row.status,
         row.generated_at, row.published_at, row.customer_name, row.site_id))
-
-
-def reports_of_csm(csm, *, status=""):
-    """Reports of the customers assigned to `csm`, across partners: one query of the
-    console's index."""
-    return list(csm_reports(csm, status=status))
 
 
 def reports_to_review_count(csm):

@@ -8,11 +8,15 @@ from inventory.forms import LensImportForm
 from portal.users.access import role_required
 from portal.users.models import Role
 
+from .escalations import PAGE_SIZE, _page_number, _pages
+
 
 @role_required(Role.CSM)
 def my_customers(request):
-    return render(request, "console/my_customers.html",
-                  {"rows": crossschema.customers_of_csm(request.user)})
+    page = _page_number(request)
+    rows = crossschema.assigned_customers(request.user)
+    return render(request, "console/my_customers.html", {
+        "rows": rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], **_pages(page, len(rows))})
 
 
 @role_required(Role.CSM)

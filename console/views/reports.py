@@ -19,14 +19,19 @@ from reporting.forms import CsmHoursForm, IssueQuoteForm, NotesForm
 from reporting.models import CsmHours, MonthlyReport
 from reporting.presentation import report_context
 
+from .escalations import PAGE_SIZE, _page_number, _pages
+
 
 @role_required(Role.CSM)
 def console_report_list(request):
     status = request.GET.get("status", "")
     if status not in MonthlyReport.Status.values:
         status = ""
+    page = _page_number(request)
+    reports = crossschema.csm_reports(request.user, status=status)
     return render(request, "console/report_list.html", {
-        "reports": crossschema.reports_of_csm(request.user, status=status),
+        "reports": reports[(page - 1) * PAGE_SIZE:page * PAGE_SIZE],
+        **_pages(page, len(reports)),
         "status": status, "statuses": MonthlyReport.Status.choices})
 
 

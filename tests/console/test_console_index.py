@@ -129,10 +129,10 @@ def test_the_index_equals_a_rebuild_after_every_kind_of_change(world):
     rmas, _total = crossschema.rmas_of_all_partners(status="closed")
     assert [(r.pk, r.serial, r.model_name) for r in rmas if r.partner.slug == "alpha"] == [
         (rma.pk, "IDX-0001", "Voyager Test")]
-    assert {(r.month, r.status) for r in crossschema.reports_of_csm(csm)} >= {
+    assert {(r.month, r.status) for r in crossschema.csm_reports(csm)} >= {
         (date(2026, 10, 1), "published"), (date(2026, 9, 1), "draft")}
     assert [(row.customer.name, row.customer.site_id)
-            for row in crossschema.customers_of_csm(csm)] == [("Renamed Pharma", "AL-0001")]
+            for row in crossschema.assigned_customers(csm)] == [("Renamed Pharma", "AL-0001")]
 
 
 def test_the_rebuild_writes_back_what_the_index_lost_and_runs_twice_alike(world):

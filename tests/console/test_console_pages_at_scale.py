@@ -82,3 +82,16 @@ def test_the_dashboard_counts_every_partner_and_lists_the_latest(world, monkeypa
     assert response.context["partner_count"] == Partner.objects.partners().count() >= 6
     assert shown == ["more3", "more2", "more1"]
     assert b"Latest partners" in response.content and b"/partners/" in response.content
+
+
+@pytest.mark.parametrize("url", ["/reports/", "/customers/"])
+def test_a_csms_lists_come_in_pages(world, url):
+    add_partners(world, "page", 55)
+    client = world["csm"].client()
+    first, second = client.get(url), client.get(url, {"page": 2})
+    rows = (first.context["reports"] if url == "/reports/" else first.context["rows"])
+    more = (second.context["reports"] if url == "/reports/" else second.context["rows"])
+    assert len(rows) == 50 and first.context["has_next"]
+    assert len(more) == 5 and not second.context["has_next"]
+    shown = {row.partner.slug for row in [*rows, *more]}
+    assert shown == {f"page{index}" for index in range(55)}
