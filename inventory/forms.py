@@ -2,12 +2,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.csvimport import size_error
+from portal.submissions.once import OneTimeTokenForm
 
 from . import registration
 from .lens import reading
 
 
-class RegistrationForm(forms.Form):
+class RegistrationForm(OneTimeTokenForm):
     customer = forms.ModelChoiceField(label=_("Customer"), queryset=None)
     serial = forms.CharField(label=_("Serial number"), max_length=60)
     model = forms.CharField(
@@ -51,7 +52,7 @@ def _size_checked(upload, limit):
     return upload
 
 
-class BulkRegistrationForm(CustomerChoiceMixin, forms.Form):
+class BulkRegistrationForm(CustomerChoiceMixin, OneTimeTokenForm):
     customer = forms.ModelChoiceField(label=_("Customer"), queryset=None)
     file = forms.FileField(
         label=_("CSV file"),
@@ -67,7 +68,7 @@ class BulkRegistrationForm(CustomerChoiceMixin, forms.Form):
         return _size_checked(self.cleaned_data["file"], registration.registration_max_bytes())
 
 
-class LensImportForm(CustomerChoiceMixin, forms.Form):
+class LensImportForm(CustomerChoiceMixin, OneTimeTokenForm):
     customer = forms.ModelChoiceField(label=_("Customer"), queryset=None)
     file = forms.FileField(
         label=_("Poly Lens inventory export"),

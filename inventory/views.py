@@ -13,6 +13,7 @@ from portal.catalogue.models import ProductModel
 from portal.csvexport import csv_response
 from portal.errors import add_to_form
 from portal.lists import Table, filtered, sorted_by
+from portal.submissions.once import created, sent_once
 from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_STAFF, role_required
 from portal.users.models import Role
 
@@ -79,6 +80,7 @@ def device_detail(request, pk):
 
 
 @role_required(*EVERYONE_OF_PARTNER)
+@sent_once
 def device_register(request):
     user = request.user
     fixed = user.customer if user.role == Role.CUSTOMER_USER else None
@@ -93,6 +95,7 @@ def device_register(request):
         except ValidationError as error:
             add_to_form(form, error)
         else:
+            created(request, device)
             messages.success(request, _("Device %(serial)s is registered.") % {
                 "serial": device.serial})
             return redirect("device_detail", pk=device.pk)
@@ -107,6 +110,7 @@ def _fixed_customer(user):
 
 
 @role_required(*EVERYONE_OF_PARTNER)
+@sent_once
 def device_register_bulk(request):
     """Several devices from a CSV file: all of them, or none with every error listed."""
     user = request.user
@@ -125,6 +129,7 @@ def device_register_bulk(request):
                 form.add_error(None, _("A device of the file was registered by someone else "
                                        "meanwhile. Nothing was registered: try again."))
             else:
+                created(request)
                 messages.success(request, ngettext(
                     "%(count)d device is registered.", "%(count)d devices are registered.",
                     count) % {"count": count})
@@ -144,6 +149,7 @@ def lens_import_list(request):
 
 
 @role_required(*PARTNER_STAFF)
+@sent_once
 def lens_import_create(request):
     """Stores the file and queues the import: the page answers at once, the worker does
     the rest and the import's page shows how far it got."""
@@ -153,6 +159,7 @@ def lens_import_create(request):
         lens_import = queue_import(
             customer=form.chosen_customer(), upload=form.cleaned_data["file"],
             full_export=form.cleaned_data["full_export"], uploaded_by=request.user)
+        created(request, lens_import)
         return redirect("lens_import_detail", pk=lens_import.pk)
     return render(request, "inventory/lens_import_form.html", {
         "form": form, "max_bytes": reading.max_bytes(), "headers": columns.LENS_HEADERS})

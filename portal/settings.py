@@ -73,6 +73,8 @@ SHARED_APPS = [
     "portal.site",
     # Every partner's queued tasks, in one table (see portal/outbox/models.py).
     "portal.outbox",
+    # Creating forms' one-time tokens (in the public schema: the vendor console's forms).
+    "portal.submissions",
 ]
 
 # Users, sessions and allauth's tables live in every schema: a partner's users exist
@@ -91,6 +93,7 @@ TENANT_APPS = [
     "reporting",
     "portal.webhooks",
     "portal.api",
+    "portal.submissions",
 ]
 
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -345,6 +348,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.api.tasks.purge_idempotency_keys",
         "schedule": 60 * 60,
     },
+    "purge-form-tokens": {
+        "task": "portal.submissions.tasks.purge_form_tokens",
+        "schedule": 60 * 60,
+    },
 }
 
 # Production hardening: `manage.py check --deploy` is clean when PRODUCTION is on.
@@ -415,3 +422,6 @@ WEBHOOK_TIMEOUT_SECONDS = envint("WEBHOOK_TIMEOUT_SECONDS", 10)
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120/min")
 API_TOKEN_MAX_DAYS = envint("API_TOKEN_MAX_DAYS", 365)
 API_IDEMPOTENCY_HOURS = envint("API_IDEMPOTENCY_HOURS", 24)
+# How long a creating form's one-time token is remembered: sent again within this time, the
+# form creates nothing and shows what it created the first time.
+FORM_TOKEN_HOURS = envint("FORM_TOKEN_HOURS", 24)
