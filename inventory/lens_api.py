@@ -16,7 +16,7 @@ from portal.users.access import PARTNER_STAFF
 
 from .forms import LensImportForm
 from .services import lens_imports_visible_to
-from .tasks import queue_import
+from .tasks import confirm_review, discard_review, queue_import
 
 router = Router(tags=["Poly Lens imports"])
 
@@ -35,13 +35,37 @@ class CountOut(Schema):
     total: int
 
 
+class ReviewCategoryOut(Schema):
+    category: str
+    new: int
+    new_sample: list[str] = Field(description="Some of the new serial numbers.")
+    changed: int
+    changed_sample: list[str]
+    not_seen: int
+    not_seen_sample: list[str]
+
+
+class ReviewOut(Schema):
+    base: int = Field(description="The customer's active devices before the import.")
+    share: str = Field(description="The share of them above which an import waits for "
+                                   "review, e.g. \"0.10\".")
+    new: int
+    changed: int = Field(description="Devices whose model, site, room, MAC address or "
+                                     "firmware would change, or that are seen again.")
+    not_seen: int = Field(description="Active devices the export does not list, that would "
+                                      "be marked as not seen.")
+    categories: list[ReviewCategoryOut]
+
+
 class LensImportOut(Schema):
     id: int
     customer: CustomerRef
     filename: str
     size: int
     full_export: bool
-    status: str = Field(description="queued, running, succeeded or failed.")
+    status: str = Field(description="queued, running, succeeded, failed, review (waiting "
+                                    "for its uploader to confirm or discard it: see "
+                                    "`review`) or review_discarded.")
     percent: int = Field(description="Progress, 0 to 100 (as the import page's bar).")
     total_rows: int
     processed_rows: int = Field(description="Rows checked so far.")
@@ -54,6 +78,10 @@ class LensImportOut(Schema):
                                                     "marked as not seen (not deleted).")
     counts: list[CountOut] = Field(description="The installed base once imported, by "
                                                "category.")
+    review: ReviewOut | None = Field(description="What a full export would do, when it "
+                                                 "marks as not seen, or changes, more than "
+                                                 "a share of the customer's active devices: "
+                                                 "nothing is imported until it is confirmed.")
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
@@ -83,6 +111,7 @@ def lens_import_out(lens_import, counts=()):
                     "uncovered": count.uncovered, "total": count.total} for count in counts],
         "created_at": lens_import.created_at, "started_at": lens_import.started_at,
         "finished_at": lens_import.finished_at,
+        "review": lens_import.review or None,
     }
 
 
@@ -125,3 +154,27 @@ def get_lens_import(request, lens_import_id: int):
     lens_import = get_object_or_404(_imports(user), pk=lens_import_id)
     counts = lens_import.snapshot.counts.all() if lens_import.snapshot else ()
     return lens_import_out(lens_import, counts)
+
+
+@router.post("/{lens_import_id}/review/confirm", response={202: LensImportOut, **WRITE_ERRORS},
+             summary="Confirm a Lens import waiting for review")
+def confirm_lens_import_review(request, lens_import_id: int):
+    """For an import in status `review`: queues it again to apply exactly what its `review`
+    shows (202; follow it with the import's own operation). It fails, with nothing
+    imported, if the customer's devices changed since the preview or a newer export was
+    imported meanwhile. 422 when the import is not waiting for review."""
+    user = require_role(request, *PARTNER_STAFF)
+    lens_import = get_object_or_404(_imports(user), pk=lens_import_id)
+    confirm_review(lens_import, user=user)
+    return Status(202, lens_import_out(_imports(user).get(pk=lens_import.pk)))
+
+
+@router.post("/{lens_import_id}/review/discard", response={200: LensImportOut, **WRITE_ERRORS},
+             summary="Discard a Lens import waiting for review")
+def discard_lens_import_review(request, lens_import_id: int):
+    """For an import in status `review`: drops it, nothing of it is imported (status
+    review_discarded). 422 when the import is not waiting for review."""
+    user = require_role(request, *PARTNER_STAFF)
+    lens_import = get_object_or_404(_imports(user), pk=lens_import_id)
+    discard_review(lens_import, user=user)
+    return lens_import_out(_imports(user).get(pk=lens_import.pk))

@@ -156,10 +156,15 @@ class LensImport(models.Model):
         RUNNING = "running", _("Running")
         SUCCEEDED = "succeeded", _("Imported")
         FAILED = "failed", _("Failed")
+        # A full export that would change too much of the installed base at once waits for
+        # the uploader to confirm or discard what it would do (inventory.lens.review).
+        REVIEW = "review", _("Waiting for review")
+        REVIEW_DISCARDED = "review_discarded", _("Discarded after review")
 
     # The badge of each status ({% status_badge %}).
     STATUS_TONES = {Status.QUEUED: "provisioning", Status.RUNNING: "provisioning",
-                    Status.SUCCEEDED: "active", Status.FAILED: "failed"}
+                    Status.SUCCEEDED: "active", Status.FAILED: "failed",
+                    Status.REVIEW: "provisioning", Status.REVIEW_DISCARDED: "failed"}
 
     customer = models.ForeignKey("contracts.Customer", on_delete=models.PROTECT,
                                  related_name="lens_imports", verbose_name=_("customer"))
@@ -194,6 +199,19 @@ class LensImport(models.Model):
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # What the import would do, shown for review (inventory.lens.review.Review.as_dict):
+    # {"base": int, "new": int, "changed": int, "not_seen": int, "share": str,
+    #  "categories": [{"category", "new", "changed", "not_seen", and a "..._sample" of
+    #  serials each}]}; empty when the import needed none.
+    review = models.JSONField(_("review"), default=dict, blank=True)
+    # A fingerprint of every device the reviewed import would touch: confirming applies it
+    # only if the same devices would change in the same way.
+    review_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    review_decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                          null=True, blank=True, related_name="+",
+                                          verbose_name=_("reviewed by"))
+    review_decided_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    review_confirmed = models.BooleanField(_("confirmed after review"), default=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -212,6 +230,13 @@ class LensImport(models.Model):
         """Every row is checked and the devices are being written."""
         return bool(self.status == self.Status.RUNNING and self.total_rows
                     and self.processed_rows >= self.total_rows)
+
+    @property
+    def review_categories(self):
+        """The preview's categories, each with its label, for the page."""
+        labels = dict(Category.choices)
+        return [{**values, "label": labels.get(values["category"], values["category"])}
+                for values in self.review.get("categories", [])]
 
     @property
     def percent(self):

@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 from portal.outbox.services import enqueue_on_commit
 from portal.tenants.branding import current_brand
 
-from .lens import jobs
+from .lens import jobs, review
 from .models import LensImport
 
 logger = logging.getLogger(__name__)
@@ -95,3 +95,23 @@ def queue_import(*, customer, upload, full_export, uploaded_by=None, uploaded_by
                                          uploaded_by_csm=uploaded_by_csm)
         enqueue_on_commit(run_lens_import, lens_import.pk)
     return lens_import
+
+
+def confirm_review(lens_import, *, user):
+    """The uploader confirms an import waiting for review: it is queued again and applies
+    exactly what its preview showed, or is refused (inventory.lens.review). Raises
+    ValidationError when it is no longer waiting."""
+    with transaction.atomic():
+        locked = LensImport.objects.select_for_update().get(pk=lens_import.pk)
+        review.mark_confirmed(locked, user)
+        enqueue_on_commit(run_lens_import, locked.pk)
+    return locked
+
+
+def discard_review(lens_import, *, user):
+    """Drops an import waiting for review; nothing of it is applied. Raises ValidationError
+    when it is no longer waiting."""
+    with transaction.atomic():
+        locked = LensImport.objects.select_for_update().get(pk=lens_import.pk)
+        review.discard(locked, user)
+    return locked

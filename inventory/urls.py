@@ -10,4 +10,8 @@ urlpatterns = [
     path("imports/", views.lens_import_list, name="lens_import_list"),
     path("imports/new/", views.lens_import_create, name="lens_import_create"),
     path("imports/<int:pk>/", views.lens_import_detail, name="lens_import_detail"),
+    path("imports/<int:pk>/review/confirm/", views.lens_import_review_confirm,
+         name="lens_import_review_confirm"),
+    path("imports/<int:pk>/review/discard/", views.lens_import_review_discard,
+         name="lens_import_review_discard"),
 ]

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
 from contracts.models import Customer
 from portal.catalogue.models import ProductModel
@@ -24,7 +25,7 @@ from .forms import BulkRegistrationForm, LensImportForm, RegistrationForm
 from .lens import columns, reading
 from .services import devices_visible_to, lens_imports_visible_to
 from .tables import device_columns
-from .tasks import queue_import
+from .tasks import confirm_review, discard_review, queue_import
 
 PAGE_SIZE = 50
 
@@ -175,3 +176,29 @@ def lens_import_detail(request, pk):
     if request.htmx:
         return render(request, "inventory/partials/lens_import_progress.html", context)
     return render(request, "inventory/lens_import_detail.html", context)
+
+
+@role_required(*PARTNER_STAFF)
+@require_POST
+def lens_import_review_confirm(request, pk):
+    lens_import = get_object_or_404(lens_imports_visible_to(request.user), pk=pk)
+    try:
+        confirm_review(lens_import, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Confirmed: the import is applied as previewed."))
+    return redirect("lens_import_detail", pk=lens_import.pk)
+
+
+@role_required(*PARTNER_STAFF)
+@require_POST
+def lens_import_review_discard(request, pk):
+    lens_import = get_object_or_404(lens_imports_visible_to(request.user), pk=pk)
+    try:
+        discard_review(lens_import, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Discarded: nothing of this file was imported."))
+    return redirect("lens_import_detail", pk=lens_import.pk)

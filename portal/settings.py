@@ -5,6 +5,7 @@ production and development differ only by variables.
 """
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -408,6 +409,11 @@ TICKET_ATTACHMENT_MAX_BYTES = envint("TICKET_ATTACHMENT_MAX_BYTES", 10 * 1024 * 
 # ship one business day later; a reminder goes out when the defective unit is this late.
 RMA_ORDER_CUTOFF = os.environ.get("RMA_ORDER_CUTOFF", "15:00")
 RMA_RETURN_REMINDER_DAYS = envint("RMA_RETURN_REMINDER_DAYS", 10)
+
+# Poly Lens imports (SPEC §6): a full export that would mark as not seen, or change, more
+# than this share of the customer's active devices stops at a preview that the uploader
+# confirms or discards (exactly this share still applies at once).
+LENS_IMPORT_REVIEW_SHARE = Decimal(os.environ.get("LENS_IMPORT_REVIEW_SHARE", "0.10"))
 
 # Webhooks: signed deliveries to partners' own tools, retried with doubling waits. Outside
 # development only https to public addresses is allowed (no requests into our networks).

@@ -9,6 +9,8 @@ A Lens import goes in two steps, and nothing is written unless every row passes:
    customer's installed base per category. Imports of a customer apply in order: under the
    customer's lock, an export older than one already applied (by its latest "Last
    Detected", then by upload) is refused (`writing.check_order`).
+   A full export that would change too much of the installed base at once stops before
+   writing, at a preview that its uploader confirms or discards (`review`).
 
 A file with nothing to report takes a quicker way first (`bulk`): PostgreSQL reads and
 checks it, and the same statement of step 2 writes it. Every way reads a value by the same

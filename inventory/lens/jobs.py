@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from portal.csvimport import RowError, gc_paused
 
 from ..models import LensImport
-from . import bulk, checking, reading, writing
+from . import bulk, checking, reading, review, writing
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +101,13 @@ def _process_import(lens_import):
             return _succeed(lens_import, result)
     except writing.OlderExport as older:
         return _refuse_older(lens_import, older)
+    except review.NeedsReview as needed:
+        return _await_review(lens_import, needed.review)
+    except review.ReviewOutdated:
+        return _fail(lens_import, [RowError(None, "", _(
+            "The customer's devices changed since this preview was shown, so the file would "
+            "no longer do what you confirmed. Nothing was imported: upload the file again "
+            "to see a new preview."))])
     except writing.ImportConflict:
         return _fail(lens_import, [RowError(None, "", _(
             "Some of these devices were registered to another customer while the file was "
@@ -128,6 +135,14 @@ def _refuse_older(lens_import, older):
                             newest.original_filename, "newest_date": when(newest.created_at)}
     _update(lens_import, export_date=older.export_date)
     _fail(lens_import, [RowError(None, "", message)])
+
+
+def _await_review(lens_import, preview):
+    """Nothing written: the import waits for its uploader to confirm or discard it."""
+    _update(lens_import, status=LensImport.Status.REVIEW, finished_at=timezone.now(),
+            total_rows=preview.listed, processed_rows=preview.listed,
+            review=preview.as_dict(review.review_share()),
+            review_fingerprint=preview.fingerprint)
 
 
 def _succeed(lens_import, result):
