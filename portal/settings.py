@@ -121,6 +121,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "portal.users.middleware.MFARequiredMiddleware",
+    # A Redis or broker error that still escapes a view: 503 with Retry-After, not 500.
+    "portal.unavailable.UnavailableMiddleware",
 ]
 
 TEMPLATES = [
@@ -316,6 +318,8 @@ OUTBOX_LEASE_SECONDS = envint("OUTBOX_LEASE_SECONDS", 300)
 OUTBOX_MAX_HANDOVERS = envint("OUTBOX_MAX_HANDOVERS", 5)
 # Tasks that have run are kept this long (a redelivered one is recognised and skipped).
 OUTBOX_KEEP_DONE_HOURS = envint("OUTBOX_KEEP_DONE_HOURS", 24)
+# What a request that cannot do without Redis tells to wait before trying again (503).
+UNAVAILABLE_RETRY_AFTER_SECONDS = envint("UNAVAILABLE_RETRY_AFTER_SECONDS", 30)
 CELERY_BEAT_SCHEDULE = {
     "hand-over-pending-tasks": {
         "task": "portal.outbox.tasks.hand_over_pending",
