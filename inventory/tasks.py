@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 from portal.outbox.services import enqueue_on_commit
 from portal.tenants.branding import current_brand
 
-from .lens import jobs
+from .lens import headers, jobs
 from .models import LensImport
 
 logger = logging.getLogger(__name__)
@@ -93,5 +93,15 @@ def queue_import(*, customer, upload, full_export, uploaded_by=None, uploaded_by
                                          filename=upload.name, full_export=full_export,
                                          uploaded_by=uploaded_by,
                                          uploaded_by_csm=uploaded_by_csm)
+        enqueue_on_commit(run_lens_import, lens_import.pk)
+    return lens_import
+
+
+def map_headers_and_queue(lens_import, decisions, *, user=None):
+    """Keeps what each unknown column of an import holds (inventory.lens.headers.settle,
+    which raises ValidationError) and queues the import again, in the current schema (the
+    import page and the API); answers the import."""
+    with transaction.atomic():
+        lens_import = headers.settle(lens_import.pk, decisions, user)
         enqueue_on_commit(run_lens_import, lens_import.pk)
     return lens_import

@@ -10,4 +10,11 @@ urlpatterns = [
     path("imports/", views.lens_import_list, name="lens_import_list"),
     path("imports/new/", views.lens_import_create, name="lens_import_create"),
     path("imports/<int:pk>/", views.lens_import_detail, name="lens_import_detail"),
+    path("imports/<int:pk>/mapping/", views.lens_import_mapping, name="lens_import_mapping"),
+    path("imports/columns/", views.lens_header_mapping_list,
+         name="lens_header_mapping_list"),
+    path("imports/columns/<int:pk>/", views.lens_header_mapping_edit,
+         name="lens_header_mapping_edit"),
+    path("imports/columns/<int:pk>/delete/", views.lens_header_mapping_delete,
+         name="lens_header_mapping_delete"),
 ]
