@@ -24,6 +24,9 @@ from .columns import COLUMNS, LENS_ALIASES, NOT_KEPT
 # The rows looked at for sample values, and the values shown per column.
 SAMPLE_ROWS = 50
 SAMPLES_PER_COLUMN = 3
+# The start of the file they are looked for in, in characters: a file of a hundred
+# thousand rows is parsed once, by the import itself, not here too.
+HEAD_CHARS = 1 << 16
 
 
 def remembered():
@@ -52,28 +55,39 @@ def review_header(data, mappings):
     text = decode(data)
     if text is None or not text.strip():
         return [], []
+    head = text[:HEAD_CHARS]
+    if "\n" not in head:
+        head = text  # a header line longer than that: read it whole
+    for part in dict.fromkeys([head, text]):  # the whole file if its start reads badly
+        try:
+            return _review(part, mappings, cut=len(part) < len(text))
+        except csv.Error:
+            continue
+    return [], []
+
+
+def _review(text, mappings, *, cut):
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
-    try:
-        header = next(reader)
-        unknown, present = {}, set()
-        for index, name in enumerate(header):
-            key = normalise_header(name)
-            if not name.strip():
-                continue
-            if not is_settled(key, mappings):
-                unknown.setdefault(key, (index, name.strip()))
-            elif key in LENS_ALIASES or mappings.get(key):
-                present.add(LENS_ALIASES.get(key) or mappings[key])
-        if not unknown:
-            return [], []
-        samples = {index: [] for index, _name in unknown.values()}
-        for cells in islice(reader, SAMPLE_ROWS):
-            for index, values in samples.items():
-                value = cells[index].strip() if index < len(cells) else ""
-                if value and value not in values and len(values) < SAMPLES_PER_COLUMN:
-                    values.append(value[:80])
-    except csv.Error:
+    unknown, present = {}, set()
+    for index, name in enumerate(next(reader, [])):
+        key = normalise_header(name)
+        if not name.strip():
+            continue
+        if not is_settled(key, mappings):
+            unknown.setdefault(key, (index, name.strip()))
+        elif key in LENS_ALIASES or mappings.get(key):
+            present.add(LENS_ALIASES.get(key) or mappings[key])
+    if not unknown:
         return [], []
+    rows = list(islice(reader, SAMPLE_ROWS + 1))
+    if cut and len(rows) <= SAMPLE_ROWS:
+        rows.pop()  # the text ends within it: it may be cut short
+    samples = {index: [] for index, _name in unknown.values()}
+    for cells in rows[:SAMPLE_ROWS]:
+        for index, values in samples.items():
+            value = cells[index].strip() if index < len(cells) else ""
+            if value and value not in values and len(values) < SAMPLES_PER_COLUMN:
+                values.append(value[:80])
     return ([{"header": name, "samples": samples[index]} for index, name in unknown.values()],
             [field for field in COLUMNS if field not in present])
 

@@ -78,7 +78,7 @@ def test_mapping_applies_the_values_and_serves_the_partners_next_file(world, cat
     # Another partner has its own names: its file with the same column stops.
     theirs = import_now(world, UNKNOWN, tenant=world.beta)
     assert theirs.status == LensImport.Status.NEEDS_MAPPING
-    assert firmware(world, world.beta) == {}
+    assert "HS100001" not in firmware(world, world.beta)
 
 
 def test_an_ignored_column_is_applied_without_it(world, catalogue):
@@ -253,3 +253,13 @@ def test_a_csm_sees_the_unknown_columns_without_the_form(world, catalogue):
         body = render_to_string("inventory/partials/lens_import_progress.html",
                                 {"lens_import": lens_import})
     assert "Firmware-Stand" in body and "<form" not in body
+
+
+def test_the_columns_are_reviewed_on_the_start_of_the_file(monkeypatch):
+    monkeypatch.setattr(headers, "HEAD_CHARS", 80)  # the header, a row and a half
+    text = 'Serial Number,Product,Extra\nHS100001,HS-1,"a\nvalue over\nlines"\n' * 3
+    unknown, mappable = headers.review_header(text.encode(), {})
+    assert unknown == [{"header": "Extra", "samples": ["a\nvalue over\nlines"]}]
+    assert "firmware" in mappable and "serial" not in mappable
+    assert headers.review_header(text.encode(), {"extra": ""}) == ([], [])
+    assert headers.review_header(b"\xff\xfe\x00S", {}) == ([], [])  # the import says why
