@@ -160,11 +160,14 @@ class LensImport(models.Model):
         # the uploader to confirm or discard what it would do (inventory.lens.review).
         REVIEW = "review", _("Waiting for review")
         REVIEW_DISCARDED = "review_discarded", _("Discarded after review")
+        # Columns that map to no field: nothing applied until each is mapped or ignored.
+        NEEDS_MAPPING = "needs_mapping", _("Columns to map")
 
     # The badge of each status ({% status_badge %}).
     STATUS_TONES = {Status.QUEUED: "provisioning", Status.RUNNING: "provisioning",
                     Status.SUCCEEDED: "active", Status.FAILED: "failed",
-                    Status.REVIEW: "provisioning", Status.REVIEW_DISCARDED: "failed"}
+                    Status.REVIEW: "provisioning", Status.REVIEW_DISCARDED: "failed",
+                    Status.NEEDS_MAPPING: "inactive"}
 
     customer = models.ForeignKey("contracts.Customer", on_delete=models.PROTECT,
                                  related_name="lens_imports", verbose_name=_("customer"))
@@ -193,6 +196,10 @@ class LensImport(models.Model):
     devices_marked_missing = models.PositiveIntegerField(_("devices not seen"), default=0)
     snapshot = models.ForeignKey(InventorySnapshot, on_delete=models.SET_NULL, null=True,
                                  blank=True, related_name="+", verbose_name=_("snapshot"))
+    # While it needs mapping: [{"header": str, "samples": [str]}] of the columns that map to
+    # no field, and the fields the file lacks, which they may be mapped to.
+    unknown_headers = models.JSONField(_("columns to map"), default=list, blank=True)
+    mappable_fields = models.JSONField(_("fields to map to"), default=list, blank=True)
     # The export's own date: the latest "Last Detected" in it (None when it has none).
     # Imports apply in this order, then in the order of upload (inventory.lens.writing).
     export_date = models.DateTimeField(_("export date"), null=True, blank=True)
@@ -246,6 +253,34 @@ class LensImport(models.Model):
         if not self.total_rows:
             return 0
         return min(90, self.processed_rows * 90 // self.total_rows)
+
+
+class LensHeaderMapping(models.Model):
+    """What a column of Lens exports holds, for a header no alias knows: a field, or
+    nothing (ignored). Said once on an import's page, then applied to the partner's later
+    files (inventory.lens.headers)."""
+
+    # normalise_header of the name: "Version du logiciel" and "version du logiciel" are one.
+    key = models.CharField(_("key"), max_length=255, unique=True)
+    header = models.CharField(_("column"), max_length=255)
+    # A key of inventory.lens.columns.COLUMNS, or "" for a column to ignore.
+    field = models.CharField(_("field"), max_length=40, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("changed by"))
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        ordering = ["header", "pk"]
+        verbose_name = _("Lens column mapping")
+        verbose_name_plural = _("Lens column mappings")
+
+    def __str__(self):
+        return f"{self.header} → {self.field or '-'}"
+
+    @property
+    def ignored(self):
+        return not self.field
 
 
 class Licence(models.Model):

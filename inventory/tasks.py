@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 from portal.outbox.services import enqueue_on_commit
 from portal.tenants.branding import current_brand
 
-from .lens import jobs, review
+from .lens import headers, jobs, review
 from .models import LensImport
 
 logger = logging.getLogger(__name__)
@@ -115,3 +115,11 @@ def discard_review(lens_import, *, user):
         locked = LensImport.objects.select_for_update().get(pk=lens_import.pk)
         review.discard(locked, user)
     return locked
+def map_headers_and_queue(lens_import, decisions, *, user=None):
+    """Keeps what each unknown column of an import holds (inventory.lens.headers.settle,
+    which raises ValidationError) and queues the import again, in the current schema (the
+    import page and the API); answers the import."""
+    with transaction.atomic():
+        lens_import = headers.settle(lens_import.pk, decisions, user)
+        enqueue_on_commit(run_lens_import, lens_import.pk)
+    return lens_import

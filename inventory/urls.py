@@ -14,4 +14,11 @@ urlpatterns = [
          name="lens_import_review_confirm"),
     path("imports/<int:pk>/review/discard/", views.lens_import_review_discard,
          name="lens_import_review_discard"),
+    path("imports/<int:pk>/mapping/", views.lens_import_mapping, name="lens_import_mapping"),
+    path("imports/columns/", views.lens_header_mapping_list,
+         name="lens_header_mapping_list"),
+    path("imports/columns/<int:pk>/", views.lens_header_mapping_edit,
+         name="lens_header_mapping_edit"),
+    path("imports/columns/<int:pk>/delete/", views.lens_header_mapping_delete,
+         name="lens_header_mapping_delete"),
 ]

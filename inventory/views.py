@@ -15,17 +15,29 @@ from portal.csvexport import csv_response
 from portal.errors import add_to_form
 from portal.lists import Table, filtered, sorted_by
 from portal.submissions.once import created, sent_once
-from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_STAFF, role_required
+from portal.users.access import (
+    EVERYONE_OF_PARTNER,
+    PARTNER_ADMIN,
+    PARTNER_STAFF,
+    role_required,
+)
 from portal.users.models import Role
 
 from . import registration, services
 from .coverage import with_coverage
 from .filters import DEVICE_SORTS, DeviceFilterSet
-from .forms import BulkRegistrationForm, LensImportForm, RegistrationForm
+from .forms import (
+    BulkRegistrationForm,
+    HeaderMappingForm,
+    LensHeaderMappingForm,
+    LensImportForm,
+    RegistrationForm,
+)
 from .lens import columns, reading
+from .models import LensHeaderMapping, LensImport
 from .services import devices_visible_to, lens_imports_visible_to
 from .tables import device_columns
-from .tasks import confirm_review, discard_review, queue_import
+from .tasks import confirm_review, discard_review, map_headers_and_queue, queue_import
 
 PAGE_SIZE = 50
 
@@ -166,16 +178,79 @@ def lens_import_create(request):
         "form": form, "max_bytes": reading.max_bytes(), "headers": columns.LENS_HEADERS})
 
 
-@role_required(*PARTNER_STAFF)
-def lens_import_detail(request, pk):
-    lens_import = get_object_or_404(
+def _lens_import(request, pk):
+    return get_object_or_404(
         lens_imports_visible_to(request.user).select_related("customer", "uploaded_by",
                                                              "snapshot"), pk=pk)
+
+
+def _lens_import_page(request, lens_import, mapping_form=None):
     counts = lens_import.snapshot.counts.all() if lens_import.snapshot else []
-    context = {"lens_import": lens_import, "counts": counts}
+    if lens_import.status == LensImport.Status.NEEDS_MAPPING and mapping_form is None:
+        mapping_form = HeaderMappingForm(lens_import=lens_import)
+    context = {"lens_import": lens_import, "counts": counts, "mapping_form": mapping_form}
     if request.htmx:
         return render(request, "inventory/partials/lens_import_progress.html", context)
     return render(request, "inventory/lens_import_detail.html", context)
+
+
+@role_required(*PARTNER_STAFF)
+def lens_import_detail(request, pk):
+    return _lens_import_page(request, _lens_import(request, pk))
+
+
+@role_required(*PARTNER_STAFF)
+@require_POST
+def lens_import_mapping(request, pk):
+    """What each column known by no name holds, or that it is ignored: kept for the
+    partner's later files, and the import queued again."""
+    lens_import = _lens_import(request, pk)
+    form = HeaderMappingForm(request.POST, lens_import=lens_import)
+    if lens_import.status == LensImport.Status.NEEDS_MAPPING and form.is_valid():
+        try:
+            map_headers_and_queue(lens_import, form.decisions(), user=request.user)
+        except ValidationError as error:
+            add_to_form(form, error)
+        else:
+            messages.success(request, _("The columns are mapped: the import goes on."))
+            return redirect("lens_import_detail", pk=lens_import.pk)
+    elif lens_import.status != LensImport.Status.NEEDS_MAPPING:
+        return redirect("lens_import_detail", pk=lens_import.pk)
+    return _lens_import_page(request, lens_import, form)
+
+
+@role_required(*PARTNER_ADMIN)
+def lens_header_mapping_list(request):
+    """The partner's own names of Lens columns, applied to every later export."""
+    mappings = LensHeaderMapping.objects.select_related("updated_by")
+    return render(request, "inventory/lens_header_mapping_list.html", {
+        "mappings": [(mapping, columns.field_label(mapping.field) if mapping.field in
+                      columns.COLUMNS else "") for mapping in mappings]})
+
+
+@role_required(*PARTNER_ADMIN)
+def lens_header_mapping_edit(request, pk):
+    mapping = get_object_or_404(LensHeaderMapping, pk=pk)
+    form = LensHeaderMappingForm(request.POST or None, instance=mapping)
+    if request.method == "POST" and form.is_valid():
+        mapping = form.save(commit=False)
+        mapping.updated_by = request.user
+        mapping.save()
+        messages.success(request, _("The column “%(header)s” is saved.") % {
+            "header": mapping.header})
+        return redirect("lens_header_mapping_list")
+    return render(request, "inventory/lens_header_mapping_edit.html",
+                  {"mapping": mapping, "form": form})
+
+
+@role_required(*PARTNER_ADMIN)
+@require_POST
+def lens_header_mapping_delete(request, pk):
+    mapping = get_object_or_404(LensHeaderMapping, pk=pk)
+    mapping.delete()
+    messages.success(request, _("The column “%(header)s” is forgotten: the next export that "
+                                "has it asks again.") % {"header": mapping.header})
+    return redirect("lens_header_mapping_list")
 
 
 @role_required(*PARTNER_STAFF)

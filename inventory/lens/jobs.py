@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from portal.csvimport import RowError, gc_paused
 
 from ..models import LensImport
-from . import bulk, checking, reading, review, writing
+from . import bulk, checking, headers, reading, review, writing
 
 logger = logging.getLogger(__name__)
 
@@ -79,14 +79,21 @@ def _process_import(lens_import):
         logger.exception("Lens import %s: the file cannot be read", lens_import.pk)
         return _fail(lens_import, [RowError(None, "", _(
             "The uploaded file can no longer be read. Upload it again."))])
+    # Columns no name is known for: nothing is applied until each is mapped or ignored.
+    mappings = headers.remembered()
+    unknown, mappable = headers.review_header(data, mappings)
+    if unknown:
+        return _update(lens_import, status=LensImport.Status.NEEDS_MAPPING,
+                       unknown_headers=unknown, mappable_fields=mappable)
+    aliases = headers.aliases(mappings)
     try:
         with transaction.atomic():
             # The database path, for a file with nothing to report (inventory.lens.bulk).
             result = bulk.import_file(customer, data, full_export=lens_import.full_export,
-                                      lens_import=lens_import)
+                                      lens_import=lens_import, aliases=aliases)
             if result is not None:
                 return _succeed(lens_import, result)
-        header, columns, body, errors = reading.read_lens_file(data)
+        header, columns, body, errors = reading.read_lens_file(data, aliases=aliases)
         if errors:
             return _fail(lens_import, errors)
         _update(lens_import, total_rows=len(body), processed_rows=0)
