@@ -136,7 +136,7 @@ def run(port):
     env.setdefault("MFA_REQUIRED", "0")
     children = []
     try:
-        manage(env, "migrate_schemas", "--executor=standard", "-v", "0")
+        manage(env, "migrate_partners", "-v", "0")
         manage(env, "seed_demo", "--console-domain", DEMO_CONSOLE_DOMAIN)
         background = Supervisor(env, {
             "worker": [PYTHON, "-m", "celery", "-A", "portal", "worker", "-l", "info",
@@ -253,7 +253,7 @@ def bench(bench_args):
     env, started = start_services()
     env.setdefault("DEBUG", "0")
     try:
-        manage(env, "migrate_schemas", "--executor=standard", "-v", "0")
+        manage(env, "migrate_partners", "-v", "0")
         manage(env, "seed_demo", "--console-domain", DEMO_CONSOLE_DOMAIN)
         result = subprocess.run([PYTHON, "bench/pages.py", *bench_args], cwd=BASE_DIR, env=env)
         if result.returncode != 0:
