@@ -21,7 +21,6 @@ from django_tenants.utils import get_public_schema_name
 
 from portal.tenants.models import Partner
 from portal.tenants.template import (
-    TEMPLATE_SCHEMA,
     applied_migrations,
     ensure_template,
     migrate_schema,
