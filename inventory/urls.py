@@ -10,4 +10,5 @@ urlpatterns = [
     path("imports/", views.lens_import_list, name="lens_import_list"),
     path("imports/new/", views.lens_import_create, name="lens_import_create"),
     path("imports/<int:pk>/", views.lens_import_detail, name="lens_import_detail"),
+    path("imports/<int:pk>/retry/", views.lens_import_retry, name="lens_import_retry"),
 ]

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
 from contracts.models import Customer
 from portal.catalogue.models import ProductModel
@@ -21,9 +22,9 @@ from .coverage import with_coverage
 from .filters import DEVICE_SORTS, DeviceFilterSet
 from .forms import BulkRegistrationForm, LensImportForm, RegistrationForm
 from .lens import columns, reading
-from .services import devices_visible_to, lens_imports_visible_to
+from .services import devices_visible_to, lens_imports_retryable_by, lens_imports_visible_to
 from .tables import device_columns
-from .tasks import queue_import
+from .tasks import queue_import, retry_import
 
 PAGE_SIZE = 50
 
@@ -164,7 +165,19 @@ def lens_import_detail(request, pk):
         lens_imports_visible_to(request.user).select_related("customer", "uploaded_by",
                                                              "snapshot"), pk=pk)
     counts = lens_import.snapshot.counts.all() if lens_import.snapshot else []
-    context = {"lens_import": lens_import, "counts": counts}
+    may_retry = (lens_import.can_retry
+                 and lens_imports_retryable_by(request.user).filter(pk=pk).exists())
+    context = {"lens_import": lens_import, "counts": counts, "may_retry": may_retry}
     if request.htmx:
         return render(request, "inventory/partials/lens_import_progress.html", context)
     return render(request, "inventory/lens_import_detail.html", context)
+
+
+@role_required(*PARTNER_STAFF)
+@require_POST
+def lens_import_retry(request, pk):
+    """Queues the same stored file again, when its worker stopped under it."""
+    lens_import = get_object_or_404(lens_imports_retryable_by(request.user), pk=pk)
+    if retry_import(lens_import):
+        messages.success(request, _("The import is queued again."))
+    return redirect("lens_import_detail", pk=lens_import.pk)
