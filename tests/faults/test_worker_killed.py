@@ -1,9 +1,10 @@
 """A worker killed outright (SIGKILL of its main process and its pool child, as a host
 crash would) in the middle of a report run: beat hands the task to another worker once the
-lease has passed, and the run ends once, done, within the lease and a sweep. A database connection cut under a report task: tried again, then done.
+lease has passed, and the run ends once, done, within the lease and a sweep. A database
+connection cut under a report task: tried again, then done.
 
 Real workers (one process each, --concurrency 1), a real beat, a real Redis server, the
-test database; tasks slowed at a chosen point by tests/faults/tasks.py."""
+test database; tasks slowed or cut at a chosen point by tests/faults/tasks.py."""
 
 import os
 import signal
