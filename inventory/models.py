@@ -1,4 +1,5 @@
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -204,6 +205,8 @@ class LensImport(models.Model):
     # Imports apply in this order, then in the order of upload (inventory.lens.writing).
     export_date = models.DateTimeField(_("export date"), null=True, blank=True)
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    # Uploaded, or retried: since when it waits for a worker.
+    queued_at = models.DateTimeField(_("queued"), default=timezone.now)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     # What the import would do, shown for review (inventory.lens.review.Review.as_dict):
@@ -219,6 +222,9 @@ class LensImport(models.Model):
                                           verbose_name=_("reviewed by"))
     review_decided_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
     review_confirmed = models.BooleanField(_("confirmed after review"), default=False)
+    # Failed for a reason of the worker's (it stopped, or an unexpected error), not of the
+    # file: the same stored file may be queued again.
+    can_retry = models.BooleanField(_("can be retried"), default=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -231,6 +237,15 @@ class LensImport(models.Model):
     @property
     def in_progress(self):
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def waiting_since(self):
+        """When it has waited for a worker longer than a task's lease: since when (an
+        operator should look at the workers); else None."""
+        waited = timezone.now() - timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+        if self.status == self.Status.QUEUED and self.queued_at <= waited:
+            return self.queued_at
+        return None
 
     @property
     def applying(self):

@@ -21,4 +21,5 @@ urlpatterns = [
          name="lens_header_mapping_edit"),
     path("imports/columns/<int:pk>/delete/", views.lens_header_mapping_delete,
          name="lens_header_mapping_delete"),
+    path("imports/<int:pk>/retry/", views.lens_import_retry, name="lens_import_retry"),
 ]

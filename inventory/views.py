@@ -35,9 +35,15 @@ from .forms import (
 )
 from .lens import columns, reading
 from .models import LensHeaderMapping, LensImport
-from .services import devices_visible_to, lens_imports_visible_to
+from .services import devices_visible_to, lens_imports_retryable_by, lens_imports_visible_to
 from .tables import device_columns
-from .tasks import confirm_review, discard_review, map_headers_and_queue, queue_import
+from .tasks import (
+    confirm_review,
+    discard_review,
+    map_headers_and_queue,
+    queue_import,
+    retry_import,
+)
 
 PAGE_SIZE = 50
 
@@ -188,7 +194,10 @@ def _lens_import_page(request, lens_import, mapping_form=None):
     counts = lens_import.snapshot.counts.all() if lens_import.snapshot else []
     if lens_import.status == LensImport.Status.NEEDS_MAPPING and mapping_form is None:
         mapping_form = HeaderMappingForm(lens_import=lens_import)
-    context = {"lens_import": lens_import, "counts": counts, "mapping_form": mapping_form}
+    may_retry = (lens_import.can_retry
+                 and lens_imports_retryable_by(request.user).filter(pk=lens_import.pk).exists())
+    context = {"lens_import": lens_import, "counts": counts, "mapping_form": mapping_form,
+               "may_retry": may_retry}
     if request.htmx:
         return render(request, "inventory/partials/lens_import_progress.html", context)
     return render(request, "inventory/lens_import_detail.html", context)
@@ -276,4 +285,14 @@ def lens_import_review_discard(request, pk):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("Discarded: nothing of this file was imported."))
+    return redirect("lens_import_detail", pk=lens_import.pk)
+
+
+@role_required(*PARTNER_STAFF)
+@require_POST
+def lens_import_retry(request, pk):
+    """Queues the same stored file again, when its worker stopped under it."""
+    lens_import = get_object_or_404(lens_imports_retryable_by(request.user), pk=pk)
+    if retry_import(lens_import):
+        messages.success(request, _("The import is queued again."))
     return redirect("lens_import_detail", pk=lens_import.pk)

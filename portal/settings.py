@@ -316,6 +316,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # lease (a vanished worker, a lost message), and given up after so many hand-overs.
 OUTBOX_LEASE_SECONDS = envint("OUTBOX_LEASE_SECONDS", 300)
 OUTBOX_MAX_HANDOVERS = envint("OUTBOX_MAX_HANDOVERS", 5)
+# How often beat hands over again what waits (and gives up on what was handed over too often).
+OUTBOX_SWEEP_SECONDS = envint("OUTBOX_SWEEP_SECONDS", 60)
 # Tasks that have run are kept this long (a redelivered one is recognised and skipped).
 OUTBOX_KEEP_DONE_HOURS = envint("OUTBOX_KEEP_DONE_HOURS", 24)
 # What a request that cannot do without Redis tells to wait before trying again (503).
@@ -323,7 +325,7 @@ UNAVAILABLE_RETRY_AFTER_SECONDS = envint("UNAVAILABLE_RETRY_AFTER_SECONDS", 30)
 CELERY_BEAT_SCHEDULE = {
     "hand-over-pending-tasks": {
         "task": "portal.outbox.tasks.hand_over_pending",
-        "schedule": 60,
+        "schedule": OUTBOX_SWEEP_SECONDS,
     },
     "purge-done-tasks": {
         "task": "portal.outbox.tasks.purge_done_tasks",

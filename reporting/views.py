@@ -91,7 +91,8 @@ def report_run_detail(request, pk):
     template = "reporting/partials/run_progress.html" if request.htmx \
         else "reporting/run_detail.html"
     failed = run.items.filter(status=ReportRunItem.Status.FAILED).select_related("customer")
-    return render(request, template, {"run": run, "failed_items": failed})
+    return render(request, template, {"run": run, "failed_items": failed,
+                                      "waiting_since": run.waiting_since()})
 
 
 @role_required(*PARTNER_ADMIN)

@@ -151,7 +151,8 @@ def _device(world, tenant):
     return {"pk": sample_device(world, tenant).pk}
 
 
-@samples_for("lens_import_detail", "lens_import_review_", "lens_import_mapping")
+@samples_for("lens_import_detail", "lens_import_review_", "lens_import_mapping",
+             "lens_import_retry")
 def _lens_import(world, tenant):
     return {"pk": sample_lens_import(world, tenant).pk}
 
@@ -398,6 +399,7 @@ NOT_A_PAGE = {"set_language": 405, "ticket_comment": 405, "ticket_status": 405,
               "report_run": 405, "report_run_retry": 405,
               "lens_import_review_confirm": 405, "lens_import_review_discard": 405,
               "lens_import_mapping": 405, "lens_header_mapping_delete": 405,
+              "lens_import_retry": 405,
               "webhook_endpoint_delete": 405,
               "webhook_delivery_redeliver": 405, "quote_decide": 405, "console_report_action": 405,
               # a report of a customer not assigned to the CSM

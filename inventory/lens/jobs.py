@@ -35,9 +35,9 @@ def _update(lens_import, **fields):
         setattr(lens_import, name, value)
 
 
-def _fail(lens_import, errors):
+def _fail(lens_import, errors, can_retry=False):
     _update(lens_import, status=LensImport.Status.FAILED, finished_at=timezone.now(),
-            error_count=len(errors),
+            error_count=len(errors), can_retry=can_retry,
             errors=[error.as_dict() for error in errors[:MAX_ERRORS]])
 
 
@@ -45,7 +45,27 @@ def fail_unexpectedly(lens_import):
     # The apply step is one transaction: whatever went wrong, nothing of it was written.
     _fail(lens_import, [RowError(None, "", _(
         "The import stopped on an unexpected error and nothing was imported. Try again, "
-        "or contact support if it happens again."))])
+        "or contact support if it happens again."))], can_retry=True)
+
+
+def fail_abandoned(lens_import, handovers):
+    """No worker finished the import, however often it was handed over (workers stopped
+    under it, or none is running): as devices and "succeeded" are committed together,
+    nothing of it was applied."""
+    _fail(lens_import, [RowError(None, "", _(
+        "The worker processing this import stopped; nothing was applied. It was handed "
+        "to a worker %(count)d times without finishing. Retry it, or contact support if "
+        "it happens again.") % {"count": handovers})], can_retry=True)
+
+
+def requeue(lens_import):
+    """Puts a failed, retryable import back in the queue with its stored file; False when
+    it is not (anymore) one. The caller queues its task in the same transaction."""
+    return bool(LensImport.objects.filter(
+        pk=lens_import.pk, status=LensImport.Status.FAILED, can_retry=True).update(
+            status=LensImport.Status.QUEUED, can_retry=False, errors=[], error_count=0,
+            total_rows=0, processed_rows=0, started_at=None, finished_at=None,
+            queued_at=timezone.now()))
 
 
 def progress_recorder(lens_import, every=0.5):

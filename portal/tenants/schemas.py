@@ -45,6 +45,12 @@ def partner_schema(partner: Partner) -> AbstractContextManager[None]:
     return tenant_context(partner)
 
 
+def named_schema(schema_name: str) -> AbstractContextManager[None]:
+    """Enters the schema of that name (a context manager): work recorded with its schema
+    name, such as the outbox's tasks."""
+    return schema_context(schema_name)
+
+
 def public_schema() -> AbstractContextManager[None]:
     """Enters the public schema (a context manager): the vendor's tables."""
     return schema_context(get_public_schema_name())
