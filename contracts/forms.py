@@ -5,12 +5,13 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from portal.catalogue.models import Category
+from portal.submissions.once import OneTimeTokenForm
 
 from . import services
 from .models import Contract, Customer
 
 
-class CustomerForm(forms.ModelForm):
+class CustomerForm(OneTimeTokenForm, forms.ModelForm):
     class Meta:
         model = Customer
         fields = ["name", "site_id", "address", "postal_code", "city", "country", "time_zone",
@@ -21,7 +22,7 @@ class CustomerForm(forms.ModelForm):
         return self.cleaned_data["site_id"].strip().upper()
 
 
-class ContractForm(forms.ModelForm):
+class ContractForm(OneTimeTokenForm, forms.ModelForm):
     """The contract's terms plus one row per category: covered, installed, growth, price."""
 
     class Meta:
@@ -84,7 +85,7 @@ class ContractForm(forms.ModelForm):
         }
 
 
-class AuthorisationLetterForm(forms.Form):
+class AuthorisationLetterForm(OneTimeTokenForm):
     """A customer's signed letter; the checks themselves are the service's."""
 
     signatory = forms.CharField(label=_("Signed by"), max_length=200,

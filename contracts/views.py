@@ -11,6 +11,7 @@ from portal.csvexport import csv_response
 from portal.errors import add_to_form, add_to_messages
 from portal.lists import Table, filtered, sorted_by
 from portal.programme import rule
+from portal.submissions.once import created, sent_once
 from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_ADMIN, PARTNER_STAFF, role_required
 
 from . import services
@@ -45,10 +46,12 @@ def customers_csv(customers):
 
 
 @role_required(*PARTNER_STAFF)
+@sent_once
 def customer_create(request):
     form = CustomerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         customer = services.save_customer(form.save(commit=False))
+        created(request, customer)
         messages.success(request, _("Customer %(name)s has been created.") % {
             "name": customer.name})
         return redirect("customer_detail", pk=customer.pk)
@@ -147,6 +150,7 @@ def contract_detail(request, pk):
 
 
 @role_required(*PARTNER_ADMIN)
+@sent_once
 def contract_create(request):
     customers = Customer.objects.visible_to(request.user)
     initial = {}
@@ -159,6 +163,7 @@ def contract_create(request):
         except ValidationError as error:
             add_to_form(form, error)
         else:
+            created(request, contract)
             messages.success(request, _("The draft contract has been saved."))
             return redirect("contract_detail", pk=contract.pk)
     return render(request, "contracts/contract_form.html",

@@ -2,12 +2,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.csvimport import size_error
+from portal.submissions.once import OneTimeTokenForm
 
 from . import registration
 from .lens import reading
+from .lens.columns import COLUMNS, field_label
+from .models import LensHeaderMapping
 
 
-class RegistrationForm(forms.Form):
+class RegistrationForm(OneTimeTokenForm):
     customer = forms.ModelChoiceField(label=_("Customer"), queryset=None)
     serial = forms.CharField(label=_("Serial number"), max_length=60)
     model = forms.CharField(
@@ -51,7 +54,7 @@ def _size_checked(upload, limit):
     return upload
 
 
-class BulkRegistrationForm(CustomerChoiceMixin, forms.Form):
+class BulkRegistrationForm(CustomerChoiceMixin, OneTimeTokenForm):
     customer = forms.ModelChoiceField(label=_("Customer"), queryset=None)
     file = forms.FileField(
         label=_("CSV file"),
@@ -67,7 +70,7 @@ class BulkRegistrationForm(CustomerChoiceMixin, forms.Form):
         return _size_checked(self.cleaned_data["file"], registration.registration_max_bytes())
 
 
-class LensImportForm(CustomerChoiceMixin, forms.Form):
+class LensImportForm(CustomerChoiceMixin, OneTimeTokenForm):
     customer = forms.ModelChoiceField(label=_("Customer"), queryset=None)
     file = forms.FileField(
         label=_("Poly Lens inventory export"),
@@ -85,3 +88,49 @@ class LensImportForm(CustomerChoiceMixin, forms.Form):
 
     def clean_file(self):
         return _size_checked(self.cleaned_data["file"], reading.max_bytes())
+
+
+IGNORE = "-"  # the choice that ignores a column ("" is no choice made)
+
+
+class HeaderMappingForm(forms.Form):
+    """What each column of an import known by no name holds: a field the file lacks, or
+    nothing (ignored). Each must be chosen: an unknown column is never dropped silently."""
+
+    def __init__(self, *args, lens_import, **kwargs):
+        super().__init__(*args, **kwargs)
+        fields = [(field, field_label(field)) for field in lens_import.mappable_fields
+                  if field in COLUMNS]
+        self.headers, self.samples = {}, {}
+        for position, column in enumerate(lens_import.unknown_headers):
+            name = f"column_{position}"
+            self.headers[name] = column["header"]
+            self.samples[name] = column.get("samples", [])
+            self.fields[name] = forms.ChoiceField(
+                label=column["header"],
+                choices=[("", _("Choose…")), (IGNORE, _("Ignore this column")), *fields],
+                error_messages={"required": _("Map this column to a field or ignore it.")})
+
+    def columns(self):
+        """[(bound field, its samples)] in the order of the file."""
+        return [(self[name], self.samples[name]) for name in self.headers]
+
+    def decisions(self):
+        """{header: field, or "" to ignore it}."""
+        return {header: "" if self.cleaned_data[name] == IGNORE else self.cleaned_data[name]
+                for name, header in self.headers.items()}
+
+
+class LensHeaderMappingForm(forms.ModelForm):
+    field = forms.ChoiceField(label=_("Holds"))
+
+    class Meta:
+        model = LensHeaderMapping
+        fields = ["field"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["field"].choices = [
+            ("", _("Nothing: ignore this column")),
+            *[(field, field_label(field)) for field in COLUMNS]]
+        self.fields["field"].required = False

@@ -4,7 +4,9 @@ same visibility as the pages (partner staff only)."""
 
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
 from contracts.models import Customer
@@ -15,8 +17,9 @@ from portal.api.schemas import ERRORS, WRITE_ERRORS, CustomerRef, customer_ref
 from portal.users.access import PARTNER_STAFF
 
 from .forms import LensImportForm
+from .lens.columns import COLUMNS
 from .services import lens_imports_visible_to
-from .tasks import queue_import
+from .tasks import confirm_review, discard_review, map_headers_and_queue, queue_import
 
 router = Router(tags=["Poly Lens imports"])
 
@@ -35,25 +38,70 @@ class CountOut(Schema):
     total: int
 
 
+class ReviewCategoryOut(Schema):
+    category: str
+    new: int
+    new_sample: list[str] = Field(description="Some of the new serial numbers.")
+    changed: int
+    changed_sample: list[str]
+    not_seen: int
+    not_seen_sample: list[str]
+
+
+class ReviewOut(Schema):
+    base: int = Field(description="The customer's active devices before the import.")
+    share: str = Field(description="The share of them above which an import waits for "
+                                   "review, e.g. \"0.10\".")
+    new: int
+    changed: int = Field(description="Devices whose model, site, room, MAC address or "
+                                     "firmware would change, or that are seen again.")
+    not_seen: int = Field(description="Active devices the export does not list, that would "
+                                      "be marked as not seen.")
+    categories: list[ReviewCategoryOut]
+
+
+class HeaderWarningOut(Schema):
+    header: str = Field(description="The column as the file names it.")
+    samples: list[str] = Field(description="A few of its values, from the first rows.")
+    message: str
+
+
 class LensImportOut(Schema):
     id: int
     customer: CustomerRef
     filename: str
     size: int
     full_export: bool
-    status: str = Field(description="queued, running, succeeded or failed.")
+    status: str = Field(description="queued, running, succeeded, failed; needs_mapping: "
+                                    "the file has columns that no known name maps to a "
+                                    "field (`warnings`) and nothing is applied until each "
+                                    "is mapped or ignored with the import's mapping "
+                                    "operation; review: waiting for its uploader to "
+                                    "confirm or discard it (see `review`); or "
+                                    "review_discarded.")
     percent: int = Field(description="Progress, 0 to 100 (as the import page's bar).")
     total_rows: int
     processed_rows: int = Field(description="Rows checked so far.")
     error_count: int
     errors: list[RowErrorOut] = Field(description="Why nothing was imported, row by row "
                                                   "(the first ones, when there are many).")
+    warnings: list[HeaderWarningOut] = Field(
+        description="While the status is needs_mapping: each column that no known name "
+                    "maps to a field, with a few of its values.")
+    mappable_fields: list[str] = Field(
+        description="While the status is needs_mapping: the fields the file lacks, which "
+                    "those columns may be mapped to (serial, model, firmware, site, room, "
+                    "mac, last_detected).")
     devices_created: int
     devices_updated: int
     devices_marked_missing: int = Field(description="Devices absent from a full export, "
                                                     "marked as not seen (not deleted).")
     counts: list[CountOut] = Field(description="The installed base once imported, by "
                                                "category.")
+    review: ReviewOut | None = Field(description="What a full export would do, when it "
+                                                 "marks as not seen, or changes, more than "
+                                                 "a share of the customer's active devices: "
+                                                 "nothing is imported until it is confirmed.")
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
@@ -76,6 +124,11 @@ def lens_import_out(lens_import, counts=()):
         "error_count": lens_import.error_count,
         "errors": [{"line": error.get("line"), "column": error.get("column") or "",
                     "message": error.get("message") or ""} for error in lens_import.errors],
+        "warnings": [{"header": column["header"], "samples": column.get("samples", []),
+                      "message": _("No known name maps this column to a field: map it or "
+                                   "ignore it.")}
+                     for column in lens_import.unknown_headers],
+        "mappable_fields": lens_import.mappable_fields,
         "devices_created": lens_import.devices_created,
         "devices_updated": lens_import.devices_updated,
         "devices_marked_missing": lens_import.devices_marked_missing,
@@ -83,6 +136,7 @@ def lens_import_out(lens_import, counts=()):
                     "uncovered": count.uncovered, "total": count.total} for count in counts],
         "created_at": lens_import.created_at, "started_at": lens_import.started_at,
         "finished_at": lens_import.finished_at,
+        "review": lens_import.review or None,
     }
 
 
@@ -125,3 +179,56 @@ def get_lens_import(request, lens_import_id: int):
     lens_import = get_object_or_404(_imports(user), pk=lens_import_id)
     counts = lens_import.snapshot.counts.all() if lens_import.snapshot else ()
     return lens_import_out(lens_import, counts)
+
+
+@router.post("/{lens_import_id}/review/confirm", response={202: LensImportOut, **WRITE_ERRORS},
+             summary="Confirm a Lens import waiting for review")
+def confirm_lens_import_review(request, lens_import_id: int):
+    """For an import in status `review`: queues it again to apply exactly what its `review`
+    shows (202; follow it with the import's own operation). It fails, with nothing
+    imported, if the customer's devices changed since the preview or a newer export was
+    imported meanwhile. 422 when the import is not waiting for review."""
+    user = require_role(request, *PARTNER_STAFF)
+    lens_import = get_object_or_404(_imports(user), pk=lens_import_id)
+    confirm_review(lens_import, user=user)
+    return Status(202, lens_import_out(_imports(user).get(pk=lens_import.pk)))
+
+
+@router.post("/{lens_import_id}/review/discard", response={200: LensImportOut, **WRITE_ERRORS},
+             summary="Discard a Lens import waiting for review")
+def discard_lens_import_review(request, lens_import_id: int):
+    """For an import in status `review`: drops it, nothing of it is imported (status
+    review_discarded). 422 when the import is not waiting for review."""
+    user = require_role(request, *PARTNER_STAFF)
+    lens_import = get_object_or_404(_imports(user), pk=lens_import_id)
+    discard_review(lens_import, user=user)
+    return lens_import_out(_imports(user).get(pk=lens_import.pk))
+class ColumnMappingIn(Schema):
+    header: str = Field(description="The column as the file names it (a warning's header).")
+    field: str | None = Field(description="The field it holds (one of mappable_fields), or "
+                                          "null to ignore the column.")
+
+
+class HeaderMappingIn(Schema):
+    columns: list[ColumnMappingIn] = Field(description="One entry for every warning.")
+
+
+@router.post("/{lens_import_id}/mapping", response={202: LensImportOut, **WRITE_ERRORS},
+             summary="Map or ignore the unknown columns of a Lens import, and apply it")
+def map_lens_import_headers(request, lens_import_id: int, payload: HeaderMappingIn):
+    """For an import whose status is needs_mapping: says what each column of its warnings
+    holds, or that it is ignored, and queues the import again (202); follow it with the
+    import's own operation. The choices are kept for the partner's later exports (the
+    Lens column names page). 422 when the import is not waiting for this, or when a column
+    is left out, mapped to a field it cannot hold or to a field given twice."""
+    user = require_role(request, *PARTNER_STAFF)
+    lens_import = get_object_or_404(_imports(user), pk=lens_import_id)
+    decisions = {}
+    for column in payload.columns:
+        if column.field is not None and column.field not in COLUMNS:
+            raise ValidationError({column.header: [_(
+                "“%(field)s” is not a field this column can hold.") % {
+                    "field": column.field}]})
+        decisions[column.header] = column.field or ""
+    map_headers_and_queue(lens_import, decisions, user=user)
+    return Status(202, lens_import_out(_imports(user).get(pk=lens_import.pk)))

@@ -1,4 +1,5 @@
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -156,10 +157,18 @@ class LensImport(models.Model):
         RUNNING = "running", _("Running")
         SUCCEEDED = "succeeded", _("Imported")
         FAILED = "failed", _("Failed")
+        # A full export that would change too much of the installed base at once waits for
+        # the uploader to confirm or discard what it would do (inventory.lens.review).
+        REVIEW = "review", _("Waiting for review")
+        REVIEW_DISCARDED = "review_discarded", _("Discarded after review")
+        # Columns that map to no field: nothing applied until each is mapped or ignored.
+        NEEDS_MAPPING = "needs_mapping", _("Columns to map")
 
     # The badge of each status ({% status_badge %}).
     STATUS_TONES = {Status.QUEUED: "provisioning", Status.RUNNING: "provisioning",
-                    Status.SUCCEEDED: "active", Status.FAILED: "failed"}
+                    Status.SUCCEEDED: "active", Status.FAILED: "failed",
+                    Status.REVIEW: "provisioning", Status.REVIEW_DISCARDED: "failed",
+                    Status.NEEDS_MAPPING: "inactive"}
 
     customer = models.ForeignKey("contracts.Customer", on_delete=models.PROTECT,
                                  related_name="lens_imports", verbose_name=_("customer"))
@@ -188,12 +197,34 @@ class LensImport(models.Model):
     devices_marked_missing = models.PositiveIntegerField(_("devices not seen"), default=0)
     snapshot = models.ForeignKey(InventorySnapshot, on_delete=models.SET_NULL, null=True,
                                  blank=True, related_name="+", verbose_name=_("snapshot"))
+    # While it needs mapping: [{"header": str, "samples": [str]}] of the columns that map to
+    # no field, and the fields the file lacks, which they may be mapped to.
+    unknown_headers = models.JSONField(_("columns to map"), default=list, blank=True)
+    mappable_fields = models.JSONField(_("fields to map to"), default=list, blank=True)
     # The export's own date: the latest "Last Detected" in it (None when it has none).
     # Imports apply in this order, then in the order of upload (inventory.lens.writing).
     export_date = models.DateTimeField(_("export date"), null=True, blank=True)
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    # Uploaded, or retried: since when it waits for a worker.
+    queued_at = models.DateTimeField(_("queued"), default=timezone.now)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # What the import would do, shown for review (inventory.lens.review.Review.as_dict):
+    # {"base": int, "new": int, "changed": int, "not_seen": int, "share": str,
+    #  "categories": [{"category", "new", "changed", "not_seen", and a "..._sample" of
+    #  serials each}]}; empty when the import needed none.
+    review = models.JSONField(_("review"), default=dict, blank=True)
+    # A fingerprint of every device the reviewed import would touch: confirming applies it
+    # only if the same devices would change in the same way.
+    review_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    review_decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                          null=True, blank=True, related_name="+",
+                                          verbose_name=_("reviewed by"))
+    review_decided_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    review_confirmed = models.BooleanField(_("confirmed after review"), default=False)
+    # Failed for a reason of the worker's (it stopped, or an unexpected error), not of the
+    # file: the same stored file may be queued again.
+    can_retry = models.BooleanField(_("can be retried"), default=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -208,10 +239,26 @@ class LensImport(models.Model):
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
     @property
+    def waiting_since(self):
+        """When it has waited for a worker longer than a task's lease: since when (an
+        operator should look at the workers); else None."""
+        waited = timezone.now() - timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+        if self.status == self.Status.QUEUED and self.queued_at <= waited:
+            return self.queued_at
+        return None
+
+    @property
     def applying(self):
         """Every row is checked and the devices are being written."""
         return bool(self.status == self.Status.RUNNING and self.total_rows
                     and self.processed_rows >= self.total_rows)
+
+    @property
+    def review_categories(self):
+        """The preview's categories, each with its label, for the page."""
+        labels = dict(Category.choices)
+        return [{**values, "label": labels.get(values["category"], values["category"])}
+                for values in self.review.get("categories", [])]
 
     @property
     def percent(self):
@@ -221,6 +268,34 @@ class LensImport(models.Model):
         if not self.total_rows:
             return 0
         return min(90, self.processed_rows * 90 // self.total_rows)
+
+
+class LensHeaderMapping(models.Model):
+    """What a column of Lens exports holds, for a header no alias knows: a field, or
+    nothing (ignored). Said once on an import's page, then applied to the partner's later
+    files (inventory.lens.headers)."""
+
+    # normalise_header of the name: "Version du logiciel" and "version du logiciel" are one.
+    key = models.CharField(_("key"), max_length=255, unique=True)
+    header = models.CharField(_("column"), max_length=255)
+    # A key of inventory.lens.columns.COLUMNS, or "" for a column to ignore.
+    field = models.CharField(_("field"), max_length=40, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("changed by"))
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        ordering = ["header", "pk"]
+        verbose_name = _("Lens column mapping")
+        verbose_name_plural = _("Lens column mappings")
+
+    def __str__(self):
+        return f"{self.header} → {self.field or '-'}"
+
+    @property
+    def ignored(self):
+        return not self.field
 
 
 class Licence(models.Model):

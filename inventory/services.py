@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from contracts.models import Customer
 from portal.catalogue.eligibility import Reason, coverage
 from portal.catalogue.models import ProductModel
-from portal.users.models import User
+from portal.users.models import Role, User
 
 from .models import Device, LensImport, normalise_serial, serial_validator
 
@@ -25,6 +25,15 @@ def devices_visible_to(user: User) -> QuerySet[Device]:
 
 def lens_imports_visible_to(user: User) -> QuerySet[LensImport]:
     return LensImport.objects.filter(customer__in=Customer.objects.visible_to(user))
+
+
+def lens_imports_retryable_by(user: User) -> QuerySet[LensImport]:
+    """Imports whose Retry `user` may use: the partner administrator's, and the uploader's
+    own."""
+    imports = lens_imports_visible_to(user)
+    if user.role == Role.PARTNER_ADMIN:
+        return imports
+    return imports.filter(uploaded_by=user)
 
 
 def owners_by_serial(serials: Collection[str]) -> dict[str, int]:

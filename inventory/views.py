@@ -7,23 +7,43 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
 from contracts.models import Customer
 from portal.catalogue.models import ProductModel
 from portal.csvexport import csv_response
 from portal.errors import add_to_form
 from portal.lists import Table, filtered, sorted_by
-from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_STAFF, role_required
+from portal.submissions.once import created, sent_once
+from portal.users.access import (
+    EVERYONE_OF_PARTNER,
+    PARTNER_ADMIN,
+    PARTNER_STAFF,
+    role_required,
+)
 from portal.users.models import Role
 
 from . import registration, services
 from .coverage import with_coverage
 from .filters import DEVICE_SORTS, DeviceFilterSet
-from .forms import BulkRegistrationForm, LensImportForm, RegistrationForm
+from .forms import (
+    BulkRegistrationForm,
+    HeaderMappingForm,
+    LensHeaderMappingForm,
+    LensImportForm,
+    RegistrationForm,
+)
 from .lens import columns, reading
-from .services import devices_visible_to, lens_imports_visible_to
+from .models import LensHeaderMapping, LensImport
+from .services import devices_visible_to, lens_imports_retryable_by, lens_imports_visible_to
 from .tables import device_columns
-from .tasks import queue_import
+from .tasks import (
+    confirm_review,
+    discard_review,
+    map_headers_and_queue,
+    queue_import,
+    retry_import,
+)
 
 PAGE_SIZE = 50
 
@@ -79,6 +99,7 @@ def device_detail(request, pk):
 
 
 @role_required(*EVERYONE_OF_PARTNER)
+@sent_once
 def device_register(request):
     user = request.user
     fixed = user.customer if user.role == Role.CUSTOMER_USER else None
@@ -93,6 +114,7 @@ def device_register(request):
         except ValidationError as error:
             add_to_form(form, error)
         else:
+            created(request, device)
             messages.success(request, _("Device %(serial)s is registered.") % {
                 "serial": device.serial})
             return redirect("device_detail", pk=device.pk)
@@ -107,6 +129,7 @@ def _fixed_customer(user):
 
 
 @role_required(*EVERYONE_OF_PARTNER)
+@sent_once
 def device_register_bulk(request):
     """Several devices from a CSV file: all of them, or none with every error listed."""
     user = request.user
@@ -125,6 +148,7 @@ def device_register_bulk(request):
                 form.add_error(None, _("A device of the file was registered by someone else "
                                        "meanwhile. Nothing was registered: try again."))
             else:
+                created(request)
                 messages.success(request, ngettext(
                     "%(count)d device is registered.", "%(count)d devices are registered.",
                     count) % {"count": count})
@@ -144,6 +168,7 @@ def lens_import_list(request):
 
 
 @role_required(*PARTNER_STAFF)
+@sent_once
 def lens_import_create(request):
     """Stores the file and queues the import: the page answers at once, the worker does
     the rest and the import's page shows how far it got."""
@@ -153,18 +178,121 @@ def lens_import_create(request):
         lens_import = queue_import(
             customer=form.chosen_customer(), upload=form.cleaned_data["file"],
             full_export=form.cleaned_data["full_export"], uploaded_by=request.user)
+        created(request, lens_import)
         return redirect("lens_import_detail", pk=lens_import.pk)
     return render(request, "inventory/lens_import_form.html", {
         "form": form, "max_bytes": reading.max_bytes(), "headers": columns.LENS_HEADERS})
 
 
-@role_required(*PARTNER_STAFF)
-def lens_import_detail(request, pk):
-    lens_import = get_object_or_404(
+def _lens_import(request, pk):
+    return get_object_or_404(
         lens_imports_visible_to(request.user).select_related("customer", "uploaded_by",
                                                              "snapshot"), pk=pk)
+
+
+def _lens_import_page(request, lens_import, mapping_form=None):
     counts = lens_import.snapshot.counts.all() if lens_import.snapshot else []
-    context = {"lens_import": lens_import, "counts": counts}
+    if lens_import.status == LensImport.Status.NEEDS_MAPPING and mapping_form is None:
+        mapping_form = HeaderMappingForm(lens_import=lens_import)
+    may_retry = (lens_import.can_retry
+                 and lens_imports_retryable_by(request.user).filter(pk=lens_import.pk).exists())
+    context = {"lens_import": lens_import, "counts": counts, "mapping_form": mapping_form,
+               "may_retry": may_retry}
     if request.htmx:
         return render(request, "inventory/partials/lens_import_progress.html", context)
     return render(request, "inventory/lens_import_detail.html", context)
+
+
+@role_required(*PARTNER_STAFF)
+def lens_import_detail(request, pk):
+    return _lens_import_page(request, _lens_import(request, pk))
+
+
+@role_required(*PARTNER_STAFF)
+@require_POST
+def lens_import_mapping(request, pk):
+    """What each column known by no name holds, or that it is ignored: kept for the
+    partner's later files, and the import queued again."""
+    lens_import = _lens_import(request, pk)
+    form = HeaderMappingForm(request.POST, lens_import=lens_import)
+    if lens_import.status == LensImport.Status.NEEDS_MAPPING and form.is_valid():
+        try:
+            map_headers_and_queue(lens_import, form.decisions(), user=request.user)
+        except ValidationError as error:
+            add_to_form(form, error)
+        else:
+            messages.success(request, _("The columns are mapped: the import goes on."))
+            return redirect("lens_import_detail", pk=lens_import.pk)
+    elif lens_import.status != LensImport.Status.NEEDS_MAPPING:
+        return redirect("lens_import_detail", pk=lens_import.pk)
+    return _lens_import_page(request, lens_import, form)
+
+
+@role_required(*PARTNER_ADMIN)
+def lens_header_mapping_list(request):
+    """The partner's own names of Lens columns, applied to every later export."""
+    mappings = LensHeaderMapping.objects.select_related("updated_by")
+    return render(request, "inventory/lens_header_mapping_list.html", {
+        "mappings": [(mapping, columns.field_label(mapping.field) if mapping.field in
+                      columns.COLUMNS else "") for mapping in mappings]})
+
+
+@role_required(*PARTNER_ADMIN)
+def lens_header_mapping_edit(request, pk):
+    mapping = get_object_or_404(LensHeaderMapping, pk=pk)
+    form = LensHeaderMappingForm(request.POST or None, instance=mapping)
+    if request.method == "POST" and form.is_valid():
+        mapping = form.save(commit=False)
+        mapping.updated_by = request.user
+        mapping.save()
+        messages.success(request, _("The column “%(header)s” is saved.") % {
+            "header": mapping.header})
+        return redirect("lens_header_mapping_list")
+    return render(request, "inventory/lens_header_mapping_edit.html",
+                  {"mapping": mapping, "form": form})
+
+
+@role_required(*PARTNER_ADMIN)
+@require_POST
+def lens_header_mapping_delete(request, pk):
+    mapping = get_object_or_404(LensHeaderMapping, pk=pk)
+    mapping.delete()
+    messages.success(request, _("The column “%(header)s” is forgotten: the next export that "
+                                "has it asks again.") % {"header": mapping.header})
+    return redirect("lens_header_mapping_list")
+
+
+@role_required(*PARTNER_STAFF)
+@require_POST
+def lens_import_review_confirm(request, pk):
+    lens_import = get_object_or_404(lens_imports_visible_to(request.user), pk=pk)
+    try:
+        confirm_review(lens_import, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Confirmed: the import is applied as previewed."))
+    return redirect("lens_import_detail", pk=lens_import.pk)
+
+
+@role_required(*PARTNER_STAFF)
+@require_POST
+def lens_import_review_discard(request, pk):
+    lens_import = get_object_or_404(lens_imports_visible_to(request.user), pk=pk)
+    try:
+        discard_review(lens_import, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Discarded: nothing of this file was imported."))
+    return redirect("lens_import_detail", pk=lens_import.pk)
+
+
+@role_required(*PARTNER_STAFF)
+@require_POST
+def lens_import_retry(request, pk):
+    """Queues the same stored file again, when its worker stopped under it."""
+    lens_import = get_object_or_404(lens_imports_retryable_by(request.user), pk=pk)
+    if retry_import(lens_import):
+        messages.success(request, _("The import is queued again."))
+    return redirect("lens_import_detail", pk=lens_import.pk)

@@ -132,11 +132,12 @@ def sniff_delimiter(text):
 
 
 def normalise_header(name):
-    """Lower case, without accents, spaces and hyphens as `_`: "Numéro de série" and
-    "numero_de_serie" are the same column."""
-    name = unicodedata.normalize("NFKD", name.strip().lower())
+    """Lower case, without accents, spaces, hyphens and apostrophes as `_`: "Numéro de
+    série" and "numero_de_serie" are the same column, and so are "Nom de l’appareil" and
+    "nom de l'appareil"."""
+    name = unicodedata.normalize("NFKD", name.strip().casefold())
     name = "".join(ch for ch in name if not unicodedata.combining(ch))
-    return re.sub(r"[\s\-]+", "_", name)
+    return re.sub(r"[\s\-'’]+", "_", name)
 
 
 def map_header(header, aliases, *, required, columns, ignore_unknown=False):

@@ -5,6 +5,7 @@ production and development differ only by variables.
 """
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -73,6 +74,8 @@ SHARED_APPS = [
     "portal.site",
     # Every partner's queued tasks, in one table (see portal/outbox/models.py).
     "portal.outbox",
+    # Creating forms' one-time tokens (in the public schema: the vendor console's forms).
+    "portal.submissions",
     # The console's index of every partner's queues, one table per queue (see its models).
     "portal.consoleindex",
 ]
@@ -93,6 +96,7 @@ TENANT_APPS = [
     "reporting",
     "portal.webhooks",
     "portal.api",
+    "portal.submissions",
 ]
 
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -119,6 +123,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "portal.users.middleware.MFARequiredMiddleware",
+    # A Redis or broker error that still escapes a view: 503 with Retry-After, not 500.
+    "portal.unavailable.UnavailableMiddleware",
 ]
 
 TEMPLATES = [
@@ -312,12 +318,16 @@ CELERY_TIMEZONE = TIME_ZONE
 # lease (a vanished worker, a lost message), and given up after so many hand-overs.
 OUTBOX_LEASE_SECONDS = envint("OUTBOX_LEASE_SECONDS", 300)
 OUTBOX_MAX_HANDOVERS = envint("OUTBOX_MAX_HANDOVERS", 5)
+# How often beat hands over again what waits (and gives up on what was handed over too often).
+OUTBOX_SWEEP_SECONDS = envint("OUTBOX_SWEEP_SECONDS", 60)
 # Tasks that have run are kept this long (a redelivered one is recognised and skipped).
 OUTBOX_KEEP_DONE_HOURS = envint("OUTBOX_KEEP_DONE_HOURS", 24)
+# What a request that cannot do without Redis tells to wait before trying again (503).
+UNAVAILABLE_RETRY_AFTER_SECONDS = envint("UNAVAILABLE_RETRY_AFTER_SECONDS", 30)
 CELERY_BEAT_SCHEDULE = {
     "hand-over-pending-tasks": {
         "task": "portal.outbox.tasks.hand_over_pending",
-        "schedule": 60,
+        "schedule": OUTBOX_SWEEP_SECONDS,
     },
     "purge-done-tasks": {
         "task": "portal.outbox.tasks.purge_done_tasks",
@@ -345,6 +355,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "purge-idempotency-keys": {
         "task": "portal.api.tasks.purge_idempotency_keys",
+        "schedule": 60 * 60,
+    },
+    "purge-form-tokens": {
+        "task": "portal.submissions.tasks.purge_form_tokens",
         "schedule": 60 * 60,
     },
 }
@@ -404,6 +418,11 @@ TICKET_ATTACHMENT_MAX_BYTES = envint("TICKET_ATTACHMENT_MAX_BYTES", 10 * 1024 * 
 RMA_ORDER_CUTOFF = os.environ.get("RMA_ORDER_CUTOFF", "15:00")
 RMA_RETURN_REMINDER_DAYS = envint("RMA_RETURN_REMINDER_DAYS", 10)
 
+# Poly Lens imports (SPEC §6): a full export that would mark as not seen, or change, more
+# than this share of the customer's active devices stops at a preview that the uploader
+# confirms or discards (exactly this share still applies at once).
+LENS_IMPORT_REVIEW_SHARE = Decimal(os.environ.get("LENS_IMPORT_REVIEW_SHARE", "0.10"))
+
 # Webhooks: signed deliveries to partners' own tools, retried with doubling waits. Outside
 # development only https to public addresses is allowed (no requests into our networks).
 WEBHOOK_ALLOW_PRIVATE_URLS = envbool("WEBHOOK_ALLOW_PRIVATE_URLS", not PRODUCTION)
@@ -417,3 +436,6 @@ WEBHOOK_TIMEOUT_SECONDS = envint("WEBHOOK_TIMEOUT_SECONDS", 10)
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120/min")
 API_TOKEN_MAX_DAYS = envint("API_TOKEN_MAX_DAYS", 365)
 API_IDEMPOTENCY_HOURS = envint("API_IDEMPOTENCY_HOURS", 24)
+# How long a creating form's one-time token is remembered: sent again within this time, the
+# form creates nothing and shows what it created the first time.
+FORM_TOKEN_HOURS = envint("FORM_TOKEN_HOURS", 24)

@@ -136,7 +136,7 @@ def run(port):
     env.setdefault("MFA_REQUIRED", "0")
     children = []
     try:
-        manage(env, "migrate_schemas", "--executor=standard", "-v", "0")
+        manage(env, "migrate_partners", "-v", "0")
         # Idempotent: brings the console's index in step with data from before it existed.
         manage(env, "rebuild_console_index", "-v", "0")
         manage(env, "seed_demo", "--console-domain", DEMO_CONSOLE_DOMAIN)
@@ -247,27 +247,30 @@ def test(pytest_args):
         stop_services(started)
 
 
+# Each script, and whether it takes `make bench`'s own arguments.
+BENCH_SCRIPTS = [("bench/pages.py", True), ("bench/lens_import.py", False),
+                 ("bench/reports.py", False), ("bench/api.py", False),
+                 ("bench/outbox.py", False), ("bench/tenants.py", False)]
+
+
 def bench(bench_args):
     """Sets up the demo data as `make run` does, then runs the page benchmarks, the
     Poly Lens import benchmark (bench/lens_import.py, in a schema of its own), the
-    monthly reports benchmark (bench/reports.py, in bench schemas of its own) and the API's
-    device list benchmark (bench/api.py, in a schema of its own)."""
+    monthly reports benchmark (bench/reports.py, in bench schemas of its own), the API's
+    device list benchmark (bench/api.py, in a schema of its own), what the outbox costs
+    opening a ticket (bench/outbox.py, its tickets deleted afterwards) and the partners'
+    onboarding and no-op migration benchmark (bench/tenants.py, 10 partners of its own)."""
     env, started = start_services()
     env.setdefault("DEBUG", "0")
     try:
-        manage(env, "migrate_schemas", "--executor=standard", "-v", "0")
+        manage(env, "migrate_partners", "-v", "0")
         manage(env, "seed_demo", "--console-domain", DEMO_CONSOLE_DOMAIN)
-        result = subprocess.run([PYTHON, "bench/pages.py", *bench_args], cwd=BASE_DIR, env=env)
-        if result.returncode != 0:
-            return result.returncode
-        result = subprocess.run([PYTHON, "bench/lens_import.py"], cwd=BASE_DIR, env=env)
-        if result.returncode != 0:
-            return result.returncode
-        result = subprocess.run([PYTHON, "bench/reports.py"], cwd=BASE_DIR, env=env)
-        if result.returncode != 0:
-            return result.returncode
-        result = subprocess.run([PYTHON, "bench/api.py"], cwd=BASE_DIR, env=env)
-        return result.returncode
+        for script, takes_arguments in BENCH_SCRIPTS:
+            result = subprocess.run([PYTHON, script, *(bench_args if takes_arguments else [])],
+                                    cwd=BASE_DIR, env=env)
+            if result.returncode != 0:
+                return result.returncode
+        return 0
     except KeyboardInterrupt:
         return 130
     finally:

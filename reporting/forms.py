@@ -4,6 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.submissions.once import OneTimeTokenForm
+
 
 class MonthField(forms.CharField):
     """A month as YYYY-MM (the browser's month picker), cleaned to its first day."""
@@ -21,7 +23,7 @@ class MonthField(forms.CharField):
             raise forms.ValidationError(_("Enter a month as YYYY-MM.")) from error
 
 
-class ReportRunForm(forms.Form):
+class ReportRunForm(OneTimeTokenForm):
     month = MonthField(label=_("Month"))
 
     def clean_month(self):
@@ -37,14 +39,14 @@ class NotesForm(forms.Form):
                                 widget=forms.Textarea(attrs={"rows": 5}))
 
 
-class CsmHoursForm(forms.Form):
+class CsmHoursForm(OneTimeTokenForm):
     worked_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     hours = forms.DecimalField(label=_("Hours"), max_digits=5, decimal_places=2,
                                min_value=0.25, max_value=24)
     description = forms.CharField(label=_("What was done"), max_length=300)
 
 
-class IssueQuoteForm(forms.Form):
+class IssueQuoteForm(OneTimeTokenForm):
     adjustment_month = MonthField(label=_("Adjustment month"), required=False,
                                   help_text=_("Empty: the month after the report."))
 

@@ -1,6 +1,10 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
+from django.db.models import Min
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -94,6 +98,16 @@ class ReportRun(models.Model):
         """Share of the reports settled, done or failed."""
         settled = self.done + self.failed
         return 100 if not self.total else min(100, settled * 100 // self.total)
+
+    def waiting_since(self):
+        """When a report of the run has waited for a worker longer than a task's lease:
+        since when (an operator should look at the workers); else None."""
+        if self.has_ended:
+            return None
+        oldest = self.items.filter(status=ReportRunItem.Status.QUEUED).aggregate(
+            oldest=Min("updated_at"))["oldest"]
+        waited = timezone.now() - timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+        return oldest if oldest is not None and oldest <= waited else None
 
     @property
     def status_label(self):

@@ -5,9 +5,12 @@ from celery import shared_task
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from contracts.models import Customer
-from portal.outbox.services import enqueue_on_commit
+from portal.outbox.services import enqueue_on_commit, when_given_up
+from portal.tenants.branding import current_brand
 from portal.tenants.schemas import each_active_partner
 
 from .services import (
@@ -69,6 +72,18 @@ def generate_monthly_report(self, customer_id, month, run_id=None):
             # Run eagerly (tests, CELERY_TASK_ALWAYS_EAGER), Celery hands the Retry to the
             # caller instead of trying again: try again here, at once.
             retries += 1
+
+
+@when_given_up(generate_monthly_report)
+def end_abandoned_report(customer_id, month, run_id=None, handovers=0):
+    """The outbox gave up on the report's task: its run records it as failed with the
+    reason, so that the run ends and Retry failed can queue it again."""
+    if run_id is None:
+        return
+    with override(current_brand().default_language):
+        reason = _("The worker processing this report stopped; it was handed to a worker "
+                   "%(count)d times without finishing.") % {"count": handovers}
+    record_failure(run_id, customer_id, reason, handovers)
 
 
 @shared_task

@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from portal.errors import add_to_messages
+from portal.submissions.once import created, sent_once
 from portal.tenants.branding import current_brand
 from portal.users.access import (
     EVERYONE_OF_PARTNER,
@@ -73,12 +74,14 @@ def report_pdf(request, pk):
 
 @role_required(*PARTNER_ADMIN)
 @require_POST
+@sent_once
 def report_run(request):
     form = ReportRunForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for e in form.errors.get("month", [])))
         return redirect("report_list")
     run = services.start_run(form.cleaned_data["month"], request.user.display_name)
+    created(request, run)
     return redirect("report_run_detail", pk=run.pk)
 
 
@@ -88,7 +91,8 @@ def report_run_detail(request, pk):
     template = "reporting/partials/run_progress.html" if request.htmx \
         else "reporting/run_detail.html"
     failed = run.items.filter(status=ReportRunItem.Status.FAILED).select_related("customer")
-    return render(request, template, {"run": run, "failed_items": failed})
+    return render(request, template, {"run": run, "failed_items": failed,
+                                      "waiting_since": run.waiting_since()})
 
 
 @role_required(*PARTNER_ADMIN)

@@ -151,9 +151,19 @@ def _device(world, tenant):
     return {"pk": sample_device(world, tenant).pk}
 
 
-@samples_for("lens_import_detail")
+@samples_for("lens_import_detail", "lens_import_review_", "lens_import_mapping",
+             "lens_import_retry")
 def _lens_import(world, tenant):
     return {"pk": sample_lens_import(world, tenant).pk}
+
+
+@samples_for("lens_header_mapping_")
+def _lens_header_mapping(world, tenant):
+    from inventory.models import LensHeaderMapping
+
+    mapping, _ = LensHeaderMapping.objects.get_or_create(key="matrix",
+                                                         defaults={"header": "Matrix"})
+    return {"pk": mapping.pk}
 
 
 @samples_for("contract_")
@@ -386,7 +396,11 @@ def test_every_view_declares_who_may_open_it(urlconf):
 NOT_A_PAGE = {"set_language": 405, "ticket_comment": 405, "ticket_status": 405,
               "ticket_update": 405, "ticket_watch": 405, "ticket_escalate": 405,
               "ticket_cloud": 405, "rma_advance": 405, "console_rma_advance": 405,
-              "report_run": 405, "report_run_retry": 405, "webhook_endpoint_delete": 405,
+              "report_run": 405, "report_run_retry": 405,
+              "lens_import_review_confirm": 405, "lens_import_review_discard": 405,
+              "lens_import_mapping": 405, "lens_header_mapping_delete": 405,
+              "lens_import_retry": 405,
+              "webhook_endpoint_delete": 405,
               "webhook_delivery_redeliver": 405, "quote_decide": 405, "console_report_action": 405,
               # a report of a customer not assigned to the CSM
               "console_report_detail": 404, "console_report_pdf": 404,

@@ -3,13 +3,14 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from portal.submissions.once import OneTimeTokenForm
 from portal.users.models import PARTNER_STAFF_ROLES, User
 
 from .attachments import allowed_extensions
 from .models import Ticket
 
 
-class TicketForm(forms.ModelForm):
+class TicketForm(OneTimeTokenForm, forms.ModelForm):
     """Partner staff name the customer by its Site ID; a customer user's is implied."""
 
     site_id = forms.CharField(label=_("Site ID"), max_length=40,
@@ -45,7 +46,7 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class CommentForm(forms.Form):
+class CommentForm(OneTimeTokenForm):
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 4}))
     files = MultipleFileField(label=_("Attachments"), required=False)
     internal = forms.BooleanField(label=_("Internal note (never shown to the customer)"),
@@ -72,7 +73,7 @@ class TicketUpdateForm(forms.ModelForm):
         self.fields["assignee"].label_from_instance = lambda user: user.display_name
 
 
-class EscalationForm(forms.Form):
+class EscalationForm(OneTimeTokenForm):
     to_level = forms.ChoiceField(label=_("Hand to"), choices=Ticket.Level.choices)
     reason = forms.CharField(label=_("Why"), widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -81,7 +82,7 @@ class EscalationForm(forms.Form):
         self.fields["to_level"].choices = [(level.value, level.label) for level in levels]
 
 
-class CloudIncidentForm(forms.Form):
+class CloudIncidentForm(OneTimeTokenForm):
     """Opening an incident with the cloud partner, or referring the customer to it."""
 
     cloud_partner = forms.ChoiceField(label=_("Cloud partner"),
@@ -92,7 +93,7 @@ class CloudIncidentForm(forms.Form):
                                widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class CloudNoticeForm(forms.Form):
+class CloudNoticeForm(OneTimeTokenForm):
     body = forms.CharField(label=_("Status notice from the cloud partner"),
                            widget=forms.Textarea(attrs={"rows": 2}))
     closes_incident = forms.BooleanField(label=_("The cloud partner has closed its incident"),

@@ -12,6 +12,7 @@ from inventory.models import Device
 from portal.csvexport import csv_response
 from portal.errors import add_to_form, add_to_messages
 from portal.lists import Table, filtered, sorted_by
+from portal.submissions.once import created, sent_once
 from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_STAFF, role_required
 from portal.users.models import Role
 
@@ -69,6 +70,7 @@ def ticket_list(request):
 
 
 @role_required(*EVERYONE_OF_PARTNER)
+@sent_once
 def ticket_create(request):
     user = request.user
     implied = user.role == Role.CUSTOMER_USER
@@ -86,6 +88,7 @@ def ticket_create(request):
         except ValidationError as error:
             add_to_form(form, error)
         else:
+            created(request, ticket)
             messages.success(request, _("Ticket %(reference)s is open.") % {
                 "reference": ticket.reference})
             return redirect("ticket_detail", pk=ticket.pk)
@@ -152,15 +155,18 @@ def post_comment(request, ticket):
             str(error) for errors in form.errors.values() for error in errors))
         return
     try:
-        services.add_comment(ticket, user=request.user, body=form.cleaned_data["body"],
-                             internal=form.cleaned_data.get("internal", False),
-                             files=form.cleaned_data["files"])
+        comment = services.add_comment(
+            ticket, user=request.user, body=form.cleaned_data["body"],
+            internal=form.cleaned_data.get("internal", False), files=form.cleaned_data["files"])
     except ValidationError as error:
         add_to_messages(request, error)
+    else:
+        created(request, comment)
 
 
 @role_required(*EVERYONE_OF_PARTNER)
 @require_POST
+@sent_once
 def ticket_comment(request, pk):
     ticket = get_object_or_404(tickets_visible_to(request.user), pk=pk)
     post_comment(request, ticket)
@@ -217,12 +223,14 @@ def post_escalation(request, ticket):
     except ValidationError as error:
         add_to_messages(request, error)
     else:
+        created(request, step)
         messages.success(request, _("The ticket is now with %(level)s.") % {
             "level": Ticket.Level(step.to_level).label})
 
 
 @role_required(*PARTNER_STAFF)
 @require_POST
+@sent_once
 def ticket_escalate(request, pk):
     ticket = get_object_or_404(Ticket, pk=pk)
     post_escalation(request, ticket)
@@ -236,9 +244,12 @@ def post_cloud(request, ticket):
         form = CloudNoticeForm(request.POST)
         if form.is_valid():
             try:
-                services.add_cloud_notice(ticket, user=request.user, **form.cleaned_data)
+                notice = services.add_cloud_notice(ticket, user=request.user,
+                                                   **form.cleaned_data)
             except ValidationError as error:
                 add_to_messages(request, error)
+            else:
+                created(request, notice)
         else:
             messages.error(request, _("Write the notice."))
         return
@@ -250,11 +261,13 @@ def post_cloud(request, ticket):
     try:
         if action == "open":
             services.open_cloud_incident(ticket, user=request.user, **data)
+            created(request)
             messages.success(request, _("The cloud partner's incident is recorded."))
         elif action == "refer":
             services.refer_to_cloud_partner(ticket, user=request.user,
                                             cloud_partner=data["cloud_partner"],
                                             findings=data["findings"])
+            created(request)
             messages.success(request, _("The findings are recorded and the customer has "
                                         "been referred to the cloud partner."))
         else:
@@ -265,6 +278,7 @@ def post_cloud(request, ticket):
 
 @role_required(*PARTNER_STAFF)
 @require_POST
+@sent_once
 def ticket_cloud(request, pk):
     ticket = get_object_or_404(Ticket, pk=pk)
     post_cloud(request, ticket)

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 
 from console import crossschema
 from inventory.forms import LensImportForm
+from portal.submissions.once import created, sent_once
 from portal.users.access import role_required
 from portal.users.models import Role
 
@@ -30,6 +31,7 @@ def my_customer_detail(request, slug, customer_id):
 
 
 @role_required(Role.CSM)
+@sent_once
 def csm_lens_upload(request, slug, customer_id):
     """The customer's CSM uploads the Poly Lens export when they cannot read Lens."""
     found = crossschema.customer_assigned_to(request.user, slug, customer_id)
@@ -39,6 +41,7 @@ def csm_lens_upload(request, slug, customer_id):
     form = LensImportForm(request.POST or None, request.FILES or None, fixed_customer=customer)
     if request.method == "POST" and form.is_valid():
         lens_import = crossschema.queue_lens_import(request.user, partner, form)
+        created(request, lens_import)
         return redirect("console_csm_lens_import", slug=slug, customer_id=customer_id,
                         import_id=lens_import.pk)
     return render(request, "console/csm_lens_upload.html", {

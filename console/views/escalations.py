@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from console import crossschema
 from console.forms import EscalationFilterForm
 from portal.errors import add_to_messages
+from portal.submissions.once import sent_once
 from portal.tenants.schemas import active_partner
 from portal.users.access import role_required
 from portal.users.models import Role
@@ -92,6 +93,7 @@ def _act(request, slug, pk, action):
 
 @role_required(Role.SUPPORT_ENGINEER)
 @require_POST
+@sent_once
 def escalation_comment(request, slug, pk):
     return _act(request, slug, pk, post_comment)
 
@@ -113,13 +115,16 @@ def escalation_status(request, slug, pk):
 
 @role_required(Role.SUPPORT_ENGINEER)
 @require_POST
+@sent_once
 def escalation_escalate(request, slug, pk):
     return _act(request, slug, pk, post_escalation)
 
 
 @role_required(Role.SUPPORT_ENGINEER)
 @require_POST
-def escalation_cloud(request, slug, pk):
+@sent_once
+def escalation_cloud(
+request, slug, pk):
     return _act(request, slug, pk, post_cloud)
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from console import crossschema
+from portal.submissions.once import created, sent_once
 from portal.tenants import services as partner_services
 from portal.tenants.forms import BrandingForm, DomainForm, PartnerCreateForm
 from portal.tenants.models import Domain, Partner
@@ -54,6 +55,7 @@ def partner_list(request):
 
 
 @role_required(*VENDOR_ADMIN)
+@sent_once
 def partner_create(request):
     form = PartnerCreateForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -61,6 +63,7 @@ def partner_create(request):
             name=form.cleaned_data["name"], slug=form.cleaned_data["slug"],
             domain=form.cleaned_data["domain"], branding=form.branding(), admin=form.admin(),
         )
+        created(request, partner)
         messages.success(request, _(
             "Partner %(name)s is being set up; its administrator will receive an invitation."
         ) % {"name": partner.name})
@@ -96,12 +99,14 @@ def partner_branding(request, slug):
 
 @role_required(*VENDOR_ADMIN)
 @require_POST
+@sent_once
 def partner_domain_add(request, slug):
     partner = _partner(slug)
     form = DomainForm(request.POST)
     if form.is_valid():
-        Domain.objects.create(tenant=partner, domain=form.cleaned_data["domain"],
-                              is_primary=False)
+        domain = Domain.objects.create(tenant=partner, domain=form.cleaned_data["domain"],
+                                       is_primary=False)
+        created(request, domain)
         messages.success(request, _("Domain %(domain)s added.") % {
             "domain": form.cleaned_data["domain"]})
     else:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from console import crossschema
 from portal.errors import add_to_messages
+from portal.submissions.once import created, sent_once
 from portal.tenants.schemas import partner_schema
 from portal.users.access import role_required
 from portal.users.models import Role
@@ -95,7 +96,8 @@ def _hours(request, report):
     if not form.is_valid():
         raise ValidationError([str(error) for errors in form.errors.values()
                                for error in errors])
-    services.log_csm_hours(report.customer, request.user, **form.cleaned_data)
+    entry = services.log_csm_hours(report.customer, request.user, **form.cleaned_data)
+    created(request, entry)
     return _("The hours are logged.")
 
 
@@ -132,12 +134,15 @@ def _quote(request, report):
         raise ValidationError([str(error) for errors in form.errors.values()
                                for error in errors])
     quote = services.issue_quote(report, request.user, form.cleaned_data["adjustment_month"])
+    created(request, quote)
     return _("Quote %(reference)s is issued to the partner.") % {"reference": quote.reference}
 
 
 @role_required(Role.CSM)
 @require_POST
-def console_report_action(request, slug, pk):
+@sent_once
+def console_report_action(
+request, slug, pk):
     partner, report = _assigned(request, slug, pk)
     handler = ACTIONS.get(request.POST.get("action", ""))
     if handler is None:

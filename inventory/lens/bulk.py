@@ -65,12 +65,14 @@ class LensFile:
         return None if index is None else f"c{index}"
 
 
-def import_file(customer, data, *, full_export, lens_import=None, now=None):
+def import_file(customer, data, *, full_export, lens_import=None, now=None,
+                aliases=LENS_ALIASES):
     """Imports a stored export (bytes) as the row-by-row way would: an ApplyResult, or None
-    with nothing written. Raises writing.ImportConflict as writing.apply_rows does."""
+    with nothing written. Raises writing.ImportConflict as writing.apply_rows does.
+    `aliases`: the header names mapped, the partner's own included (inventory.lens.headers)."""
     if len(data) > max_bytes():
         return None
-    lens_file = read_alike(decode(data))
+    lens_file = read_alike(decode(data), aliases)
     if lens_file is None:
         return None
     try:
@@ -81,7 +83,7 @@ def import_file(customer, data, *, full_export, lens_import=None, now=None):
         return None
 
 
-def read_alike(text):
+def read_alike(text, aliases=LENS_ALIASES):
     """The file, if both readers read it alike; else None.
 
     They differ on a quote inside an unquoted value (a character for the csv module, the
@@ -101,7 +103,7 @@ def read_alike(text):
     if "\\." in text and END_OF_DATA.search(text):
         return None
     header = next(csv.reader([header_line], delimiter=delimiter))
-    columns, errors = map_header(header, LENS_ALIASES, required=LENS_REQUIRED,
+    columns, errors = map_header(header, aliases, required=LENS_REQUIRED,
                                  columns=LENS_COLUMNS, ignore_unknown=True)
     if errors or _last_line_short(text, delimiter, header):
         return None

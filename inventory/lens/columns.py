@@ -16,9 +16,10 @@ from datetime import timezone as dt_timezone
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal.catalogue.models import ProductModel
-from portal.csvimport import aliases_for
+from portal.csvimport import aliases_for, normalise_header
 
 from ..models import mac_validator, normalise_mac, normalise_serial, serial_validator
 
@@ -205,6 +206,7 @@ def as_is_sql(expression):
 
 @dataclass(frozen=True)
 class LensColumn:
+    label: str  # the field as people call it, in their language (lazy)
     headers: list
     read: Callable  # (value, Reading) -> (value as stored, None) or (None, message)
     # The value as stored, in SQL, from the file's value: None for a column whose distinct
@@ -213,26 +215,51 @@ class LensColumn:
     required: bool = False
 
 
-# Header names as Poly Lens writes them, in English and French exports (case, accents,
-# spaces and hyphens do not matter). Any other column is ignored.
+# Header names as Poly Lens writes them, in English and French exports, the usual English
+# then the usual French name first (named when a required column is missing). Case,
+# accents, spaces, hyphens and apostrophes do not matter. A column known by none of these names
+# stops the import until someone says what it holds, or that it is to be ignored
+# (inventory.lens.headers): a column of a new export is never dropped silently.
 COLUMNS = {
-    "serial": LensColumn(["Serial Number", "Serial", "serial_number", "Numéro de série"],
+    "serial": LensColumn(gettext_lazy("Serial number"),
+                         ["Serial Number", "Numéro de série", "Serial", "serial_number",
+                          "N° de série", "Numéro de série de l'appareil"],
                          read_serial, upper_sql, required=True),
-    "model": LensColumn(["Product", "Model", "Product Name", "device_model", "Modèle"],
+    "model": LensColumn(gettext_lazy("Product model"),
+                        ["Product", "Modèle", "Model", "Product Name", "device_model",
+                         "Device Model", "Produit", "Nom du produit", "Modèle de l'appareil"],
                         read_model, None, required=True),
-    "firmware": LensColumn(["Firmware", "Software Version", "Version logicielle"],
+    "firmware": LensColumn(gettext_lazy("Firmware version"),
+                           ["Software Version", "Version logicielle", "Firmware",
+                            "Firmware Version", "Version du logiciel",
+                            "Version du micrologiciel", "Micrologiciel"],
                            text_reader(40), as_is_sql),
-    "site": LensColumn(["Site", "site_name"], text_reader(120), as_is_sql),
-    "room": LensColumn(["Room", "room_name", "Salle"], text_reader(120), as_is_sql),
-    "mac": LensColumn(["MAC Address", "mac_address", "Adresse MAC"], read_mac,
-                      upper_hex_sql),
-    "last_detected": LensColumn(["Last Detected", "Dernière détection"], read_detected,
-                                None),
+    "site": LensColumn(gettext_lazy("Site"), ["Site", "site_name", "Site Name", "Nom du site"],
+                       text_reader(120), as_is_sql),
+    "room": LensColumn(gettext_lazy("Room"), ["Room", "Salle", "room_name", "Room Name",
+                                       "Nom de la salle", "Pièce"],
+                       text_reader(120), as_is_sql),
+    "mac": LensColumn(gettext_lazy("MAC address"), ["MAC Address", "Adresse MAC",
+                                             "mac_address", "MAC"],
+                      read_mac, upper_hex_sql),
+    "last_detected": LensColumn(gettext_lazy("Last detected"),
+                                ["Last Detected", "Dernière détection", "Last Seen",
+                                 "Dernière connexion"],
+                                read_detected, None),
 }
+# Columns Lens exports carry that the portal does not keep: known, so never asked about.
+NOT_KEPT_HEADERS = ["Device Name", "Nom de l'appareil", "Connection Status", "Status",
+                    "État de la connexion", "État", "Statut", "IP Address", "Adresse IP"]
 LENS_HEADERS = {field: column.headers for field, column in COLUMNS.items()}
 LENS_ALIASES = aliases_for(LENS_HEADERS)
+NOT_KEPT = {normalise_header(name) for name in NOT_KEPT_HEADERS}
 LENS_COLUMNS = list(COLUMNS)
 LENS_REQUIRED = [field for field, column in COLUMNS.items() if column.required]
+
+
+def field_label(field):
+    """The field as people call it, in the current language."""
+    return str(COLUMNS[field].label)
 
 
 def read_distinct(field, values, reading):

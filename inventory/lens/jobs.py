@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from portal.csvimport import RowError, gc_paused
 
 from ..models import LensImport
-from . import bulk, checking, reading, writing
+from . import bulk, checking, headers, reading, review, writing
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +35,9 @@ def _update(lens_import, **fields):
         setattr(lens_import, name, value)
 
 
-def _fail(lens_import, errors):
+def _fail(lens_import, errors, can_retry=False):
     _update(lens_import, status=LensImport.Status.FAILED, finished_at=timezone.now(),
-            error_count=len(errors),
+            error_count=len(errors), can_retry=can_retry,
             errors=[error.as_dict() for error in errors[:MAX_ERRORS]])
 
 
@@ -45,7 +45,27 @@ def fail_unexpectedly(lens_import):
     # The apply step is one transaction: whatever went wrong, nothing of it was written.
     _fail(lens_import, [RowError(None, "", _(
         "The import stopped on an unexpected error and nothing was imported. Try again, "
-        "or contact support if it happens again."))])
+        "or contact support if it happens again."))], can_retry=True)
+
+
+def fail_abandoned(lens_import, handovers):
+    """No worker finished the import, however often it was handed over (workers stopped
+    under it, or none is running): as devices and "succeeded" are committed together,
+    nothing of it was applied."""
+    _fail(lens_import, [RowError(None, "", _(
+        "The worker processing this import stopped; nothing was applied. It was handed "
+        "to a worker %(count)d times without finishing. Retry it, or contact support if "
+        "it happens again.") % {"count": handovers})], can_retry=True)
+
+
+def requeue(lens_import):
+    """Puts a failed, retryable import back in the queue with its stored file; False when
+    it is not (anymore) one. The caller queues its task in the same transaction."""
+    return bool(LensImport.objects.filter(
+        pk=lens_import.pk, status=LensImport.Status.FAILED, can_retry=True).update(
+            status=LensImport.Status.QUEUED, can_retry=False, errors=[], error_count=0,
+            total_rows=0, processed_rows=0, started_at=None, finished_at=None,
+            queued_at=timezone.now()))
 
 
 def progress_recorder(lens_import, every=0.5):
@@ -79,14 +99,21 @@ def _process_import(lens_import):
         logger.exception("Lens import %s: the file cannot be read", lens_import.pk)
         return _fail(lens_import, [RowError(None, "", _(
             "The uploaded file can no longer be read. Upload it again."))])
+    # Columns no name is known for: nothing is applied until each is mapped or ignored.
+    mappings = headers.remembered()
+    unknown, mappable = headers.review_header(data, mappings)
+    if unknown:
+        return _update(lens_import, status=LensImport.Status.NEEDS_MAPPING,
+                       unknown_headers=unknown, mappable_fields=mappable)
+    aliases = headers.aliases(mappings)
     try:
         with transaction.atomic():
             # The database path, for a file with nothing to report (inventory.lens.bulk).
             result = bulk.import_file(customer, data, full_export=lens_import.full_export,
-                                      lens_import=lens_import)
+                                      lens_import=lens_import, aliases=aliases)
             if result is not None:
                 return _succeed(lens_import, result)
-        header, columns, body, errors = reading.read_lens_file(data)
+        header, columns, body, errors = reading.read_lens_file(data, aliases=aliases)
         if errors:
             return _fail(lens_import, errors)
         _update(lens_import, total_rows=len(body), processed_rows=0)
@@ -101,6 +128,13 @@ def _process_import(lens_import):
             return _succeed(lens_import, result)
     except writing.OlderExport as older:
         return _refuse_older(lens_import, older)
+    except review.NeedsReview as needed:
+        return _await_review(lens_import, needed.review)
+    except review.ReviewOutdated:
+        return _fail(lens_import, [RowError(None, "", _(
+            "The customer's devices changed since this preview was shown, so the file would "
+            "no longer do what you confirmed. Nothing was imported: upload the file again "
+            "to see a new preview."))])
     except writing.ImportConflict:
         return _fail(lens_import, [RowError(None, "", _(
             "Some of these devices were registered to another customer while the file was "
@@ -128,6 +162,14 @@ def _refuse_older(lens_import, older):
                             newest.original_filename, "newest_date": when(newest.created_at)}
     _update(lens_import, export_date=older.export_date)
     _fail(lens_import, [RowError(None, "", message)])
+
+
+def _await_review(lens_import, preview):
+    """Nothing written: the import waits for its uploader to confirm or discard it."""
+    _update(lens_import, status=LensImport.Status.REVIEW, finished_at=timezone.now(),
+            total_rows=preview.listed, processed_rows=preview.listed,
+            review=preview.as_dict(review.review_share()),
+            review_fingerprint=preview.fingerprint)
 
 
 def _succeed(lens_import, result):

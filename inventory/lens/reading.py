@@ -1,4 +1,5 @@
-"""Reading a Poly Lens export: its header mapped by name (unknown columns ignored) and its
+"""Reading a Poly Lens export: its header mapped by name (the columns' names and the
+partner's own, inventory.lens.headers; others skipped, once said to be ignored) and its
 non-empty rows, as the csv module reads them. A file whose last row is cut off (a transfer
 or a copy that stopped half-way) is refused with that row's line."""
 
@@ -18,7 +19,7 @@ from portal.csvimport import (
     sniff_delimiter,
 )
 
-from .columns import LENS_ALIASES, LENS_COLUMNS, LENS_REQUIRED
+from .columns import COLUMNS, LENS_ALIASES, LENS_COLUMNS, LENS_REQUIRED, field_label
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
@@ -27,9 +28,10 @@ def max_bytes():
     return getattr(settings, "LENS_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
 
 
-def read_lens_file(data):
+def read_lens_file(data, *, aliases=LENS_ALIASES):
     """(header, {index: field}, [(line, cells)] of non-empty rows, errors) of a stored
-    export (bytes)."""
+    export (bytes). `aliases`: the header names mapped, the partner's own included
+    (inventory.lens.headers)."""
     error = size_error(len(data), max_bytes())
     if error:
         return [], {}, [], [error]
@@ -38,8 +40,9 @@ def read_lens_file(data):
     if errors:
         return [], {}, [], errors
     header, body = records[0][1], records[1:]
-    columns, errors = map_header(header, LENS_ALIASES, required=LENS_REQUIRED,
-                                 columns=LENS_COLUMNS, ignore_unknown=True)
+    columns, errors = map_header(header, aliases, required=(), columns=LENS_COLUMNS,
+                                 ignore_unknown=True)
+    errors += missing_fields_errors(columns)
     if errors:
         return header, columns, [], errors
     error = cut_off_error(text, records)
@@ -54,6 +57,18 @@ def read_lens_file(data):
     if not body:
         return header, columns, [], [RowError(None, "", _("The file has no device rows."))]
     return header, columns, body, []
+
+
+def missing_fields_errors(columns):
+    """An error naming each required field that no column of the file gives, in the
+    reader's language."""
+    present = set(columns.values())
+    return [RowError(1, field_label(field), _(
+        "The file has no “%(field)s” column, which every export needs. Lens names it "
+        "“%(english)s” in English, “%(french)s” in French.") % {
+            "field": field_label(field), "english": COLUMNS[field].headers[0],
+            "french": COLUMNS[field].headers[1]})
+        for field in LENS_REQUIRED if field not in present]
 
 
 def header_width(header):

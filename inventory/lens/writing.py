@@ -22,6 +22,7 @@ from portal.catalogue.models import Category, ProductModel
 
 from ..coverage import active_contracts_by_customer, device_coverage
 from ..models import Device, InventorySnapshot, LensImport, SnapshotCount
+from . import review
 from .columns import STAGING_COLUMNS
 
 COPY_BATCH = 10_000
@@ -211,6 +212,10 @@ def apply_rows(cursor, relation, listed, customer, *, full_export, now=None,
     cursor.execute("SET LOCAL jit = off")
     export_date = (None if lens_import is None
                    else check_order(cursor, relation, customer, lens_import))
+    if lens_import is not None:
+        # May stop here, nothing written, for the uploader to confirm (inventory.lens.review).
+        review.check(cursor, relation, customer, lens_import, listed=listed,
+                     full_export=full_export)
     cursor.execute("SELECT count(*) FROM inventory_device WHERE customer_id = %s",
                    [customer.pk])
     (devices,) = cursor.fetchone()

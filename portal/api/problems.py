@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
 
+from portal.unavailable import UNAVAILABLE, log_unavailable, retry_after
+
 logger = logging.getLogger(__name__)
 
 CONTENT_TYPE = "application/problem+json"
@@ -198,6 +200,14 @@ def install(api, *, console=False):
         return problem_response(request, exc.status, title=exc.title(), detail=exc.detail,
                                 slug=exc.slug, errors=exc.errors, headers=exc.headers)
 
+    def on_unavailable(request, exc):
+        log_unavailable(request, exc)
+        return problem_response(
+            request, 503, title=_("Temporarily unavailable"), slug="unavailable",
+            detail=_("This request needs a service of the portal that is not answering right "
+                     "now. Try again after the time given in Retry-After."),
+            headers={"Retry-After": retry_after()})
+
     def on_error(request, exc):
         logger.error("API error on %s %s", request.method, request.path, exc_info=exc)
         return problem_response(request, 500, title=_("Server error"),
@@ -210,6 +220,8 @@ def install(api, *, console=False):
     api.add_exception_handler(AuthenticationError, on_unauthenticated)
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(Problem, on_problem)
+    for unavailable in UNAVAILABLE:
+        api.add_exception_handler(unavailable, on_unavailable)
     api.add_exception_handler(Exception, on_error)
 
 

@@ -3,6 +3,8 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from portal.submissions.once import OneTimeTokenForm
+
 from .models import (
     Category,
     Document,
@@ -15,7 +17,7 @@ from .models import (
 DEFAULT_FILE_MAX_BYTES = 200 * 1024 * 1024
 
 
-class ProductModelForm(forms.ModelForm):
+class ProductModelForm(OneTimeTokenForm, forms.ModelForm):
     class Meta:
         model = ProductModel
         fields = ["sku", "name", "family", "category", "quote_only_line", "end_of_life",
@@ -53,7 +55,7 @@ class ProductFilterForm(forms.Form):
     )
 
 
-class CatalogueImportForm(forms.Form):
+class CatalogueImportForm(OneTimeTokenForm):
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_("UTF-8 or Windows-1252, separated by commas or semicolons."),
@@ -61,7 +63,7 @@ class CatalogueImportForm(forms.Form):
     )
 
 
-class SparePartForm(forms.ModelForm):
+class SparePartForm(OneTimeTokenForm, forms.ModelForm):
     class Meta:
         model = SparePart
         fields = ["part_number", "description", "compatible_models"]
@@ -85,7 +87,7 @@ def validate_catalogue_file(upload):
         )
 
 
-class DocumentForm(forms.ModelForm):
+class DocumentForm(OneTimeTokenForm, forms.ModelForm):
     class Meta:
         model = Document
         fields = ["title", "kind", "language", "file"]
@@ -96,7 +98,7 @@ class DocumentForm(forms.ModelForm):
         return upload
 
 
-class SoftwareReleaseForm(forms.ModelForm):
+class SoftwareReleaseForm(OneTimeTokenForm, forms.ModelForm):
     """The checksum is not a field: the service computes it from the file itself."""
 
     class Meta:

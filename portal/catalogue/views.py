@@ -2,11 +2,13 @@
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.csvexport import csv_response
+from portal.submissions.once import created, sent_once
 from portal.users.access import VENDOR_ADMIN, VENDOR_STAFF, role_required
 from portal.users.models import Role
 
@@ -49,10 +51,12 @@ def products_csv(products):
 
 
 @role_required(*VENDOR_ADMIN)
+@sent_once
 def product_create(request):
     form = ProductModelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         product = form.save()
+        created(request, product, url=reverse("catalogue_product_detail", args=[product.pk]))
         messages.success(request, _("%(product)s has been added to the catalogue.") % {
             "product": product})
         return redirect("catalogue_product_list")
@@ -71,12 +75,14 @@ def product_edit(request, pk):
 
 
 @role_required(*VENDOR_ADMIN)
+@sent_once
 def catalogue_import(request):
     form = CatalogueImportForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():
         result, errors = imports.import_catalogue_csv(form.cleaned_data["file"])
         if result is not None:
+            created(request)
             messages.success(request, _(
                 "Catalogue imported. Product models created: %(created)d; updated: "
                 "%(updated)d; unchanged: %(unchanged)d.") % {
@@ -110,12 +116,14 @@ def product_detail(request, pk):
 
 @role_required(*VENDOR_ADMIN)
 @require_POST
+@sent_once
 def document_add(request, pk):
     product = get_object_or_404(ProductModel, pk=pk)
     form = DocumentForm(request.POST, request.FILES)
     if not form.is_valid():
         return _detail(request, product, document_form=form)
     document = services.add_document(product, **form.cleaned_data)
+    created(request, document)
     messages.success(request, _("The document %(title)s has been added.") % {
         "title": document.title})
     return redirect("catalogue_product_detail", pk=product.pk)
@@ -123,12 +131,14 @@ def document_add(request, pk):
 
 @role_required(*VENDOR_ADMIN)
 @require_POST
+@sent_once
 def release_add(request, pk):
     product = get_object_or_404(ProductModel, pk=pk)
     form = SoftwareReleaseForm(request.POST, request.FILES, product_model=product)
     if not form.is_valid():
         return _detail(request, product, release_form=form)
     release = services.add_release(product, **form.cleaned_data)
+    created(request, release)
     messages.success(request, _("Release %(version)s has been added.") % {
         "version": release.version})
     return redirect("catalogue_product_detail", pk=product.pk)
@@ -168,10 +178,12 @@ def parts_csv(parts):
 
 
 @role_required(*VENDOR_ADMIN)
+@sent_once
 def part_create(request):
     form = SparePartForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         part = form.save()
+        created(request, part)
         messages.success(request, _("%(part)s has been added.") % {"part": part.part_number})
         return redirect("catalogue_part_list")
     return render(request, "catalogue/part_form.html", {"form": form})

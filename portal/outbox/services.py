@@ -9,6 +9,7 @@ while pending, an import run while queued).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,9 +20,29 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from portal.tenants.schemas import named_schema
+
 from .models import PendingTask
 
 logger = logging.getLogger(__name__)
+
+# {task name: what ends its job when the outbox gives up on it}, see `when_given_up`.
+_GIVEN_UP: dict[str, Callable[..., None]] = {}
+
+
+class NotYet(Exception):  # noqa: N818 — a signal, not an error
+    """Raised by a task that cannot do its work now (another delivery holds it): it is not
+    marked done, and the sweep hands it over again once its lease has passed."""
+
+
+def when_given_up(task: Any) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Registers `handler(*args, handovers=…, **kwargs)`, called in the task's schema when
+    the outbox gives up on `task`: it ends the job the task was for (failed, with its
+    reason), so that no page says "running" of work that nothing runs any more."""
+    def register(handler: Callable[..., None]) -> Callable[..., None]:
+        _GIVEN_UP[task.name] = handler
+        return handler
+    return register
 
 # Tasks handed over by one sweep at the most; the next sweep takes the rest.
 SWEEP_BATCH = 500
@@ -84,14 +105,28 @@ def sweep(now: datetime | None = None) -> int:
     handed = 0
     for pending in due(now)[:SWEEP_BATCH]:
         if pending.handovers >= settings.OUTBOX_MAX_HANDOVERS:
-            PendingTask.objects.filter(pk=pending.pk).update(given_up_at=timezone.now())
-            logger.error("%s was handed over %d times without finishing: given up.",
-                         pending, pending.handovers)
+            give_up(pending)
             continue
         if not hand_over(pending):
             break
         handed += 1
     return handed
+
+
+def give_up(pending: PendingTask) -> None:
+    PendingTask.objects.filter(pk=pending.pk).update(given_up_at=timezone.now())
+    logger.error("%s was handed over %d times without finishing: given up.",
+                 pending, pending.handovers)
+    _task(pending.task)  # loads the task's module, which registers its handler
+    handler = _GIVEN_UP.get(pending.task)
+    if handler is None:
+        return
+    try:
+        with named_schema(pending.schema_name):
+            handler(*pending.args, handovers=pending.handovers, **pending.kwargs)
+    except Exception:
+        # The record stays given up: an operator finds it in the table.
+        logger.exception("%s: its job could not be ended", pending)
 
 
 def purge_done(now: datetime | None = None) -> int:
@@ -104,6 +139,14 @@ def taken(outbox_id: int) -> bool:
     skipped); otherwise its lease starts again from now."""
     return bool(PendingTask.objects.filter(pk=outbox_id, done_at__isnull=True).update(
         lease_until=timezone.now() + lease()))
+
+
+def hold(outbox_id: int) -> None:
+    """The task is still running: its lease starts again from now. Never shortens a lease
+    (a retry due later keeps its own)."""
+    until = timezone.now() + lease()
+    PendingTask.objects.filter(pk=outbox_id, done_at__isnull=True,
+                               lease_until__lt=until).update(lease_until=until)
 
 
 def retrying(outbox_id: int, countdown: float) -> None:

@@ -16,6 +16,7 @@ from contracts.tables import contract_columns
 from contracts.views import letters_card
 from portal.errors import add_to_form
 from portal.lists import Table
+from portal.submissions.once import created, sent_once
 from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_STAFF, role_required
 from portal.users.models import Role, User
 from reporting.audit import history_for_customer
@@ -75,6 +76,7 @@ def customer_detail(request, pk):
 
 @role_required(*PARTNER_STAFF)
 @require_POST
+@sent_once
 def authorisation_letter_add(request, pk):
     customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=pk)
     form = AuthorisationLetterForm(request.POST, request.FILES, customer=customer)
@@ -86,6 +88,7 @@ def authorisation_letter_add(request, pk):
     except ValidationError as error:
         add_to_form(form, error)
         return _customer_page(request, customer, letter_form=form)
+    created(request, letter)
     today = customer.today()
     if letter.status_on(today) == AuthorisationLetter.Status.VALID:
         messages.success(request, _(

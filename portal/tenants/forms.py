@@ -5,6 +5,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
+from portal.submissions.once import OneTimeTokenForm
+
 from .models import Domain, Partner
 from .services import RESERVED_SLUGS
 
@@ -103,7 +105,7 @@ class BrandingForm(forms.ModelForm):
         return "".join(sorted(set(days))) if days else self.instance.support_days
 
 
-class PartnerCreateForm(BrandingForm):
+class PartnerCreateForm(OneTimeTokenForm, BrandingForm):
     support_days = None  # support hours are set afterwards, on the partner's branding page
 
     slug = forms.CharField(
@@ -163,7 +165,7 @@ class PartnerCreateForm(BrandingForm):
         }
 
 
-class DomainForm(forms.Form):
+class DomainForm(OneTimeTokenForm):
     domain = forms.CharField(label=_("Domain"), max_length=253, validators=[domain_validator])
 
     def clean_domain(self):

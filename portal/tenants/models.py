@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
-from django_tenants.utils import get_public_schema_name
+from django_tenants.utils import get_public_schema_name, schema_exists
 
 colour_validator = RegexValidator(
     r"^#[0-9a-fA-F]{6}$", _("Enter a colour as # followed by six hexadecimal digits.")
@@ -119,6 +119,19 @@ class Partner(TenantMixin):
 
     def __str__(self):
         return self.name
+
+    def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
+        """Creates the partner's schema from the template of a migrated schema (see
+        portal/tenants/template.py): well under a second, however many partners exist."""
+        if check_if_exists and schema_exists(self.schema_name):
+            return False
+        if not sync_schema:
+            return super().create_schema(check_if_exists, sync_schema, verbosity)
+        # template.py reaches this module through schemas.py: a cycle at start-up.
+        from .template import create_schema_from_template
+
+        create_schema_from_template(self.schema_name)
+        return True
 
     @property
     def is_vendor(self):

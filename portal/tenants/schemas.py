@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -44,6 +45,26 @@ def partner_schema(partner: Partner) -> AbstractContextManager[None]:
     return tenant_context(partner)
 
 
+def named_schema(schema_name: str) -> AbstractContextManager[None]:
+    """Enters the schema of that name (a context manager): work recorded with its schema
+    name, such as the outbox's tasks."""
+    return schema_context(schema_name)
+
+
 def public_schema() -> AbstractContextManager[None]:
     """Enters the public schema (a context manager): the vendor's tables."""
     return schema_context(get_public_schema_name())
+
+
+@contextmanager
+def catalogue_search_path(cursor: Any, schema_name: str) -> Iterator[None]:
+    """Points `cursor`'s search path at `schema_name` alone while the block runs, then puts
+    back the one it had: PostgreSQL's deparsing functions then name that schema's objects
+    without their schema, and unqualified DDL creates them there. Use the same cursor
+    throughout: a new one gets the current partner's path again."""
+    cursor.execute("SELECT current_setting('search_path')")
+    saved = cursor.fetchone()[0]
+    cursor.execute("SELECT set_config('search_path', quote_ident(%s), false)", [schema_name])
+    yield
+    # On an error the transaction is rolled back, which undoes the SET as well.
+    cursor.execute("SELECT set_config('search_path', %s, false)", [saved])

@@ -3,6 +3,7 @@ from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from portal.submissions.once import OneTimeTokenForm
 from portal.tenants.branding import on_console
 
 from .models import PARTNER_ROLES, VENDOR_ROLES, ApiToken, Role, User
@@ -38,7 +39,7 @@ class RoleFieldsMixin:
         return cleaned
 
 
-class InviteUserForm(RoleFieldsMixin, forms.Form):
+class InviteUserForm(RoleFieldsMixin, OneTimeTokenForm):
     email = forms.EmailField(label=_("E-mail"))
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
@@ -118,7 +119,7 @@ class AcceptInvitationForm(forms.Form):
         return cleaned
 
 
-class ApiTokenForm(forms.Form):
+class ApiTokenForm(OneTimeTokenForm):
     name = forms.CharField(label=_("Name"), max_length=100,
                            help_text=_("What the token is for, e.g. “PSA ticket sync”."))
     scope = forms.ChoiceField(label=_("Access"), widget=forms.RadioSelect, initial="read",

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -14,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from portal.errors import add_to_form
+from portal.submissions.once import created, sent_once
 from portal.tenants.branding import on_console
 
 from . import services
@@ -80,6 +82,7 @@ def user_list(request):
 
 
 @role_required(*USER_ADMINS)
+@sent_once
 def user_invite(request):
     form = InviteUserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -89,6 +92,7 @@ def user_invite(request):
             last_name=data["last_name"], customer=data.get("customer"),
             language=data.get("language", ""), invited_by=request.user,
         )
+        created(request, user, url=reverse("user_edit", args=[user.pk]))
         messages.success(request, _("An invitation has been sent to %(email)s.") % {
             "email": user.email})
         return redirect("user_list")
@@ -159,6 +163,7 @@ def api_token_list(request):
 
 @role_required(*EVERYONE_OF_PARTNER)
 @never_cache
+@sent_once
 def api_token_create(request):
     form = ApiTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -169,6 +174,8 @@ def api_token_create(request):
         except ValidationError as error:
             add_to_form(form, error)
         else:
+            # Sent again, the form leads to the list: the secret is never shown twice.
+            created(request, token, url=reverse("api_token_list"))
             # The only time the secret is ever shown: rendered here, never redirected to.
             return render(request, "users/api_token_created.html",
                           {"token": token, "secret": secret})

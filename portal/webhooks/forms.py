@@ -1,10 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.submissions.once import OneTimeTokenForm
+
 from .models import Event
 
 
-class EndpointForm(forms.Form):
+class EndpointForm(OneTimeTokenForm):
     url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https",
                          help_text=_("Deliveries are POSTed here as JSON, signed."))
     description = forms.CharField(label=_("Description"), max_length=200, required=False)

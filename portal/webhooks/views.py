@@ -4,10 +4,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.errors import add_to_form
+from portal.submissions.once import created, sent_once
 from portal.users.access import PARTNER_ADMIN, role_required
 
 from . import services
@@ -37,11 +39,13 @@ def _save(request, form, endpoint=None):
 
 
 @role_required(*PARTNER_ADMIN)
+@sent_once
 def endpoint_create(request):
     form = EndpointForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         endpoint = _save(request, form)
         if endpoint is not None:
+            created(request, endpoint, url=reverse("webhook_endpoint_detail", args=[endpoint.pk]))
             # The secret is shown on this response only.
             return render(request, "webhooks/endpoint_created.html", {"endpoint": endpoint})
     return render(request, "webhooks/endpoint_form.html", {"form": form})

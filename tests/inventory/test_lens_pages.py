@@ -40,7 +40,9 @@ def test_staff_upload_and_are_sent_to_the_import_page_at_once(
     assert len(callbacks) == 1
 
     page = client.get(response["Location"]).content.decode()
-    assert 'hx-trigger="every 1s"' in page and "<progress" in page
+    # Polling, but no bar while no worker has it: nothing has happened yet.
+    assert 'hx-trigger="every 1s"' in page and "<progress" not in page
+    assert "Waiting for a worker." in page
 
 
 def test_the_import_runs_and_its_page_shows_the_counts(

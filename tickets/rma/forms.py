@@ -3,10 +3,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.submissions.once import OneTimeTokenForm
+
 from ..models import Rma
 
 
-class RmaRequestForm(forms.Form):
+class RmaRequestForm(OneTimeTokenForm):
     """Partner staff name the customer by Site ID; a customer user's is implied."""
 
     site_id = forms.CharField(label=_("Site ID"), max_length=40)

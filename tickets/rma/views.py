@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from portal.csvexport import csv_response
 from portal.errors import add_to_form, add_to_messages
 from portal.lists import Table, filtered, sorted_by
+from portal.submissions.once import created, sent_once
 from portal.users.access import EVERYONE_OF_PARTNER, role_required
 from portal.users.models import Role
 
@@ -83,6 +84,7 @@ def _initial(request, ticket):
 
 
 @role_required(*EVERYONE_OF_PARTNER)
+@sent_once
 def rma_create(request):
     user = request.user
     implied = user.role == Role.CUSTOMER_USER
@@ -98,6 +100,7 @@ def rma_create(request):
         except ValidationError as error:
             add_to_form(form, error)
         else:
+            created(request, rma)
             messages.success(request, _("Replacement %(reference)s is requested; it ships on "
                                         "%(date)s at the latest once approved.") % {
                 "reference": rma.reference, "date": rma.promised_ship_date})
