@@ -248,8 +248,9 @@ def test(pytest_args):
 def bench(bench_args):
     """Sets up the demo data as `make run` does, then runs the page benchmarks, the
     Poly Lens import benchmark (bench/lens_import.py, in a schema of its own), the
-    monthly reports benchmark (bench/reports.py, in bench schemas of its own) and the API's
-    device list benchmark (bench/api.py, in a schema of its own)."""
+    monthly reports benchmark (bench/reports.py, in bench schemas of its own), the API's
+    device list benchmark (bench/api.py, in a schema of its own) and the time a killed
+    worker's jobs take to be done (bench/recovery.py, short lease and sweep only)."""
     env, started = start_services()
     env.setdefault("DEBUG", "0")
     try:
@@ -265,6 +266,9 @@ def bench(bench_args):
         if result.returncode != 0:
             return result.returncode
         result = subprocess.run([PYTHON, "bench/api.py"], cwd=BASE_DIR, env=env)
+        if result.returncode != 0:
+            return result.returncode
+        result = subprocess.run([PYTHON, "bench/recovery.py"], cwd=BASE_DIR, env=env)
         return result.returncode
     except KeyboardInterrupt:
         return 130
