@@ -250,7 +250,8 @@ def test(pytest_args):
 # Each script, and whether it takes `make bench`'s own arguments.
 BENCH_SCRIPTS = [("bench/pages.py", True), ("bench/lens_import.py", False),
                  ("bench/reports.py", False), ("bench/api.py", False),
-                 ("bench/outbox.py", False), ("bench/tenants.py", False)]
+                 ("bench/outbox.py", False), ("bench/tenants.py", False),
+                 ("bench/recovery.py", False)]
 
 
 def bench(bench_args):
@@ -258,8 +259,10 @@ def bench(bench_args):
     Poly Lens import benchmark (bench/lens_import.py, in a schema of its own), the
     monthly reports benchmark (bench/reports.py, in bench schemas of its own), the API's
     device list benchmark (bench/api.py, in a schema of its own), what the outbox costs
-    opening a ticket (bench/outbox.py, its tickets deleted afterwards) and the partners'
-    onboarding and no-op migration benchmark (bench/tenants.py, 10 partners of its own)."""
+    opening a ticket (bench/outbox.py, its tickets deleted afterwards), the partners'
+    onboarding and no-op migration benchmark (bench/tenants.py, 10 partners of its own) and
+    the time a killed worker's jobs take to be done (bench/recovery.py, short lease and sweep
+    only)."""
     env, started = start_services()
     env.setdefault("DEBUG", "0")
     try:

@@ -1,7 +1,7 @@
 """A worker killed outright (SIGKILL of its main process and its pool child, as a host
-crash would) in the middle of a report run: beat hands the task to another worker once the
-lease has passed, and the run ends once, done, within the lease and a sweep. A database
-connection cut under a report task: tried again, then done.
+crash would) in the middle of a report run, or of a 100,000-row Lens import: beat hands the
+task to another worker once the lease has passed, and the job ends once, within the lease
+and a sweep. A database connection cut under a report task: tried again, then done.
 
 Real workers (one process each, --concurrency 1), a real beat, a real Redis server, the
 test database; tasks slowed or cut at a chosen point by tests/faults/tasks.py."""
@@ -20,9 +20,11 @@ from django.db import connection, connections
 from django.utils.translation import gettext, override
 from django_tenants.utils import tenant_context
 
+from inventory.models import Device, InventorySnapshot, LensImport
 from portal.outbox.models import PendingTask
 from reporting.models import MonthlyReport, ReportRun
 from tests.browser.conftest import database_url
+from tests.personas import World
 
 from .conftest import REPO_ROOT, wait_for, worker_command
 
@@ -65,6 +67,15 @@ class Process:
 
     def tail(self):
         return self.log.read_text()[-4000:]
+
+
+@pytest.fixture
+def world(db):
+    """The personas, read on a connection of its own. An import creating many devices drops
+    and adds back the devices' foreign keys (inventory.lens.writing), which waits for every
+    transaction that has read customers or product models: the test's own, open until the
+    test ends, must not have read any."""
+    return in_own_connection(World.load)
 
 
 @pytest.fixture
@@ -257,3 +268,94 @@ def test_a_database_connection_cut_during_a_report_task_is_retried_then_done(
     assert sorted(attempts for _status, attempts in items.values())[-1] == 2
     assert "OperationalError" in worker.tail() or "InterfaceError" in worker.tail()
     assert worker.process.poll() is None
+
+
+CREATE_IMPORT = """
+from django.core.files.base import ContentFile
+from contracts.models import Customer
+from inventory.lens.export import export_bytes
+from inventory.tasks import queue_import
+from portal.catalogue.models import ProductModel
+from portal.tenants.schemas import active_partner
+from portal.users.models import User
+with active_partner("beta"):
+    customer, _ = Customer.objects.get_or_create(site_id="{site_id}",
+                                                 defaults={{"name": "Killed Worker Ltd"}})
+    data = export_bytes({rows}, site_id="{site_id}",
+                        products=[ProductModel.objects.get(sku="VOY-TEST")])
+    lens_import = queue_import(customer=customer, upload=ContentFile(data, name="lens.csv"),
+                               full_export=True,
+                               uploaded_by=User.objects.get(email="admin@beta.example"))
+    print(lens_import.pk)
+"""
+
+
+@pytest.fixture
+def import_customer(world):
+    yield SITE_ID
+
+    def clean():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id FROM contracts_customer WHERE site_id = %s", [SITE_ID])
+            row = cursor.fetchone()
+            if row is None:
+                return
+            # Raw statements: the ORM would load and record each of 100,000 devices.
+            for table in ("inventory_historicaldevice", "inventory_device"):
+                cursor.execute(f"DELETE FROM {table} WHERE customer_id = %s", row)
+        LensImport.objects.filter(customer__site_id=SITE_ID).delete()
+        InventorySnapshot.objects.filter(customer__site_id=SITE_ID).delete()
+        from contracts.models import Customer
+        Customer.objects.filter(site_id=SITE_ID).delete()
+    in_beta(world, clean)
+
+
+def import_page(world, import_pk):
+    # Logged in and read on a connection of its own, for the reason in `world`.
+    return in_own_connection(lambda: world["beta_admin"].client().get(
+        f"/devices/imports/{import_pk}/").content.decode())
+
+
+def test_a_lens_import_whose_worker_is_killed_is_applied_once_within_the_lease(
+        world, stack, import_customer):
+    stack.env["FAULT_HOOKS"] = "slow-lens"
+    worker = stack.worker()
+    stack.beat()
+    import_pk = int(stack.django(CREATE_IMPORT.format(site_id=import_customer, rows=ROWS)))
+    wait_for(lambda: stack.fired("slow-lens"), 45,
+             f"the import did not write its devices:\n{stack.log.read_text()[-4000:]}")
+
+    # Every device is written, not committed: the worker dies inside the transaction.
+    killed_at = time.monotonic()
+    worker.kill()
+    assert beta_says("Running") in import_page(world, import_pk)
+    stack.worker()
+
+    def ended():
+        return in_beta(world, lambda: LensImport.objects.get(pk=import_pk).status) in (
+            LensImport.Status.SUCCEEDED, LensImport.Status.FAILED)
+
+    wait_for(ended, LEASE + 40, f"the import did not end:\n{stack.log.read_text()[-4000:]}")
+    recovered = time.monotonic() - killed_at
+
+    def outcome():
+        lens_import = LensImport.objects.get(pk=import_pk)
+        devices = Device.objects.filter(customer__site_id=import_customer)
+        return (lens_import.status, lens_import.devices_created, lens_import.devices_updated,
+                devices.count(), devices.values("serial").distinct().count(),
+                InventorySnapshot.objects.filter(lens_import=lens_import).count(),
+                lens_import.errors)
+
+    status, created, updated, count, serials, snapshots, errors = in_beta(world, outcome)
+    page = import_page(world, import_pk)
+    print(f"Lens import: {status} {recovered:.1f} s after the kill")
+    if status == LensImport.Status.FAILED:
+        # Given up: nothing of it applied, and the page says why.
+        assert (count, snapshots) == (0, 0)
+        assert len(errors) == 1 and beta_says("Retry") in page, errors
+    else:
+        assert (created, updated, count, serials, snapshots) == (ROWS, 0, ROWS, ROWS, 1)
+        assert beta_says("Imported") in page
+    # The lease, a sweep, the new worker's start and the whole import again.
+    assert recovered < LEASE + SWEEP + 30, recovered
+    assert beta_says("Running") not in page and "hx-get" not in page
