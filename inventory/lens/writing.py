@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from psycopg.errors import LockNotAvailable
 
 from portal.catalogue.models import Category, ProductModel
 
@@ -282,31 +283,64 @@ def one_pass_reference_check_from():
                    DEFAULT_ONE_PASS_REFERENCE_CHECK_FROM)
 
 
+# How long a large import waits for its lock on the customers table before it checks its
+# references row by row instead (see references_checked_once).
+REFERENCE_LOCK_WAIT = "2s"
+
+
 @contextmanager
 def references_checked_once(cursor):
-    """The devices' foreign keys (customer, product model) checked once for the whole
-    table at the end of the block, rather than once per new row.
+    """The devices' foreign keys to this partner's own tables (the customer) checked once
+    for the whole table at the end of the block, rather than once per new row.
 
     PostgreSQL checks a foreign key row by row, with a query each: for a hundred thousand
     new devices, more than the insert itself. Dropped and added back in the transaction,
     the constraints are checked by one join, and hold as before at commit. The price: the
-    devices table of this partner is locked for the rest of the transaction (pages wait
-    for the import, a second or so for a hundred thousand devices), so it is only done for
-    imports that create many devices.
+    devices and the customers of this partner are locked for the rest of the transaction
+    (its pages wait for the import, a second or so for a hundred thousand devices), so it is
+    only done for imports that create many devices.
+
+    The key to the product models stays: dropping it would lock the catalogue, in the public
+    schema, against every partner's pages until the import commits. The lock is asked for
+    with a short wait: behind a long transaction that read the customers, the import checks
+    row by row rather than wait and make every later reader of the table queue behind it.
     """
-    cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                   "WHERE conrelid = 'inventory_device'::regclass AND contype = 'f' "
-                   "ORDER BY conname")
+    cursor.execute(
+        "SELECT con.conname, pg_get_constraintdef(con.oid) FROM pg_constraint con "
+        "JOIN pg_class target ON target.oid = con.confrelid "
+        "WHERE con.conrelid = 'inventory_device'::regclass AND con.contype = 'f' "
+        "AND target.relnamespace = (SELECT relnamespace FROM pg_class "
+        "                           WHERE oid = 'inventory_device'::regclass) "
+        "ORDER BY con.conname")
     constraints = cursor.fetchall()
+    if not constraints:
+        yield
+        return
     # Checks still waiting for the commit (devices written earlier in the transaction)
     # would forbid the ALTER TABLE: they are run now, and checks deferred again after.
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    cursor.execute("ALTER TABLE inventory_device " + ", ".join(
-        f'DROP CONSTRAINT "{name}"' for name, _definition in constraints))
+    cursor.execute("SELECT current_setting('lock_timeout')")
+    (lock_timeout,) = cursor.fetchone()
+    try:
+        with transaction.atomic():
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)",
+                           [REFERENCE_LOCK_WAIT])
+            cursor.execute("ALTER TABLE inventory_device " + ", ".join(
+                f'DROP CONSTRAINT "{name}"' for name, _definition in constraints))
+    except OperationalError as error:
+        if not isinstance(error.__cause__, LockNotAvailable):
+            raise
+        constraints = []
+    finally:
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
     yield
-    cursor.execute("ALTER TABLE inventory_device " + ", ".join(
-        f'ADD CONSTRAINT "{name}" {definition}' for name, definition in constraints))
+    if constraints:
+        # The catalogue's key, kept, has checks of the new rows pending: run them first.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute("ALTER TABLE inventory_device " + ", ".join(
+            f'ADD CONSTRAINT "{name}" {definition}' for name, definition in constraints))
 
 
 def record_snapshot(customer, on_date, source, *, lens_import=None):

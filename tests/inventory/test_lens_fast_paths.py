@@ -9,6 +9,9 @@ one on files and values made to hit their edge cases.
 import copy
 import csv
 import io
+import threading
+import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -358,3 +361,65 @@ def test_an_import_by_the_database_writes_the_devices(customer, settings, one_pa
     lens_import = jobs.import_now(customer, LENS_FILE.encode())
     assert taken[1] is not None
     assert (lens_import.devices_created, lens_import.devices_updated) == (0, 3)
+
+
+def _locks_on_the_catalogue():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT mode FROM pg_locks WHERE pid = pg_backend_pid() "
+                       "AND relation = 'public.catalogue_productmodel'::regclass")
+        return {mode for (mode,) in cursor.fetchall()}
+
+
+def test_a_large_import_never_locks_the_catalogue_of_every_partner(customer, settings,
+                                                                    monkeypatch):
+    settings.LENS_IMPORT_ONE_PASS_REFERENCE_CHECK_FROM = 1
+    during = []
+    original = writing.references_checked_once
+
+    @contextmanager
+    def spy(cursor):
+        with original(cursor):
+            during.append((foreign_keys(), _locks_on_the_catalogue()))
+            yield
+    monkeypatch.setattr(writing, "references_checked_once", spy)
+
+    lens_import = jobs.import_now(customer, LENS_FILE.encode())
+
+    assert (lens_import.status, lens_import.devices_created) == ("succeeded", 3)
+    ((constraints, locks),) = during
+    # The customer's key is checked in one pass; the catalogue's stays, and with it no
+    # lock that would hold back the other partners' pages.
+    assert [definition for _name, definition in constraints] == [
+        "FOREIGN KEY (product_model_id) REFERENCES catalogue_productmodel(id) "
+        "DEFERRABLE INITIALLY DEFERRED"]
+    assert not locks & {"AccessExclusiveLock", "ExclusiveLock", "ShareRowExclusiveLock"}
+    assert len(foreign_keys()) == 2
+
+
+def test_a_large_import_behind_a_long_reader_checks_row_by_row_rather_than_wait(
+        customer, settings):
+    settings.LENS_IMPORT_ONE_PASS_REFERENCE_CHECK_FROM = 1
+    schema = connection.schema_name
+    reading_started, done = threading.Event(), threading.Event()
+
+    def long_reader():
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f'SELECT count(*) FROM "{schema}".contracts_customer')
+                reading_started.set()
+                done.wait(60)
+        finally:
+            connection.close()
+    reader = threading.Thread(target=long_reader)
+    reader.start()
+    try:
+        assert reading_started.wait(30)
+        started = time.monotonic()
+        lens_import = jobs.import_now(customer, LENS_FILE.encode())
+        waited = time.monotonic() - started
+    finally:
+        done.set()
+        reader.join()
+    assert (lens_import.status, lens_import.devices_created) == ("succeeded", 3)
+    assert waited < 15
+    assert len(foreign_keys()) == 2
