@@ -35,12 +35,12 @@ DASHBOARD_PATH = "/"
 class Client:
     """One fresh connection per request, the Host header of the partner, our own cookies."""
 
-    def __init__(self, port):
-        self.port = port
+    def __init__(self, port, host=HOST):
+        self.port, self.host = port, host
         self.cookies = {}
 
     def request(self, method, path, form=None):
-        headers = {"Host": HOST}
+        headers = {"Host": self.host}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None

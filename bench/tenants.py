@@ -1,10 +1,11 @@
-"""A thousand partners: onboarding time per partner and the deploy's migration time.
+"""A thousand partners: onboarding time per partner, the deploy's migration time and the
+vendor console's pages at that number of partners.
 
-Needs a database where `manage.py migrate_partners` has run, reached through the same
-variables as the app:
+Needs a database where `manage.py migrate_partners` and `manage.py seed_demo` have run,
+reached through the same variables as the app:
 
     DATABASE_URL=postgres://… REDIS_URL=redis://… python bench/tenants.py [--partners 10]
-                                                                         [--keep]
+        [--keep] [--requests 40] [--warmup 5] [--no-console]
 
 It brings the number of bench partners (slugs `bench-0001`…, schemas `bench_0001`…) up to
 --partners (10 by default; 100 and 1000 for the figures of the README), each by the
@@ -14,6 +15,15 @@ administrator invited (the invitation e-mail is sent in-process to the console b
 not queued) — and prints the time of each onboarding as the count grows: median, 95th
 percentile and slowest per block of partners. Then it times `manage.py migrate_partners`
 with nothing to migrate, at that number of partners, in a process of its own as at a deploy.
+
+Then the console: each bench partner gets a copy of the demo partner Northwind's
+customers, contracts, devices, tickets, replacements and monthly reports, its first
+customer assigned to Northwind's CSM, and its part of the console's index written. Under
+gunicorn (settings `bench.settings`, with a bare view on the console's domain too), as the
+demo vendor administrator, support engineer and CSM, it times sequential requests to each
+console page and list of the console's API, each after one to the bare view, and prints
+per page the median, the 95th percentile, their ratios to the bare view's and the number
+of queries of one request (counted in this process), with the machine's load average.
 
 The bench partners and their schemas are dropped at the end unless --keep is given (keep
 them to measure 100, then 1000 without building the first hundred again).
@@ -33,8 +43,11 @@ PREFIX = "bench-"
 
 def setup_django():
     sys.path.insert(0, str(REPO_ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    # The portal's settings plus the bare view the console's pages are compared to.
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     os.environ.setdefault("DEBUG", "0")
+    # As on the server bench/pages.py starts: the demo staff have no second factor.
+    os.environ["MFA_REQUIRED"] = "0"
     # The first administrators' invitations are sent here, not left for a worker.
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
     os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
@@ -91,9 +104,208 @@ def time_noop_migrate():
           f"(start of the process included)", flush=True)
 
 
-def console_latencies():
-    """The console's queue and pages against the bare view at this number of partners:
-    measured by another part of this bench, to be added here."""
+# The demo partner whose customers, contracts, devices, tickets, replacements and reports
+# each bench partner receives a copy of (seed_demo made them through the services).
+SOURCE_SLUG = "northwind"
+COPIED_APPS = ("contracts_", "inventory_", "tickets_", "reporting_")
+CONSOLE_HOST = "localhost"
+BARE_PATH = "/__bench__/bare/"
+
+
+def give_console_rows():
+    """Gives every bench partner without them the demo partner's rows that the console
+    shows (escalated tickets, replacements, monthly reports) and its first customer
+    assigned to that customer's CSM, then indexes the partner, as its own changes would."""
+    from django.db import connection, transaction
+
+    from console.crossschema import rebuild_partner_index
+    from console.models import CsmAssignment
+    from portal.tenants.models import Partner
+
+    source = Partner.objects.filter(slug=SOURCE_SLUG).first()
+    assignment = (CsmAssignment.objects.filter(partner=source).order_by("customer_id").first()
+                  if source else None)
+    if assignment is None:
+        raise SystemExit(f"the demo partner {SOURCE_SLUG} and its CSM assignments are needed: "
+                         "run manage.py seed_demo first")
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
+            "AND table_type = 'BASE TABLE'", [source.schema_name])
+        tables = sorted(name for (name,) in cursor.fetchall() if name.startswith(COPIED_APPS))
+    partners = list(Partner.objects.filter(slug__startswith=PREFIX)
+                    .exclude(pk__in=CsmAssignment.objects.values("partner_id"))
+                    .order_by("pk"))
+    started = time.perf_counter()
+    for partner in partners:
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Copies whole tables as they are, so their foreign keys are not checked one by
+            # one (they point at the same ids as in the demo partner's schema).
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            for table in tables:
+                target = f"{quote(partner.schema_name)}.{quote(table)}"
+                cursor.execute(f"INSERT INTO {target} SELECT * FROM "
+                               f"{quote(source.schema_name)}.{quote(table)}")
+                # The partner can go on adding rows after the copied ones.
+                cursor.execute(
+                    f"SELECT setval(seq, (SELECT coalesce(max(id), 0) + 1 FROM {target}), "
+                    f"false) FROM pg_get_serial_sequence(%s, 'id') AS seq "
+                    f"WHERE seq IS NOT NULL",
+                    [f"{quote(partner.schema_name)}.{quote(table)}"])
+            CsmAssignment.objects.create(partner=partner, customer_id=assignment.customer_id,
+                                         csm_id=assignment.csm_id)
+        connection.set_schema_to_public()
+        rebuild_partner_index(partner)
+    if partners:
+        print(f"gave {len(partners)} bench partners the console rows of {SOURCE_SLUG} "
+              f"({len(tables)} tables) in {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def session_cookie(email):
+    """A signed-in session of `email` (vendor staff, public schema), made here rather than
+    through the sign-in form: second factors are not what is measured."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    from portal.users.models import User
+
+    user = User.objects.get(email=email)
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return {settings.SESSION_COOKIE_NAME: store.session_key}
+
+
+def console_pages():
+    """(label, signed-in e-mail, path) of every console page, detail pages found by
+    following the first link of their list."""
+    from portal.site.demo import VENDOR_STAFF
+
+    by_role = {role: email for email, _first, _last, role in VENDOR_STAFF}
+    admin, csm, support = by_role["vendor_admin"], by_role["csm"], by_role["support_engineer"]
+    return [
+        ("dashboard (vendor admin)", admin, "/"),
+        ("partners", admin, "/partners/"),
+        ("a partner", admin, f"/partners/{PREFIX}0001/"),
+        ("a partner's customers", admin, f"/partners/{PREFIX}0001/customers/"),
+        ("dashboard (support)", support, "/"),
+        ("escalations", support, "/escalations/"),
+        ("an escalation", support, ("/escalations/", r"/escalations/[\w-]+/\d+/")),
+        ("replacements", support, "/replacements/"),
+        ("a replacement", support, ("/replacements/", r"/replacements/[\w-]+/\d+/")),
+        ("API escalations", support, "/api/v1/escalations"),
+        ("dashboard (CSM)", csm, "/"),
+        ("CSM customers", csm, "/customers/"),
+        ("a CSM customer", csm, ("/customers/", r"/customers/[\w-]+/\d+/")),
+        ("CSM reports", csm, "/reports/"),
+        ("a report", csm, ("/reports/", r"/reports/[\w-]+/\d+/")),
+        ("API customers", csm, "/api/v1/customers"),
+        ("API reports", csm, "/api/v1/reports"),
+    ]
+
+
+def query_count(cookies, path):
+    """Queries one request to `path` makes, served in this process."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST=CONSOLE_HOST)
+    for name, value in cookies.items():
+        client.cookies[name] = value
+    with CaptureQueriesContext(connection) as queries:
+        status = client.get(path).status_code
+    connection.set_schema_to_public()
+    if status != 200:
+        raise SystemExit(f"GET {path} answered {status} in process")
+    return len(queries)
+
+
+def percentiles(samples):
+    return statistics.median(samples), statistics.quantiles(samples, n=20,
+                                                            method="inclusive")[18]
+
+
+def console_latencies(requests=40, warmup=5, workers=2):
+    """The console's queues and pages against the bare view at this number of partners:
+    each page timed sequentially under gunicorn, alternating with the bare view, as the
+    vendor staff member who sees it; the queries of one request counted in process."""
+    import re
+
+    from bench.pages import Client, free_port, start_server, timed
+    from portal.tenants.models import Partner
+
+    give_console_rows()
+    pages = console_pages()
+    cookies = {email: session_cookie(email) for _label, email, _path in pages}
+    port = free_port()
+    server = start_server(port, workers)
+    results, bare = [], []
+    try:
+        clients = {}
+        for email, jar in cookies.items():
+            clients[email] = Client(port, host=CONSOLE_HOST)
+            clients[email].cookies.update(jar)
+        wait_for_server(server, clients[pages[0][1]])
+        for label, email, path in pages:
+            client = clients[email]
+            if isinstance(path, tuple):
+                _status, _headers, html = client.request("GET", path[0])
+                link = re.search(path[1], html)
+                if link is None:
+                    print(f"  {label}: no link on {path[0]}, left out", flush=True)
+                    continue
+                path = link.group(0)
+            for _ in range(warmup):
+                timed(client, BARE_PATH)
+                timed(client, path)
+            samples = []
+            for _ in range(requests):
+                bare.append(timed(client, BARE_PATH))
+                samples.append(timed(client, path))
+            results.append((label, path, samples, query_count(cookies[email], path)))
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+    partners = Partner.objects.partners().count()
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"console at {partners} partners: {requests} sequential requests per page after "
+          f"{warmup} warm-up, each after one to the bare view, gunicorn with {workers} "
+          f"workers, Host {CONSOLE_HOST}, load average {load}", flush=True)
+    bare_median, bare_p95 = percentiles(bare)
+    print(f"{'page':<26} {'median':>9} {'p95':>9} {'p95/bare':>9} {'med/bare':>9} "
+          f"{'queries':>8}")
+    print(f"{'bare view ' + BARE_PATH:<26} {bare_median:7.1f}ms {bare_p95:7.1f}ms")
+    for label, _path, samples, queries in results:
+        median, p95 = percentiles(samples)
+        print(f"{label:<26} {median:7.1f}ms {p95:7.1f}ms {p95 / bare_p95:8.2f}x "
+              f"{median / bare_median:8.2f}x {queries:8d}", flush=True)
+
+
+def wait_for_server(server, client, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with status {server.returncode}")
+        try:
+            status, _, _ = client.request("GET", BARE_PATH)
+        except OSError:
+            time.sleep(0.2)
+            continue
+        if status == 200:
+            return
+        raise SystemExit(f"GET {BARE_PATH} on {CONSOLE_HOST} answered {status}")
+    raise SystemExit(f"gunicorn did not answer within {timeout}s")
 
 
 def drop_bench_partners():
@@ -114,11 +326,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--partners", type=int, default=10)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--requests", type=int, default=40,
+                        help="timed requests per console page")
+    parser.add_argument("--warmup", type=int, default=5,
+                        help="untimed requests per console page")
+    parser.add_argument("--no-console", action="store_true",
+                        help="onboarding and migration only")
     args = parser.parse_args()
     setup_django()
     build(args.partners)
     time_noop_migrate()
-    console_latencies()
+    if not args.no_console:
+        console_latencies(args.requests, args.warmup)
     if not args.keep:
         drop_bench_partners()
 

@@ -370,15 +370,22 @@ def rebuild_index():
     status: the queues leave out partners that are not active."""
     rebuilt = 0
     for partner in Partner.objects.partners().order_by("pk"):
-        if not schema_exists(partner.schema_name):
-            continue
-        assigned = list(CsmAssignment.objects.filter(partner=partner)
-                        .values_list("customer_id", flat=True))
-        with transaction.atomic(), partner_schema(partner):
-            index_tickets()
-            index_rmas()
-            index_reports()
-            console_index.replace_customers(Customer.objects.filter(pk__in=assigned).values(
-                "id", "name", "site_id", "city", "country", "time_zone", "language"))
-        rebuilt += 1
+        if rebuild_partner_index(partner):
+            rebuilt += 1
     return rebuilt
+
+
+def rebuild_partner_index(partner):
+    """Writes one partner's part of the console's index again from its schema, in one
+    transaction; False when the partner has no schema."""
+    if not schema_exists(partner.schema_name):
+        return False
+    assigned = list(CsmAssignment.objects.filter(partner=partner)
+                    .values_list("customer_id", flat=True))
+    with transaction.atomic(), partner_schema(partner):
+        index_tickets()
+        index_rmas()
+        index_reports()
+        console_index.replace_customers(Customer.objects.filter(pk__in=assigned).values(
+            "id", "name", "site_id", "city", "country", "time_zone", "language"))
+    return True

@@ -18,6 +18,8 @@ from portal.tenants.views import logo_response
 from portal.users.access import VENDOR_ADMIN, VENDOR_STAFF, role_required
 from portal.users.models import Role, User
 
+from .escalations import PAGE_SIZE, _page_number, _pages
+
 # The dashboard shows the partners onboarded last and counts the others: its cost does not
 # grow with the number of partners (the Partners page lists and searches them all).
 DASHBOARD_PARTNERS = 20
@@ -51,7 +53,12 @@ def partner_list(request):
             Q(name__icontains=query) | Q(slug__icontains=query)
             | Q(domains__domain__icontains=query)
         ).distinct()
-    return render(request, "console/partner_list.html", {"partners": partners, "query": query})
+    # A page at a time: the page costs the same at ten and at a thousand partners.
+    page = _page_number(request)
+    total = partners.count()
+    partners = partners.order_by("name", "pk")[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    return render(request, "console/partner_list.html", {
+        "partners": partners, "query": query, **_pages(page, total)})
 
 
 @role_required(*VENDOR_ADMIN)

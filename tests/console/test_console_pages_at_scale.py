@@ -25,7 +25,7 @@ PAGES = [
     ("support_engineer", "/api/v1/escalations"),
     ("csm", "/"), ("csm", "/customers/"), ("csm", "/reports/"), ("csm", "/reports/?status=draft"),
     ("csm", "/api/v1/reports"), ("csm", "/api/v1/customers"),
-    ("vendor_admin", "/"),
+    ("vendor_admin", "/"), ("vendor_admin", "/partners/"),
 ]
 
 
@@ -95,3 +95,18 @@ def test_a_csms_lists_come_in_pages(world, url):
     assert len(more) == 5 and not second.context["has_next"]
     shown = {row.partner.slug for row in [*rows, *more]}
     assert shown == {f"page{index}" for index in range(55)}
+
+
+def test_the_partner_list_comes_in_pages(world):
+    add_partners(world, "page", 55)
+    client = world["vendor_admin"].client()
+    total = Partner.objects.partners().count()
+    first, last = client.get("/partners/"), client.get("/partners/", {"page": 2})
+    assert len(first.context["partners"]) == 50 and first.context["has_next"]
+    assert len(last.context["partners"]) == total - 50 and not last.context["has_next"]
+    assert b"?page=2" in first.content and b"?page=1" in last.content
+    shown = {p.slug for p in [*first.context["partners"], *last.context["partners"]]}
+    assert {f"page{index}" for index in range(55)} <= shown
+    searched = client.get("/partners/", {"q": "page5"})
+    assert {p.slug for p in searched.context["partners"]} == {
+        "page5", *(f"page{index}" for index in range(50, 55))}
