@@ -5,7 +5,7 @@ Each list declares its filters once, as a django-filter FilterSet in its app's `
 which the page, its CSV export and the API share; this module holds what every list uses."""
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import django_filters
 from django import forms, template
@@ -148,8 +148,17 @@ def status_badge(obj, status=None):
     """A badge in the tone the object's model gives its status (`STATUS_TONES`); `status`
     when the status is computed rather than stored (an authorisation letter on a day)."""
     if status is None:
-        status, label = obj.status, obj.get_status_display()
+        status = obj.status
+        # A model's labels are read once; other rows (the console's) say their own.
+        label = (_status_labels(type(obj)).get(status, status) if hasattr(obj, "_meta")
+                 else obj.get_status_display())
     else:
         label = status.label
     return format_html('<span class="badge badge--{}">{}</span>',
                        type(obj).STATUS_TONES[status], label)
+
+
+@cache
+def _status_labels(model):
+    # What get_status_display() reads, without rebuilding the choices for every row.
+    return dict(model._meta.get_field("status").flatchoices)
