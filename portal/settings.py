@@ -107,6 +107,9 @@ PUBLIC_SCHEMA_NAME = "public"
 PUBLIC_SCHEMA_URLCONF = "portal.urls_public"
 ROOT_URLCONF = "portal.urls_tenant"
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
+# The search path is set once per connection and schema, not before every statement: it
+# doubled the round trips of every page. A rollback or a schema switch sets it again.
+TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
     "django_tenants.middleware.main.TenantMainMiddleware",

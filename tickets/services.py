@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -477,12 +477,16 @@ def dashboard(tickets: TicketQuerySet, user: User, now: datetime | None = None,
     open_tickets = tickets.open().select_related("customer")
     mine = open_tickets if user.role == Role.CUSTOMER_USER else open_tickets.filter(
         assignee=user)
+    # The three figures in one pass over the open tickets rather than one query each.
+    counts = open_tickets.aggregate(
+        open_count=Count("pk"), breached_count=Count("pk", filter=breached_q(now, hashed=True)),
+        unassigned_count=Count("pk", filter=Q(assignee__isnull=True)))
     return {
         "my_open_tickets": list(mine.order_by("resolution_due_at", "-created_at")[:size]),
         "breaching_soon": list(open_tickets.filter(breaching_soon_q(now))
                                .order_by("resolution_due_at")[:size]),
-        "open_count": open_tickets.count(),
-        "breached_count": open_tickets.breached(now).count(),
-        "unassigned_count": (open_tickets.filter(assignee__isnull=True).count()
+        "open_count": counts["open_count"],
+        "breached_count": counts["breached_count"],
+        "unassigned_count": (counts["unassigned_count"]
                              if user.role != Role.CUSTOMER_USER else None),
     }

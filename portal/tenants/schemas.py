@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
 from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
@@ -65,6 +66,11 @@ def catalogue_search_path(cursor: Any, schema_name: str) -> Iterator[None]:
     cursor.execute("SELECT current_setting('search_path')")
     saved = cursor.fetchone()[0]
     cursor.execute("SELECT set_config('search_path', quote_ident(%s), false)", [schema_name])
-    yield
-    # On an error the transaction is rolled back, which undoes the SET as well.
+    try:
+        yield
+    finally:
+        # The connection sets its partner's path once and then trusts it
+        # (TENANT_LIMIT_SET_CALLS): whatever happened in the block, it sets it again
+        # before its next statement.
+        connection.search_path_set_schemas = None
     cursor.execute("SELECT set_config('search_path', %s, false)", [saved])

@@ -1,4 +1,4 @@
-from django.urls import NoReverseMatch, resolve, reverse
+from django.urls import NoReverseMatch, get_script_prefix, resolve, reverse
 from django.utils.translation import gettext_lazy as _
 
 from portal.tenants.branding import on_console
@@ -38,21 +38,35 @@ def _allowed(path, urlconf, role):
     return roles is not None and role in roles
 
 
+# The menu of a role depends only on the routes, which do not change while the process
+# runs: worked out once per site, role and URL prefix rather than on every page.
+_MENUS: dict = {}
+
+
+def _menu(urlconf, console, role):
+    key = (urlconf, console, role, get_script_prefix())
+    menu = _MENUS.get(key)
+    if menu is None:
+        menu = []
+        for name, label in CONSOLE_NAVIGATION if console else PORTAL_NAVIGATION:
+            try:
+                path = reverse(name, urlconf=urlconf)
+            except NoReverseMatch:
+                continue
+            if _allowed(path, urlconf, role):
+                menu.append((path, label))
+        _MENUS[key] = menu
+    return menu
+
+
 def navigation(request):
     """Menu entries the user's role can open, read from the views' own role checks."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"navigation": []}
     urlconf = getattr(request, "urlconf", None)
-    entries = []
-    for name, label in CONSOLE_NAVIGATION if on_console() else PORTAL_NAVIGATION:
-        try:
-            path = reverse(name, urlconf=urlconf)
-        except NoReverseMatch:
-            continue
-        if _allowed(path, urlconf, user.role):
-            entries.append({"url": path, "label": label,
-                            "active": _is_active(request.path, path)})
+    entries = [{"url": path, "label": label, "active": _is_active(request.path, path)}
+               for path, label in _menu(urlconf, on_console(), user.role)]
     if user.role == Role.CUSTOMER_USER and user.customer_id:
         path = reverse("customer_detail", kwargs={"pk": user.customer_id}, urlconf=urlconf)
         entries.append({"url": path, "label": _("My organisation"),

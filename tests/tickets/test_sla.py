@@ -264,3 +264,22 @@ def test_a_country_without_a_holiday_calendar_counts_every_weekday():
     assert sla.public_holidays("ZZ", 2026) == frozenset()
     assert sla.add_clock_time(paris(2026, 7, 13, 19, 0), 8 * 60, calendar("ZZ")) == \
         paris(2026, 7, 14, 17, 0)
+
+
+def test_the_dashboard_counts_open_breached_and_unassigned_tickets(world, clock):
+    recorded = open_ticket(world, clock, paris(2026, 11, 28, 23, 50), "P1")
+    open_ticket(world, clock, paris(2026, 11, 29, 4, 0), "P1")  # past due, not recorded yet
+    assigned = open_ticket(world, clock, paris(2026, 11, 29, 5, 20), "P4")
+    closed = open_ticket(world, clock, paris(2026, 11, 29, 1, 0), "P1")
+    now = paris(2026, 11, 29, 5, 30)
+    with tenant_context(world.alpha):
+        services.record_breaches(paris(2026, 11, 29, 0, 50))
+        # Answered and with a far target since: only its recorded breach still counts.
+        Ticket.objects.filter(pk=recorded.pk).update(
+            first_response_at=paris(2026, 11, 29, 1, 0),
+            resolution_due_at=paris(2026, 12, 31, 9, 0))
+        Ticket.objects.filter(pk=assigned.pk).update(assignee=world["alpha_agent"].user)
+        Ticket.objects.filter(pk=closed.pk).update(status=Ticket.Status.CLOSED)
+        figures = services.dashboard(Ticket.objects.all(), world["alpha_admin"].user, now=now)
+    assert (figures["open_count"], figures["breached_count"], figures["unassigned_count"]) == (
+        3, 2, 2)
