@@ -72,5 +72,5 @@ def catalogue_search_path(cursor: Any, schema_name: str) -> Iterator[None]:
         # The connection sets its partner's path once and then trusts it
         # (TENANT_LIMIT_SET_CALLS): whatever happened in the block, it sets it again
         # before its next statement.
-        connection.search_path_set_schemas = None
+        connection.search_path_set_schemas = None  # type: ignore[attr-defined]
     cursor.execute("SELECT set_config('search_path', %s, false)", [saved])
