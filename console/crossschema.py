@@ -12,8 +12,17 @@ assignments as its starting point.
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q
-from django.db.models.expressions import Window
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+)
 from django.utils import timezone
 from django_tenants.utils import schema_exists
 
@@ -197,9 +206,13 @@ def _assigned_to(csm):
 
 
 def _page(rows, order_by, limit, offset):
-    """One page of `rows` with the count of all of them: a single query."""
-    rows = list(rows.annotate(total=Window(Count("pk"))).order_by(*order_by)
-                [offset:offset + limit])
+    """One page of `rows` with the count of all of them, in one query. The count is a
+    subquery of its own, worked out once: the page reads its rows from an index in
+    `order_by`'s order and stops after them, where a count over the page's rows (a window)
+    would make it read and sort every matching row first."""
+    count = Func(F("pk"), function="COUNT", output_field=IntegerField())
+    total = Subquery(rows.order_by().annotate(count=count).values("count")[:1])
+    rows = list(rows.annotate(total=total).order_by(*order_by)[offset:offset + limit])
     return rows, (rows[0].total if rows else 0)
 
 
@@ -259,8 +272,10 @@ def escalated_tickets(*, status="open", level="", query="", partner_slug="", lim
         rows = rows.filter(Q(subject__icontains=query) | Q(site_id__icontains=query)
                            | Q(customer_name__icontains=query)
                            | Q(cloud_incident_number__icontains=query))
+    # Ties go by the partner's schema, a column of the index, so that the open queue's
+    # index (consoleindex_ticket_open) gives the whole order.
     rows, total = _page(rows.annotate(breached=_breached(now)),
-                        [F("escalated_at").desc(nulls_last=True), "partner__id",
+                        [F("escalated_at").desc(nulls_last=True), "partner_id",
                          "-object_id"], limit, offset)
     return [EscalatedTicket(
         row.partner, row.object_id, row.subject, row.priority, row.status,
@@ -304,7 +319,8 @@ def rmas_of_all_partners(*, status="open", query="", partner_slug="", limit=50, 
     if query:
         rows = rows.filter(Q(serial__icontains=query) | Q(site_id__icontains=query)
                            | Q(customer_name__icontains=query))
-    rows, total = _page(rows, ["promised_ship_date", "requested_at", "partner__id",
+    # Ties go by the partner's schema, as in the open queue's index (consoleindex_rma_open).
+    rows, total = _page(rows, ["promised_ship_date", "requested_at", "partner_id",
                                "object_id"], limit, offset)
     return [PartnerRma(row.partner, row.object_id, row.status, row.category,
                        row.requested_at, row.promised_ship_date, row.chargeable, row.serial,

@@ -11,7 +11,14 @@ notes or files. A row is named by its partner's schema and the object's id there
 """
 
 from django.db import models
+from django.db.models import F, Q
 from django_countries.fields import CountryField
+
+# The statuses of the console's default "open" queues, as the partners' apps define them
+# (Ticket.OPEN_STATUSES, Rma.OPEN_STATUSES; a test keeps them equal): each queue's index
+# holds only its open rows, in the queue's order, so a page reads its rows and stops.
+OPEN_TICKET_STATUSES = ("new", "in_progress", "waiting")
+OPEN_RMA_STATUSES = ("requested", "approved", "shipped", "delivered", "received")
 
 
 class IndexedRow(models.Model):
@@ -57,7 +64,10 @@ class IndexedTicket(IndexedRow):
 
     class Meta(IndexedRow.Meta):
         indexes = [models.Index(fields=["status", "-escalated_at"],
-                                name="consoleindex_ticket_queue")]
+                                name="consoleindex_ticket_queue"),
+                   models.Index(F("escalated_at").desc(nulls_last=True), F("partner_id"),
+                                F("object_id").desc(), name="consoleindex_ticket_open",
+                                condition=Q(status__in=OPEN_TICKET_STATUSES))]
 
     def __str__(self):
         return f"{self.partner_id} T-{self.object_id:06d}"
@@ -84,7 +94,10 @@ class IndexedRma(IndexedRow):
 
     class Meta(IndexedRow.Meta):
         indexes = [models.Index(fields=["status", "promised_ship_date"],
-                                name="consoleindex_rma_queue")]
+                                name="consoleindex_rma_queue"),
+                   models.Index(fields=["promised_ship_date", "requested_at", "partner",
+                                        "object_id"], name="consoleindex_rma_open",
+                                condition=Q(status__in=OPEN_RMA_STATUSES))]
 
     def __str__(self):
         return f"{self.partner_id} RMA-{self.object_id:06d}"

@@ -16,6 +16,8 @@ from contracts import services as contract_services
 from inventory.models import Device, InventorySnapshot, SnapshotCount
 from portal.catalogue.models import ProductModel
 from portal.consoleindex.models import (
+    OPEN_RMA_STATUSES,
+    OPEN_TICKET_STATUSES,
     IndexedCustomer,
     IndexedReport,
     IndexedRma,
@@ -25,6 +27,7 @@ from portal.tenants.models import Partner
 from reporting import services as report_services
 from tests.factories import ContractFactory
 from tickets import services as ticket_services
+from tickets.models import Rma, Ticket
 from tickets.rma import services as rma_services
 
 MODELS = (IndexedTicket, IndexedRma, IndexedReport, IndexedCustomer)
@@ -176,3 +179,52 @@ def test_an_index_row_commits_or_rolls_back_with_the_partners_change(world):
     with tenant_context(world.alpha):
         ticket.refresh_from_db()
     assert ticket.escalation_level == "partner"
+
+
+def test_the_open_queues_index_holds_the_apps_open_statuses():
+    # The partial indexes the open queues read are only used while their statuses are the
+    # ones the queues filter on.
+    assert set(OPEN_TICKET_STATUSES) == set(Ticket.OPEN_STATUSES)
+    assert set(OPEN_RMA_STATUSES) == set(Rma.OPEN_STATUSES)
+
+
+def test_the_open_queues_page_through_tied_rows_once_each_with_their_total(world):
+    # Every partner's rows copied alike (same instants): the pages still hold each row
+    # once, in a stable order, and every page gives the count of all of them.
+    escalated, promised = timezone.now(), date(2026, 11, 2)
+    headset = ProductModel.objects.get(sku="VOY-TEST")
+    copied = range(900001, 900008)
+    for partner in ("alpha", "beta"):
+        for object_id in copied:
+            IndexedTicket.objects.create(
+                partner_id=partner, object_id=object_id, customer_id=1,
+                customer_name="Copy", site_id="CP-1", subject=f"Copy {object_id}",
+                priority="P2", status="in_progress", escalation_level="vendor",
+                escalated_at=escalated)
+            IndexedRma.objects.create(
+                partner_id=partner, object_id=object_id, customer_id=1,
+                customer_name="Copy", site_id="CP-1", status="approved",
+                category="advance", requested_at=escalated, promised_ship_date=promised,
+                serial=f"CP-{object_id}", product_model=headset)
+    IndexedTicket.objects.filter(partner_id="beta", object_id=900007).update(status="resolved")
+    IndexedRma.objects.filter(partner_id="alpha", object_id=900007).update(status="closed")
+
+    def pages(read):
+        seen, totals, offset = [], set(), 0
+        while True:
+            rows, total = read(limit=3, offset=offset)
+            if not rows:
+                return seen, totals
+            totals.add(total)
+            seen += [(row.partner.slug, row.pk) for row in rows]
+            offset += 3
+
+    tickets, totals = pages(crossschema.escalated_tickets)
+    assert len(tickets) == len(set(tickets)) and totals == {len(tickets)}
+    assert [row for row in tickets if row[1] in copied] == (
+        [("alpha", n) for n in reversed(copied)] + [("beta", n) for n in reversed(copied[:-1])])
+
+    rmas, totals = pages(crossschema.rmas_of_all_partners)
+    assert len(rmas) == len(set(rmas)) and totals == {len(rmas)}
+    assert [row for row in rmas if row[1] in copied] == (
+        [("alpha", n) for n in copied[:-1]] + [("beta", n) for n in copied])
