@@ -323,7 +323,7 @@ def wait_until_serving(server, client, timeout=60):
             continue
         if status == 200:
             return
-        raise SystemExit(f"GET {BARE_PATH} on {HOST} answered {status}")
+        raise SystemExit(f"GET {BARE_PATH} on {client.host} answered {status}")
     raise SystemExit(f"gunicorn did not answer within {timeout}s")
 
 

@@ -237,7 +237,7 @@ def console_latencies(requests=40, warmup=5, workers=2):
     vendor staff member who sees it; the queries of one request counted in process."""
     import re
 
-    from bench.pages import Client, free_port, start_server, timed
+    from bench.pages import Client, free_port, start_server, timed, wait_until_serving
     from portal.tenants.models import Partner
 
     give_console_rows()
@@ -251,7 +251,7 @@ def console_latencies(requests=40, warmup=5, workers=2):
         for email, jar in cookies.items():
             clients[email] = Client(port, host=CONSOLE_HOST)
             clients[email].cookies.update(jar)
-        wait_for_server(server, clients[pages[0][1]])
+        wait_until_serving(server, clients[pages[0][1]])
         for label, email, path in pages:
             client = clients[email]
             if isinstance(path, tuple):
@@ -290,22 +290,6 @@ def console_latencies(requests=40, warmup=5, workers=2):
         median, p95 = percentiles(samples)
         print(f"{label:<26} {median:7.1f}ms {p95:7.1f}ms {p95 / bare_p95:8.2f}x "
               f"{median / bare_median:8.2f}x {queries:8d}", flush=True)
-
-
-def wait_for_server(server, client, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with status {server.returncode}")
-        try:
-            status, _, _ = client.request("GET", BARE_PATH)
-        except OSError:
-            time.sleep(0.2)
-            continue
-        if status == 200:
-            return
-        raise SystemExit(f"GET {BARE_PATH} on {CONSOLE_HOST} answered {status}")
-    raise SystemExit(f"gunicorn did not answer within {timeout}s")
 
 
 def drop_bench_partners():

@@ -262,30 +262,29 @@ def lens_header_mapping_delete(request, pk):
     return redirect("lens_header_mapping_list")
 
 
-@role_required(*PARTNER_STAFF)
-@require_POST
-def lens_import_review_confirm(request, pk):
+def _decide_review(request, pk, decide, done):
     lens_import = get_object_or_404(lens_imports_visible_to(request.user), pk=pk)
     try:
-        confirm_review(lens_import, user=request.user)
+        decide(lens_import, user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("Confirmed: the import is applied as previewed."))
+        messages.success(request, done)
     return redirect("lens_import_detail", pk=lens_import.pk)
+
+
+@role_required(*PARTNER_STAFF)
+@require_POST
+def lens_import_review_confirm(request, pk):
+    return _decide_review(request, pk, confirm_review,
+                          _("Confirmed: the import is applied as previewed."))
 
 
 @role_required(*PARTNER_STAFF)
 @require_POST
 def lens_import_review_discard(request, pk):
-    lens_import = get_object_or_404(lens_imports_visible_to(request.user), pk=pk)
-    try:
-        discard_review(lens_import, user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Discarded: nothing of this file was imported."))
-    return redirect("lens_import_detail", pk=lens_import.pk)
+    return _decide_review(request, pk, discard_review,
+                          _("Discarded: nothing of this file was imported."))
 
 
 @role_required(*PARTNER_STAFF)
