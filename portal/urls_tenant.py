@@ -19,6 +19,7 @@ urlpatterns = [
     path("rma/", include("tickets.rma.urls")),
     path("reports/", include("reporting.urls")),
     path("webhooks/", include("portal.webhooks.urls")),
+    path("devices/<int:pk>/", site_views.device_detail, name="device_detail"),
     path("devices/", include("inventory.urls")),
     path("lookup/", include("inventory.lookup_urls")),
     path("users/", include(user_urlpatterns)),
