@@ -1,12 +1,11 @@
 """The device list's columns (`includes/table.html`); each row is a (device, coverage)."""
 
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.lists import DASH, Column, link, short_datetime, status_label, with_muted
+from portal.lists import DASH, Column, id_url, link, short_datetime, status_label, with_muted
 
 
 def coverage_badge(coverage):
@@ -19,7 +18,7 @@ def coverage_badge(coverage):
 
 
 def _serial(row):
-    return link(reverse("device_detail", args=[row.device.pk]), row.device.serial)
+    return link(id_url("device_detail", row.device.pk), row.device.serial)
 
 
 def _model(row):

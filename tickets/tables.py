@@ -1,15 +1,14 @@
 """The ticket list's columns (`includes/table.html`)."""
 
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.lists import DASH, Column, link, short_datetime, status_label, with_muted
+from portal.lists import DASH, Column, id_url, link, short_datetime, status_label, with_muted
 
 
 def _reference(row):
-    return link(reverse("ticket_detail", args=[row.pk]), row.reference)
+    return link(id_url("ticket_detail", row.pk), row.reference)
 
 
 def _subject(row):

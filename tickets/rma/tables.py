@@ -1,18 +1,26 @@
 """The replacement list's columns (`includes/table.html`)."""
 
-from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.lists import DASH, Column, link, short_date, short_datetime, status_badge, with_muted
+from portal.lists import (
+    DASH,
+    Column,
+    id_url,
+    link,
+    short_date,
+    short_datetime,
+    status_badge,
+    with_muted,
+)
 
 from ..tables import customer
 
 
 def _reference(row):
-    return link(reverse("rma_detail", args=[row.pk]), row.reference)
+    return link(id_url("rma_detail", row.pk), row.reference)
 
 
 def device(row):
