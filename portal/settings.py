@@ -114,6 +114,10 @@ TENANT_LIMIT_SET_CALLS = True
 MIDDLEWARE = [
     "django_tenants.middleware.main.TenantMainMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Same-origin resources only, no inline script or style (portal/csp.py).
+    "portal.csp.ContentSecurityPolicyMiddleware",
+    # Signed-in users' and API tokens' answers are never cached (portal/nostore.py).
+    "portal.nostore.PrivateNoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -141,6 +145,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.csp.nonce",
                 "portal.tenants.context_processors.branding",
                 "portal.users.context_processors.navigation",
             ],
@@ -369,6 +374,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60,
     },
 }
+
+# Content-Security-Policy (portal/csp.py): on unless DEBUG, whose error pages inline styles.
+CONTENT_SECURITY_POLICY = envbool("CONTENT_SECURITY_POLICY", not DEBUG)
 
 # Production hardening: `manage.py check --deploy` is clean when PRODUCTION is on.
 if PRODUCTION:

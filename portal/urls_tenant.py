@@ -25,6 +25,7 @@ urlpatterns = [
     path("users/", include(user_urlpatterns)),
     path("branding/", tenant_views.branding_edit, name="branding_edit"),
     path("branding/logo/", tenant_views.logo, name="branding_logo"),
+    path("branding/colours.css", tenant_views.colours, name="branding_colours"),
     path("profile/tokens/", include(api_token_urlpatterns)),
     # The JSON API: its operations check roles themselves (portal.api.auth.require_role)
     # and are walked by tests/api/test_isolation_matrix.py, not the pages' matrix.

@@ -26,3 +26,5 @@ STORAGES = {
 }
 SITE_SCHEME = "http"
 SITE_PORT = ""
+# The policy is on for the whole suite and the browser tests' server alike (DEBUG or not).
+CONTENT_SECURITY_POLICY = True

@@ -1,7 +1,6 @@
 """Monthly reports (SPEC §9): figures, idempotent generation, the CSM's workflow, downloads
 and their isolation, true-up quotes into a new baseline version."""
 
-import shutil
 import subprocess
 from datetime import date
 from decimal import Decimal
@@ -236,7 +235,6 @@ def test_a_partner_wide_run_reports_its_progress(reported, world,
 
 # --- The PDF ---------------------------------------------------------------------------------
 
-@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils is not installed")
 def test_the_pdf_carries_the_partner_the_rows_and_the_totals(reported, world, tmp_path):
     from reporting.pdf import render_report_pdf
 
