@@ -2,7 +2,7 @@
 them, filter inputs as the widgets render them."""
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
