@@ -1,13 +1,13 @@
 """The replacement list's columns (`includes/table.html`)."""
 
 from django.utils.formats import localize
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.lists import (
     DASH,
     Column,
+    html,
     id_url,
     link,
     short_date,
@@ -46,8 +46,8 @@ def _replacement(row):
 
 def _charge(row):
     if row.chargeable:
-        return format_html('<span class="badge badge--failed">{}</span>', localize(row.charge))
-    return format_html('<span class="muted">{}</span>', _("Free"))
+        return html('<span class="badge badge--failed">{}</span>', localize(row.charge))
+    return html('<span class="muted">{}</span>', _("Free"))
 
 
 def rma_columns(user):
