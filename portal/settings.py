@@ -249,9 +249,10 @@ def file_storages(backend, media_root, s3_options=None):
     (one bucket of an S3-compatible store, shared by web and workers on any host).
 
     Every key of a partner's file starts with the partner's schema name ("default": the
-    schema being served; "branding": logos, whose names start with it); the vendor's
-    catalogue files start with "catalogue/", a reserved slug. Both backends use the same
-    keys, so `manage.py move_files_to_storage` copies the local folder as it is."""
+    schema being served is the first segment; "root": names are whole keys, as logos'
+    names start with their partner's schema); the vendor's catalogue files start with
+    "catalogue/", a reserved slug. Both backends use the same keys (a key is the path
+    under media_root), so `manage.py move_files_to_storage` copies the folder as it is."""
     if backend == "s3":
         # Private objects: no ACL is sent (the bucket's own, private, applies); files are
         # streamed by the views that check who asks, never linked to.
@@ -259,7 +260,7 @@ def file_storages(backend, media_root, s3_options=None):
                    "file_overwrite": False, **(s3_options or {})}
         return {
             "default": {"BACKEND": "portal.storage.PartnerS3Storage", "OPTIONS": options},
-            "branding": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
+            "root": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
             "catalogue": {"BACKEND": "storages.backends.s3.S3Storage",
                           "OPTIONS": {**options, "location": "catalogue"}},
         }
@@ -268,7 +269,7 @@ def file_storages(backend, media_root, s3_options=None):
     filesystem = "django.core.files.storage.FileSystemStorage"
     return {
         "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
-        "branding": {"BACKEND": filesystem, "OPTIONS": {"location": media_root}},
+        "root": {"BACKEND": filesystem, "OPTIONS": {"location": media_root}},
         "catalogue": {"BACKEND": filesystem, "OPTIONS": {"location": media_root / "catalogue"}},
     }
 

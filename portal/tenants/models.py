@@ -33,7 +33,7 @@ def time_zone_choices():
 def branding_storage():
     # Logos are read from the console and from the partner's portal alike: their names
     # carry the partner's prefix themselves rather than following the schema being served.
-    return storages["branding"]
+    return storages["root"]
 
 
 def logo_path(instance, filename):

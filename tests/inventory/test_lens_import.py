@@ -13,6 +13,9 @@ from inventory.models import Device, InventorySnapshot, LensImport
 from inventory.tasks import run_lens_import
 from tests.factories import DeviceFactory
 
+# Uploads, generates or downloads files: run again with files on S3 by `make test`.
+pytestmark = pytest.mark.storage
+
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=PARIS)
 HEADER = "Device Name,Product,Serial Number,Software Version,Site,Room,MAC Address,Last Detected"
