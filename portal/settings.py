@@ -256,8 +256,11 @@ def file_storages(backend, media_root, s3_options=None):
     if backend == "s3":
         # Private objects: no ACL is sent (the bucket's own, private, applies); files are
         # streamed by the views that check who asks, never linked to.
+        # A file read is held in a temporary file that spills to disk past 10 MB (the
+        # default keeps it all in memory: software releases are large).
         options = {"default_acl": None, "querystring_auth": True, "querystring_expire": 60,
-                   "file_overwrite": False, **(s3_options or {})}
+                   "file_overwrite": False, "max_memory_size": 10 * 1024 * 1024,
+                   **(s3_options or {})}
         return {
             "default": {"BACKEND": "portal.storage.PartnerS3Storage", "OPTIONS": options},
             "root": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},

@@ -151,3 +151,26 @@ def test_moving_the_configured_local_folder_onto_itself_is_refused(world):
     with pytest.raises(CommandError, match="STORAGE_BACKEND=s3"):
         call_command("move_files_to_storage")
 
+
+
+# Logos named before partner prefixes (migration tenants 0004) --------------------------
+
+def test_a_logo_of_the_old_layout_moves_under_its_partners_prefix(world):
+    if on_s3():
+        pytest.skip("the old layout was a local folder only")
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("portal.tenants.migrations.0004_logos_under_partner_prefix")
+    legacy = settings.MEDIA_ROOT / "branding" / "logos" / "0123abcd.gif"
+    legacy.parent.mkdir(parents=True, exist_ok=True)
+    legacy.write_bytes(b"GIF89a old")
+    Partner.objects.filter(pk=world.alpha.pk).update(logo="logos/0123abcd.gif")
+
+    migration.move_logos(apps, None)
+
+    alpha = Partner.objects.get(pk=world.alpha.pk)
+    assert alpha.logo.name == f"{world.alpha.schema_name}/branding/0123abcd.gif"
+    assert stored_bytes(alpha.logo) == b"GIF89a old" and not legacy.exists()
+    alpha.logo.storage.delete(alpha.logo.name)
