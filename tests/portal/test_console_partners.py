@@ -1,6 +1,5 @@
 import io
 
-import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -9,9 +8,6 @@ from PIL import Image
 
 from portal.tenants.models import Partner
 from portal.users.models import Role, User
-
-# Uploads, generates or downloads files: run again with files on S3 by `make test`.
-pytestmark = pytest.mark.storage
 
 
 def png_bytes(size=(40, 20), colour=(200, 30, 30)):

@@ -65,6 +65,20 @@ def test_every_file_of_a_partner_is_stored_under_the_partners_prefix(world):
         assert content, kind
 
 
+def test_a_logo_uploaded_from_the_console_is_stored_under_the_partners_prefix(world):
+    console = world["vendor_admin"].client()
+    response = console.post("/partners/beta/branding/", {
+        "name": "Beta Réseaux", "primary_colour": "#000080", "accent_colour": "#fedcba",
+        "support_phone": "", "support_email": "aide@beta.example",
+        "email_sender_name": "Beta", "default_language": "fr", "logo": gif_logo()})
+    assert response.status_code == 302
+    beta = Partner.objects.get(pk=world.beta.pk)
+    assert object_key(beta.logo).startswith(f"{world.beta.schema_name}/branding/")
+    served = world["beta_admin"].client().get("/branding/logo/")
+    assert b"".join(served.streaming_content) == stored_bytes(beta.logo)
+    assert console.get("/partners/beta/logo/").status_code == 200
+
+
 def test_catalogue_files_are_stored_under_the_vendors_prefix(world):
     document = Document.objects.create(
         product_model=ProductModel.objects.first(), title="Datasheet",

@@ -11,9 +11,6 @@ from contracts.models import AuthorisationLetter
 from tickets import services
 from tickets.models import CloudNotice, Comment, Ticket
 
-# Uploads, generates or downloads files: run again with files on S3 by `make test`.
-pytestmark = pytest.mark.storage
-
 TODAY = date(2026, 11, 25)
 
 
