@@ -251,8 +251,56 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / ".data" / "media"))
 MEDIA_URL = "/media/"
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
+
+
+def file_storages(backend, media_root, s3_options=None):
+    """Where uploaded and generated files live: "local" (folders under media_root) or "s3"
+    (one bucket of an S3-compatible store, shared by web and workers on any host).
+
+    Every key of a partner's file starts with the partner's schema name ("default": the
+    schema being served is the first segment; "root": names are whole keys, as logos'
+    names start with their partner's schema); the vendor's catalogue files start with
+    "catalogue/", a reserved slug. Both backends use the same keys (a key is the path
+    under media_root), so `manage.py move_files_to_storage` copies the folder as it is."""
+    if backend == "s3":
+        # Private objects: no ACL is sent (the bucket's own, private, applies); files are
+        # streamed by the views that check who asks, never linked to.
+        # A file read is held in a temporary file that spills to disk past 10 MB (the
+        # default keeps it all in memory: software releases are large).
+        options = {"default_acl": None, "querystring_auth": True, "querystring_expire": 60,
+                   "file_overwrite": False, "max_memory_size": 10 * 1024 * 1024,
+                   **(s3_options or {})}
+        return {
+            "default": {"BACKEND": "portal.storage.PartnerS3Storage", "OPTIONS": options},
+            "root": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
+            "catalogue": {"BACKEND": "storages.backends.s3.S3Storage",
+                          "OPTIONS": {**options, "location": "catalogue"}},
+        }
+    if backend != "local":
+        raise RuntimeError(f"STORAGE_BACKEND must be local or s3, not {backend!r}.")
+    filesystem = "django.core.files.storage.FileSystemStorage"
+    return {
+        "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
+        "root": {"BACKEND": filesystem, "OPTIONS": {"location": media_root}},
+        "catalogue": {"BACKEND": filesystem, "OPTIONS": {"location": media_root / "catalogue"}},
+    }
+
+
+STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")
+S3_OPTIONS = {
+    "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME", ""),
+    # Unset for Amazon S3 itself; the store's URL otherwise (MinIO, Ceph, Scaleway...).
+    "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+    "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+    # Unset: boto3's own lookup (instance role, ~/.aws, AWS_* variables).
+    "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+    "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+    "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+}
+if STORAGE_BACKEND == "s3" and not S3_OPTIONS["bucket_name"]:
+    raise RuntimeError("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME.")
 STORAGES = {
-    "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
+    **file_storages(STORAGE_BACKEND, MEDIA_ROOT, S3_OPTIONS),
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

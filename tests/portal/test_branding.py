@@ -1,12 +1,16 @@
 import io
 import re
 
+import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
 from portal.tenants.models import Partner
+
+# Uploads, generates or downloads files: run again with files on S3 by `make test`.
+pytestmark = pytest.mark.storage
 
 ALPHA_MARKS = ("Alpha Communications", "#123456", "help@alpha.example", "Alpha Support")
 BETA_MARKS = ("Beta Réseaux", "#654321", "aide@beta.example", "Beta Assistance")

@@ -18,6 +18,9 @@ from reporting.models import MonthlyReport, TrueUpQuote
 from reporting.tasks import generate_monthly_report, queue_monthly_reports
 from tests.reporting.conftest import OCTOBER, contract_for, snapshot
 
+# Uploads, generates or downloads files: run again with files on S3 by `make test`.
+pytestmark = pytest.mark.storage
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
