@@ -26,3 +26,5 @@ STORAGES = {
 }
 SITE_SCHEME = "http"
 SITE_PORT = ""
+# /metrics reads the partners' counts afresh at every scrape.
+METRICS_PARTNER_COUNTS_SECONDS = 0
