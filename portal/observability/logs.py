@@ -55,7 +55,10 @@ class ContextFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "request_id", None) is None:
-            record.request_id = request_id.get()
+            # Django's "Not Found" and error lines are written once the middleware is done;
+            # they carry the request itself.
+            record.request_id = (getattr(getattr(record, "request", None), "request_id", None)
+                                 or request_id.get())
         if getattr(record, "partner", None) is None:
             record.partner = current_partner()
         if getattr(record, "task_id", None) is None:

@@ -51,6 +51,17 @@ class RedisCollector:
 
 class DatabaseCollector:
     def collect(self):
+        try:
+            families = list(self.families())
+        except Exception as error:  # noqa: BLE001 — the other series are still served
+            logger.warning("metrics: PostgreSQL cannot be read (%s)", error)
+            families = []
+        up = GaugeMetricFamily("portal_database_up", "Whether the scrape could read PostgreSQL.")
+        up.add_metric([], 1 if families else 0)
+        yield from families
+        yield up
+
+    def families(self):
         outbox = GaugeMetricFamily("portal_outbox_tasks",
                                    "Tasks of the outbox not done, by state.", labels=["state"])
         counts = PendingTask.objects.aggregate(

@@ -64,6 +64,12 @@ def test_a_request_id_is_made_when_none_sensible_is_given(world, json_lines, giv
     assert "user_id" not in line
 
 
+def test_django_s_not_found_line_carries_the_request_id(world, json_lines):
+    Client(HTTP_HOST="alpha.localhost").get("/no-such-page/", HTTP_X_REQUEST_ID="req-404")
+    lines = [line for line in json_lines() if line["logger"] == "django.request"]
+    assert [line["request_id"] for line in lines] == ["req-404"]
+
+
 def test_lines_logged_during_a_request_carry_its_id(world, json_lines):
     from django.test.signals import template_rendered
 

@@ -94,6 +94,7 @@ def test_metrics_count_requests_tasks_and_what_waits(world, metrics_token, reque
             - value(after, "portal_celery_queue_length", queue="celery")) == 1
     assert ("portal_celery_unacked_tasks", ()) in after
     assert value(after, "portal_redis_up") == 1
+    assert value(after, "portal_database_up") == 1
     assert grew("portal_outbox_tasks", state="pending") == 1
     assert ("portal_outbox_tasks", (("state", "given_up"),)) in after
     assert grew("portal_report_runs", status="running") == 1
