@@ -43,4 +43,4 @@ USER portal
 
 EXPOSE 8000
 
-CMD ["sh", "-c", "python manage.py migrate_partners && exec gunicorn portal.wsgi:application --bind 0.0.0.0:8000 --workers 3 --timeout 60 --worker-tmp-dir /dev/shm --access-logfile -"]
+CMD ["sh", "-c", "python manage.py migrate_partners && exec gunicorn portal.wsgi:application --bind 0.0.0.0:8000 --workers 3 --timeout 60 --worker-tmp-dir /dev/shm"]

@@ -12,6 +12,8 @@ import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from portal.observability.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -112,6 +114,10 @@ SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
+    # /healthz, /readyz and /metrics: on every host, before the partner is looked up.
+    "portal.site.health.HealthMiddleware",
+    # The request id and one access line per request (JSON in production).
+    "portal.observability.requests.RequestLogMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Same-origin resources only, no inline script or style (portal/csp.py).
@@ -438,17 +444,29 @@ if PRODUCTION:
     SECURE_REFERRER_POLICY = "same-origin"
     X_FRAME_OPTIONS = "DENY"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # One line per layout step of every PDF otherwise.
-        "weasyprint": {"level": "WARNING"},
-    },
-}
+# Logs: one JSON object a line in production (LOG_FORMAT=json), with the request id,
+# partner, user id, route, status and duration of each request, and the task's name and id
+# in the workers; no personal data beyond the user's id.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "text")
+LOGGING = logging_config(LOG_FORMAT, os.environ.get("LOG_LEVEL", "INFO"))
+# The workers log through LOGGING too, so their lines are JSON as well.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
+
+# Error reports (Sentry or a compatible service) when SENTRY_DSN is set.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from portal.observability import errors
+
+    errors.init(SENTRY_DSN, os.environ.get("SENTRY_ENVIRONMENT", ""),
+                float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")))
+
+# /readyz gives each part (PostgreSQL, Redis, storage) this long to answer.
+READINESS_TIMEOUT_SECONDS = float(os.environ.get("READINESS_TIMEOUT_SECONDS", "3"))
+# /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` (404 otherwise, and while
+# it is empty). The partners' import and report-run counts are read once per this many
+# seconds per process (a query per partner).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_PARTNER_COUNTS_SECONDS = envint("METRICS_PARTNER_COUNTS_SECONDS", 60)
 
 # Rules of the Poly+ Enterprise programme (SPEC §5, §8, §9), read through portal.programme.
 PROGRAMME = {
