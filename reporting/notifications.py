@@ -1,16 +1,18 @@
 """E-mail on publication: the partner's staff and the customer's users, branded, each in
-their own language, sent after commit. A quote's answer goes to the customer's CSM at the
-vendor, in the vendor's brand."""
+their own language, sent after commit. A quote's answer is announced with `quote_decided`:
+the console, which knows the customers' CSMs, tells them (console/notifications.py)."""
 
 from django.conf import settings
 from django.db.models import Q
+from django.dispatch import Signal
 from django.urls import reverse
 
-from console.models import CsmAssignment
-from portal.tenants.branding import current_brand, vendor_brand
+from portal.tenants.branding import current_brand
 from portal.tenants.emails import queue_email, render_branded_email
-from portal.tenants.schemas import public_schema
 from portal.users.models import PARTNER_STAFF_ROLES, Role, User
+
+# Sent with `quote` once a partner has accepted or declined it, in the partner's schema.
+quote_decided = Signal()
 
 
 def report_published(report):
@@ -35,23 +37,3 @@ def quote_issued(quote):
             "reporting/email/quote", {"quote": quote, "quote_url": url},
             person.email, user=person))
 
-
-def quote_decided(quote):
-    """The customer's CSM hears that the partner accepted (with its purchase order) or
-    declined a true-up quote; nobody when no CSM is assigned."""
-    partner = current_brand()
-    customer_id = quote.contract.customer_id
-    with public_schema():
-        assignment = CsmAssignment.objects.select_related("csm").filter(
-            partner=partner, customer_id=customer_id).first()
-        csm = assignment.csm if assignment else None
-        if csm is None or not csm.is_active or not csm.email:
-            return
-        brand = vendor_brand()
-        url = brand.absolute_url(reverse(
-            "console_my_customer_detail", urlconf=settings.PUBLIC_SCHEMA_URLCONF,
-            args=[partner.slug, customer_id]))
-    queue_email(render_branded_email(
-        "reporting/email/quote_decided",
-        {"quote": quote, "partner": partner, "customer": quote.contract.customer,
-         "customer_url": url}, csm.email, user=csm, brand=brand))
