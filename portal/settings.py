@@ -351,6 +351,10 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS")
 EMAIL_FROM_ADDRESS = os.environ.get("EMAIL_FROM_ADDRESS", "no-reply@polyplus.example")
 DEFAULT_FROM_EMAIL = f"Poly+ Enterprise <{EMAIL_FROM_ADDRESS}>"
+# The envelope sender's (Return-Path's) domain when a partner sends from its own address:
+# bounces come back to the vendor's servers, as bounces+<partner>@<domain>. Empty: the
+# envelope sender is the From address itself.
+EMAIL_ENVELOPE_DOMAIN = os.environ.get("EMAIL_ENVELOPE_DOMAIN", "")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Monthly reports: a report task that fails (a cut database connection, a bug) is tried

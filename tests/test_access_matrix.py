@@ -413,6 +413,7 @@ NOT_A_PAGE = {"set_language": 405, "ticket_comment": 405, "ticket_status": 405,
               "authorisation_letter_add": 405, "authorisation_letter_revoke": 405,
               "user_resend_invitation": 405, "branding_logo": 404, "api_token_revoke": 405,
               "console_partner_logo": 404, "console_partner_domain_add": 405,
+              "console_partner_sender": 405,
               "accept_invitation": 404,
               # no active contract covers the sample document's model
               "download": 404, "console_partner_customer_csm": 405,

@@ -165,6 +165,22 @@ class PartnerCreateForm(OneTimeTokenForm, BrandingForm):
         }
 
 
+class SenderAddressForm(forms.ModelForm):
+    class Meta:
+        model = Partner
+        fields = ["email_sender_address"]
+
+    def clean_email_sender_address(self):
+        address = self.cleaned_data["email_sender_address"].strip().lower()
+        # A partner never sends as another one.
+        if address and Partner.objects.filter(email_sender_address=address).exclude(
+                pk=self.instance.pk).exists():
+            raise forms.ValidationError(
+                _("Another partner already sends from %(address)s."),
+                params={"address": address}, code="taken")
+        return address
+
+
 class DomainForm(OneTimeTokenForm):
     domain = forms.CharField(label=_("Domain"), max_length=253, validators=[domain_validator])
 

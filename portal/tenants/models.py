@@ -91,6 +91,12 @@ class Partner(TenantMixin):
     support_phone = models.CharField(_("support phone"), max_length=40, blank=True)
     support_email = models.EmailField(_("support e-mail"), blank=True)
     email_sender_name = models.CharField(_("e-mail sender name"), max_length=120, blank=True)
+    # Set by the vendor once the partner's domain lets the vendor's mail servers send for it
+    # (SPF, DKIM); empty: the vendor's address (EMAIL_FROM_ADDRESS).
+    email_sender_address = models.EmailField(
+        _("e-mail sender address"), blank=True,
+        help_text=_("The address the partner's e-mails come from. Leave empty to send from "
+                    "the programme's address."))
     default_language = models.CharField(
         _("default language"), max_length=5, choices=Language.choices, default=Language.ENGLISH
     )

@@ -7,8 +7,10 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_email(self, *, subject, body, from_email, to, reply_to=(), html=""):
-    message = EmailMultiAlternatives(subject, body, from_email, to, reply_to=list(reply_to))
+def send_email(self, *, subject, body, from_email, to, reply_to=(), html="", headers=None):
+    """`from_email` is the envelope sender; a From in `headers` shows over it."""
+    message = EmailMultiAlternatives(subject, body, from_email, to, reply_to=list(reply_to),
+                                     headers=headers or None)
     if html:
         message.attach_alternative(html, "text/html")
     message.send()

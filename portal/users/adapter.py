@@ -2,7 +2,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 
 from portal.tenants.branding import current_brand
-from portal.tenants.emails import queue_email, sender_for, wrap_in_branded_html
+from portal.tenants.emails import address_from, queue_email, sender_for, wrap_in_branded_html
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -23,7 +23,7 @@ class AccountAdapter(DefaultAccountAdapter):
         message = self.render_mail(template_prefix, email, ctx)
         if brand.support_email:
             message.reply_to = [brand.support_email]
-        queue_email(wrap_in_branded_html(message, brand))
+        queue_email(wrap_in_branded_html(address_from(message, brand), brand))
 
 
 class MFAAdapter(DefaultMFAAdapter):

@@ -2,7 +2,7 @@
 
 from django.utils.formats import localize
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from portal.lists import (
     DASH,
@@ -36,8 +36,24 @@ def requested(row):
     return short_datetime(row.requested_at)
 
 
+def late_badge(late):
+    """"Late", with by how many days, calendar and business (see services.Lateness)."""
+    if late is None:
+        return ""
+    days = ngettext("%(days)d day late", "%(days)d days late", late.calendar_days) % {
+        "days": late.calendar_days}
+    business = ngettext("%(days)d business day", "%(days)d business days",
+                        late.business_days) % {"days": late.business_days}
+    return format_html('<span class="badge badge--failed">{}</span> '
+                       '<span class="muted">{} ({})</span>', _("Late"), days, business)
+
+
 def promised_ship_date(row):
-    return short_date(row.promised_ship_date)
+    """The date; a late badge when the view has found the row late (`row.late`)."""
+    late = getattr(row, "late", None)
+    if late is None:
+        return short_date(row.promised_ship_date)
+    return format_html("{}<br>{}", short_date(row.promised_ship_date), late_badge(late))
 
 
 def _replacement(row):
