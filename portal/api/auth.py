@@ -15,6 +15,7 @@ from django.utils import translation
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
+from portal.clientip import client_ip
 from portal.tenants.middleware import requested_language
 from portal.users import services as user_services
 from portal.users.access import has_role
@@ -56,6 +57,8 @@ def _authenticate(request, roles, tokens):
             return None
         token = user_services.api_token_for(secret.strip())
         if token is None:
+            # Guessing tokens costs the guesser's address its allowance.
+            ratelimit.check(f"ip:{client_ip(request)}", unknown_token=True)
             return None
         credential = Credential(token.user, token)
     else:

@@ -70,11 +70,15 @@ class RateLimited(Problem):
     def title(self):
         return _("Too many requests")
 
-    def __init__(self, retry_after):
-        super().__init__(
-            _("This token has sent too many requests. Try again in %(seconds)d seconds.") % {
-                "seconds": retry_after},
-            headers={"Retry-After": str(retry_after)})
+    def __init__(self, retry_after, unknown_token=False):
+        if unknown_token:
+            detail = _("Too many requests with unknown tokens came from this address. Try "
+                       "again in %(seconds)d seconds.")
+        else:
+            detail = _("This token has sent too many requests. Try again in %(seconds)d "
+                       "seconds.")
+        super().__init__(detail % {"seconds": retry_after},
+                         headers={"Retry-After": str(retry_after)})
 
 
 class IdempotencyKeyReused(Problem):

@@ -91,3 +91,25 @@ def test_anonymous_writes_are_asked_to_authenticate_not_for_csrf(world):
     client = Client(HTTP_HOST=world.alpha.primary_domain, enforce_csrf_checks=True)
     response = client.post("/api/v1/tickets", TICKET, content_type="application/json")
     assert response.status_code == 401
+
+
+def guess(world, forwarded_for):
+    client = Client(HTTP_HOST=world.alpha.primary_domain, HTTP_X_FORWARDED_FOR=forwarded_for)
+    return client.get("/api/v1/devices", headers={"Authorization": "Bearer ppe_guess"})
+
+
+def test_unknown_tokens_are_counted_per_client_address_behind_a_trusted_proxy(world,
+                                                                           settings):
+    settings.API_RATE_LIMIT, settings.TRUSTED_PROXY_COUNT = "3/min", 1
+    codes = [guess(world, "203.0.113.7").status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+    assert guess(world, "198.51.100.20").status_code == 401
+
+
+def test_without_a_trusted_proxy_a_forged_address_does_not_escape_the_count(world, settings):
+    settings.API_RATE_LIMIT, settings.TRUSTED_PROXY_COUNT = "3/min", 0
+    for _ in range(3):
+        guess(world, "203.0.113.7")
+    refused = guess(world, "198.51.100.20")
+    assert refused.status_code == 429
+    assert refused["Retry-After"]
