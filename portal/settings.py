@@ -207,6 +207,9 @@ ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# A password reset for an address without an account sends nothing (anyone may type any
+# address); the page answers as for a known one.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 # Reverse proxies in front of the web server that append the client's address to
 # X-Forwarded-For (docker-compose.yml's TLS proxy: 1). Login throttling and the API's rate
 # limit count by the address the first of them saw (portal/clientip.py); with 0 the header
