@@ -52,6 +52,18 @@ class InsufficientScope(Problem):
                            "token to send this request."))
 
 
+class SecondFactorRequired(Problem):
+    status, slug = 403, "second-factor-required"
+
+    def title(self):
+        return _("Enrol a second factor first")
+
+    def __init__(self):
+        super().__init__(_("Your role requires a second factor: enrol a second factor first "
+                           "(sign in to the portal and follow the steps), then this token "
+                           "works again."))
+
+
 class CsrfFailed(Problem):
     status, slug = 403, "csrf-failed"
 

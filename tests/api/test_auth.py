@@ -1,6 +1,8 @@
 """Who may call the API: a token of this portal, or the portal's own signed-in session with
 its CSRF token for changes. A token acts as its user, with the user's role."""
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import Client
 from django_tenants.utils import tenant_context
 
@@ -113,3 +115,31 @@ def test_without_a_trusted_proxy_a_forged_address_does_not_escape_the_count(worl
     refused = guess(world, "198.51.100.20")
     assert refused.status_code == 429
     assert refused["Retry-After"]
+
+
+def test_a_token_of_a_user_who_must_enrol_a_second_factor_is_refused_until_they_do(world, api):
+    person = world["alpha_admin"]
+    client = api("alpha_admin")  # made before the second factor was required of them
+    with tenant_context(person.tenant):
+        Authenticator.objects.filter(user=person.user).delete()
+    for response in (client.get("/api/v1/devices"), client.post("/api/v1/tickets", TICKET)):
+        assert response.status_code == 403
+        assert response["Content-Type"] == "application/problem+json"
+        problem = response.json()
+        assert problem["type"] == "/api/v1/problems/second-factor-required"
+        assert "enrol a second factor" in problem["detail"].lower()
+    french = client.get("/api/v1/devices", **{"Accept-Language": "fr"}).json()
+    assert "second facteur" in french["detail"]
+    with tenant_context(person.tenant):
+        TOTP.activate(person.user, generate_totp_secret())
+    assert client.get("/api/v1/devices").status_code == 200
+
+
+def test_a_token_of_a_user_not_required_to_enrol_works_without_a_second_factor(world, api,
+                                                                               settings):
+    assert api("alpha_agent").get("/api/v1/devices").status_code == 200
+    settings.MFA_REQUIRED = False
+    person = world["alpha_admin"]
+    with tenant_context(person.tenant):
+        Authenticator.objects.filter(user=person.user).delete()
+    assert api("alpha_admin").get("/api/v1/devices").status_code == 200
