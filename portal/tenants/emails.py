@@ -15,7 +15,9 @@ from .tasks import send_email
 
 
 def sender_for(brand):
-    return formataddr((brand.sender_name, settings.EMAIL_FROM_ADDRESS))
+    # One line whatever was stored before line breaks were refused: a header with a line
+    # break would stop every e-mail of the partner.
+    return formataddr((" ".join(brand.sender_name.split()), settings.EMAIL_FROM_ADDRESS))
 
 
 def recipient_language(user=None, brand=None):
