@@ -102,8 +102,9 @@ def rebinding(monkeypatch):
 @override_settings(WEBHOOK_MAX_ATTEMPTS=1)
 @pytest.mark.parametrize("scheme", ["https", "http"])
 def test_a_delivery_goes_to_the_checked_address_never_to_a_rebound_one(
-        world, rebinding, django_capture_on_commit_callbacks, scheme):
+        world, rebinding, django_capture_on_commit_callbacks, scheme, request):
     listener = Listener()
+    request.addfinalizer(listener.sock.close)
     # http as in development, where private addresses are allowed: still pinned.
     with override_settings(WEBHOOK_ALLOW_PRIVATE_URLS=scheme == "http"):
         endpoint_for(world, f"{scheme}://rebind.example:{listener.port}/hooks")
