@@ -222,10 +222,23 @@ ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# A password reset for an address without an account sends nothing (anyone may type any
+# address); the page answers as for a known one.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+# Reverse proxies in front of the web server that append the client's address to
+# X-Forwarded-For (docker-compose.yml's TLS proxy: 1). Login throttling and the API's rate
+# limit count by the address the first of them saw (portal/clientip.py); with 0 the header
+# is ignored, as anyone may send it.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# Failed logins count per account first: an account under attack waits five minutes, and
+# the attempts it refuses meanwhile do not use up its address's allowance, so colleagues
+# behind the same office address still log in. Per address, 20 a minute stops one client
+# from trying many accounts. (A refused limit stops the count of those after it.)
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
-    "reset_password": "20/m/ip,5/m/key",
+    "login_failed": "5/5m/key,20/m/ip",
+    "reset_password": "5/m/key,20/m/ip",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
 }

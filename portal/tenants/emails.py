@@ -18,7 +18,9 @@ def sender_for(brand):
     """The From of the brand's e-mails: its own address once the vendor has set one, the
     programme's otherwise; always under the brand's sender name."""
     address = getattr(brand, "email_sender_address", "") or settings.EMAIL_FROM_ADDRESS
-    return formataddr((brand.sender_name, address))
+    # One line whatever was stored before line breaks were refused: a header with a line
+    # break would stop every e-mail of the partner.
+    return formataddr((" ".join(brand.sender_name.split()), address))
 
 
 def envelope_sender(brand):

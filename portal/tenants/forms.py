@@ -1,3 +1,5 @@
+from pathlib import PurePath
+
 from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -25,8 +27,14 @@ class ColourInput(forms.TextInput):
     input_type = "color"
 
 
+# The names a logo of each kind may carry; the first is the one it is stored under.
+LOGO_EXTENSIONS = {"PNG": (".png",), "JPEG": (".jpg", ".jpeg", ".jpe", ".jfif"),
+                   "GIF": (".gif",), "WEBP": (".webp",)}
+
+
 def validate_logo(upload):
-    """Accepts PNG, JPEG, GIF or WebP images up to the configured size, checked by content."""
+    """Accepts PNG, JPEG, GIF or WebP images up to the configured size, checked by content
+    (never SVG, which may carry scripts), whose name says the same type; returns the kind."""
     if upload.size > settings.BRANDING_LOGO_MAX_BYTES:
         raise forms.ValidationError(
             _("The logo is %(size)s; the limit is %(limit)s."),
@@ -46,12 +54,20 @@ def validate_logo(upload):
         ) from exc
     finally:
         upload.seek(0)
-    if kind not in settings.BRANDING_LOGO_TYPES:
+    if kind not in settings.BRANDING_LOGO_TYPES or kind not in LOGO_EXTENSIONS:
         raise forms.ValidationError(
             _("%(kind)s images are not accepted. Upload a PNG, JPEG, GIF or WebP file."),
             params={"kind": kind},
             code="bad_type",
         )
+    if PurePath(upload.name or "").suffix.lower() not in LOGO_EXTENSIONS[kind]:
+        raise forms.ValidationError(
+            _("The file is a %(kind)s image but its name says otherwise. Upload it under a "
+              "name ending in %(extension)s."),
+            params={"kind": kind, "extension": LOGO_EXTENSIONS[kind][0]},
+            code="name_mismatch",
+        )
+    return kind
 
 
 WEEKDAYS = [("0", _("Monday")), ("1", _("Tuesday")), ("2", _("Wednesday")),
@@ -97,7 +113,8 @@ class BrandingForm(forms.ModelForm):
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")
         if logo and hasattr(logo, "content_type"):
-            validate_logo(logo)
+            # Stored under the name of what it is, whatever it was called.
+            logo.name = "logo" + LOGO_EXTENSIONS[validate_logo(logo)][0]
         return logo
 
     def clean_support_days(self):

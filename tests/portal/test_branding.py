@@ -3,6 +3,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
@@ -108,3 +109,53 @@ def test_agents_and_customer_users_cannot_edit_branding(world):
         response = world[persona].client().post("/branding/", branding_form(name="Hijacked"))
         assert response.status_code == 404
     assert Partner.objects.get(slug="alpha").name == "Alpha Communications"
+
+
+# --- A logo is what its content says -------------------------------------------------------
+
+def png_logo(name="logo.png", content_type="image/png"):
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), (0, 0, 128)).save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type=content_type)
+
+
+@pytest.mark.parametrize("name", ["logo.html", "logo.svg", "logo.jpg", "logo.gif.html"])
+def test_a_logo_whose_name_says_another_type_than_its_content_is_refused(world, name):
+    client = world["alpha_admin"].client()
+    response = client.post("/branding/", {**branding_form(),
+                                          "logo": png_logo(name, "text/html")})
+    assert response.status_code == 200
+    assert "logo" in response.context["form"].errors
+    assert not Partner.objects.get(slug="alpha").logo
+
+
+def test_an_svg_logo_is_refused(world):
+    svg = SimpleUploadedFile(
+        "logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        content_type="image/svg+xml")
+    response = world["alpha_admin"].client().post("/branding/", {**branding_form(),
+                                                                 "logo": svg})
+    assert "logo" in response.context["form"].errors
+
+
+@pytest.mark.parametrize("name", ["LOGO.PNG", "brand logo.png"])
+def test_the_stored_name_and_type_follow_the_content(world, name):
+    client = world["alpha_admin"].client()
+    response = client.post("/branding/", {**branding_form(), "logo": png_logo(name)})
+    assert response.status_code == 302
+    assert Partner.objects.get(slug="alpha").logo.name.endswith(".png")
+    logo = Client(HTTP_HOST="alpha.localhost").get("/branding/logo/")
+    assert logo["Content-Type"] == "image/png"
+
+
+def test_a_stored_logo_is_served_with_the_type_of_its_content_whatever_its_name(world):
+    alpha = Partner.objects.get(slug="alpha")
+    alpha.logo.save("logo.html", ContentFile(png_logo().read()))
+    for host, path in (("alpha.localhost", "/branding/logo/"), (None, "/partners/alpha/logo/")):
+        client = Client(HTTP_HOST=host) if host else world["vendor_admin"].client()
+        response = client.get(path)
+        assert response["Content-Type"] == "image/png", path
+        assert response["X-Content-Type-Options"] == "nosniff"
+    alpha.logo.save("logo.png", ContentFile(b"<html><script>alert(1)</script></html>"))
+    response = Client(HTTP_HOST="alpha.localhost").get("/branding/logo/")
+    assert response["Content-Type"] == "application/octet-stream"

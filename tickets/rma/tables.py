@@ -44,8 +44,8 @@ def late_badge(late):
         "days": late.calendar_days}
     business = ngettext("%(days)d business day", "%(days)d business days",
                         late.business_days) % {"days": late.business_days}
-    return format_html('<span class="badge badge--failed">{}</span> '
-                       '<span class="muted">{} ({})</span>', _("Late"), days, business)
+    return html('<span class="badge badge--failed">{}</span> '
+                '<span class="muted">{} ({})</span>', _("Late"), days, business)
 
 
 def promised_ship_date(row):
@@ -53,7 +53,7 @@ def promised_ship_date(row):
     late = getattr(row, "late", None)
     if late is None:
         return short_date(row.promised_ship_date)
-    return format_html("{}<br>{}", short_date(row.promised_ship_date), late_badge(late))
+    return html("{}<br>{}", short_date(row.promised_ship_date), late_badge(late))
 
 
 def _replacement(row):
