@@ -24,5 +24,8 @@ STORAGES = {
     "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Partners' schemas are made from the template on demand; the tests of spare schemas
+# ask for them.
+PARTNER_SPARE_SCHEMAS = 0
 SITE_SCHEME = "http"
 SITE_PORT = ""

@@ -20,3 +20,15 @@ def provision_partner(self, partner_id, admin):
     from .services import provision_partner as provision
 
     provision(partner_id, admin)
+    prepare_spares()
+
+
+def prepare_spares():
+    """Makes the next onboarding's schema ahead of time, once this partner is ready: a
+    failure here is logged, never the partner's."""
+    from .template import prepare_spare_schemas
+
+    try:
+        prepare_spare_schemas()
+    except Exception:
+        logger.exception("Preparing spare partner schemas failed")
