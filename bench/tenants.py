@@ -25,7 +25,9 @@ gunicorn (settings `bench.settings`, with a bare view on the console's domain to
 demo vendor administrator, support engineer and CSM, it times sequential requests to each
 console page and list of the console's API, each after one to the bare view, and prints
 per page the median, the 95th percentile, their ratios to the bare view's and the number
-of queries of one request (counted in this process), with the machine's load average.
+of queries of one request (counted in this process), with the machine's load average;
+then two support engineers' clients ask for the Replacements queue at the same time and
+it prints how their requests were answered.
 
 The bench partners and their schemas are dropped at the end unless --keep is given (keep
 them to measure 100, then 1000 without building the first hundred again).
@@ -279,6 +281,8 @@ def console_latencies(requests=40, warmup=5, workers=2):
                 bare.append(timed(client, BARE_PATH))
                 samples.append(timed(client, path))
             results.append((label, path, samples, query_count(cookies[email], path)))
+        concurrent = concurrent_requests(port, cookies[by_label(pages, "replacements")],
+                                         "/replacements/", requests)
     finally:
         server.terminate()
         try:
@@ -300,6 +304,41 @@ def console_latencies(requests=40, warmup=5, workers=2):
         median, p95 = percentiles(samples)
         print(f"{label:<26} {median:7.1f}ms {p95:7.1f}ms {p95 / bare_p95:8.2f}x "
               f"{median / bare_median:8.2f}x {queries:8d}", flush=True)
+    path, at_once, statuses, median, slowest = concurrent
+    answered = ", ".join(f"{count} answered {status}" for status, count in sorted(statuses.items()))
+    print(f"{at_once} concurrent clients on {path}, {requests} requests each: {answered}; "
+          f"median {median:.1f} ms, slowest {slowest:.1f} ms", flush=True)
+
+
+def by_label(pages, label):
+    return next(email for page_label, email, _path in pages if page_label == label)
+
+
+def concurrent_requests(port, cookies, path, requests, at_once=2):
+    """`at_once` clients sending `requests` requests each to `path` at the same time:
+    (answers by status, median and slowest in ms)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bench.pages import Client
+
+    def one_client(_index):
+        client = Client(port, host=CONSOLE_HOST)
+        client.cookies.update(cookies)
+        answers = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            status, _headers, _html = client.request("GET", path)
+            answers.append((status, (time.perf_counter() - started) * 1000))
+        return answers
+
+    with ThreadPoolExecutor(at_once) as pool:
+        answers = [answer for answers in pool.map(one_client, range(at_once))
+                   for answer in answers]
+    statuses = {}
+    for status, _ms in answers:
+        statuses[status] = statuses.get(status, 0) + 1
+    times = sorted(ms for _status, ms in answers)
+    return path, at_once, statuses, statistics.median(times), times[-1]
 
 
 def drop_bench_partners():

@@ -11,7 +11,7 @@ assignments as its starting point.
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     Exists,
@@ -418,6 +418,12 @@ def rebuild_index():
     for partner in Partner.objects.partners().order_by("pk"):
         if rebuild_partner_index(partner):
             rebuilt += 1
+    # The index was written anew: the planner reads its tables' sizes and values again
+    # rather than waiting for autovacuum (the queues' plans depend on them).
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(
+            model._meta.db_table
+            for model in (IndexedTicket, IndexedRma, IndexedReport, IndexedCustomer, OpenCount)))
     return rebuilt
 
 
