@@ -288,3 +288,18 @@ def test_the_open_queue_counts_read_no_index_rows(world):
         crossschema.rmas_of_all_partners()
     for query in queries.captured_queries:
         assert "COUNT(" not in query["sql"].upper(), query["sql"]
+
+
+def test_the_open_counters_count_the_queues_open_statuses(db):
+    # The trigger that keeps OpenCount gets each queue's open statuses as its arguments
+    # (migration 0003): a change of the statuses needs a migration of the trigger too.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tgname, tgargs FROM pg_trigger "
+                       "WHERE tgname LIKE 'consoleindex_%%_count_open'")
+        arguments = {name: set(bytes(args).decode().split("\0")[:-1])
+                     for name, args in cursor.fetchall()}
+    assert arguments == {
+        "consoleindex_indexedticket_count_open": set(OPEN_TICKET_STATUSES),
+        "consoleindex_indexedrma_count_open": set(OPEN_RMA_STATUSES)}
