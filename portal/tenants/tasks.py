@@ -3,6 +3,8 @@ import logging
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 
+from .template import prepare_spare_schemas
+
 logger = logging.getLogger(__name__)
 
 
@@ -26,8 +28,6 @@ def provision_partner(self, partner_id, admin):
 def prepare_spares():
     """Makes the next onboarding's schema ahead of time, once this partner is ready: a
     failure here is logged, never the partner's."""
-    from .template import prepare_spare_schemas
-
     try:
         prepare_spare_schemas()
     except Exception:
