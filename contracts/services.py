@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
+from operator import attrgetter
 from pathlib import PurePath
 from typing import IO
 
@@ -209,27 +210,31 @@ def long_date(value: date) -> str:
 def authorisation_letter_refusal(customer: Customer, on_date: date) -> str | None:
     """None when a valid letter is on file on `on_date`; otherwise why no cloud-partner
     incident can be opened on the customer's behalf, in the active language."""
-    if valid_authorisation_letter(customer, on_date) is not None:
+    # A customer has a handful of letters: read once, each case picked from them.
+    letters = list(AuthorisationLetter.objects.filter(customer=customer))
+    if any(letter.revoked_at is None and letter.signed_on <= on_date <= letter.expires_on
+           for letter in letters):
         return None
-    letters = AuthorisationLetter.objects.filter(customer=customer)
-    revoked = (letters.filter(revoked_at__isnull=False, signed_on__lte=on_date,
-                              expires_on__gte=on_date)
-               .order_by("-revoked_at").first())
+    revoked = max((letter for letter in letters if letter.revoked_at is not None
+                   and letter.signed_on <= on_date <= letter.expires_on),
+                  key=attrgetter("revoked_at"), default=None)
     if revoked is not None:
         return _(
             "The authorisation letter on file was revoked on %(date)s. A new letter signed "
             "by the customer is needed before an incident can be opened with a cloud partner "
             "on its behalf."
         ) % {"date": long_date(timezone.localdate(revoked.revoked_at))}
-    expired = letters.filter(expires_on__lt=on_date).order_by("-expires_on").first()
+    expired = max((letter for letter in letters if letter.expires_on < on_date),
+                  key=attrgetter("expires_on"), default=None)
     if expired is not None:
         return _(
             "The authorisation letter on file expired on %(date)s. A new letter signed by "
             "the customer is needed before an incident can be opened with a cloud partner on "
             "its behalf."
         ) % {"date": long_date(expired.expires_on)}
-    upcoming = (letters.filter(revoked_at__isnull=True, signed_on__gt=on_date)
-                .order_by("signed_on").first())
+    upcoming = min((letter for letter in letters
+                    if letter.revoked_at is None and letter.signed_on > on_date),
+                   key=attrgetter("signed_on"), default=None)
     if upcoming is not None:
         return _(
             "The authorisation letter on file is only valid from %(date)s. Until then no "

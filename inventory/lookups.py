@@ -5,7 +5,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.utils import timezone
 
-from contracts.models import Customer
+from contracts.models import visible_customers_q
 from portal.catalogue.models import Document, ProductModel, SoftwareRelease
 from portal.catalogue.services import catalogue_file, open_catalogue_file, search_parts
 from portal.users.access import EVERYONE_OF_PARTNER, role_required
@@ -21,7 +21,7 @@ def licence_lookup(request):
     licences = []
     if query:
         licences = (Licence.objects
-                    .filter(customer__in=Customer.objects.visible_to(request.user))
+                    .filter(visible_customers_q(request.user))
                     .filter(Q(key__icontains=query) | Q(device__serial__icontains=query))
                     .select_related("product_model", "customer", "device"))
     return render(request, "inventory/licence_lookup.html", {
@@ -65,7 +65,7 @@ def download(request, kind, pk):
 
 @role_required(*EVERYONE_OF_PARTNER)
 def firmware_compliance(request):
-    devices = Device.objects.filter(customer__in=Customer.objects.visible_to(request.user),
+    devices = Device.objects.filter(visible_customers_q(request.user),
                                     status=Device.Status.ACTIVE)
     rows = (devices.values("product_model__sku", "product_model__name",
                            "product_model__current_firmware")

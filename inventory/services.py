@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contracts.models import Customer
+from contracts.models import Customer, visible_customers_q
 from portal.catalogue.eligibility import Reason, coverage
 from portal.catalogue.models import ProductModel
 from portal.users.models import Role, User
@@ -20,11 +20,11 @@ from .models import Device, LensImport, normalise_serial, serial_validator
 
 
 def devices_visible_to(user: User) -> QuerySet[Device]:
-    return Device.objects.filter(customer__in=Customer.objects.visible_to(user))
+    return Device.objects.filter(visible_customers_q(user))
 
 
 def lens_imports_visible_to(user: User) -> QuerySet[LensImport]:
-    return LensImport.objects.filter(customer__in=Customer.objects.visible_to(user))
+    return LensImport.objects.filter(visible_customers_q(user))
 
 
 def lens_imports_retryable_by(user: User) -> QuerySet[LensImport]:

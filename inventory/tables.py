@@ -1,26 +1,70 @@
 """The device list's columns (`includes/table.html`); each row is a (device, coverage)."""
 
 from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from portal.lists import Column
+from portal.lists import DASH, Column, html, id_url, link, short_datetime, status_label, with_muted
 
 
-def _cell(name):
-    return f"inventory/cells/{name}.html"
+def coverage_badge(coverage):
+    """Covered or not, the reasons in the badge's title (also on the device's page)."""
+    if coverage.covered:
+        return html('<span class="badge badge--active">{}</span>', _("Covered"))
+    return html('<span class="badge badge--failed" title="{}">{}</span>',
+                       " ".join(str(message) for message in coverage.messages),
+                       _("Not covered"))
+
+
+def _serial(row):
+    return link(id_url("device_detail", row.device.pk), row.device.serial)
+
+
+def _model(row):
+    return with_muted(row.device.product_model.name, row.device.product_model.sku)
+
+
+def _customer(row):
+    return row.device.customer.name
+
+
+def _place(row):
+    site, room = row.device.site or DASH, row.device.room
+    return f"{site} / {room}" if room else site
+
+
+def _firmware(row):
+    device = row.device
+    if not device.firmware_outdated:
+        return device.firmware_version or DASH
+    return html('{} <span class="badge badge--provisioning" title="{}: {}">{}</span>',
+                       device.firmware_version, _("Current"),
+                       device.product_model.current_firmware, _("outdated"))
+
+
+def _status(row):
+    return status_label(row.device)
+
+
+def _coverage(row):
+    return coverage_badge(row.coverage)
+
+
+def _last_seen(row):
+    return short_datetime(row.device.last_seen)
 
 
 def device_columns(user):
     """Partner staff also see whose device it is."""
     columns = [
-        Column(_("Serial number"), _cell("serial")),
-        Column(_("Model"), _cell("model"), sort="model"),
-        None if user.is_customer_user else Column(_("Customer"), _cell("customer"),
+        Column(gettext_lazy("Serial number"), _serial),
+        Column(gettext_lazy("Model"), _model, sort="model"),
+        None if user.is_customer_user else Column(gettext_lazy("Customer"), _customer,
                                                   sort="customer"),
-        Column(format_lazy("{} / {}", _("Site"), _("Room")), _cell("place")),
-        Column(_("Firmware"), _cell("firmware")),
-        Column(_("Status"), _cell("status"), sort="status"),
-        Column(_("Coverage"), _cell("coverage")),
-        Column(_("Last seen"), _cell("last_seen"), sort="last_seen"),
+        Column(format_lazy("{} / {}", gettext_lazy("Site"), gettext_lazy("Room")), _place),
+        Column(gettext_lazy("Firmware"), _firmware),
+        Column(gettext_lazy("Status"), _status, sort="status"),
+        Column(gettext_lazy("Coverage"), _coverage),
+        Column(gettext_lazy("Last seen"), _last_seen, sort="last_seen"),
     ]
     return [column for column in columns if column]

@@ -88,17 +88,6 @@ def devices_csv(devices, today):
 
 
 @role_required(*EVERYONE_OF_PARTNER)
-def device_detail(request, pk):
-    today = timezone.localdate()
-    device = get_object_or_404(devices_visible_to(request.user)
-                               .select_related("product_model", "customer"), pk=pk)
-    [(device, result)] = with_coverage([device], today)
-    history = device.history.select_related("history_user").order_by("-history_date")[:50]
-    return render(request, "inventory/device_detail.html",
-                  {"device": device, "coverage": result, "history": history})
-
-
-@role_required(*EVERYONE_OF_PARTNER)
 @sent_once
 def device_register(request):
     user = request.user

@@ -12,7 +12,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contracts.models import Contract, Customer
+from contracts.models import Contract, Customer, visible_customers_q
 from contracts.services import current_baseline, record_baseline_version
 from portal.outbox.services import enqueue_on_commit
 from portal.users.models import Role, User
@@ -35,7 +35,7 @@ Status = MonthlyReport.Status
 
 def reports_visible_to(user: User) -> QuerySet[MonthlyReport]:
     """Published reports for everyone; drafts and reviewed ones for partner staff too."""
-    reports = MonthlyReport.objects.filter(customer__in=Customer.objects.visible_to(user))
+    reports = MonthlyReport.objects.filter(visible_customers_q(user))
     if user.role == Role.CUSTOMER_USER:
         reports = reports.filter(status=MonthlyReport.Status.PUBLISHED)
     return reports

@@ -17,6 +17,9 @@ from django_tenants.utils import tenant_context
 from portal.catalogue.models import ProductModel
 from portal.users.models import PARTNER_ROLES, VENDOR_ROLES, User
 
+# Uploads, generates or downloads files: run again with files on S3 by `make test`.
+pytestmark = pytest.mark.storage
+
 OUR_PACKAGES = ("portal.", "contracts.", "inventory.", "tickets.", "reporting.", "console.")
 API_PREFIX = "api/v1/"
 

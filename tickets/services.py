@@ -29,7 +29,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Query
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contracts.models import Customer
+from contracts.models import Customer, visible_customers_q
 from contracts.services import authorisation_letter_refusal
 from inventory.models import Device
 from portal.audit import AuditEntry, audit_entries
@@ -80,7 +80,7 @@ ESCALATIONS = {
 
 
 def tickets_visible_to(user: User) -> TicketQuerySet:
-    return Ticket.objects.filter(customer__in=Customer.objects.visible_to(user))
+    return Ticket.objects.filter(visible_customers_q(user))
 
 
 def is_local(user: User | None) -> bool:

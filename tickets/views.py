@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from contracts.models import Customer
+from contracts.models import Customer, visible_customers_q
 from inventory.models import Device
 from portal.csvexport import csv_response
 from portal.errors import add_to_form, add_to_messages
@@ -74,7 +74,7 @@ def ticket_list(request):
 def ticket_create(request):
     user = request.user
     implied = user.role == Role.CUSTOMER_USER
-    devices = Device.objects.filter(customer__in=Customer.objects.visible_to(user))
+    devices = Device.objects.filter(visible_customers_q(user))
     form = TicketForm(request.POST or None, devices=devices, customer_implied=implied)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -139,9 +139,10 @@ def _visible_ticket(request, pk):
 def ticket_detail(request, pk):
     ticket = _visible_ticket(request, pk)
     context = detail_context(ticket, request.user, portal_urls(ticket))
-    context["watching"] = ticket.watchers.filter(pk=request.user.pk).exists()
+    watchers = set(ticket.watchers.values_list("pk", flat=True))
+    context["watching"] = request.user.pk in watchers
     context["rmas"] = list(ticket.rmas.select_related("device"))
-    context["watcher_count"] = ticket.watchers.count()
+    context["watcher_count"] = len(watchers)
     if context["staff"]:
         context["update_form"] = TicketUpdateForm(instance=ticket)
     return render(request, "tickets/ticket_detail.html", context)

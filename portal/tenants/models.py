@@ -5,7 +5,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import storages
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.functional import cached_property
@@ -31,13 +31,13 @@ def time_zone_choices():
 
 
 def branding_storage():
-    # Logos are read from the console and from the partner's portal alike, so they are
-    # kept outside the per-schema media folders.
-    return FileSystemStorage(location=settings.MEDIA_ROOT / "branding")
+    # Logos are read from the console and from the partner's portal alike: their names
+    # carry the partner's prefix themselves rather than following the schema being served.
+    return storages["root"]
 
 
 def logo_path(instance, filename):
-    return f"logos/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
+    return f"{instance.schema_name}/branding/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
 
 
 class Language(models.TextChoices):

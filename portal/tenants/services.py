@@ -17,7 +17,10 @@ from .tasks import provision_partner as provision_task
 
 logger = logging.getLogger(__name__)
 
-RESERVED_SLUGS = {"public", "www", "admin", "api", "static", "media", "console", "vendor"}
+# "catalogue": the first segment of the vendor's stored files (a schema's files start with
+# the schema's name).
+RESERVED_SLUGS = {"public", "www", "admin", "api", "static", "media", "console", "vendor",
+                  "catalogue"}
 
 
 def schema_name_for(slug: str) -> str:

@@ -1,7 +1,7 @@
 import mimetypes
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
@@ -46,3 +46,16 @@ def logo_response(partner):
 def logo(request):
     """The logo of the portal being served; the login page shows it to everyone."""
     return logo_response(current_brand())
+
+
+@anonymous_allowed
+@require_GET
+@cache_control(public=True, max_age=24 * 3600)
+def colours(request):
+    """The portal's brand colours as CSS variables: a stylesheet of its own, because the
+    Content-Security-Policy refuses inline styles. Linked with the branding's version, so a
+    change is seen at once despite the caching."""
+    brand = current_brand()
+    css = (f":root {{ --brand-primary: {brand.primary_colour}; "
+           f"--brand-accent: {brand.accent_colour}; }}\n")
+    return HttpResponse(css, content_type="text/css; charset=utf-8")

@@ -1,5 +1,7 @@
 import io
+import re
 
+import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -7,8 +9,18 @@ from PIL import Image
 
 from portal.tenants.models import Partner
 
+# Uploads, generates or downloads files: run again with files on S3 by `make test`.
+pytestmark = pytest.mark.storage
+
 ALPHA_MARKS = ("Alpha Communications", "#123456", "help@alpha.example", "Alpha Support")
 BETA_MARKS = ("Beta Réseaux", "#654321", "aide@beta.example", "Beta Assistance")
+
+
+def brand_colours(client, page):
+    """The brand stylesheet a page links (inline styles are refused by the policy)."""
+    link = re.search(r'<link rel="stylesheet" href="(/branding/colours\.css\?v=[^"]*)">', page)
+    assert link, "the page links its brand's colours"
+    return client.get(link.group(1)).content.decode()
 
 
 def branding_form(**overrides):
@@ -32,8 +44,13 @@ def test_partner_admin_edits_the_branding_of_their_portal(world):
     assert response.status_code == 302
     alpha = Partner.objects.get(slug="alpha")
     assert alpha.primary_colour == "#112233"
+    assert "--brand-primary: #112233" in brand_colours(client, client.get("/").content.decode())
+    before = client.get("/").content.decode()
+    client.post("/branding/", {**branding_form(), "primary_colour": "#445566"})
     page = client.get("/").content.decode()
-    assert "--brand-primary: #112233" in page
+    assert "--brand-primary: #445566" in brand_colours(client, page)
+    # The stylesheet's address changes with the branding: no cached colours linger.
+    assert re.findall(r"colours\.css\?v=\d+", page) != re.findall(r"colours\.css\?v=\d+", before)
     assert "/branding/logo/" in page
     logo = Client(HTTP_HOST="alpha.localhost").get("/branding/logo/")
     assert logo.status_code == 200

@@ -27,7 +27,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contracts.models import Contract, Customer
+from contracts.models import Contract, Customer, visible_customers_q
 from inventory.coverage import device_coverage
 from inventory.models import Device, normalise_serial
 from portal.catalogue.models import Category
@@ -58,7 +58,7 @@ NEXT = {
 
 
 def rmas_visible_to(user: User) -> RmaQuerySet:
-    return Rma.objects.filter(customer__in=Customer.objects.visible_to(user))
+    return Rma.objects.filter(visible_customers_q(user))
 
 
 # --- Next business day ------------------------------------------------------------------

@@ -1,25 +1,67 @@
 """The replacement list's columns (`includes/table.html`)."""
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.formats import localize
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from portal.lists import Column
+from portal.lists import (
+    DASH,
+    Column,
+    html,
+    id_url,
+    link,
+    short_date,
+    short_datetime,
+    status_badge,
+    with_muted,
+)
+
+from ..tables import customer
 
 
-def _cell(name):
-    return f"tickets/rma_cells/{name}.html"
+def _reference(row):
+    return link(id_url("rma_detail", row.pk), row.reference)
+
+
+def device(row):
+    """The replaced device's serial, with its model."""
+    return with_muted(row.device.serial, row.product_model.name)
+
+
+def status(row):
+    return status_badge(row)
+
+
+def requested(row):
+    return short_datetime(row.requested_at)
+
+
+def promised_ship_date(row):
+    return short_date(row.promised_ship_date)
+
+
+def _replacement(row):
+    return row.replacement.serial if row.replacement else DASH
+
+
+def _charge(row):
+    if row.chargeable:
+        return html('<span class="badge badge--failed">{}</span>', localize(row.charge))
+    return html('<span class="muted">{}</span>', _("Free"))
 
 
 def rma_columns(user):
     """Partner staff also see whose replacement it is."""
     columns = [
-        Column(_("RMA"), _cell("reference")),
-        None if user.is_customer_user else Column(_("Customer"), "tickets/cells/customer.html",
+        Column(gettext_lazy("RMA"), _reference),
+        None if user.is_customer_user else Column(gettext_lazy("Customer"), customer,
                                                   sort="customer"),
-        Column(_("Device"), _cell("device")),
-        Column(_("Status"), _cell("status"), sort="status"),
-        Column(_("Requested"), _cell("requested"), sort="requested"),
-        Column(_("Promised ship date"), _cell("promised_ship_date"), sort="promised_ship_date"),
-        Column(_("Replacement"), _cell("replacement")),
-        Column(_("Charge"), _cell("charge")),
+        Column(gettext_lazy("Device"), device),
+        Column(gettext_lazy("Status"), status, sort="status"),
+        Column(gettext_lazy("Requested"), requested, sort="requested"),
+        Column(gettext_lazy("Promised ship date"), promised_ship_date,
+               sort="promised_ship_date"),
+        Column(gettext_lazy("Replacement"), _replacement),
+        Column(gettext_lazy("Charge"), _charge),
     ]
     return [column for column in columns if column]
