@@ -10,10 +10,12 @@ reached through the same variables as the app:
 It brings the number of bench partners (slugs `bench-0001`…, schemas `bench_0001`…) up to
 --partners (10 by default; 100 and 1000 for the figures of the README), each by the
 onboarding path a vendor administrator's form takes: the partner and its domain recorded,
-then `provision_partner` — its schema made from the template of new partners, its first
-administrator invited (the invitation e-mail is sent in-process to the console backend,
-not queued) — and prints the time of each onboarding as the count grows: median, 95th
-percentile and slowest per block of partners. Then it times `manage.py migrate_partners`
+then `provision_partner` — its schema made from the template of new partners (a spare
+schema renamed when one is ready), its first administrator invited (the invitation e-mail
+is sent in-process to the console backend, not queued) — and prints the time of each
+onboarding as the count grows: median, 95th percentile and slowest per block of partners;
+then the time the provisioning task goes on to spend making the next onboarding's spare
+schema (the partner is ready to log in by then). Then it times `manage.py migrate_partners`
 with nothing to migrate, at that number of partners, in a process of its own as at a deploy.
 
 Then the console: each bench partner gets a copy of the demo partner Northwind's
@@ -23,7 +25,9 @@ gunicorn (settings `bench.settings`, with a bare view on the console's domain to
 demo vendor administrator, support engineer and CSM, it times sequential requests to each
 console page and list of the console's API, each after one to the bare view, and prints
 per page the median, the 95th percentile, their ratios to the bare view's and the number
-of queries of one request (counted in this process), with the machine's load average.
+of queries of one request (counted in this process), with the machine's load average;
+then two support engineers' clients ask for the Replacements queue at the same time and
+it prints how their requests were answered.
 
 The bench partners and their schemas are dropped at the end unless --keep is given (keep
 them to measure 100, then 1000 without building the first hundred again).
@@ -57,9 +61,12 @@ def setup_django():
 
 
 def onboard(number):
-    """Onboards bench partner `number` as the console does; its time in seconds."""
+    """Onboards bench partner `number` as the console does: the time until it is ready to
+    log in (the provisioning task's own work), and the time the task then spends making
+    the next onboarding's spare schema, in seconds."""
     from portal.tenants.models import Domain, Partner
     from portal.tenants.services import provision_partner
+    from portal.tenants.tasks import prepare_spares
 
     slug = f"{PREFIX}{number:04d}"
     partner = Partner.objects.create(name=f"Bench partner {number}", slug=slug,
@@ -67,7 +74,9 @@ def onboard(number):
     Domain.objects.create(domain=f"{slug}.localhost", tenant=partner, is_primary=True)
     started = time.perf_counter()
     provision_partner(partner.pk, {"email": f"admin@{slug}.example", "first_name": "Bench"})
-    return time.perf_counter() - started
+    ready = time.perf_counter()
+    prepare_spares()
+    return ready - started, time.perf_counter() - ready
 
 
 def summary(times):
@@ -82,14 +91,17 @@ def build(target):
 
     existing = Partner.objects.filter(slug__startswith=PREFIX).count()
     print(f"{existing} bench partners exist; onboarding up to {target}", flush=True)
-    block, times = max(10, target // 10), []
+    block, times, spares = max(10, target // 10), [], []
     for number in range(existing + 1, target + 1):
-        times.append(onboard(number))
+        ready, spare = onboard(number)
+        times.append(ready)
+        spares.append(spare)
         if number % block == 0 or number == target:
             total = Partner.objects.partners().count()
             print(f"  partners {number - len(times) + 1}–{number} ({total} partners in all): "
-                  f"onboarding {summary(times)}", flush=True)
-            times = []
+                  f"onboarding {summary(times)}; then the next spare schema "
+                  f"{summary(spares)}", flush=True)
+            times, spares = [], []
 
 
 def time_noop_migrate():
@@ -158,6 +170,13 @@ def give_console_rows():
         connection.set_schema_to_public()
         rebuild_partner_index(partner)
     if partners:
+        # What autovacuum does after such a load (a server with it turned off never does):
+        # the console's tables get their planner statistics.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE tenants_partner, tenants_domain, console_csmassignment, "
+                           "consoleindex_indexedticket, consoleindex_indexedrma, "
+                           "consoleindex_indexedreport, consoleindex_indexedcustomer, "
+                           "consoleindex_opencount")
         print(f"gave {len(partners)} bench partners the console rows of {SOURCE_SLUG} "
               f"({len(tables)} tables) in {time.perf_counter() - started:.1f} s", flush=True)
 
@@ -269,6 +288,8 @@ def console_latencies(requests=40, warmup=5, workers=2):
                 bare.append(timed(client, BARE_PATH))
                 samples.append(timed(client, path))
             results.append((label, path, samples, query_count(cookies[email], path)))
+        concurrent = concurrent_requests(port, cookies[by_label(pages, "replacements")],
+                                         "/replacements/", requests)
     finally:
         server.terminate()
         try:
@@ -290,6 +311,41 @@ def console_latencies(requests=40, warmup=5, workers=2):
         median, p95 = percentiles(samples)
         print(f"{label:<26} {median:7.1f}ms {p95:7.1f}ms {p95 / bare_p95:8.2f}x "
               f"{median / bare_median:8.2f}x {queries:8d}", flush=True)
+    path, at_once, statuses, median, slowest = concurrent
+    answered = ", ".join(f"{count} answered {status}" for status, count in sorted(statuses.items()))
+    print(f"{at_once} concurrent clients on {path}, {requests} requests each: {answered}; "
+          f"median {median:.1f} ms, slowest {slowest:.1f} ms", flush=True)
+
+
+def by_label(pages, label):
+    return next(email for page_label, email, _path in pages if page_label == label)
+
+
+def concurrent_requests(port, cookies, path, requests, at_once=2):
+    """`at_once` clients sending `requests` requests each to `path` at the same time:
+    (answers by status, median and slowest in ms)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bench.pages import Client
+
+    def one_client(_index):
+        client = Client(port, host=CONSOLE_HOST)
+        client.cookies.update(cookies)
+        answers = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            status, _headers, _html = client.request("GET", path)
+            answers.append((status, (time.perf_counter() - started) * 1000))
+        return answers
+
+    with ThreadPoolExecutor(at_once) as pool:
+        answers = [answer for answers in pool.map(one_client, range(at_once))
+                   for answer in answers]
+    statuses = {}
+    for status, _ms in answers:
+        statuses[status] = statuses.get(status, 0) + 1
+    times = sorted(ms for _status, ms in answers)
+    return path, at_once, statuses, statistics.median(times), times[-1]
 
 
 def drop_bench_partners():

@@ -11,7 +11,7 @@ assignments as its starting point.
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     Exists,
@@ -22,7 +22,9 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
+    Sum,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_tenants.utils import schema_exists
 
@@ -35,6 +37,7 @@ from portal.consoleindex.models import (
     IndexedReport,
     IndexedRma,
     IndexedTicket,
+    OpenCount,
 )
 from portal.tenants.models import Partner
 from portal.tenants.schemas import active_partners, partner_schema, public_schema
@@ -192,27 +195,50 @@ def lens_import_of(csm, partner_slug, customer_id, import_id):
     return lens_import, counts
 
 
+def _inactive_partners():
+    """The schemas of partners that are not active (a handful, usually none)."""
+    return Partner.objects.exclude(status=Partner.Status.ACTIVE).values("schema_name")
+
+
 def _indexed(model, partner_slug=""):
-    """The index's rows of active partners (the one join a queue makes), with each
-    partner."""
-    rows = model.objects.filter(partner__status=Partner.Status.ACTIVE).select_related(
+    """The index's rows of active partners, with each partner. Partners that are not
+    active are left out by a filter on each row rather than a join on every partner's
+    status: the queue is read from its index in its order and stops after a page,
+    whatever the planner knows of the tables' sizes."""
+    rows = model.objects.exclude(partner_id__in=_inactive_partners()).select_related(
         "partner")
     return rows.filter(partner__slug=partner_slug) if partner_slug else rows
 
 
+def _open_count(model, partner_slug=""):
+    """The number of open rows of a queue: its partners' counters (OpenCount) added up,
+    not its rows counted."""
+    counts = OpenCount.objects.filter(queue=model._meta.db_table).exclude(
+        partner_id__in=_inactive_partners())
+    if partner_slug:
+        counts = counts.filter(partner__slug=partner_slug)
+    total = counts.order_by().values("queue").annotate(total=Sum("open_rows")).values("total")
+    return Coalesce(Subquery(total), 0)
+
+
 def _assigned_to(csm):
     """Index rows whose customer is assigned to `csm`."""
+    # On the row's own columns (its partner's schema, its customer): not on the partner
+    # joined for display, which would let the planner match customers first.
     return Exists(CsmAssignment.objects.filter(
-        csm=csm, partner_id=OuterRef("partner__id"), customer_id=OuterRef("customer_id")))
+        csm=csm, partner__schema_name=OuterRef("partner_id"),
+        customer_id=OuterRef("customer_id")))
 
 
-def _page(rows, order_by, limit, offset):
-    """One page of `rows` with the count of all of them, in one query. The count is a
-    subquery of its own, worked out once: the page reads its rows from an index in
-    `order_by`'s order and stops after them, where a count over the page's rows (a window)
-    would make it read and sort every matching row first."""
-    count = Func(F("pk"), function="COUNT", output_field=IntegerField())
-    total = Subquery(rows.order_by().annotate(count=count).values("count")[:1])
+def _page(rows, order_by, limit, offset, total=None):
+    """One page of `rows` with the count of all of them (or `total`, an expression that
+    gives it), in one query. The count is a subquery of its own, worked out once: the
+    page reads its rows from an index in `order_by`'s order and stops after them, where a
+    count over the page's rows (a window) would make it read and sort every matching row
+    first."""
+    if total is None:
+        count = Func(F("pk"), function="COUNT", output_field=IntegerField())
+        total = Subquery(rows.order_by().annotate(count=count).values("count")[:1])
     rows = list(rows.annotate(total=total).order_by(*order_by)[offset:offset + limit])
     return rows, (rows[0].total if rows else 0)
 
@@ -275,9 +301,11 @@ def escalated_tickets(*, status="open", level="", query="", partner_slug="", lim
                            | Q(cloud_incident_number__icontains=query))
     # Ties go by the partner's schema, a column of the index, so that the open queue's
     # index (consoleindex_ticket_open) gives the whole order.
+    open_queue = status == "open" and not level and not query
     rows, total = _page(rows.annotate(breached=_breached(now)),
                         [F("escalated_at").desc(nulls_last=True), "partner_id",
-                         "-object_id"], limit, offset)
+                         "-object_id"], limit, offset,
+                        _open_count(IndexedTicket, partner_slug) if open_queue else None)
     return [EscalatedTicket(
         row.partner, row.object_id, row.subject, row.priority, row.status,
         row.escalation_level, row.escalated_at, row.resolution_due_at, row.resolved_at,
@@ -327,8 +355,10 @@ def rmas_of_all_partners(*, status="open", query="", partner_slug="", late_only=
     if late_only:
         rows = rows.filter(late_q("time_zone", now))
     # Ties go by the partner's schema, as in the open queue's index (consoleindex_rma_open).
+    open_queue = status == "open" and not query and not late_only
     rows, total = _page(rows, [late_first("time_zone", now).desc(), "promised_ship_date",
-                               "requested_at", "partner_id", "object_id"], limit, offset)
+                               "requested_at", "partner_id", "object_id"], limit, offset,
+                        _open_count(IndexedRma, partner_slug) if open_queue else None)
     return [PartnerRma(row.partner, row.object_id, row.status, row.category,
                        row.requested_at, row.promised_ship_date, row.chargeable, row.serial,
                        row.product_model.name, row.customer_name, row.site_id,
@@ -397,6 +427,12 @@ def rebuild_index():
     for partner in Partner.objects.partners().order_by("pk"):
         if rebuild_partner_index(partner):
             rebuilt += 1
+    # The index was written anew: the planner reads its tables' sizes and values again
+    # rather than waiting for autovacuum (the queues' plans depend on them).
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(
+            model._meta.db_table
+            for model in (IndexedTicket, IndexedRma, IndexedReport, IndexedCustomer, OpenCount)))
     return rebuilt
 
 

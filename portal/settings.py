@@ -112,6 +112,9 @@ SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 # The search path is set once per connection and schema, not before every statement: it
 # doubled the round trips of every page. A rollback or a schema switch sets it again.
 TENANT_LIMIT_SET_CALLS = True
+# Schemas made ahead of time for the next onboardings (portal/tenants/template.py): a new
+# partner's schema is then one renamed. 0 makes every schema from the template on demand.
+PARTNER_SPARE_SCHEMAS = envint("PARTNER_SPARE_SCHEMAS", 2)
 
 MIDDLEWARE = [
     # /healthz, /readyz and /metrics: on every host, before the partner is looked up.

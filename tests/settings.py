@@ -34,6 +34,9 @@ STORAGES = {
     **file_storages(STORAGE_BACKEND, MEDIA_ROOT, S3_OPTIONS),  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Partners' schemas are made from the template on demand; the tests of spare schemas
+# ask for them.
+PARTNER_SPARE_SCHEMAS = 0
 SITE_SCHEME = "http"
 SITE_PORT = ""
 # The policy is on for the whole suite and the browser tests' server alike (DEBUG or not).

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from console import crossschema
 from console.forms import EscalationFilterForm
+from console.tables import escalation_rows
 from portal.errors import add_to_messages
 from portal.submissions.once import sent_once
 from portal.tenants.schemas import active_partner
@@ -51,7 +52,8 @@ def escalation_queue(request):
         query=criteria.get("q", "").strip(), partner_slug=criteria.get("partner", ""),
         limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     return render(request, "console/escalation_queue.html", {
-        "filters": filters, "tickets": tickets, **_pages(page, total)})
+        "filters": filters, "tickets": tickets, "rows": escalation_rows(tickets),
+        **_pages(page, total)})
 
 
 def _escalated(partner, pk):

@@ -4,13 +4,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from console import crossschema
+from console.tables import partner_rows
 from portal.submissions.once import created, sent_once
 from portal.tenants import services as partner_services
 from portal.tenants.forms import BrandingForm, DomainForm, PartnerCreateForm, SenderAddressForm
@@ -29,14 +30,14 @@ DASHBOARD_PARTNERS = 20
 @role_required(*VENDOR_STAFF)
 def dashboard(request):
     partners = Partner.objects.partners()
-    context = {"partner_count": partners.count(),
-               "partners": list(partners.prefetch_related("domains")
-                                .order_by("-pk")[:DASHBOARD_PARTNERS])}
+    latest = list(partners.prefetch_related("domains").order_by("-pk")[:DASHBOARD_PARTNERS])
+    context = {"partner_count": partners.count(), "partners": latest,
+               "partner_rows": partner_rows(latest, request.user)}
     if request.user.role == Role.VENDOR_ADMIN:
-        context["staff_count"] = User.objects.filter(is_active=True).count()
-        context["pending_invitations"] = User.objects.filter(
-            is_active=True, password__startswith=UNUSABLE_PASSWORD_PREFIX
-        )
+        # Both figures in one query; the invitees themselves are not shown here.
+        context.update(User.objects.filter(is_active=True).aggregate(
+            staff_count=Count("pk"), pending_invitations=Count(
+                "pk", filter=Q(password__startswith=UNUSABLE_PASSWORD_PREFIX))))
     if request.user.role == Role.CSM:
         context["reports_to_review"] = crossschema.reports_to_review_count(request.user)
     if request.user.role == Role.SUPPORT_ENGINEER:
@@ -57,9 +58,10 @@ def partner_list(request):
     # A page at a time: the page costs the same at ten and at a thousand partners.
     page = _page_number(request)
     total = partners.count()
-    partners = partners.order_by("name", "pk")[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    partners = list(partners.order_by("name", "pk")[(page - 1) * PAGE_SIZE:page * PAGE_SIZE])
     return render(request, "console/partner_list.html", {
-        "partners": partners, "query": query, **_pages(page, total)})
+        "partners": partners, "partner_rows": partner_rows(partners, request.user),
+        "query": query, **_pages(page, total)})
 
 
 @role_required(*VENDOR_ADMIN)

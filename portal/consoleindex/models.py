@@ -139,3 +139,23 @@ class IndexedCustomer(IndexedRow):
 
     def __str__(self):
         return f"{self.partner_id} {self.site_id}"
+
+
+class OpenCount(models.Model):
+    """How many open rows a partner has in a queue of the index (`queue` is the indexed
+    model's table): the console's counts add these up, one row per partner, instead of
+    counting every open row. A trigger on each queue's table keeps it in step with every
+    insert, update and delete, in the writer's transaction (migration 0003)."""
+
+    partner = models.ForeignKey("tenants.Partner", to_field="schema_name",
+                                db_column="schema_name", on_delete=models.CASCADE,
+                                related_name="+")
+    queue = models.CharField(max_length=63)
+    open_rows = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["partner", "queue"],
+                                               name="consoleindex_opencount_one_row")]
+
+    def __str__(self):
+        return f"{self.partner_id} {self.queue}: {self.open_rows}"

@@ -3,6 +3,8 @@ import logging
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 
+from .template import prepare_spare_schemas
+
 logger = logging.getLogger(__name__)
 
 
@@ -30,3 +32,13 @@ def provision_partner(self, partner_id, admin):
     from .services import provision_partner as provision
 
     provision(partner_id, admin)
+    prepare_spares()
+
+
+def prepare_spares():
+    """Makes the next onboarding's schema ahead of time, once this partner is ready: a
+    failure here is logged, never the partner's."""
+    try:
+        prepare_spare_schemas()
+    except Exception:
+        logger.exception("Preparing spare partner schemas failed")

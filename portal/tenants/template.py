@@ -16,6 +16,13 @@ search path set to the template alone, so its own objects come out without a sch
 and land in the new schema when run with the search path set to it — no text rewriting —
 and is generated once per process and set of template migrations, so creating a schema
 reads no catalogue at all.
+
+Spare schemas. Loading that DDL still costs PostgreSQL a file sync per index it builds
+(some 250 per schema; each waits on the disk, and waits longer the busier the machine),
+so onboarding keeps a few schemas made ahead of time (`_spare_…`, made from the template
+after an onboarding, by the provisioning task, and at every deploy): a new partner's
+schema is a spare renamed — one catalogue row — when one is ready with the code's
+migrations, and made from the template otherwise.
 """
 
 from __future__ import annotations
@@ -24,9 +31,11 @@ import functools
 import hashlib
 import logging
 import re
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
@@ -42,6 +51,11 @@ TEMPLATE_LOCK = 7_340_016
 # Schemas read per statement when reading migration records: a statement holds a lock on
 # each table it reads until its transaction ends, and the server's lock table is shared.
 SCHEMAS_PER_READ = 200
+# Spare schemas' names: like the template's, no partner slug can take them.
+SPARE_PREFIX = "_spare_"
+# The class of the advisory locks by which an onboarding claims one spare (with the
+# spare's name hashed as the second key: a key space of its own).
+SPARE_LOCK_CLASS = 7_340_017
 
 
 class TemplateError(RuntimeError):
@@ -123,9 +137,12 @@ def ensure_template() -> set[str]:
 
 
 def create_schema_from_template(schema_name: str) -> None:
-    """Creates `schema_name` as a copy of the template, then migrates whatever the
-    template lacked. All or nothing: a failure leaves no schema behind."""
+    """Creates `schema_name` as a copy of the template (a spare one, renamed, when one is
+    ready), then migrates whatever the template lacked. All or nothing: a failure leaves
+    no schema behind."""
     with transaction.atomic():
+        if claim_spare_schema(schema_name):
+            return
         template_migrations = ensure_template()
         ddl = template_ddl(fingerprint(template_migrations))
         with connection.cursor() as cursor:
@@ -134,6 +151,60 @@ def create_schema_from_template(schema_name: str) -> None:
                 cursor.execute(ddl)
         if pending_migrations(applied_migrations([schema_name])[schema_name]):
             migrate_schema(schema_name)
+
+
+def spare_schemas() -> list[str]:
+    """The spare schemas there are, oldest name first."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nspname FROM pg_namespace WHERE starts_with(nspname, %s) "
+                       "ORDER BY nspname", [SPARE_PREFIX])
+        return [name for (name,) in cursor.fetchall()]
+
+
+def claim_spare_schema(schema_name: str) -> bool:
+    """Renames a spare schema that has the code's migrations to `schema_name`, in the
+    caller's transaction; False when none is ready. Two onboardings never take the same
+    spare: each locks the one it takes, and a spare renamed by another is gone."""
+    with connection.cursor() as cursor:
+        for spare in spare_schemas():
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, hashtext(%s)) "
+                           "AND to_regnamespace(%s) IS NOT NULL",
+                           [SPARE_LOCK_CLASS, spare, spare])
+            if not cursor.fetchone()[0]:
+                continue
+            if pending_migrations(applied_migrations([spare])[spare]):
+                continue  # left for prepare_spare_schemas() to drop
+            cursor.execute(f"ALTER SCHEMA {quote(spare)} RENAME TO {quote(schema_name)}")
+            return True
+    return False
+
+
+def prepare_spare_schemas(count: int | None = None) -> int:
+    """Drops the spare schemas behind the code's migrations and makes new ones from the
+    template up to `count` (settings.PARTNER_SPARE_SCHEMAS); returns how many it made."""
+    wanted = settings.PARTNER_SPARE_SCHEMAS if count is None else count
+    ready = []
+    for spare, records in applied_migrations(spare_schemas()).items():
+        if records is not None and not pending_migrations(records):
+            ready.append(spare)
+            continue
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))",
+                           [SPARE_LOCK_CLASS, spare])
+            if cursor.fetchone()[0]:
+                cursor.execute(f"DROP SCHEMA IF EXISTS {quote(spare)} CASCADE")
+    made = 0
+    for _ in range(wanted - len(ready)):
+        name = f"{SPARE_PREFIX}{uuid.uuid4().hex[:16]}"
+        with transaction.atomic():
+            template_migrations = ensure_template()
+            ddl = template_ddl(fingerprint(template_migrations))
+            with connection.cursor() as cursor:
+                cursor.execute(f"CREATE SCHEMA {quote(name)}")
+                with catalogue_search_path(cursor, name):
+                    cursor.execute(ddl)
+        made += 1
+    return made
 
 
 def fingerprint(migrations: set[str]) -> str:

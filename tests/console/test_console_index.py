@@ -22,6 +22,7 @@ from portal.consoleindex.models import (
     IndexedReport,
     IndexedRma,
     IndexedTicket,
+    OpenCount,
 )
 from portal.tenants.models import Partner
 from reporting import services as report_services
@@ -31,6 +32,19 @@ from tickets.models import Rma, Ticket
 from tickets.rma import services as rma_services
 
 MODELS = (IndexedTicket, IndexedRma, IndexedReport, IndexedCustomer)
+QUEUES = {IndexedTicket: OPEN_TICKET_STATUSES, IndexedRma: OPEN_RMA_STATUSES}
+
+
+def open_counts():
+    """The open queues' counters, and the same counted from the index's rows."""
+    kept = {(c.partner_id, c.queue): c.open_rows for c in OpenCount.objects.all()
+            if c.open_rows}
+    counted = {}
+    for model, statuses in QUEUES.items():
+        for row in model.objects.filter(status__in=statuses):
+            key = (row.partner_id, model._meta.db_table)
+            counted[key] = counted.get(key, 0) + 1
+    return kept, counted
 
 
 def index_rows():
@@ -117,10 +131,13 @@ def test_the_index_equals_a_rebuild_after_every_kind_of_change(world):
     Partner.objects.filter(pk=world.beta.pk).update(status=Partner.Status.FAILED)
 
     kept = index_rows()
+    counters, counted = open_counts()
+    assert counters == counted and counted
     assert ("IndexedTicket", "alpha", str(ticket.pk)) in {row[:3] for row in kept}
     assert ("IndexedTicket", "alpha", str(handed_back.pk)) not in {row[:3] for row in kept}
     call_command("rebuild_console_index")
     assert index_rows() == kept
+    assert open_counts() == (counters, counted)
 
     # What the queues show of it.
     rows, _total = crossschema.escalated_tickets(status="")
@@ -231,3 +248,63 @@ def test_the_open_queues_page_through_tied_rows_once_each_with_their_total(world
     assert len(rmas) == len(set(rmas)) and totals == {len(rmas)}
     assert [row for row in rmas if row[1] in copied] == (
         [("alpha", n) for n in copied[:-1]] + [("beta", n) for n in copied])
+
+
+def test_the_open_queues_count_from_counters_kept_in_the_writers_transaction(world):
+    headset, now = ProductModel.objects.get(sku="VOY-TEST"), timezone.now()
+    beta_before = IndexedRma.objects.filter(partner_id="beta",
+                                            status__in=OPEN_RMA_STATUSES).count()
+    ticket = open_ticket(world, world.alpha, "AL-0001", "Counted")
+    escalate(world, world.alpha, ticket)
+    for object_id, status in [(900001, "approved"), (900002, "requested"), (900003, "closed")]:
+        IndexedRma.objects.create(
+            partner_id="beta", object_id=object_id, customer_id=1, customer_name="Copy",
+            site_id="CP-1", status=status, category="advance", requested_at=now,
+            promised_ship_date=date(2026, 11, 2), serial=f"CP-{object_id}",
+            product_model=headset)
+    IndexedRma.objects.filter(partner_id="beta", object_id=900001).update(status="closed")
+    IndexedRma.objects.filter(partner_id="beta", object_id=900003).update(status="shipped")
+    IndexedRma.objects.filter(partner_id="beta", object_id=900002).delete()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        IndexedRma.objects.filter(partner_id="beta").update(status="received")
+        raise RuntimeError("rolled back with the counters")
+
+    counters, counted = open_counts()
+    assert counters == counted
+    assert counted[("beta", "consoleindex_indexedrma")] == beta_before + 1
+    _rows, tickets = crossschema.escalated_tickets()
+    _rows, rmas = crossschema.rmas_of_all_partners()
+    assert tickets == IndexedTicket.objects.filter(status__in=OPEN_TICKET_STATUSES).count()
+    assert rmas == IndexedRma.objects.filter(status__in=OPEN_RMA_STATUSES).count()
+    _rows, beta_rmas = crossschema.rmas_of_all_partners(partner_slug="beta")
+    assert beta_rmas == beta_before + 1
+    # A partner that is no longer active leaves the queues and their counts.
+    Partner.objects.filter(pk=world.beta.pk).update(status=Partner.Status.FAILED)
+    _rows, rmas_then = crossschema.rmas_of_all_partners()
+    assert rmas_then == rmas - beta_rmas
+
+
+def test_the_open_queue_counts_read_no_index_rows(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        crossschema.escalated_tickets()
+        crossschema.rmas_of_all_partners()
+    for query in queries.captured_queries:
+        assert "COUNT(" not in query["sql"].upper(), query["sql"]
+
+
+def test_the_open_counters_count_the_queues_open_statuses(db):
+    # The trigger that keeps OpenCount gets each queue's open statuses as its arguments
+    # (migration 0003): a change of the statuses needs a migration of the trigger too.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tgname, tgargs FROM pg_trigger "
+                       "WHERE tgname LIKE 'consoleindex_%%_count_open'")
+        arguments = {name: set(bytes(args).decode().split("\0")[:-1])
+                     for name, args in cursor.fetchall()}
+    assert arguments == {
+        "consoleindex_indexedticket_count_open": set(OPEN_TICKET_STATUSES),
+        "consoleindex_indexedrma_count_open": set(OPEN_RMA_STATUSES)}

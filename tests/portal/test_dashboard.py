@@ -70,3 +70,28 @@ def test_dashboard_queries_do_not_grow_with_rows(world, query_count_baseline):
         for i in range(10):
             User.objects.create_user(f"pending{i}@alpha.example", role="partner_agent")
     assert count() == before
+
+
+def test_the_console_dashboard_counts_staff_and_invitations_without_reading_them(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from portal.users.models import User
+    from portal.users.services import invite_user
+
+    for i in range(3):
+        invite_user(email=f"new{i}@polyplus.example", role="csm")
+    client = world["vendor_admin"].client()
+    client.get("/")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/")
+
+    assert response.context["pending_invitations"] == User.objects.filter(
+        is_active=True, password__startswith="!").count() >= 3
+    assert response.context["staff_count"] == User.objects.filter(is_active=True).count()
+    # The staff's rows are counted by the database, not loaded to be counted (the one
+    # user row read is the signed-in user's, by its id).
+    loaded = [q["sql"] for q in queries.captured_queries
+              if f'FROM "{User._meta.db_table}"' in q["sql"] and "COUNT(" not in q["sql"]
+              and "LIMIT 21" not in q["sql"]]
+    assert loaded == []

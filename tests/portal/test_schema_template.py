@@ -10,11 +10,15 @@ from django.db.migrations.loader import MigrationLoader
 from portal.tenants.models import Partner
 from portal.tenants.schemas import catalogue_search_path
 from portal.tenants.template import (
+    SPARE_LOCK_CLASS,
     TEMPLATE_SCHEMA,
     applied_migrations,
+    claim_spare_schema,
     create_schema_from_template,
     migrate_schema,
     pending_migrations,
+    prepare_spare_schemas,
+    spare_schemas,
 )
 
 DESCRIPTIONS = {
@@ -154,3 +158,61 @@ def test_a_schema_behind_the_code_is_caught_up_by_its_missing_migrations_only(
                        "WHERE applied >= %s", [started])
         assert cursor.fetchall() == [newest]
     assert not pending_migrations(applied_migrations(["cloned_check"])["cloned_check"])
+
+
+def test_a_schema_made_from_a_spare_equals_a_migrated_one(db):
+    assert prepare_spare_schemas(1) == 1
+    (spare,) = spare_schemas()
+    create_schema_from_template("cloned_check")
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE SCHEMA migrated_check")
+    migrate_schema("migrated_check")
+
+    # The spare became the partner's schema: renamed, not copied again.
+    assert spare_schemas() == []
+    cloned, migrated = describe("cloned_check"), describe("migrated_check")
+    for what in migrated:
+        assert cloned[what] == migrated[what], what
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO cloned_check.auth_group (name) VALUES ('First') "
+                       "RETURNING id")
+        assert cursor.fetchone()[0] == 1
+
+
+def test_without_a_spare_the_schema_is_made_from_the_template(db):
+    assert spare_schemas() == []
+    create_schema_from_template("cloned_check")
+
+    assert pending_migrations(applied_migrations(["cloned_check"])["cloned_check"]) == []
+
+
+def test_a_spare_behind_the_code_is_not_taken_and_is_made_again(db):
+    prepare_spare_schemas(1)
+    (stale,) = spare_schemas()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {stale}.django_migrations WHERE app = 'inventory'")
+
+    assert claim_spare_schema("cloned_check") is False
+    assert prepare_spare_schemas(1) == 1
+    (fresh,) = spare_schemas()
+    assert fresh != stale
+    assert claim_spare_schema("cloned_check") is True
+    assert pending_migrations(applied_migrations(["cloned_check"])["cloned_check"]) == []
+
+
+def test_two_onboardings_never_take_the_same_spare(db):
+    from django.db import connections
+
+    prepare_spare_schemas(1)
+    (spare,) = spare_schemas()
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            # Another onboarding is taking it.
+            cursor.execute("SELECT pg_advisory_lock(%s, hashtext(%s))",
+                           [SPARE_LOCK_CLASS, spare])
+        assert claim_spare_schema("cloned_check") is False
+        assert spare_schemas() == [spare]
+    finally:
+        other.close()
+    assert claim_spare_schema("cloned_check") is True

@@ -25,6 +25,7 @@ from portal.tenants.template import (
     ensure_template,
     migrate_schema,
     pending_migrations,
+    prepare_spare_schemas,
 )
 
 
@@ -67,6 +68,10 @@ class Command(BaseCommand):
                             f"to date, {len(behind)} to migrate")
 
         failures = self.migrate_all(behind, parallel, names, verbosity)
+        # Spares behind the code are dropped and made again from the migrated template.
+        made = prepare_spare_schemas()
+        if made:
+            self.say(verbosity, f"{made} spare schema(s) made for the next onboardings")
         self.say(verbosity, f"Done in {time.perf_counter() - started:.1f} s")
         if failures:
             raise CommandError(
