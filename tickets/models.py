@@ -8,7 +8,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.db import connection, models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -28,6 +28,15 @@ def breached_q(now: datetime | None = None, *, hashed: bool = False) -> Q:
     return (recorded
             | Q(first_response_at__isnull=True, response_due_at__lte=now)
             | Q(resolved_at__isnull=True, resolution_due_at__lte=now))
+
+
+def next_due_expression() -> Case:
+    """The instant the ticket's next target falls due (`Ticket.next_target`, in SQL): the
+    response until the first answer, then the resolution; none once the ticket is resolved
+    or closed, or while its clock is stopped (the due instant is then empty)."""
+    return Case(When(~Q(status__in=Ticket.OPEN_STATUSES), then=Value(None)),
+                When(first_response_at__isnull=True, then=F("response_due_at")),
+                default=F("resolution_due_at"), output_field=DateTimeField())
 
 
 class TicketQuerySet(models.QuerySet["Ticket"]):
@@ -157,6 +166,19 @@ class Ticket(models.Model):
     @property
     def is_escalated(self) -> bool:
         return self.escalation_level != self.Level.PARTNER
+
+    @property
+    def next_target(self) -> tuple[str, datetime] | None:
+        """(target, due instant) of the target that comes next, as `next_due_expression`
+        reads it: ("response", …) until the first answer, then ("resolution", …); None
+        when the ticket is no longer open or its clock is stopped."""
+        if not self.is_open:
+            return None
+        if self.first_response_at is None:
+            target, due_at = Breach.Target.RESPONSE, self.response_due_at
+        else:
+            target, due_at = Breach.Target.RESOLUTION, self.resolution_due_at
+        return None if due_at is None else (str(target), due_at)
 
 
 class Comment(models.Model):
