@@ -39,6 +39,19 @@ def next_due_expression() -> Case:
                 default=F("resolution_due_at"), output_field=DateTimeField())
 
 
+def next_target(status: str, first_response_at: datetime | None,
+                response_due_at: datetime | None,
+                resolution_due_at: datetime | None) -> tuple[str, datetime] | None:
+    """(target, due instant) of the target that comes next, as `next_due_expression` reads
+    it: ("response", …) until the first answer, then ("resolution", …); None when the
+    ticket is no longer open or its clock is stopped."""
+    if status not in Ticket.OPEN_STATUSES:
+        return None
+    if first_response_at is None:
+        return None if response_due_at is None else ("response", response_due_at)
+    return None if resolution_due_at is None else ("resolution", resolution_due_at)
+
+
 class TicketQuerySet(models.QuerySet["Ticket"]):
     def open(self) -> TicketQuerySet:
         return self.filter(status__in=Ticket.OPEN_STATUSES)
@@ -169,16 +182,8 @@ class Ticket(models.Model):
 
     @property
     def next_target(self) -> tuple[str, datetime] | None:
-        """(target, due instant) of the target that comes next, as `next_due_expression`
-        reads it: ("response", …) until the first answer, then ("resolution", …); None
-        when the ticket is no longer open or its clock is stopped."""
-        if not self.is_open:
-            return None
-        if self.first_response_at is None:
-            target, due_at = Breach.Target.RESPONSE, self.response_due_at
-        else:
-            target, due_at = Breach.Target.RESOLUTION, self.resolution_due_at
-        return None if due_at is None else (str(target), due_at)
+        return next_target(self.status, self.first_response_at, self.response_due_at,
+                           self.resolution_due_at)
 
 
 class Comment(models.Model):

@@ -211,3 +211,13 @@ def test_the_ticket_list_with_bulk_form_costs_the_same_queries(world, query_coun
         open_for(world, subject=f"Ticket {number}", priority="P1" if number % 2 else "P4")
     with query_count_baseline("ticket list"):
         client.get("/tickets/", {"status": "open", "assignee": "none"})
+
+
+def test_the_console_queue_shows_the_time_left_of_the_next_target(world):
+    ticket = open_for(world, priority="P2")
+    with tenant_context(world.alpha):
+        services.escalate(ticket, user=world["alpha_agent"].user, to_level="vendor",
+                          reason="Help")
+    page = world["support_engineer"].client().get("/escalations/").content.decode()
+    row = page.split(ticket.reference)[1].split("</tr>")[0]
+    assert "left (resolution)" in row and 'class="sla sla--' in row
