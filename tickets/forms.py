@@ -88,6 +88,7 @@ class TicketScreenForm(OneTimeTokenForm):
                    "level": ticket.escalation_level, "cloud_partner": ticket.cloud_partner,
                    "findings": ticket.cloud_findings}
         super().__init__(*args, initial=initial, **kwargs)
+        self.ticket = ticket
         staff = not user.is_customer_user
         partner_staff = user.role in PARTNER_STAFF_ROLES
         self.fields["files"].help_text = _("%(types)s; up to %(limit)s each.") % {
@@ -135,9 +136,24 @@ class TicketScreenForm(OneTimeTokenForm):
     def reply_fields(self):
         return [self[name] for name in self.REPLY if name in self.fields]
 
-    def sidebar_fields(self):
-        return [self[name] for name in self.fields
-                if name not in self.REPLY and name != "form_token"]
+    GROUPS = (("", ("status", "priority", "category", "assignee")),
+              (_("Escalation"), ("level", "reason")),
+              (_("Cloud ecosystem partner"), ("cloud_partner", "incident_number", "findings",
+                                              "cloud_notice", "closes_incident")))
+
+    def sidebar_groups(self):
+        """[(title, fields, open)]: the sidebar's fields by subject; escalation and cloud
+        partner folded away until the ticket has one or they carry errors."""
+        ticket = self.ticket
+        opened = {"": True, str(self.GROUPS[1][0]): ticket.is_escalated,
+                  str(self.GROUPS[2][0]): bool(ticket.cloud_partner)}
+        groups = []
+        for title, names in self.GROUPS:
+            fields = [self[name] for name in names if name in self.fields]
+            if fields:
+                groups.append((title, fields, opened[str(title)]
+                               or any(field.errors for field in fields)))
+        return groups
 
     KEEP_WHEN_EMPTY = ("status", "priority", "category", "level", "cloud_partner")
 

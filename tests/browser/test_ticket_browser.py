@@ -35,6 +35,7 @@ def test_a_ticket_goes_from_the_customer_to_the_vendor_and_back(portal_server):
         page.goto(portal_server.url(portal, "/accounts/login/"))
         sign_in(page, "agent@beta.example", PASSWORD)
         page.goto(ticket_url)
+        page.click("#ticket-update details:has(select[name=level]) summary")
         page.select_option("#ticket-update select[name=level]", "vendor")
         page.fill("#ticket-update textarea[name=reason]",
                   "Panne reproductible après la mise à jour.")

@@ -95,12 +95,15 @@ def test_the_banner_states_the_escalation_and_its_reason(world):
 
 def test_the_customer_panel(world):
     ticket = open_for(world, site_id="AL-0001")
-    open_for(world, site_id="AL-0001", subject="Also open")
+    client = world["alpha_agent"].client()
+    before = client.get(f"/tickets/{ticket.pk}/").context["panel"]["open_count"]
+    also = open_for(world, site_id="AL-0001", subject="Also open", priority="P1")
     open_for(world, site_id="AL-0002", subject="Another customer's")
-    page = world["alpha_agent"].client().get(f"/tickets/{ticket.pk}/")
+    page = client.get(f"/tickets/{ticket.pk}/")
     panel = page.context["panel"]
-    assert panel["open_count"] == 1
-    assert [other["subject"] for other in panel["open_tickets"]] == ["Also open"]
+    assert panel["open_count"] == before + 1
+    # The most urgent first: a P1 due within hours is among the five shown.
+    assert also.reference in [other["reference"] for other in panel["open_tickets"]]
     assert "Another customer" not in page.content.decode()
     assert "panel" not in world["alpha_customer1"].client().get(
         f"/tickets/{ticket.pk}/").context
