@@ -97,6 +97,7 @@ TICKET_SORTS = {
     "opened": "created_at",
     "status": in_order_of("status", Ticket.Status.values),
     "customer": "customer__name",
+    "assignee": "assignee__first_name",
 }
 
 

@@ -109,7 +109,7 @@ def ticket_columns(user, now=None, selectable=False):
         Column(gettext_lazy("Customer"), customer, sort="customer") if staff else None,
         Column(gettext_lazy("Priority"), _priority, sort="priority"),
         Column(gettext_lazy("Status"), _status(staff), sort="status"),
-        Column(gettext_lazy("Assignee"), _assignee) if staff else None,
+        Column(gettext_lazy("Assignee"), _assignee, sort="assignee") if staff else None,
         Column(gettext_lazy("Opened"), _opened, sort="opened"),
         Column(gettext_lazy("SLA"), sla_cell(now), sort="sla_due"),
     ]
