@@ -50,9 +50,9 @@ from contracts.models import (
     visible_customers_q,
 )
 from contracts.services import authorisation_letter_refusal
-from inventory.coverage import covered_q
 from inventory.models import Device
 from portal.audit import AuditEntry, audit_entries
+from portal.catalogue.eligibility import Coverage, Reason, coverage
 from portal.catalogue.models import Category
 from portal.tenants.branding import current_brand
 from portal.users.models import PARTNER_ROLES, PARTNER_STAFF_ROLES, Role, User
@@ -616,8 +616,11 @@ def count_of(rows: QuerySet[Any], by: str) -> Coalesce:
 
 def customer_panel(ticket: Ticket, now: datetime | None = None) -> dict[str, Any]:
     """What a ticket page tells staff of its customer, in one query: the active contract
-    and the categories it covers, how many of the customer's devices are covered, its
-    other open tickets (the most urgent first)."""
+    and the categories it covers, whether the ticket's device is covered, the customer's
+    other open tickets (the most urgent first).
+
+    The ticket's device, not the whole installed base: counting a large customer's covered
+    devices would cost the page more than the rest of it together."""
     customer = ticket.customer
     today = customer.today(now)
     contracts = (Contract.objects.active().in_force(today).filter(customer=OuterRef("pk"))
@@ -625,20 +628,22 @@ def customer_panel(ticket: Ticket, now: datetime | None = None) -> dict[str, Any
     lines = ContractLine.objects.filter(
         in_force_q(today, prefix="contract__"), contract__status=Contract.Status.ACTIVE,
         contract__customer=OuterRef("pk")).order_by("category").values("category")
-    devices = Device.objects.filter(customer=OuterRef("pk"), status=Device.Status.ACTIVE)
     others = (Ticket.objects.open().filter(customer=OuterRef("pk")).exclude(pk=ticket.pk)
               .order_by(next_due_expression().asc(nulls_last=True), "-created_at"))
     row = Customer.objects.filter(pk=customer.pk).annotate(
-        contract_id=Subquery(contracts.values("pk")[:1]),
-        contract_end=Subquery(contracts.values("end")[:1]),
+        contract=Subquery(contracts.values(json=JSONObject(pk="pk", end="end"))[:1]),
         categories=ArraySubquery(lines),
-        device_count=count_of(devices, "customer"),
-        covered_count=count_of(devices.filter(covered_q(today)), "customer"),
         open_count=count_of(others, "customer"),
         open_tickets=ArraySubquery(others.values(json=JSONObject(
             pk="pk", subject="subject", priority="priority", status="status"))[:5]),
-    ).values("contract_id", "contract_end", "categories", "device_count", "covered_count",
-             "open_count", "open_tickets").get()
+    ).values("contract", "categories", "open_count", "open_tickets").get()
+    contract = row.pop("contract") or {}
+    row["contract_id"] = contract.get("pk")
+    row["contract_end"] = date.fromisoformat(contract["end"]) if contract else None
+    if ticket.device is not None:
+        row["device_coverage"] = (
+            coverage(ticket.device.product_model, row["categories"], today)
+            if contract else Coverage(covered=False, reasons=(Reason.NO_ACTIVE_CONTRACT,)))
     labels = dict(Category.choices)
     row["categories"] = [labels.get(category, category) for category in row["categories"]]
     statuses = dict(Ticket.Status.choices)

@@ -149,7 +149,7 @@ def detail_context(ticket, user, urls, form=None):
 def _visible_ticket(request, pk):
     watchers = Ticket.watchers.through.objects.filter(ticket_id=OuterRef("pk"))
     tickets = tickets_visible_to(request.user).select_related(
-        "customer", "device", "opened_by", "assignee").annotate(
+        "customer", "device__product_model", "opened_by", "assignee").annotate(
         watcher_count=services.count_of(watchers, "ticket_id"),
         watching=Exists(watchers.filter(user_id=request.user.pk)))
     return get_object_or_404(tickets, pk=pk)

@@ -45,7 +45,8 @@ def escalation_queue(request):
 
 
 def _escalated(partner, pk):
-    ticket = (Ticket.objects.select_related("customer", "device", "assignee", "opened_by")
+    ticket = (Ticket.objects.select_related("customer", "device__product_model", "assignee",
+                                            "opened_by")
               .exclude(escalation_level=Ticket.Level.PARTNER).filter(pk=pk).first())
     if ticket is None:
         raise Http404

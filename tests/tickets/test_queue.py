@@ -223,3 +223,9 @@ def test_the_console_queue_shows_the_time_left_of_the_next_target(world):
     page = world["support_engineer"].client().get("/escalations/").content.decode()
     row = page.split(ticket.reference)[1].split("</tr>")[0]
     assert "left (resolution)" in row and 'class="sla sla--' in row
+
+
+def test_the_index_of_the_queue_reads_the_open_statuses_of_the_model():
+    from tickets.models import OPEN_STATUS_VALUES
+
+    assert tuple(Ticket.OPEN_STATUSES) == OPEN_STATUS_VALUES

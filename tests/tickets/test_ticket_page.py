@@ -135,3 +135,19 @@ def test_the_update_of_another_partners_or_customers_ticket_is_404(world):
         response = world[persona].client().post(f"/tickets/{ticket.pk}/update/",
                                                 {"body": "x", "status": "resolved"})
         assert response.status_code == 404, persona
+
+
+def test_the_panel_says_whether_the_tickets_device_is_covered(setup, world):
+    with tenant_context(world.alpha):
+        covered, retired_model = (setup["device"]("SN-PANEL-1"),
+                                  setup["device"]("SN-PANEL-2", product=setup["eol"]))
+        tickets = [services.open_ticket(
+            user=setup["agent"], customer=setup["customer"], subject="Device", description="x",
+            category="hardware", priority="P3", device=device)
+            for device in (covered, retired_model)]
+    client = world["alpha_agent"].client()
+    first, second = (client.get(f"/tickets/{ticket.pk}/") for ticket in tickets)
+    assert first.context["panel"]["device_coverage"].covered
+    assert first.context["panel"]["contract_id"] == setup["contract"].pk
+    assert not second.context["panel"]["device_coverage"].covered
+    assert "Not covered" in second.content.decode()
