@@ -44,7 +44,7 @@ from portal.tenants.schemas import active_partners, partner_schema, public_schem
 from reporting.audit import history_for_customer
 from reporting.models import MonthlyReport
 from reporting.queries import index_reports
-from tickets.models import Rma, Ticket
+from tickets.models import Rma, Ticket, next_target
 from tickets.queries import index_rmas, index_tickets
 from tickets.rma.services import Lateness, late_first, late_q, lateness
 
@@ -258,10 +258,25 @@ class EscalatedTicket:
     customer_name: str
     site_id: str
     breached: bool
+    first_response_at: object = None
+    response_due_at: object = None
 
     @property
     def reference(self):
         return f"T-{self.pk:06d}"
+
+    @property
+    def is_open(self):
+        return self.status in Ticket.OPEN_STATUSES
+
+    @property
+    def sla_breached(self):
+        return self.breached
+
+    @property
+    def next_target(self):
+        return next_target(self.status, self.first_response_at, self.response_due_at,
+                           self.resolution_due_at)
 
     def get_status_display(self):
         return Ticket.Status(self.status).label
@@ -309,7 +324,8 @@ def escalated_tickets(*, status="open", level="", query="", partner_slug="", lim
     return [EscalatedTicket(
         row.partner, row.object_id, row.subject, row.priority, row.status,
         row.escalation_level, row.escalated_at, row.resolution_due_at, row.resolved_at,
-        row.cloud_partner, row.customer_name, row.site_id, row.breached)
+        row.cloud_partner, row.customer_name, row.site_id, row.breached,
+        row.first_response_at, row.response_due_at)
         for row in rows], total
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from portal.lists import Column, html, link, short_datetime, status_badge, with_muted
 from tickets.rma.tables import promised_ship_date, requested, status
+from tickets.tables import sla_cell
 
 
 def _reference(row):
@@ -70,13 +71,8 @@ def partner_rows(partners, user):
 def escalation_rows(tickets):
     """The rows of the escalation queue (crossschema.EscalatedTicket)."""
     rows = []
+    sla = sla_cell()
     for ticket in tickets:
-        if ticket.breached:
-            sla = html('<span class="sla-breached">{}</span>', _("Breached"))
-        elif ticket.resolution_due_at and not ticket.resolved_at:
-            sla = _("due %(due)s") % {"due": short_datetime(ticket.resolution_due_at)}
-        else:
-            sla = "—"
         rows.append(html(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
             '<td><span class="badge">{}</span></td><td>{}</td><td>{}</td><td>{}</td>'
@@ -86,5 +82,5 @@ def escalation_rows(tickets):
             ticket.partner.name, with_muted(ticket.customer_name, ticket.site_id),
             ticket.subject, ticket.priority, ticket.get_status_display(),
             ticket.get_escalation_level_display(),
-            short_datetime(ticket.escalated_at) if ticket.escalated_at else "", sla))
+            short_datetime(ticket.escalated_at) if ticket.escalated_at else "", sla(ticket)))
     return rows

@@ -32,13 +32,8 @@ customer_urlpatterns = [
 escalation_urlpatterns = [
     path("", escalations.escalation_queue, name="escalation_queue"),
     path("<slug:slug>/<int:pk>/", escalations.escalation_detail, name="escalation_detail"),
-    path("<slug:slug>/<int:pk>/comment/", escalations.escalation_comment,
-         name="escalation_comment"),
-    path("<slug:slug>/<int:pk>/status/", escalations.escalation_status,
-         name="escalation_status"),
-    path("<slug:slug>/<int:pk>/escalate/", escalations.escalation_escalate,
-         name="escalation_escalate"),
-    path("<slug:slug>/<int:pk>/cloud/", escalations.escalation_cloud, name="escalation_cloud"),
+    path("<slug:slug>/<int:pk>/update/", escalations.escalation_update,
+         name="escalation_update"),
     path("<slug:slug>/<int:pk>/attachments/<int:attachment_pk>/",
          escalations.escalation_attachment, name="escalation_attachment"),
 ]

@@ -396,9 +396,8 @@ def test_every_view_declares_who_may_open_it(urlconf):
 
 
 # Routes whose GET answers something else than a page to anyone allowed in.
-NOT_A_PAGE = {"set_language": 405, "ticket_comment": 405, "ticket_status": 405,
-              "ticket_update": 405, "ticket_watch": 405, "ticket_escalate": 405,
-              "ticket_cloud": 405, "rma_advance": 405, "console_rma_advance": 405,
+NOT_A_PAGE = {"set_language": 405, "ticket_update": 405, "ticket_watch": 405,
+              "ticket_bulk_update": 405, "rma_advance": 405, "console_rma_advance": 405,
               "report_run": 405, "report_run_retry": 405,
               "lens_import_review_confirm": 405, "lens_import_review_discard": 405,
               "lens_import_mapping": 405, "lens_header_mapping_delete": 405,
@@ -407,8 +406,7 @@ NOT_A_PAGE = {"set_language": 405, "ticket_comment": 405, "ticket_status": 405,
               "webhook_delivery_redeliver": 405, "quote_decide": 405, "console_report_action": 405,
               # a report of a customer not assigned to the CSM
               "console_report_detail": 404, "console_report_pdf": 404,
-              "escalation_comment": 405, "escalation_status": 405,
-              "escalation_escalate": 405, "escalation_cloud": 405,
+              "escalation_update": 405,
               "contract_activate": 405, "contract_renew": 405,
               "authorisation_letter_add": 405, "authorisation_letter_revoke": 405,
               "user_resend_invitation": 405, "branding_logo": 404, "api_token_revoke": 405,

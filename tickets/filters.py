@@ -2,13 +2,16 @@
 list all filter through TicketFilterSet. The rules themselves ("open", "breached",
 "breaching soon", "escalated") are the queryset's and the services'."""
 
+from dataclasses import dataclass, replace
+from urllib.parse import urlencode
+
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from portal.lists import StatusFilter, in_order_of, reference_q
 
-from .models import Ticket
+from .models import Ticket, next_due_expression
 from .services import breaching_soon_q
 
 
@@ -85,13 +88,49 @@ class TicketFilterSet(django_filters.FilterSet):
         return tickets.filter(assignee__isnull=True)
 
 
-# The page's sortable columns. Most urgent first when sorted by SLA due: the resolution due
-# instant, earliest first, tickets whose clock is stopped last; the workflow's own order for
-# statuses.
+# The page's sortable columns. Most urgent first when sorted by SLA due: the due instant of
+# the target that comes next (the list's own order), earliest first, tickets whose clock is
+# stopped last; the workflow's own order for statuses.
 TICKET_SORTS = {
-    "sla_due": "resolution_due_at",
+    "sla_due": next_due_expression(),
     "priority": "priority",
     "opened": "created_at",
     "status": in_order_of("status", Ticket.Status.values),
     "customer": "customer__name",
+    "assignee": "assignee__first_name",
 }
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A view of the queue: a tab that sets the list's filters."""
+
+    key: str
+    label: str
+    params: dict
+    staff_only: bool = False
+    current: bool = False
+
+    @property
+    def query(self):
+        return urlencode(self.params)
+
+
+PRESETS = [
+    Preset("open", _("All open"), {"status": "open"}),
+    Preset("mine", _("Mine"), {"status": "open", "assignee": "me"}, staff_only=True),
+    Preset("unassigned", _("Unassigned"), {"status": "open", "assignee": "none"},
+           staff_only=True),
+    Preset("escalated", _("Escalated"), {"status": "open", "escalated": "yes"},
+           staff_only=True),
+    Preset("soon", _("Breaching soon"), {"sla": "soon"}),
+    Preset("waiting", _("Waiting on customer"), {"status": "waiting"}),
+]
+
+
+def presets_of(user, params):
+    """The views `user` has, the one matching the list's filters (`params`) marked."""
+    filters = {key: value for key, value in params.items()
+               if value and key not in ("sort", "page", "format")}
+    return [replace(preset, current=preset.params == filters) for preset in PRESETS
+            if not (preset.staff_only and user.is_customer_user)]

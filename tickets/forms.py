@@ -46,57 +46,137 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class CommentForm(OneTimeTokenForm):
-    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 4}))
+class TicketScreenForm(OneTimeTokenForm):
+    """The ticket page's one form: the reply or internal note, and the sidebar's fields,
+    sent together by *Update*. Each field is there only for who may change it."""
+
+    body = forms.CharField(label=_("Reply"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 5}))
     files = MultipleFileField(label=_("Attachments"), required=False)
     internal = forms.BooleanField(label=_("Internal note (never shown to the customer)"),
                                   required=False)
-
-    def __init__(self, *args, internal_allowed=True, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not internal_allowed:
-            del self.fields["internal"]
-        self.fields["files"].help_text = _("%(types)s; up to %(limit)s each.") % {
-            "types": allowed_extensions(),
-            "limit": filesizeformat(settings.TICKET_ATTACHMENT_MAX_BYTES)}
-
-
-class TicketUpdateForm(forms.ModelForm):
-    class Meta:
-        model = Ticket
-        fields = ["priority", "category", "assignee"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = User.objects.filter(
-            role__in=PARTNER_STAFF_ROLES, is_active=True).order_by("first_name", "email")
-        self.fields["assignee"].label_from_instance = lambda user: user.display_name
-
-
-class EscalationForm(OneTimeTokenForm):
-    to_level = forms.ChoiceField(label=_("Hand to"), choices=Ticket.Level.choices)
-    reason = forms.CharField(label=_("Why"), widget=forms.Textarea(attrs={"rows": 3}))
-
-    def __init__(self, *args, levels, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["to_level"].choices = [(level.value, level.label) for level in levels]
-
-
-class CloudIncidentForm(OneTimeTokenForm):
-    """Opening an incident with the cloud partner, or referring the customer to it."""
-
-    cloud_partner = forms.ChoiceField(label=_("Cloud partner"),
-                                      choices=Ticket.CloudPartner.choices)
+    status = forms.ChoiceField(label=_("State"), required=False)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Ticket.Priority.choices,
+                                 required=False)
+    category = forms.ChoiceField(label=_("Category"), choices=Ticket.Category.choices,
+                                 required=False)
+    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.none(),
+                                      required=False, empty_label=_("Unassigned"))
+    level = forms.ChoiceField(label=_("Escalation level"), required=False)
+    reason = forms.CharField(label=_("Reason for the new level"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text=_("Required when the level changes."))
+    cloud_partner = forms.ChoiceField(
+        label=_("Cloud partner"), required=False,
+        choices=[("", _("None")), *Ticket.CloudPartner.choices])
     incident_number = forms.CharField(label=_("Cloud partner's incident number"),
                                       max_length=80, required=False)
     findings = forms.CharField(label=_("Findings"), required=False,
-                               widget=forms.Textarea(attrs={"rows": 3}))
+                               widget=forms.Textarea(attrs={"rows": 2}))
+    cloud_notice = forms.CharField(label=_("Status notice from the cloud partner"),
+                                   required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    closes_incident = forms.BooleanField(
+        label=_("The cloud partner has closed its incident"), required=False)
+
+    REPLY = ("body", "files", "internal")
+
+    def __init__(self, *args, ticket, user, statuses, levels, **kwargs):
+        """`statuses`, `levels`: where `user` may move the ticket (services'
+        allowed_statuses and allowed_levels)."""
+        initial = {"status": ticket.status, "priority": ticket.priority,
+                   "category": ticket.category, "assignee": ticket.assignee_id,
+                   "level": ticket.escalation_level, "cloud_partner": ticket.cloud_partner,
+                   "findings": ticket.cloud_findings}
+        super().__init__(*args, initial=initial, **kwargs)
+        self.ticket = ticket
+        staff = not user.is_customer_user
+        partner_staff = user.role in PARTNER_STAFF_ROLES
+        self.fields["files"].help_text = _("%(types)s; up to %(limit)s each.") % {
+            "types": allowed_extensions(),
+            "limit": filesizeformat(settings.TICKET_ATTACHMENT_MAX_BYTES)}
+        drop = set()
+        if not staff:
+            drop |= {"internal", "level", "reason", "cloud_partner", "incident_number",
+                     "findings", "cloud_notice", "closes_incident"}
+        if not partner_staff:
+            drop |= {"priority", "category", "assignee"}
+        if statuses:
+            current = Ticket.Status(ticket.status)
+            self.fields["status"].choices = [
+                (status.value, status.label) for status in Ticket.Status
+                if status == current or status in statuses]
+        else:
+            drop.add("status")
+        if levels and ticket.is_open:
+            current_level = Ticket.Level(ticket.escalation_level)
+            self.fields["level"].choices = [
+                (level.value, level.label) for level in Ticket.Level
+                if level == current_level or level in levels]
+        else:
+            drop |= {"level", "reason"}
+        if not ticket.is_open:
+            drop |= {"cloud_partner", "incident_number", "findings", "cloud_notice",
+                     "closes_incident"}
+        elif ticket.cloud_status in (Ticket.CloudStatus.OPEN, Ticket.CloudStatus.CLOSED):
+            drop |= {"cloud_partner", "incident_number", "findings"}
+        else:
+            drop |= {"cloud_notice", "closes_incident"}
+        for name in drop:
+            self.fields.pop(name, None)
+        if "assignee" in self.fields:
+            self.fields["assignee"].queryset = User.objects.filter(
+                role__in=PARTNER_STAFF_ROLES, is_active=True).order_by("first_name", "email")
+            self.fields["assignee"].label_from_instance = lambda person: person.display_name
+
+    @property
+    def editable(self):
+        """The names of the fields shown (the page states the others)."""
+        return set(self.fields)
+
+    def reply_fields(self):
+        return [self[name] for name in self.REPLY if name in self.fields]
+
+    GROUPS = (("", ("status", "priority", "category", "assignee")),
+              (_("Escalation"), ("level", "reason")),
+              (_("Cloud ecosystem partner"), ("cloud_partner", "incident_number", "findings",
+                                              "cloud_notice", "closes_incident")))
+
+    def sidebar_groups(self):
+        """[(title, fields, open)]: the sidebar's fields by subject; escalation and cloud
+        partner folded away until the ticket has one or they carry errors."""
+        ticket = self.ticket
+        opened = {"": True, str(self.GROUPS[1][0]): ticket.is_escalated,
+                  str(self.GROUPS[2][0]): bool(ticket.cloud_partner)}
+        groups = []
+        for title, names in self.GROUPS:
+            fields = [self[name] for name in names if name in self.fields]
+            if fields:
+                groups.append((title, fields, opened[str(title)]
+                               or any(field.errors for field in fields)))
+        return groups
+
+    KEEP_WHEN_EMPTY = ("status", "priority", "category", "level", "cloud_partner")
+
+    def changes(self):
+        """The keyword arguments of services.apply_update, for the fields shown; an empty
+        choice leaves its field as it is."""
+        return {name: (None if name in self.KEEP_WHEN_EMPTY and not value else value)
+                for name, value in self.cleaned_data.items() if name in self.fields}
 
 
-class CloudNoticeForm(OneTimeTokenForm):
-    body = forms.CharField(label=_("Status notice from the cloud partner"),
-                           widget=forms.Textarea(attrs={"rows": 2}))
-    closes_incident = forms.BooleanField(label=_("The cloud partner has closed its incident"),
-                                         required=False)
+class BulkUpdateForm(forms.Form):
+    """Checked tickets of the list and the change to make to each; a field left empty is
+    not changed."""
 
+    status = forms.ChoiceField(label=_("State"), required=False,
+                               choices=[("", _("Keep the state")), *Ticket.Status.choices])
+    priority = forms.ChoiceField(label=_("Priority"), required=False,
+                                 choices=[("", _("Keep the priority")),
+                                          *Ticket.Priority.choices])
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
 
+    def __init__(self, *args, assignees, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [
+            ("", _("Keep the assignee")), ("none", _("Unassigned")),
+            *((str(person.pk), person.display_name) for person in assignees)]

@@ -22,17 +22,38 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
+from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contracts.models import Customer, visible_customers_q
+from contracts.models import (
+    Contract,
+    ContractLine,
+    Customer,
+    in_force_q,
+    visible_customers_q,
+)
 from contracts.services import authorisation_letter_refusal
 from inventory.models import Device
 from portal.audit import AuditEntry, audit_entries
+from portal.catalogue.eligibility import Coverage, Reason, coverage
+from portal.catalogue.models import Category
 from portal.tenants.branding import current_brand
 from portal.users.models import PARTNER_ROLES, PARTNER_STAFF_ROLES, Role, User
 from portal.webhooks import services as webhooks
@@ -46,9 +67,11 @@ from .models import (
     Comment,
     Escalation,
     Pause,
+    Rma,
     Ticket,
     TicketQuerySet,
     breached_q,
+    next_due_expression,
 )
 from .queries import index_tickets
 
@@ -464,6 +487,187 @@ def add_cloud_notice(ticket: Ticket, *, user: User, body: str, closes_incident: 
     if closes_incident:
         Ticket.objects.filter(pk=ticket.pk).update(cloud_status=Ticket.CloudStatus.CLOSED)
     return notice
+
+
+# --- The ticket page's one *Update* ----------------------------------------------------
+
+class _Keep:
+    """A field left as it is (the assignee, where None means "unassigned")."""
+
+
+KEEP = _Keep()
+
+
+@transaction.atomic
+def apply_update(ticket: Ticket, *, user: User, body: str = "", internal: bool = False,
+                 files: Iterable[UploadedFile] = (), status: str | None = None,
+                 priority: str | None = None, category: str | None = None,
+                 assignee: User | None | _Keep = KEEP, level: str | None = None,
+                 reason: str = "", cloud_partner: str | None = None,
+                 incident_number: str = "", findings: str = "", cloud_notice: str = "",
+                 closes_incident: bool = False, now: datetime | None = None,
+                 ) -> Comment | Ticket:
+    """Everything one *Update* of the ticket page asks for, applied together or not at all:
+    the reply or internal note, the fields, the level, the cloud partner and the status,
+    each by its own action above (so each keeps its rules, its history, its e-mails and its
+    webhook). A field given as None (the assignee as KEEP) or equal to the ticket's is left
+    as it is. A public reply by partner staff to an unassigned ticket assigns it to them,
+    unless the same *Update* names someone. Returns the reply, or the ticket."""
+    now, files = now or timezone.now(), list(files)
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related(
+        "customer", "assignee").get(pk=ticket.pk)
+    if isinstance(assignee, _Keep) or (assignee is None and ticket.assignee_id is None):
+        assignee = KEEP
+    edits_fields = (priority not in (None, ticket.priority)
+                    or category not in (None, ticket.category)
+                    or not isinstance(assignee, _Keep))
+    if edits_fields and user.role not in PARTNER_STAFF_ROLES:
+        raise ValidationError(_("Only partner staff change the priority, category or "
+                                "assignee."))
+    level = level if level not in (None, "", ticket.escalation_level) else None
+    if (reason or "").strip() and level is None:
+        raise ValidationError({"reason": _(
+            "Choose the level the ticket goes to, or leave the reason empty.")})
+    status = status if status not in (None, "", ticket.status) else None
+    changes_cloud = bool((cloud_notice or "").strip() or closes_incident) or (
+        bool(cloud_partner) and ticket.cloud_status not in (Ticket.CloudStatus.OPEN,
+                                                            Ticket.CloudStatus.CLOSED)
+        and (cloud_partner != ticket.cloud_partner or bool((incident_number or "").strip())
+             or (findings or "").strip() != ticket.cloud_findings))
+    if (cloud_partner or changes_cloud) and not is_staff(user):
+        raise ValidationError(_("Customer users cannot record cloud-partner incidents."))
+    replies = bool((body or "").strip())
+    if not (replies or files or edits_fields or level or status or changes_cloud):
+        raise ValidationError(_("Nothing to update: write a reply or change a field."))
+
+    comment = None
+    if replies or files:
+        comment = add_comment(ticket, user=user, body=body, internal=internal, files=files,
+                              now=now)
+        if (not internal and user.role in PARTNER_STAFF_ROLES
+                and ticket.assignee_id is None and isinstance(assignee, _Keep)):
+            assignee = user  # the first agent who answers takes the ticket
+    if edits_fields or not isinstance(assignee, _Keep):
+        ticket = update_ticket(
+            ticket, user=user, priority=priority or ticket.priority,
+            category=category or ticket.category,
+            assignee=ticket.assignee if isinstance(assignee, _Keep) else assignee)
+    # A reopened ticket may then be escalated; one being resolved is escalated first.
+    reopens = status is not None and status in Ticket.OPEN_STATUSES and not ticket.is_open
+    if reopens:
+        ticket = change_status(ticket, str(status), user=user, now=now)
+    if level:
+        escalate(ticket, user=user, to_level=level, reason=reason, now=now)
+        ticket.escalation_level = level
+    if changes_cloud:
+        if (cloud_notice or "").strip() or closes_incident:
+            add_cloud_notice(ticket, user=user, body=cloud_notice,
+                             closes_incident=closes_incident, now=now)
+        elif (incident_number or "").strip():
+            ticket = open_cloud_incident(ticket, user=user, cloud_partner=str(cloud_partner),
+                                         incident_number=incident_number, findings=findings)
+        else:
+            ticket = refer_to_cloud_partner(ticket, user=user,
+                                            cloud_partner=str(cloud_partner),
+                                            findings=findings, now=now)
+    if status is not None and not reopens:
+        ticket = change_status(ticket, status, user=user, now=now)
+    return comment or ticket
+
+
+@transaction.atomic
+def bulk_update(tickets: Iterable[Ticket], *, user: User, status: str | None = None,
+                priority: str | None = None, assignee: User | None | _Keep = KEEP,
+                now: datetime | None = None) -> int:
+    """The same change to several tickets, each by `apply_update` (its rules, history and
+    e-mails): all of them or, when one refuses, none. Returns how many changed."""
+    if user.role not in PARTNER_STAFF_ROLES:
+        raise ValidationError(_("Only partner staff change several tickets at once."))
+    errors, changed = [], 0
+    # In one order, so two bulk changes of the same tickets wait rather than deadlock.
+    for ticket in sorted(tickets, key=lambda ticket: ticket.pk):
+        wanted = {"status": status if status != ticket.status else None,
+                  "priority": priority if priority != ticket.priority else None,
+                  "assignee": assignee if assignee is KEEP or (
+                      getattr(assignee, "pk", None) != ticket.assignee_id) else KEEP}
+        if not (wanted["status"] or wanted["priority"] or wanted["assignee"] is not KEEP):
+            continue
+        try:
+            apply_update(ticket, user=user, now=now, **wanted)  # type: ignore[arg-type]
+        except ValidationError as error:
+            errors.append(f"{ticket.reference}: {' '.join(error.messages)}")
+        else:
+            changed += 1
+    if errors:
+        raise ValidationError(errors)
+    return changed
+
+
+def assignable_staff() -> list[User]:
+    """Whom a ticket may be assigned to: the partner's active staff."""
+    return list(User.objects.filter(role__in=PARTNER_STAFF_ROLES, is_active=True)
+                .order_by("first_name", "email"))
+
+
+# --- The customer's panel of a ticket page ---------------------------------------------
+
+def count_of(rows: QuerySet[Any], by: str) -> Coalesce:
+    return Coalesce(Subquery(rows.order_by().values(by).annotate(n=Count("pk")).values("n")),
+                    0)
+
+
+def customer_panel(ticket: Ticket, now: datetime | None = None) -> dict[str, Any]:
+    """What a ticket page tells staff of its customer, in one query: the active contract
+    and the categories it covers, whether the ticket's device is covered, the customer's
+    other open tickets (the most urgent first).
+
+    The ticket's device, not the whole installed base: counting a large customer's covered
+    devices would cost the page more than the rest of it together."""
+    customer = ticket.customer
+    today = customer.today(now)
+    contracts = (Contract.objects.active().in_force(today).filter(customer=OuterRef("pk"))
+                 .order_by("-start"))
+    lines = ContractLine.objects.filter(
+        in_force_q(today, prefix="contract__"), contract__status=Contract.Status.ACTIVE,
+        contract__customer=OuterRef("pk")).order_by("category").values("category")
+    others = (Ticket.objects.open().filter(customer=OuterRef("pk")).exclude(pk=ticket.pk)
+              .order_by(next_due_expression().asc(nulls_last=True), "-created_at"))
+    row = Customer.objects.filter(pk=customer.pk).annotate(
+        contract=Subquery(contracts.values(json=JSONObject(pk="pk", end="end"))[:1]),
+        categories=ArraySubquery(lines),
+        open_count=count_of(others, "customer"),
+        open_tickets=ArraySubquery(others.values(json=JSONObject(
+            pk="pk", subject="subject", priority="priority", status="status"))[:5]),
+    ).values("contract", "categories", "open_count", "open_tickets").get()
+    contract = row.pop("contract") or {}
+    row["contract_id"] = contract.get("pk")
+    row["contract_end"] = date.fromisoformat(contract["end"]) if contract else None
+    if ticket.device is not None:
+        row["device_coverage"] = (
+            coverage(ticket.device.product_model, row["categories"], today)
+            if contract else Coverage(covered=False, reasons=(Reason.NO_ACTIVE_CONTRACT,)))
+    labels = dict(Category.choices)
+    row["categories"] = [labels.get(category, category) for category in row["categories"]]
+    statuses = dict(Ticket.Status.choices)
+    row["open_tickets"] = [{**other, "reference": f"T-{other['pk']:06d}",
+                            "status_label": statuses.get(other["status"], other["status"])}
+                           for other in row["open_tickets"]]
+    return row
+
+
+def replacements_of(ticket: Ticket, recent: int = 5) -> tuple[list[Rma], list[Rma]]:
+    """(this ticket's replacements, the customer's latest `recent`), in one query: the
+    ticket's own come first, so the limit only ever cuts the customer's older ones."""
+    rmas = list(Rma.objects.filter(customer=ticket.customer_id).select_related("device")
+                .order_by(Case(When(ticket=ticket, then=0), default=1), "-requested_at",
+                          "-pk")[:RMAS_READ])
+    own = [rma for rma in rmas if rma.ticket_id == ticket.pk]
+    latest = sorted(rmas, key=lambda rma: (rma.requested_at, rma.pk), reverse=True)[:recent]
+    return own, latest
+
+
+# A ticket's replacements, with room for the customer's latest.
+RMAS_READ = 25
 
 
 # --- Dashboards -------------------------------------------------------------------------

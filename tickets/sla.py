@@ -129,3 +129,18 @@ def targets(priority):
     """(clock, response minutes, resolution minutes) for a priority, from the settings."""
     target = settings.TICKET_SLA[priority]
     return target["clock"], target["response"], target["resolution"]
+
+
+# --- Urgency of the next target (queues) --------------------------------------------------
+
+OK, SOON, OVER = "ok", "soon", "over"
+
+
+def urgency(due_at, now):
+    """How close a due instant is: OVER once passed, SOON within
+    TICKET_SLA_WARNING_MINUTES, OK before."""
+    if due_at <= now:
+        return OVER
+    if due_at - now <= timedelta(minutes=settings.TICKET_SLA_WARNING_MINUTES):
+        return SOON
+    return OK

@@ -1,10 +1,13 @@
 """The ticket list's columns (`includes/table.html`)."""
 
+from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.lists import DASH, Column, html, id_url, link, short_datetime, status_label, with_muted
+
+from . import sla
 
 
 def _reference(row):
@@ -44,27 +47,69 @@ def _opened(row):
     return short_datetime(row.created_at)
 
 
-def _sla(row):
-    if row.sla_breached:
-        return html('<span class="sla-breached">{}</span>', _("Breached"))
-    if row.is_open and row.resolution_due_at:
-        return _("due %(due)s") % {"due": short_datetime(row.resolution_due_at)}
-    if row.is_open:
-        return _("Clock stopped")
-    return DASH
+def span(delta):
+    """A length of time as a queue shows it: "25 min", "2 h 10 min", "3 h", "2 d 4 h"."""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
+    if hours and minutes:
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    if hours:
+        return _("%(hours)d h") % {"hours": hours}
+    return _("%(minutes)d min") % {"minutes": minutes}
 
 
-def ticket_columns(user):
-    """Partner staff also see whose ticket it is and who handles it."""
+def time_left(target, due_at, now):
+    """(urgency, text) of a target due at `due_at`: "2 h 10 min left (response)",
+    "3 h over (resolution)"."""
+    state = sla.urgency(due_at, now)
+    if state == sla.OVER:
+        text = (_("%(time)s over (response)") if target == "response"
+                else _("%(time)s over (resolution)"))
+        return state, text % {"time": span(now - due_at)}
+    text = (_("%(time)s left (response)") if target == "response"
+            else _("%(time)s left (resolution)"))
+    return state, text % {"time": span(due_at - now)}
+
+
+def sla_cell(now=None):
+    """The time left or over for the target that comes next, coloured by urgency."""
+    now = now or timezone.now()
+
+    def cell(row):
+        next_target = row.next_target
+        if next_target is None:
+            if row.is_open:
+                return _("Clock stopped")
+            return html('<span class="sla sla--breached">{}</span>', _("Breached")) \
+                if row.sla_breached else DASH
+        target, due_at = next_target
+        state, text = time_left(target, due_at, now)
+        return html('<span class="sla sla--{}" title="{}">{}</span>', state,
+                           _("due %(due)s") % {"due": short_datetime(due_at)}, text)
+    return cell
+
+
+def _select(row):
+    return html('<input type="checkbox" name="tickets" value="{}" form="bulk" '
+                       'aria-label="{}">', row.pk, row.reference)
+
+
+def ticket_columns(user, now=None, selectable=False):
+    """Partner staff also see whose ticket it is and who handles it; `selectable` adds the
+    checkbox of the bulk form."""
     staff = not user.is_customer_user
     columns = [
+        Column(gettext_lazy("Select"), _select) if selectable else None,
         Column(gettext_lazy("Ticket"), _reference),
         Column(gettext_lazy("Subject"), _subject),
         Column(gettext_lazy("Customer"), customer, sort="customer") if staff else None,
         Column(gettext_lazy("Priority"), _priority, sort="priority"),
         Column(gettext_lazy("Status"), _status(staff), sort="status"),
-        Column(gettext_lazy("Assignee"), _assignee) if staff else None,
+        Column(gettext_lazy("Assignee"), _assignee, sort="assignee") if staff else None,
         Column(gettext_lazy("Opened"), _opened, sort="opened"),
-        Column(gettext_lazy("SLA"), _sla, sort="sla_due"),
+        Column(gettext_lazy("SLA"), sla_cell(now), sort="sla_due"),
     ]
     return [column for column in columns if column]

@@ -5,13 +5,10 @@ from . import views
 urlpatterns = [
     path("", views.ticket_list, name="ticket_list"),
     path("new/", views.ticket_create, name="ticket_create"),
+    path("bulk/", views.ticket_bulk_update, name="ticket_bulk_update"),
     path("<int:pk>/", views.ticket_detail, name="ticket_detail"),
-    path("<int:pk>/comment/", views.ticket_comment, name="ticket_comment"),
-    path("<int:pk>/status/", views.ticket_status, name="ticket_status"),
-    path("<int:pk>/watch/", views.ticket_watch, name="ticket_watch"),
     path("<int:pk>/update/", views.ticket_update, name="ticket_update"),
-    path("<int:pk>/escalate/", views.ticket_escalate, name="ticket_escalate"),
-    path("<int:pk>/cloud/", views.ticket_cloud, name="ticket_cloud"),
+    path("<int:pk>/watch/", views.ticket_watch, name="ticket_watch"),
     path("<int:pk>/attachments/<int:attachment_pk>/", views.ticket_attachment,
          name="ticket_attachment"),
 ]

@@ -1,16 +1,19 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from contracts.models import Customer, visible_customers_q
 from inventory.models import Device
 from portal.csvexport import csv_response
-from portal.errors import add_to_form, add_to_messages
+from portal.errors import add_to_form
 from portal.lists import Table, filtered, sorted_by
 from portal.submissions.once import created, sent_once
 from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_STAFF, role_required
@@ -18,16 +21,9 @@ from portal.users.models import Role
 
 from . import services
 from .attachments import open_attachment
-from .filters import TICKET_SORTS, TicketFilterSet
-from .forms import (
-    CloudIncidentForm,
-    CloudNoticeForm,
-    CommentForm,
-    EscalationForm,
-    TicketForm,
-    TicketUpdateForm,
-)
-from .models import Attachment, Ticket
+from .filters import TICKET_SORTS, TicketFilterSet, presets_of
+from .forms import BulkUpdateForm, TicketForm, TicketScreenForm
+from .models import Attachment, Comment, Ticket, next_due_expression
 from .services import tickets_visible_to
 from .tables import ticket_columns
 
@@ -54,19 +50,26 @@ def tickets_csv(tickets):
 @role_required(*EVERYONE_OF_PARTNER)
 def ticket_list(request):
     user = request.user
+    now = timezone.now()
     filters = TicketFilterSet(
         request.GET or None, queryset=tickets_visible_to(user).select_related(
             "customer", "assignee"),
-        user=user, customers=Customer.objects.visible_to(user))
+        user=user, customers=Customer.objects.visible_to(user), now=now)
     sort = request.GET.get("sort")
-    tickets = sorted_by(services.with_breach_flag(filtered(filters)), sort, TICKET_SORTS)
+    # The most urgent first unless the reader sorts otherwise.
+    rows = services.with_breach_flag(filtered(filters), now).order_by(
+        next_due_expression().asc(nulls_last=True), "pk")
+    tickets = sorted_by(rows, sort, TICKET_SORTS)
     if request.GET.get("format") == "csv":
         return tickets_csv(tickets)
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    bulk = not user.is_customer_user
     return render(request, "tickets/ticket_list.html", {
         "filters": filters.form, "page": page,
-        "table": Table(ticket_columns(user), page.object_list, sort=sort,
-                       empty=_("No tickets match."))})
+        "presets": presets_of(user, request.GET),
+        "bulk_form": BulkUpdateForm(assignees=services.assignable_staff()) if bulk else None,
+        "table": Table(ticket_columns(user, now, selectable=bulk), page.object_list,
+                       sort=sort, empty=_("No tickets match."))})
 
 
 @role_required(*EVERYONE_OF_PARTNER)
@@ -97,94 +100,95 @@ def ticket_create(request):
 
 
 def portal_urls(ticket):
-    return {name: reverse(f"ticket_{name}", args=[ticket.pk])
-            for name in ("comment", "status", "escalate", "cloud", "detail")}
+    return {name: reverse(f"ticket_{name}", args=[ticket.pk]) for name in ("update", "detail")}
 
 
-def detail_context(ticket, user, urls):
+def screen_form(ticket, user, data=None, files=None):
+    """The ticket page's one form (`TicketScreenForm`), for what `user` may change now."""
+    return TicketScreenForm(
+        data, files, ticket=ticket, user=user,
+        statuses=services.allowed_statuses(ticket, user),
+        levels=services.allowed_levels(ticket, user) if user.role != Role.CUSTOMER_USER
+        else [])
+
+
+def detail_context(ticket, user, urls, form=None):
     """What a ticket page shows `user`; shared by the portal and the console."""
     staff = user.role != Role.CUSTOMER_USER
+    cloud_form_shown = staff and ticket.is_open and ticket.cloud_status not in (
+        Ticket.CloudStatus.OPEN, Ticket.CloudStatus.CLOSED)
+    # Read only where the page offers to open an incident.
+    letter_refusal = services.letter_refusal(ticket.customer) if cloud_form_shown else None
+    own_rmas, recent_rmas = services.replacements_of(ticket)
     context = {
         "ticket": ticket,
         "urls": urls,
         "comments": services.visible_comments(ticket, user),
-        "form": CommentForm(internal_allowed=staff),
-        "statuses": [Ticket.Status(s) for s in Ticket.Status.values
-                     if s in services.allowed_statuses(ticket, user)],
+        "form": form or screen_form(ticket, user),
         "clocks": services.sla_clocks(ticket),
         "cloud_notices": ticket.cloud_notices.all(),
         "staff": staff,
+        "rmas": own_rmas,
     }
     if staff:
-        levels = services.allowed_levels(ticket, user)
+        escalations = list(ticket.escalations.all())
         context.update({
-            "escalations": ticket.escalations.all(),
-            "escalation_form": EscalationForm(levels=levels) if levels and ticket.is_open
-            else None,
-            "cloud_form": CloudIncidentForm(initial={"cloud_partner": ticket.cloud_partner}),
-            "cloud_notice_form": CloudNoticeForm(),
-            "letter_refusal": services.letter_refusal(ticket.customer),
+            "escalations": escalations,
+            # The step that brought the ticket to its level, for the banner.
+            "escalation": next((step for step in reversed(escalations)
+                                if step.to_level == ticket.escalation_level
+                                and step.is_escalation), None) if ticket.is_escalated else None,
+            "letter_refusal": letter_refusal,
             "history": services.ticket_history(ticket),
+            "panel": services.customer_panel(ticket),
+            "recent_rmas": recent_rmas,
         })
     return context
 
 
 def _visible_ticket(request, pk):
-    return get_object_or_404(tickets_visible_to(request.user)
-                             .select_related("customer", "device", "opened_by", "assignee"),
-                             pk=pk)
+    watchers = Ticket.watchers.through.objects.filter(ticket_id=OuterRef("pk"))
+    tickets = tickets_visible_to(request.user).select_related(
+        "customer", "device__product_model", "opened_by", "assignee").annotate(
+        watcher_count=services.count_of(watchers, "ticket_id"),
+        watching=Exists(watchers.filter(user_id=request.user.pk)))
+    return get_object_or_404(tickets, pk=pk)
+
+
+def _detail_page(request, ticket, form=None):
+    context = detail_context(ticket, request.user, portal_urls(ticket), form)
+    return render(request, "tickets/ticket_detail.html", context,
+                  status=400 if form is not None else 200)
 
 
 @role_required(*EVERYONE_OF_PARTNER)
 def ticket_detail(request, pk):
-    ticket = _visible_ticket(request, pk)
-    context = detail_context(ticket, request.user, portal_urls(ticket))
-    watchers = set(ticket.watchers.values_list("pk", flat=True))
-    context["watching"] = request.user.pk in watchers
-    context["rmas"] = list(ticket.rmas.select_related("device"))
-    context["watcher_count"] = len(watchers)
-    if context["staff"]:
-        context["update_form"] = TicketUpdateForm(instance=ticket)
-    return render(request, "tickets/ticket_detail.html", context)
+    return _detail_page(request, _visible_ticket(request, pk))
 
 
-def post_comment(request, ticket):
-    form = CommentForm(request.POST, request.FILES,
-                       internal_allowed=request.user.role != Role.CUSTOMER_USER)
+def post_update(request, ticket, form):
+    """Applies the page's one *Update*; False, with the form's errors, when refused."""
     if not form.is_valid():
-        messages.error(request, " ".join(
-            str(error) for errors in form.errors.values() for error in errors))
-        return
+        return False
     try:
-        comment = services.add_comment(
-            ticket, user=request.user, body=form.cleaned_data["body"],
-            internal=form.cleaned_data.get("internal", False), files=form.cleaned_data["files"])
+        result = services.apply_update(ticket, user=request.user, **form.changes())
     except ValidationError as error:
-        add_to_messages(request, error)
-    else:
-        created(request, comment)
+        add_to_form(form, error)
+        return False
+    created(request, result if isinstance(result, Comment) else None)
+    messages.success(request, _("The ticket has been updated."))
+    return True
 
 
 @role_required(*EVERYONE_OF_PARTNER)
 @require_POST
 @sent_once
-def ticket_comment(request, pk):
-    ticket = get_object_or_404(tickets_visible_to(request.user), pk=pk)
-    post_comment(request, ticket)
-    return redirect("ticket_detail", pk=ticket.pk)
-
-
-@role_required(*EVERYONE_OF_PARTNER)
-@require_POST
-def ticket_status(request, pk):
-    ticket = get_object_or_404(tickets_visible_to(request.user), pk=pk)
-    try:
-        services.change_status(ticket, request.POST.get("status", ""), user=request.user)
-    except ValidationError as error:
-        add_to_messages(request, error)
-    except ValueError as error:  # a status that does not exist
-        messages.error(request, str(error))
-    return redirect("ticket_detail", pk=ticket.pk)
+def ticket_update(request, pk):
+    ticket = _visible_ticket(request, pk)
+    form = screen_form(ticket, request.user, request.POST, request.FILES)
+    if post_update(request, ticket, form):
+        return redirect("ticket_detail", pk=ticket.pk)
+    return _detail_page(request, ticket, form)
 
 
 @role_required(*EVERYONE_OF_PARTNER)
@@ -200,90 +204,36 @@ def ticket_watch(request, pk):
 
 @role_required(*PARTNER_STAFF)
 @require_POST
-def ticket_update(request, pk):
-    ticket = get_object_or_404(Ticket, pk=pk)
-    form = TicketUpdateForm(request.POST, instance=ticket)
-    if form.is_valid():
-        data = form.cleaned_data
-        services.update_ticket(ticket, user=request.user, priority=data["priority"],
-                               category=data["category"], assignee=data["assignee"])
-        messages.success(request, _("The ticket has been updated."))
-    else:
-        messages.error(request, _("Check the priority, category and assignee."))
-    return redirect("ticket_detail", pk=ticket.pk)
-
-
-def post_escalation(request, ticket):
-    form = EscalationForm(request.POST, levels=services.allowed_levels(ticket, request.user))
+def ticket_bulk_update(request):
+    """One change to the checked tickets of the list: all of them, or none."""
+    user = request.user
+    ids = {int(value) for value in request.POST.getlist("tickets") if value.isdigit()}
+    tickets = list(tickets_visible_to(user).filter(pk__in=ids))
+    if not ids or len(tickets) != len(ids):
+        raise Http404  # a ticket the user may not see is one that does not exist
+    staff = services.assignable_staff()
+    form = BulkUpdateForm(request.POST, assignees=staff)
+    back = request.POST.get("next", "")
+    back = back if back.startswith("?") else ""
     if not form.is_valid():
-        messages.error(request, _("Choose where the ticket goes and say why."))
-        return
-    try:
-        step = services.escalate(ticket, user=request.user, to_level=form.cleaned_data[
-            "to_level"], reason=form.cleaned_data["reason"])
-    except ValidationError as error:
-        add_to_messages(request, error)
-    else:
-        created(request, step)
-        messages.success(request, _("The ticket is now with %(level)s.") % {
-            "level": Ticket.Level(step.to_level).label})
-
-
-@role_required(*PARTNER_STAFF)
-@require_POST
-@sent_once
-def ticket_escalate(request, pk):
-    ticket = get_object_or_404(Ticket, pk=pk)
-    post_escalation(request, ticket)
-    return redirect("ticket_detail", pk=ticket.pk)
-
-
-def post_cloud(request, ticket):
-    """One form, two actions: open an incident (needs a valid letter) or refer the customer."""
-    action = request.POST.get("action")
-    if action == "notice":
-        form = CloudNoticeForm(request.POST)
-        if form.is_valid():
-            try:
-                notice = services.add_cloud_notice(ticket, user=request.user,
-                                                   **form.cleaned_data)
-            except ValidationError as error:
-                add_to_messages(request, error)
-            else:
-                created(request, notice)
-        else:
-            messages.error(request, _("Write the notice."))
-        return
-    form = CloudIncidentForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose the cloud partner."))
-        return
+        messages.error(request, _("Choose a state, a priority or an assignee."))
+        return redirect(reverse("ticket_list") + back)
     data = form.cleaned_data
+    assignee = services.KEEP
+    if data["assignee"] == "none":
+        assignee = None
+    elif data["assignee"]:
+        assignee = next(person for person in staff if str(person.pk) == data["assignee"])
     try:
-        if action == "open":
-            services.open_cloud_incident(ticket, user=request.user, **data)
-            created(request)
-            messages.success(request, _("The cloud partner's incident is recorded."))
-        elif action == "refer":
-            services.refer_to_cloud_partner(ticket, user=request.user,
-                                            cloud_partner=data["cloud_partner"],
-                                            findings=data["findings"])
-            created(request)
-            messages.success(request, _("The findings are recorded and the customer has "
-                                        "been referred to the cloud partner."))
-        else:
-            raise Http404
+        changed = services.bulk_update(tickets, user=user, status=data["status"] or None,
+                                       priority=data["priority"] or None, assignee=assignee)
     except ValidationError as error:
-        add_to_messages(request, error)
-
-
-@role_required(*PARTNER_STAFF)
-@require_POST
-@sent_once
-def ticket_cloud(request, pk):
-    ticket = get_object_or_404(Ticket, pk=pk)
-    post_cloud(request, ticket)
-    return redirect("ticket_detail", pk=ticket.pk)
+        messages.error(request, _("Nothing was changed:") + " " + " ".join(error.messages))
+    else:
+        messages.success(request, ngettext("%(count)d ticket updated.",
+                                           "%(count)d tickets updated.", changed)
+                         % {"count": changed})
+    return redirect(reverse("ticket_list") + back)
 
 
 def attachment_response(attachment):

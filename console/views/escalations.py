@@ -1,8 +1,6 @@
 """The vendor console's escalation queue (SPEC §7): escalated tickets of every partner,
 worked by vendor support engineers inside the partner's schema."""
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,20 +9,12 @@ from django.views.decorators.http import require_POST
 from console import crossschema
 from console.forms import EscalationFilterForm
 from console.tables import escalation_rows
-from portal.errors import add_to_messages
 from portal.submissions.once import sent_once
 from portal.tenants.schemas import active_partner
 from portal.users.access import role_required
 from portal.users.models import Role
-from tickets import services
 from tickets.models import Attachment, Ticket
-from tickets.views import (
-    attachment_response,
-    detail_context,
-    post_cloud,
-    post_comment,
-    post_escalation,
-)
+from tickets.views import attachment_response, detail_context, post_update, screen_form
 
 PAGE_SIZE = 50
 
@@ -57,7 +47,8 @@ def escalation_queue(request):
 
 
 def _escalated(partner, pk):
-    ticket = (Ticket.objects.select_related("customer", "device", "assignee", "opened_by")
+    ticket = (Ticket.objects.select_related("customer", "device__product_model", "assignee",
+                                            "opened_by")
               .exclude(escalation_level=Ticket.Level.PARTNER).filter(pk=pk).first())
     if ticket is None:
         raise Http404
@@ -66,68 +57,43 @@ def _escalated(partner, pk):
 
 def console_urls(partner, ticket):
     args = [partner.slug, ticket.pk]
-    return {name: reverse(f"escalation_{name}", args=args)
-            for name in ("comment", "status", "escalate", "cloud", "detail")}
+    return {name: reverse(f"escalation_{name}", args=args) for name in ("update", "detail")}
+
+
+def _page(request, partner, ticket, form=None):
+    """The ticket's page, its rows read here, in the partner's schema (the page itself is
+    drawn in the console's)."""
+    context = detail_context(ticket, request.user, console_urls(partner, ticket), form)
+    for key in ("comments", "cloud_notices"):
+        context[key] = list(context[key])
+    context["partner"] = partner
+    return context
 
 
 @role_required(Role.SUPPORT_ENGINEER)
 def escalation_detail(request, slug, pk):
     with active_partner(slug) as partner:
-        ticket = _escalated(partner, pk)
-        context = detail_context(ticket, request.user, console_urls(partner, ticket))
-        # Read here, in the partner's schema; the page itself is drawn in the console's.
-        for key in ("comments", "escalations", "cloud_notices", "history"):
-            context[key] = list(context[key])
-    context["partner"] = partner
+        context = _page(request, partner, _escalated(partner, pk))
     return render(request, "console/escalation_detail.html", context)
 
 
-def _act(request, slug, pk, action):
+@role_required(Role.SUPPORT_ENGINEER)
+@require_POST
+@sent_once
+def escalation_update(request, slug, pk):
+    """The page's one *Update*: the engineer's answer or note, the status, the level and
+    the cloud partner, together."""
     with active_partner(slug) as partner:
         ticket = _escalated(partner, pk)
-        action(request, ticket)
-        still_escalated = Ticket.objects.filter(pk=pk).exclude(
-            escalation_level=Ticket.Level.PARTNER).exists()
-    if not still_escalated:
-        return redirect("escalation_queue")
-    return redirect("escalation_detail", slug=slug, pk=pk)
-
-
-@role_required(Role.SUPPORT_ENGINEER)
-@require_POST
-@sent_once
-def escalation_comment(request, slug, pk):
-    return _act(request, slug, pk, post_comment)
-
-
-def _change_status(request, ticket):
-    try:
-        services.change_status(ticket, request.POST.get("status", ""), user=request.user)
-    except ValidationError as error:
-        add_to_messages(request, error)
-    except ValueError as error:  # a status that does not exist
-        messages.error(request, str(error))
-
-
-@role_required(Role.SUPPORT_ENGINEER)
-@require_POST
-def escalation_status(request, slug, pk):
-    return _act(request, slug, pk, _change_status)
-
-
-@role_required(Role.SUPPORT_ENGINEER)
-@require_POST
-@sent_once
-def escalation_escalate(request, slug, pk):
-    return _act(request, slug, pk, post_escalation)
-
-
-@role_required(Role.SUPPORT_ENGINEER)
-@require_POST
-@sent_once
-def escalation_cloud(
-request, slug, pk):
-    return _act(request, slug, pk, post_cloud)
+        form = screen_form(ticket, request.user, request.POST, request.FILES)
+        if post_update(request, ticket, form):
+            still_escalated = Ticket.objects.filter(pk=pk).exclude(
+                escalation_level=Ticket.Level.PARTNER).exists()
+            if not still_escalated:  # handed back: no longer the console's
+                return redirect("escalation_queue")
+            return redirect("escalation_detail", slug=slug, pk=pk)
+        context = _page(request, partner, ticket, form)
+    return render(request, "console/escalation_detail.html", context, status=400)
 
 
 @role_required(Role.SUPPORT_ENGINEER)

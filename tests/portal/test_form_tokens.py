@@ -143,7 +143,7 @@ def test_the_comment_form_sent_twice_adds_one_comment(world):
     [ticket] = tickets_of(world)
     token = token_on(client.get(f"/tickets/{ticket.pk}/"))
     for _attempt in range(2):
-        response = client.post(f"/tickets/{ticket.pk}/comment/",
+        response = client.post(f"/tickets/{ticket.pk}/update/",
                                {"body": "We are on it", "form_token": token})
         assert response["Location"] == f"/tickets/{ticket.pk}/"
     with tenant_context(world.alpha):

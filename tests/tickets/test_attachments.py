@@ -26,7 +26,7 @@ def post(client, ticket, files, body="Here is the log", internal=False):
     data = {"body": body, "files": files}
     if internal:
         data["internal"] = "on"
-    return client.post(f"/tickets/{ticket.pk}/comment/", data)
+    return client.post(f"/tickets/{ticket.pk}/update/", data)
 
 
 def test_a_customer_attaches_a_log_and_the_agent_downloads_it(world):
@@ -53,12 +53,14 @@ def test_a_customer_attaches_a_log_and_the_agent_downloads_it(world):
     ("report.pdf", b"<html>", "does not contain what its name says"),
     ("empty.txt", b"", "is empty"),
 ])
-def test_a_wrong_file_is_refused_and_the_message_is_lost_with_it(world, name, content,
-                                                                 message):
+def test_a_wrong_file_is_refused_and_the_message_is_kept_to_send_again(world, name, content,
+                                                                       message):
     ticket = open_for(world)
     response = post(world["alpha_customer1"].client(), ticket,
                     [SimpleUploadedFile(name, content)])
-    assert message in response.wsgi_request._messages._queued_messages[0].message
+    page = response.content.decode()
+    assert response.status_code == 400 and message in page
+    assert "Here is the log</textarea>" in page  # the reply is still there
     with tenant_context(world.alpha):
         assert not Attachment.objects.exists()
         assert not ticket.comments.exists()  # all or nothing
@@ -69,7 +71,7 @@ def test_a_file_over_the_size_limit_is_refused(world):
     ticket = open_for(world)
     response = post(world["alpha_customer1"].client(), ticket,
                     [SimpleUploadedFile("big.log", b"x" * 1025)])
-    assert "the limit is 1.0" in response.wsgi_request._messages._queued_messages[0].message
+    assert response.status_code == 400 and "the limit is 1.0" in response.content.decode()
     with tenant_context(world.alpha):
         assert not Attachment.objects.exists()
 

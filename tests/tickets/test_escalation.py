@@ -19,7 +19,7 @@ def open_for(world, tenant, site_id, subject="Room down", by="agent"):
 
 def escalate(world, tenant, ticket, reason="Firmware crash we cannot explain"):
     return world[f"{tenant.slug}_agent"].client().post(
-        f"/tickets/{ticket.pk}/escalate/", {"to_level": "vendor", "reason": reason})
+        f"/tickets/{ticket.pk}/update/", {"level": "vendor", "reason": reason})
 
 
 def test_an_agent_escalates_to_vendor_support_with_a_reason(world):
@@ -52,8 +52,10 @@ def test_an_agent_cannot_send_a_ticket_straight_to_a_specialist(world):
 def test_a_customer_user_cannot_escalate(world):
     ticket = open_for(world, world.alpha, "AL-0001")
     response = world["alpha_customer1"].client().post(
-        f"/tickets/{ticket.pk}/escalate/", {"to_level": "vendor", "reason": "Please"})
-    assert response.status_code == 404
+        f"/tickets/{ticket.pk}/update/", {"level": "vendor", "reason": "Please"})
+    assert response.status_code == 400
+    with tenant_context(world.alpha):
+        assert not Escalation.objects.filter(ticket=ticket).exists()
 
 
 def test_escalation_details_are_not_shown_to_customer_users(world):
@@ -104,9 +106,9 @@ def test_an_engineer_answers_and_the_customer_sees_the_public_answer(world):
     ticket = open_for(world, world.alpha, "AL-0001", by="customer1")
     escalate(world, world.alpha, ticket)
     engineer = world["support_engineer"].client()
-    engineer.post(f"/escalations/alpha/{ticket.pk}/comment/",
+    engineer.post(f"/escalations/alpha/{ticket.pk}/update/",
                   {"body": "Update the firmware to 10.2"})
-    engineer.post(f"/escalations/alpha/{ticket.pk}/comment/",
+    engineer.post(f"/escalations/alpha/{ticket.pk}/update/",
                   {"body": "ENGINEER-ONLY", "internal": "on"})
     with tenant_context(world.alpha):
         answer = Comment.objects.get(ticket=ticket, internal=False)
@@ -122,10 +124,10 @@ def test_an_engineer_takes_it_to_a_specialist_and_hands_it_back(world):
     ticket = open_for(world, world.alpha, "AL-0001")
     escalate(world, world.alpha, ticket)
     engineer = world["support_engineer"].client()
-    engineer.post(f"/escalations/alpha/{ticket.pk}/escalate/",
-                  {"to_level": "specialist", "reason": "Audio DSP expertise"})
-    engineer.post(f"/escalations/alpha/{ticket.pk}/escalate/",
-                  {"to_level": "partner", "reason": "Fixed by a setting"})
+    engineer.post(f"/escalations/alpha/{ticket.pk}/update/",
+                  {"level": "specialist", "reason": "Audio DSP expertise"})
+    engineer.post(f"/escalations/alpha/{ticket.pk}/update/",
+                  {"level": "partner", "reason": "Fixed by a setting"})
     with tenant_context(world.alpha):
         steps = list(Escalation.objects.filter(ticket=ticket).values_list(
             "from_level", "to_level", "from_vendor"))
@@ -142,7 +144,7 @@ def test_an_engineer_takes_it_to_a_specialist_and_hands_it_back(world):
 def test_an_engineer_changes_the_status(world):
     ticket = open_for(world, world.alpha, "AL-0001")
     escalate(world, world.alpha, ticket)
-    world["support_engineer"].client().post(f"/escalations/alpha/{ticket.pk}/status/",
+    world["support_engineer"].client().post(f"/escalations/alpha/{ticket.pk}/update/",
                                             {"status": "resolved"})
     with tenant_context(world.alpha):
         ticket.refresh_from_db()
@@ -177,10 +179,10 @@ def test_the_queue_costs_the_same_queries_for_2_or_20_partners(world, query_coun
     assert (many, total) == (few, before + 19)
 
 
-ACTIONS = [("comment/", {"body": "hello"}), ("status/", {"status": "resolved"}),
+ACTIONS = [("update/", {"body": "hello"}), ("update/", {"status": "resolved"}),
            ("watch/", {"watch": "1"}), ("update/", {"priority": "P1", "category": "other"}),
-           ("escalate/", {"to_level": "vendor", "reason": "x"}),
-           ("cloud/", {"action": "refer", "cloud_partner": "zoom", "findings": "x"})]
+           ("update/", {"level": "vendor", "reason": "x"}),
+           ("update/", {"cloud_partner": "zoom", "findings": "x"})]
 
 
 @pytest.mark.parametrize("suffix,data", ACTIONS)

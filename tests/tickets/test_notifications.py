@@ -84,7 +84,7 @@ def test_an_engineers_answer_from_the_console_reaches_the_customer(
         services.escalate(ticket, user=world["alpha_agent"].user, to_level="vendor",
                           reason="Need vendor")
     with django_capture_on_commit_callbacks(execute=True):
-        world["support_engineer"].client().post(f"/escalations/alpha/{ticket.pk}/comment/",
+        world["support_engineer"].client().post(f"/escalations/alpha/{ticket.pk}/update/",
                                                 {"body": "Firmware 10.2 fixes it"})
     message = next(m for m in mail.outbox if m.to == ["user1@customer.alpha.example"])
     assert "Firmware 10.2 fixes it" in message.body

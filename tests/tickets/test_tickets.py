@@ -61,8 +61,8 @@ def test_a_customer_users_site_id_is_implied(world):
 def test_internal_notes_never_reach_customer_users(world):
     ticket = open_for(world)
     agent = world["alpha_agent"].client()
-    agent.post(f"/tickets/{ticket.pk}/comment/", {"body": "Public answer"})
-    agent.post(f"/tickets/{ticket.pk}/comment/", {"body": "SECRET internal", "internal": "on"})
+    agent.post(f"/tickets/{ticket.pk}/update/", {"body": "Public answer"})
+    agent.post(f"/tickets/{ticket.pk}/update/", {"body": "SECRET internal", "internal": "on"})
     customer = world["alpha_customer1"].client()
     page = customer.get(f"/tickets/{ticket.pk}/").content.decode()
     assert "Public answer" in page and "SECRET" not in page
@@ -73,7 +73,7 @@ def test_internal_notes_never_reach_customer_users(world):
 
 def test_a_customer_user_cannot_write_an_internal_note(world):
     ticket = open_for(world)
-    world["alpha_customer1"].client().post(f"/tickets/{ticket.pk}/comment/",
+    world["alpha_customer1"].client().post(f"/tickets/{ticket.pk}/update/",
                                            {"body": "hello", "internal": "on"})
     with tenant_context(world.alpha):
         assert list(Comment.objects.values_list("internal", flat=True)) == [False]
@@ -84,8 +84,8 @@ def test_tickets_of_other_customers_and_partners_are_404(world):
     client = world["alpha_customer1"].client()
     for path in (f"/tickets/{other.pk}/",):
         assert client.get(path).status_code == 404
-    assert client.post(f"/tickets/{other.pk}/comment/", {"body": "x"}).status_code == 404
-    assert client.post(f"/tickets/{other.pk}/status/", {"status": "closed"}).status_code == 404
+    assert client.post(f"/tickets/{other.pk}/update/", {"body": "x"}).status_code == 404
+    assert client.post(f"/tickets/{other.pk}/update/", {"status": "closed"}).status_code == 404
     assert list(client.get("/tickets/").context["page"].object_list) == []
     with tenant_context(world.beta):
         beta_ids = set(Ticket.objects.values_list("pk", flat=True))
@@ -137,7 +137,7 @@ def test_customer_users_only_close_or_reopen(world):
 
 def test_changes_are_kept_in_the_ticket_history(world):
     ticket = open_for(world)
-    world["alpha_agent"].client().post(f"/tickets/{ticket.pk}/status/",
+    world["alpha_agent"].client().post(f"/tickets/{ticket.pk}/update/",
                                        {"status": "in_progress"})
     with tenant_context(world.alpha):
         records = Ticket.history.filter(id=ticket.pk).order_by("history_date")

@@ -1,7 +1,15 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from tickets.tables import sla_cell
+
 register = template.Library()
+
+
+@register.filter
+def time_left(row):
+    """The queue's SLA cell of a ticket row: the time left or over for its next target."""
+    return sla_cell()(row)
 
 
 @register.filter

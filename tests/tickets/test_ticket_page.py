@@ -1,0 +1,153 @@
+"""The one-screen ticket: the conversation, a sidebar applied by one *Update* with the reply,
+the escalation banner and the customer's panel."""
+
+from datetime import timedelta
+
+from django_tenants.utils import tenant_context
+
+from tickets import services
+from tickets.models import Ticket
+
+from .test_tickets import open_for
+
+
+def test_the_ticket_page_costs_the_same_queries_with_more_rows(world, query_count_baseline):
+    ticket = open_for(world)
+    open_for(world, subject="Another one")
+    with tenant_context(world.alpha):
+        agent = world["alpha_agent"].user
+        services.add_comment(ticket, user=agent, body="First answer")
+        services.escalate(ticket, user=agent, to_level="vendor", reason="Needs the vendor")
+    client = world["alpha_agent"].client()
+    with query_count_baseline("ticket page"):
+        assert client.get(f"/tickets/{ticket.pk}/").status_code == 200
+    with tenant_context(world.alpha):
+        for number in range(6):
+            services.add_comment(ticket, user=agent, body=f"Answer {number}",
+                                 internal=number % 2 == 0)
+            open_for(world, subject=f"Other {number}")
+    with query_count_baseline("ticket page"):
+        assert client.get(f"/tickets/{ticket.pk}/").status_code == 200
+
+
+def test_one_update_changes_state_priority_assignee_and_adds_the_reply(world):
+    ticket = open_for(world, site_id="AL-0001", priority="P3")
+    agent, admin = world["alpha_agent"], world["alpha_admin"]
+    client = agent.client()
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    main = page.split("<main")[1].split("</main>")[0]
+    assert main.count("<form") == 2  # the watch button and the one Update form
+    response = client.post(f"/tickets/{ticket.pk}/update/", {
+        "body": "We are replacing the power supply.", "status": "in_progress",
+        "priority": "P1", "category": "hardware", "assignee": str(admin.user.pk),
+        "level": "partner"})
+    assert response.status_code == 302
+    with tenant_context(world.alpha):
+        ticket.refresh_from_db()
+        assert (ticket.status, ticket.priority, ticket.category, ticket.assignee_id) == (
+            "in_progress", "P1", "hardware", admin.user.pk)
+        assert ticket.comments.get().body == "We are replacing the power supply."
+        # A P1 moves the targets: the resolution is now due within P1's hours.
+        assert ticket.resolution_due_at <= ticket.created_at + timedelta(hours=24)
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "We are replacing the power supply." in page
+
+
+def test_a_first_public_reply_assigns_the_unassigned_ticket(world):
+    ticket = open_for(world)
+    agent = world["alpha_agent"]
+    agent.client().post(f"/tickets/{ticket.pk}/update/",
+                        {"body": "Internal only", "internal": "on"})
+    with tenant_context(world.alpha):
+        ticket.refresh_from_db()
+        assert ticket.assignee_id is None  # a note is not an answer
+    agent.client().post(f"/tickets/{ticket.pk}/update/", {"body": "On it", "assignee": ""})
+    with tenant_context(world.alpha):
+        ticket.refresh_from_db()
+        assert ticket.assignee_id == agent.user.pk
+
+
+def test_an_update_that_breaks_a_rule_changes_nothing(world):
+    ticket = open_for(world, priority="P3")
+    client = world["alpha_agent"].client()
+    # Escalating needs a reason: the reply and the new priority are not applied either.
+    response = client.post(f"/tickets/{ticket.pk}/update/", {
+        "body": "Sending it up", "priority": "P1", "level": "vendor", "reason": ""})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Say why." in page and "Sending it up</textarea>" in page
+    with tenant_context(world.alpha):
+        ticket.refresh_from_db()
+        assert (ticket.priority, ticket.escalation_level, ticket.comments.count()) == (
+            "P3", "partner", 0)
+
+
+def test_the_banner_states_the_escalation_and_its_reason(world):
+    ticket = open_for(world)
+    client = world["alpha_agent"].client()
+    client.post(f"/tickets/{ticket.pk}/update/",
+                {"level": "vendor", "reason": "Firmware crash after 10.1"})
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    banner = page.split('class="notice notice--warning ticket-banner"')[1].split("</div>")[0]
+    assert "Firmware crash after 10.1" in banner and "Vendor support" in banner
+    customer_page = world["alpha_customer1"].client().get(f"/tickets/{ticket.pk}/")
+    assert "Firmware crash after 10.1" not in customer_page.content.decode()
+
+
+def test_the_customer_panel(world):
+    ticket = open_for(world, site_id="AL-0001")
+    client = world["alpha_agent"].client()
+    before = client.get(f"/tickets/{ticket.pk}/").context["panel"]["open_count"]
+    also = open_for(world, site_id="AL-0001", subject="Also open", priority="P1")
+    open_for(world, site_id="AL-0002", subject="Another customer's")
+    page = client.get(f"/tickets/{ticket.pk}/")
+    panel = page.context["panel"]
+    assert panel["open_count"] == before + 1
+    # The most urgent first: a P1 due within hours is among the five shown.
+    assert also.reference in [other["reference"] for other in panel["open_tickets"]]
+    assert "Another customer" not in page.content.decode()
+    assert "panel" not in world["alpha_customer1"].client().get(
+        f"/tickets/{ticket.pk}/").context
+
+
+def test_a_customer_user_replies_and_closes_in_one_update(world):
+    ticket = open_for(world)
+    with tenant_context(world.alpha):
+        services.change_status(ticket, "resolved", user=world["alpha_agent"].user)
+    client = world["alpha_customer1"].client()
+    response = client.post(f"/tickets/{ticket.pk}/update/",
+                           {"body": "Thanks, all good", "status": "closed",
+                            "priority": "P1"})
+    assert response.status_code == 302
+    with tenant_context(world.alpha):
+        ticket.refresh_from_db()
+        # The priority is not theirs to change: the field is not even on their form.
+        assert (ticket.status, ticket.priority) == ("closed", "P3")
+        assert ticket.comments.get().body == "Thanks, all good"
+
+
+def test_the_update_of_another_partners_or_customers_ticket_is_404(world):
+    ticket = open_for(world, site_id="AL-0001")
+    with tenant_context(world.beta):
+        # Primary keys are per partner: only an id Beta has not used tells.
+        assert not Ticket.objects.filter(pk=ticket.pk).exists()
+    for persona in ("beta_admin", "beta_agent", "beta_customer1", "alpha_customer2"):
+        response = world[persona].client().post(f"/tickets/{ticket.pk}/update/",
+                                                {"body": "x", "status": "resolved"})
+        assert response.status_code == 404, persona
+
+
+def test_the_panel_says_whether_the_tickets_device_is_covered(setup, world):
+    with tenant_context(world.alpha):
+        covered, retired_model = (setup["device"]("SN-PANEL-1"),
+                                  setup["device"]("SN-PANEL-2", product=setup["eol"]))
+        tickets = [services.open_ticket(
+            user=setup["agent"], customer=setup["customer"], subject="Device", description="x",
+            category="hardware", priority="P3", device=device)
+            for device in (covered, retired_model)]
+    client = world["alpha_agent"].client()
+    first, second = (client.get(f"/tickets/{ticket.pk}/") for ticket in tickets)
+    assert first.context["panel"]["device_coverage"].covered
+    assert first.context["panel"]["contract_id"] == setup["contract"].pk
+    assert not second.context["panel"]["device_coverage"].covered
+    assert "Not covered" in second.content.decode()
