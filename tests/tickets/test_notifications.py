@@ -127,7 +127,7 @@ def test_a_status_change_from_the_console_speaks_the_recipients_language(
         services.escalate(ticket, user=world["beta_agent"].user, to_level="vendor",
                           reason="Besoin du constructeur")
     with django_capture_on_commit_callbacks(execute=True):
-        world["support_engineer"].client().post(f"/escalations/beta/{ticket.pk}/status/",
+        world["support_engineer"].client().post(f"/escalations/beta/{ticket.pk}/update/",
                                                 {"status": "in_progress"})
     message = next(m for m in mail.outbox if m.to == ["user1@customer.beta.example"])
     assert message.subject == f"[{ticket.reference}] Désormais : En cours"
