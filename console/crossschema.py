@@ -37,6 +37,7 @@ from portal.consoleindex.models import (
     IndexedTicket,
 )
 from portal.tenants.models import Partner
+from portal.tenants.references import parse_reference
 from portal.tenants.schemas import active_partners, partner_schema, public_schema
 from reporting.audit import history_for_customer
 from reporting.models import MonthlyReport
@@ -216,6 +217,16 @@ def _page(rows, order_by, limit, offset):
     return rows, (rows[0].total if rows else 0)
 
 
+def _by_reference(rows, query, kind):
+    """The row a reference names (NW-T-000002), or the rows of every partner with that
+    number when the prefix is left out (T-000002); nothing for another kind's reference."""
+    prefix, found_kind, number = parse_reference(query)
+    if found_kind != kind:
+        return rows.none()
+    rows = rows.filter(object_id=number)
+    return rows.filter(partner__reference_prefix=prefix) if prefix else rows
+
+
 @dataclass
 class EscalatedTicket:
     partner: Partner
@@ -234,7 +245,7 @@ class EscalatedTicket:
 
     @property
     def reference(self):
-        return f"T-{self.pk:06d}"
+        return self.partner.qualified(f"T-{self.pk:06d}")
 
     def get_status_display(self):
         return Ticket.Status(self.status).label
@@ -268,7 +279,9 @@ def escalated_tickets(*, status="open", level="", query="", partner_slug="", lim
         rows = rows.filter(status=status)
     if level:
         rows = rows.filter(escalation_level=level)
-    if query:
+    if parse_reference(query):
+        rows = _by_reference(rows, query, "T")
+    elif query:
         rows = rows.filter(Q(subject__icontains=query) | Q(site_id__icontains=query)
                            | Q(customer_name__icontains=query)
                            | Q(cloud_incident_number__icontains=query))
@@ -302,7 +315,7 @@ class PartnerRma:
 
     @property
     def reference(self):
-        return f"RMA-{self.pk:06d}"
+        return self.partner.qualified(f"RMA-{self.pk:06d}")
 
     def get_status_display(self):
         return Rma.Status(self.status).label
@@ -316,7 +329,9 @@ def rmas_of_all_partners(*, status="open", query="", partner_slug="", limit=50, 
         rows = rows.filter(status__in=Rma.OPEN_STATUSES)
     elif status:
         rows = rows.filter(status=status)
-    if query:
+    if parse_reference(query):
+        rows = _by_reference(rows, query, "RMA")
+    elif query:
         rows = rows.filter(Q(serial__icontains=query) | Q(site_id__icontains=query)
                            | Q(customer_name__icontains=query))
     # Ties go by the partner's schema, as in the open queue's index (consoleindex_rma_open).

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from console import crossschema
 from portal.submissions.once import created, sent_once
 from portal.tenants import services as partner_services
-from portal.tenants.forms import BrandingForm, DomainForm, PartnerCreateForm
+from portal.tenants.forms import ConsoleBrandingForm, DomainForm, PartnerCreateForm
 from portal.tenants.models import Domain, Partner
 from portal.tenants.views import logo_response
 from portal.users.access import VENDOR_ADMIN, VENDOR_STAFF, role_required
@@ -95,7 +95,7 @@ def partner_detail(request, slug):
 @role_required(*VENDOR_ADMIN)
 def partner_branding(request, slug):
     partner = _partner(slug)
-    form = BrandingForm(request.POST or None, request.FILES or None, instance=partner)
+    form = ConsoleBrandingForm(request.POST or None, request.FILES or None, instance=partner)
     if request.method == "POST" and form.is_valid():
         partner_services.update_branding(partner, form.cleaned_data)
         messages.success(request, _("The branding of %(name)s has been saved.") % {

@@ -105,6 +105,21 @@ class BrandingForm(forms.ModelForm):
         return "".join(sorted(set(days))) if days else self.instance.support_days
 
 
+class ConsoleBrandingForm(BrandingForm):
+    """The partner's branding as the vendor administrator edits it, with the prefix of its
+    references in the console."""
+
+    class Meta(BrandingForm.Meta):
+        fields = [*BrandingForm.Meta.fields, "reference_prefix"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reference_prefix"].required = True
+
+    def clean_reference_prefix(self):
+        return (self.cleaned_data.get("reference_prefix") or "").strip().upper()
+
+
 class PartnerCreateForm(OneTimeTokenForm, BrandingForm):
     support_days = None  # support hours are set afterwards, on the partner's branding page
 
