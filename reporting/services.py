@@ -3,6 +3,7 @@ true-up quotes with their acceptance into a new baseline version."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -13,7 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.models import Contract, Customer, visible_customers_q
-from contracts.services import current_baseline, record_baseline_version
+from contracts.services import (
+    baseline_for,
+    current_baseline,
+    record_baseline_version,
+    whole_devices,
+)
+from portal.catalogue.models import Category
 from portal.outbox.services import enqueue_on_commit
 from portal.users.models import Role, User
 from portal.webhooks import services as webhooks
@@ -291,6 +298,30 @@ def accept_quote(quote: TrueUpQuote, user: User, po_number: str | None,
     quote.baseline_version = version
     quote.save()
     return quote
+
+
+@dataclass
+class BaselineAfter:
+    category: str
+    label: str
+    ordered: int
+    baseline: Decimal
+    whole: int
+    changed: bool
+
+
+def baseline_after(quote: TrueUpQuote) -> list[BaselineAfter]:
+    """The baseline per category that accepting `quote` would put in force (what
+    accept_quote records), for the confirmation page."""
+    ordered = {category: entry.ordered
+               for category, entry in current_baseline(quote.contract).items()}
+    changed = {line.category: line.actual for line in quote.lines.all()}
+    ordered.update(changed)
+    labels = dict(Category.choices)
+    return [BaselineAfter(category, str(labels.get(category, category)), count,
+                          baseline_for(count), whole_devices(baseline_for(count)),
+                          category in changed)
+            for category, count in sorted(ordered.items())]
 
 
 @transaction.atomic

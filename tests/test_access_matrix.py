@@ -407,6 +407,7 @@ NOT_A_PAGE = {"set_language": 405, "ticket_comment": 405, "ticket_status": 405,
               "webhook_delivery_redeliver": 405, "quote_decide": 405, "console_report_action": 405,
               # a report of a customer not assigned to the CSM
               "console_report_detail": 404, "console_report_pdf": 404,
+              "console_report_publish": 404,
               "escalation_comment": 405, "escalation_status": 405,
               "escalation_escalate": 405, "escalation_cloud": 405,
               "contract_activate": 405, "contract_renew": 405,

@@ -25,6 +25,7 @@ from portal.submissions.once import created, sent_once
 from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_STAFF, role_required
 from portal.users.models import Role, User
 from reporting.audit import history_for_customer
+from reporting.models import TrueUpQuote
 from tickets import services as ticket_services
 from tickets.rma.services import headset_rate, rmas_visible_to
 from tickets.views import tickets_visible_to
@@ -42,6 +43,8 @@ def dashboard(request):
     context["tickets"] = ticket_services.dashboard(tickets_visible_to(user), user)
     if user.role == Role.PARTNER_ADMIN:
         context["user_count"] = User.objects.filter(is_active=True).count()
+        context["quotes_awaiting_po"] = TrueUpQuote.objects.filter(
+            status=TrueUpQuote.Status.ISSUED).count()
         context["pending_invitations"] = User.objects.filter(
             is_active=True, password__startswith=UNUSABLE_PASSWORD_PREFIX
         )

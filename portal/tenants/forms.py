@@ -112,12 +112,10 @@ class ConsoleBrandingForm(BrandingForm):
     class Meta(BrandingForm.Meta):
         fields = [*BrandingForm.Meta.fields, "reference_prefix"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["reference_prefix"].required = True
-
     def clean_reference_prefix(self):
-        return (self.cleaned_data.get("reference_prefix") or "").strip().upper()
+        # Left empty, the prefix stays as it is (the console's references keep it).
+        prefix = (self.cleaned_data.get("reference_prefix") or "").strip().upper()
+        return prefix or self.instance.reference_prefix
 
 
 class PartnerCreateForm(OneTimeTokenForm, BrandingForm):
