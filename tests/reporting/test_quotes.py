@@ -94,3 +94,13 @@ def test_the_partner_admin_dashboard_counts_the_quotes_awaiting_a_po(quote, worl
         services.decline_quote(quote, world["alpha_admin"].user, "Not now")
     assert admin.get("/").context["quotes_awaiting_po"] == 0
     assert world["beta_admin"].client().get("/").context["quotes_awaiting_po"] == 0
+
+
+def test_a_true_up_is_due_until_a_quote_answers_it(reported, world):
+    with tenant_context(world.alpha):
+        report = services.generate_report(reported["customer"], OCTOBER)
+    admin = world["alpha_admin"].client()
+    assert [r.pk for r in admin.get("/").context["true_ups_due"].rows] == [report.pk]
+    with tenant_context(world.alpha):
+        services.issue_quote(report, world["csm"].user, None)
+    assert admin.get("/").context["true_ups_due"].count == 0
