@@ -253,9 +253,10 @@ def issue_quote(report: MonthlyReport, user: User, adjustment_month: date | None
     lines, total = trueup.quote_lines(rows, adjustment_month, contract.end)
     if not lines:
         raise ValidationError(_("No category of this report is due for a true-up."))
-    TrueUpQuote.objects.select_for_update().filter(
-        contract=contract, status=TrueUpQuote.Status.ISSUED).update(
-        status=TrueUpQuote.Status.SUPERSEDED)
+    superseded = TrueUpQuote.objects.select_for_update().filter(
+        contract=contract, status=TrueUpQuote.Status.ISSUED)
+    superseded_reports = list(superseded.values_list("report_id", flat=True))
+    superseded.update(status=TrueUpQuote.Status.SUPERSEDED)
     quote = TrueUpQuote.objects.create(
         report=report, contract=contract, adjustment_month=adjustment_month,
         term_end=contract.end, months=trueup.months_to_term_end(adjustment_month,
@@ -265,6 +266,7 @@ def issue_quote(report: MonthlyReport, user: User, adjustment_month: date | None
         TrueUpQuoteLine(quote=quote, category=line.category, ordered=line.ordered,
                         actual=line.actual, added=line.added, annual_price=line.annual_price,
                         months=line.months, amount=line.amount) for line in lines])
+    index_reports([report.pk, *superseded_reports])
     if notify:
         notifications.quote_issued(quote)
     webhooks.emit(Event.TRUE_UP_QUOTED, webhooks.quote_payload(quote))
@@ -297,6 +299,7 @@ def accept_quote(quote: TrueUpQuote, user: User, po_number: str | None,
         TrueUpQuote.Status.ACCEPTED, po_number, user, now or timezone.now()
     quote.baseline_version = version
     quote.save()
+    index_reports([quote.report_id])
     return quote
 
 
@@ -336,4 +339,5 @@ def decline_quote(quote: TrueUpQuote, user: User, reason: str,
     quote.status, quote.decline_reason, quote.decided_by, quote.decided_at = \
         TrueUpQuote.Status.DECLINED, reason.strip(), user, now or timezone.now()
     quote.save()
+    index_reports([quote.report_id])
     return quote

@@ -38,6 +38,7 @@ def dashboard(request):
         )
     if request.user.role == Role.CSM:
         context["reports_to_review"] = crossschema.reports_to_review_count(request.user)
+        context["quotes_awaiting_po"] = crossschema.quotes_awaiting_po_count(request.user)
     if request.user.role == Role.SUPPORT_ENGINEER:
         context["escalated"], context["escalated_count"] = crossschema.escalated_tickets(
             limit=10)

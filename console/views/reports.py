@@ -29,11 +29,12 @@ def console_report_list(request):
     status = request.GET.get("status", "")
     if status not in MonthlyReport.Status.values:
         status = ""
+    awaiting_po = request.GET.get("quote") == "awaiting"
     page = _page_number(request)
-    reports = crossschema.csm_reports(request.user, status=status)
+    reports = crossschema.csm_reports(request.user, status=status, awaiting_po=awaiting_po)
     return render(request, "console/report_list.html", {
         "reports": reports[(page - 1) * PAGE_SIZE:page * PAGE_SIZE],
-        **_pages(page, len(reports)),
+        **_pages(page, len(reports)), "awaiting_po": awaiting_po,
         "status": status, "statuses": MonthlyReport.Status.choices})
 
 
