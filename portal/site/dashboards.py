@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Window
 
 from contracts.models import Contract, Customer
 from inventory.coverage import covered_q
@@ -26,7 +26,9 @@ class Listed:
 
 
 def _listed(queryset, size=LIST_SIZE):
-    return Listed(list(queryset[:size]), queryset.count())
+    # The count rides along the first rows (a window over the whole list): one query.
+    rows = list(queryset.annotate(listed_total=Window(Count("pk")))[:size])
+    return Listed(rows, rows[0].listed_total if rows else 0)
 
 
 def customer_programme(customer: Customer, today: date) -> dict[str, Any]:
