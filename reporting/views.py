@@ -4,14 +4,12 @@ partner-wide runs for the partner administrator, true-up quotes to accept or dec
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from console.crossschema import csm_of
 from contracts.models import Contract
 from portal.errors import add_to_messages
 from portal.submissions.once import created, sent_once
@@ -148,8 +146,7 @@ def quote_decide(request, pk):
             if form.is_valid() and request.POST.get("confirmed") != "yes":
                 return render(request, "reporting/quote_confirm.html", {
                     "quote": quote, "po_number": form.cleaned_data["po_number"],
-                    "baseline": services.baseline_after(quote),
-                    "csm": csm_of(connection.tenant, quote.contract.customer)})
+                    "baseline": services.baseline_after(quote)})
             services.accept_quote(quote, request.user,
                                   form.data.get("po_number", ""))
             messages.success(request, _("The quote is accepted; the contract has a new "

@@ -54,7 +54,7 @@ def test_accepting_a_quote_asks_for_confirmation_first(quote, world):
     # headsets 106 × 1.05 = 111.3 → 112; video 10 × 1.05 = 10.5 → 11
     assert [(row.ordered, row.whole) for row in response.context["baseline"]] == [
         (106, 112), (10, 11)]
-    assert world["csm"].user.display_name in body  # who is told
+    assert "Who is told: the Customer Success Manager of Alpha Customer One" in body
     with tenant_context(world.alpha):
         quote.refresh_from_db()
     assert quote.status == "issued"  # nothing accepted yet
