@@ -10,6 +10,7 @@ assignments as its starting point.
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import (
@@ -19,6 +20,7 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
+    JSONField,
     OuterRef,
     Q,
     Subquery,
@@ -29,8 +31,10 @@ from django.utils import timezone
 from django_tenants.utils import schema_exists
 
 from contracts.models import Customer
+from contracts.services import whole_devices
 from inventory.models import LensImport
 from inventory.tasks import queue_import
+from portal.catalogue.models import Category
 from portal.consoleindex import services as console_index
 from portal.consoleindex.models import (
     IndexedCustomer,
@@ -40,6 +44,7 @@ from portal.consoleindex.models import (
     OpenCount,
 )
 from portal.tenants.models import Partner
+from portal.tenants.references import parse_reference
 from portal.tenants.schemas import active_partners, partner_schema, public_schema
 from reporting.audit import history_for_customer
 from reporting.models import MonthlyReport
@@ -52,10 +57,43 @@ from .models import CsmAssignment
 
 
 @dataclass
+class CategoryFigures:
+    label: str
+    ordered: int
+    baseline: int  # rounded up to a whole device (SPEC §5)
+    actual: int
+
+    @property
+    def change(self):
+        return self.actual - self.ordered
+
+
+@dataclass
+class LatestFigures:
+    """Baseline versus actual of a customer's latest report, as the console's index holds
+    it."""
+
+    month: object
+    categories: list[CategoryFigures]
+    true_up_due: bool
+
+    @classmethod
+    def of(cls, month, categories, true_up_due):
+        if month is None:
+            return None
+        labels = dict(Category.choices)
+        return cls(month, [CategoryFigures(
+            str(labels.get(row.get("category"), row.get("category"))), int(row.get("ordered") or 0),
+            whole_devices(Decimal(str(row.get("baseline") or 0))), int(row.get("actual") or 0))
+            for row in categories or []], bool(true_up_due))
+
+
+@dataclass
 class AssignedCustomer:
     partner: Partner
     customer: object
     csm: object = None
+    latest: LatestFigures | None = None
 
 
 def csm_of(partner, customer):
@@ -103,11 +141,19 @@ class Rows:
 def assigned_customers(csm):
     """Every customer assigned to `csm`, across partners, by partner, read from the
     console's index (see Rows)."""
+    latest = IndexedReport.objects.filter(
+        partner_id=OuterRef("partner_id"), customer_id=OuterRef("customer_id")).order_by(
+        "-month")
     rows = (_indexed(IndexedCustomer).filter(_assigned_to(csm))
+            .annotate(report_month=Subquery(latest.values("month")[:1]),
+                      report_categories=Subquery(latest.values("categories")[:1],
+                                                 output_field=JSONField()),
+                      report_true_up_due=Subquery(latest.values("true_up_due")[:1]))
             .order_by("partner__name", "partner__id", "customer_name", "object_id"))
     return Rows(rows, lambda row: AssignedCustomer(row.partner, CustomerSummary(
         row.object_id, row.customer_name, row.site_id, row.city, row.country,
-        row.time_zone, row.language), csm))
+        row.time_zone, row.language), csm, LatestFigures.of(
+        row.report_month, row.report_categories, row.report_true_up_due)))
 
 
 def assigned_customer(csm, partner_slug, customer_id):
@@ -243,6 +289,16 @@ def _page(rows, order_by, limit, offset, total=None):
     return rows, (rows[0].total if rows else 0)
 
 
+def _by_reference(rows, query, kind):
+    """The row a reference names (NW-T-000002), or the rows of every partner with that
+    number when the prefix is left out (T-000002); nothing for another kind's reference."""
+    prefix, found_kind, number = parse_reference(query)
+    if found_kind != kind:
+        return rows.none()
+    rows = rows.filter(object_id=number)
+    return rows.filter(partner__reference_prefix=prefix) if prefix else rows
+
+
 @dataclass
 class EscalatedTicket:
     partner: Partner
@@ -263,7 +319,7 @@ class EscalatedTicket:
 
     @property
     def reference(self):
-        return f"T-{self.pk:06d}"
+        return self.partner.qualified(f"T-{self.pk:06d}")
 
     @property
     def is_open(self):
@@ -310,7 +366,9 @@ def escalated_tickets(*, status="open", level="", query="", partner_slug="", lim
         rows = rows.filter(status=status)
     if level:
         rows = rows.filter(escalation_level=level)
-    if query:
+    if parse_reference(query):
+        rows = _by_reference(rows, query, "T")
+    elif query:
         rows = rows.filter(Q(subject__icontains=query) | Q(site_id__icontains=query)
                            | Q(customer_name__icontains=query)
                            | Q(cloud_incident_number__icontains=query))
@@ -348,7 +406,7 @@ class PartnerRma:
 
     @property
     def reference(self):
-        return f"RMA-{self.pk:06d}"
+        return self.partner.qualified(f"RMA-{self.pk:06d}")
 
     def get_status_display(self):
         return Rma.Status(self.status).label
@@ -365,7 +423,9 @@ def rmas_of_all_partners(*, status="open", query="", partner_slug="", late_only=
         rows = rows.filter(status__in=Rma.OPEN_STATUSES)
     elif status:
         rows = rows.filter(status=status)
-    if query:
+    if parse_reference(query):
+        rows = _by_reference(rows, query, "RMA")
+    elif query:
         rows = rows.filter(Q(serial__icontains=query) | Q(site_id__icontains=query)
                            | Q(customer_name__icontains=query))
     if late_only:
@@ -394,6 +454,7 @@ class CsmReport:
     published_at: object
     customer_name: str
     site_id: str
+    quote_awaiting_po: bool = False
 
     def get_status_display(self):
         return MonthlyReport.Status(self.status).label
@@ -404,14 +465,24 @@ def _reports_of_csm(csm, status=""):
     return rows.filter(status=status) if status else rows
 
 
-def csm_reports(csm, *, status=""):
+def quotes_awaiting_po_count(csm):
+    """Reports of the CSM's customers with a quote waiting for the partner's purchase
+    order (their dashboard)."""
+    return _reports_of_csm(csm).filter(quote_awaiting_po=True).count()
+
+
+def csm_reports(csm, *, status="", awaiting_po=False):
     """Reports of the customers assigned to `csm`, across partners, newest month first,
     read from the console's index (see Rows)."""
-    rows = _reports_of_csm(csm, status).order_by("-month", "status", "customer_name",
+    rows = _reports_of_csm(csm, status)
+    if awaiting_po:
+        rows = rows.filter(quote_awaiting_po=True)
+    rows = rows.order_by("-month", "status", "customer_name",
                                                  "partner__id", "object_id")
     return Rows(rows, lambda row: CsmReport(
         row.partner, row.object_id, row.customer_id, row.month, row.status,
-        row.generated_at, row.published_at, row.customer_name, row.site_id))
+        row.generated_at, row.published_at, row.customer_name, row.site_id,
+        row.quote_awaiting_po))
 
 
 def reports_to_review_count(csm):

@@ -49,6 +49,8 @@ report_urlpatterns = [
     path("", reports.console_report_list, name="console_report_list"),
     path("<slug:slug>/<int:pk>/", reports.console_report_detail, name="console_report_detail"),
     path("<slug:slug>/<int:pk>/pdf/", reports.console_report_pdf, name="console_report_pdf"),
+    path("<slug:slug>/<int:pk>/publish/", reports.console_report_publish,
+         name="console_report_publish"),
     path("<slug:slug>/<int:pk>/action/", reports.console_report_action,
          name="console_report_action"),
 ]

@@ -540,3 +540,8 @@ API_IDEMPOTENCY_HOURS = envint("API_IDEMPOTENCY_HOURS", 24)
 # How long a creating form's one-time token is remembered: sent again within this time, the
 # form creates nothing and shows what it created the first time.
 FORM_TOKEN_HOURS = envint("FORM_TOKEN_HOURS", 24)
+
+# Dashboards: how far ahead a contract's end is flagged, and how old a customer's latest
+# Lens import may be before the partner administrator is reminded of it.
+DASHBOARD_CONTRACTS_ENDING_DAYS = envint("DASHBOARD_CONTRACTS_ENDING_DAYS", 90)
+DASHBOARD_LENS_IMPORT_STALE_DAYS = envint("DASHBOARD_LENS_IMPORT_STALE_DAYS", 31)

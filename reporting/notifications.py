@@ -15,13 +15,17 @@ from portal.users.models import PARTNER_STAFF_ROLES, Role, User
 quote_decided = Signal()
 
 
+def report_audience(report):
+    """Who is told when `report` is published: partner staff and the customer's users."""
+    return User.objects.filter(
+        Q(role__in=PARTNER_STAFF_ROLES) | Q(role=Role.CUSTOMER_USER, customer=report.customer_id),
+        is_active=True).exclude(email="")
+
+
 def report_published(report):
     url = current_brand().absolute_url(
         reverse("report_detail", urlconf=settings.ROOT_URLCONF, args=[report.pk]))
-    people = User.objects.filter(
-        Q(role__in=PARTNER_STAFF_ROLES) | Q(role=Role.CUSTOMER_USER, customer=report.customer_id),
-        is_active=True).exclude(email="")
-    for person in people:
+    for person in report_audience(report):
         queue_email(render_branded_email(
             "reporting/email/published", {"report": report, "report_url": url},
             person.email, user=person))

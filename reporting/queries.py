@@ -8,16 +8,20 @@ from contracts.models import Customer
 from portal.consoleindex import services as console_index
 from portal.consoleindex.models import IndexedReport
 
-from .models import MonthlyReport
+from .models import MonthlyReport, TrueUpQuote
 
 
 def reports_select() -> tuple[str, list[object]]:
     sql = (
         f"SELECT r.id, r.customer_id, c.name, c.site_id, r.month, r.status, "
-        f"r.generated_at, r.published_at "
+        f"r.generated_at, r.published_at, "
+        f"COALESCE(r.figures -> 'categories', '[]'::jsonb), "
+        f"COALESCE((r.figures -> 'true_up' ->> 'due')::boolean, false), "
+        f"EXISTS (SELECT 1 FROM {TrueUpQuote._meta.db_table} q "
+        f"WHERE q.report_id = r.id AND q.status = %s) "
         f"FROM {MonthlyReport._meta.db_table} r "
         f"JOIN {Customer._meta.db_table} c ON c.id = r.customer_id")
-    return sql, []
+    return sql, [TrueUpQuote.Status.ISSUED.value]
 
 
 def index_reports(ids: Iterable[int] | None = None) -> None:

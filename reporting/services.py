@@ -3,6 +3,7 @@ true-up quotes with their acceptance into a new baseline version."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -13,7 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.models import Contract, Customer, visible_customers_q
-from contracts.services import current_baseline, record_baseline_version
+from contracts.services import (
+    baseline_for,
+    current_baseline,
+    record_baseline_version,
+    whole_devices,
+)
+from portal.catalogue.models import Category
 from portal.outbox.services import enqueue_on_commit
 from portal.users.models import Role, User
 from portal.webhooks import services as webhooks
@@ -246,9 +253,10 @@ def issue_quote(report: MonthlyReport, user: User, adjustment_month: date | None
     lines, total = trueup.quote_lines(rows, adjustment_month, contract.end)
     if not lines:
         raise ValidationError(_("No category of this report is due for a true-up."))
-    TrueUpQuote.objects.select_for_update().filter(
-        contract=contract, status=TrueUpQuote.Status.ISSUED).update(
-        status=TrueUpQuote.Status.SUPERSEDED)
+    superseded = TrueUpQuote.objects.select_for_update().filter(
+        contract=contract, status=TrueUpQuote.Status.ISSUED)
+    superseded_reports = list(superseded.values_list("report_id", flat=True))
+    superseded.update(status=TrueUpQuote.Status.SUPERSEDED)
     quote = TrueUpQuote.objects.create(
         report=report, contract=contract, adjustment_month=adjustment_month,
         term_end=contract.end, months=trueup.months_to_term_end(adjustment_month,
@@ -258,6 +266,7 @@ def issue_quote(report: MonthlyReport, user: User, adjustment_month: date | None
         TrueUpQuoteLine(quote=quote, category=line.category, ordered=line.ordered,
                         actual=line.actual, added=line.added, annual_price=line.annual_price,
                         months=line.months, amount=line.amount) for line in lines])
+    index_reports([report.pk, *superseded_reports])
     if notify:
         notifications.quote_issued(quote)
     webhooks.emit(Event.TRUE_UP_QUOTED, webhooks.quote_payload(quote))
@@ -290,8 +299,33 @@ def accept_quote(quote: TrueUpQuote, user: User, po_number: str | None,
         TrueUpQuote.Status.ACCEPTED, po_number, user, now or timezone.now()
     quote.baseline_version = version
     quote.save()
+    index_reports([quote.report_id])
     notifications.quote_decided.send(sender=TrueUpQuote, quote=quote)
     return quote
+
+
+@dataclass
+class BaselineAfter:
+    category: str
+    label: str
+    ordered: int
+    baseline: Decimal
+    whole: int
+    changed: bool
+
+
+def baseline_after(quote: TrueUpQuote) -> list[BaselineAfter]:
+    """The baseline per category that accepting `quote` would put in force (what
+    accept_quote records), for the confirmation page."""
+    ordered = {category: entry.ordered
+               for category, entry in current_baseline(quote.contract).items()}
+    changed = {line.category: line.actual for line in quote.lines.all()}
+    ordered.update(changed)
+    labels = dict(Category.choices)
+    return [BaselineAfter(category, str(labels.get(category, category)), count,
+                          baseline_for(count), whole_devices(baseline_for(count)),
+                          category in changed)
+            for category, count in sorted(ordered.items())]
 
 
 @transaction.atomic
@@ -306,5 +340,6 @@ def decline_quote(quote: TrueUpQuote, user: User, reason: str,
     quote.status, quote.decline_reason, quote.decided_by, quote.decided_at = \
         TrueUpQuote.Status.DECLINED, reason.strip(), user, now or timezone.now()
     quote.save()
+    index_reports([quote.report_id])
     notifications.quote_decided.send(sender=TrueUpQuote, quote=quote)
     return quote

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from contracts.models import Contract
 from portal.errors import add_to_messages
 from portal.submissions.once import created, sent_once
 from portal.tenants.branding import current_brand
@@ -108,6 +109,23 @@ def report_run_retry(request, pk):
 
 
 @role_required(*PARTNER_ADMIN)
+def quote_list(request):
+    quotes = TrueUpQuote.objects.select_related("contract__customer")
+    status = request.GET.get("status", "")
+    if status in TrueUpQuote.Status.values:
+        quotes = quotes.filter(status=status)
+    contract = None
+    if request.GET.get("contract", "").isdigit():
+        contract = get_object_or_404(Contract.objects.select_related("customer"),
+                                     pk=request.GET["contract"])
+        quotes = quotes.filter(contract=contract)
+    page = Paginator(quotes, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reporting/quote_list.html", {
+        "page": page, "status": status, "statuses": TrueUpQuote.Status.choices,
+        "contract": contract})
+
+
+@role_required(*PARTNER_ADMIN)
 def quote_detail(request, pk):
     quote = get_object_or_404(TrueUpQuote.objects.select_related(
         "contract__customer", "report", "baseline_version"), pk=pk)
@@ -119,10 +137,16 @@ def quote_detail(request, pk):
 @role_required(*PARTNER_ADMIN)
 @require_POST
 def quote_decide(request, pk):
-    quote = get_object_or_404(TrueUpQuote, pk=pk)
+    quote = get_object_or_404(TrueUpQuote.objects.select_related("contract__customer"), pk=pk)
     try:
         if request.POST.get("action") == "accept":
             form = AcceptQuoteForm(request.POST)
+            # Accepting changes the contract's baseline: the partner first sees the amount,
+            # the new baseline and who is told, and confirms on that page.
+            if form.is_valid() and request.POST.get("confirmed") != "yes":
+                return render(request, "reporting/quote_confirm.html", {
+                    "quote": quote, "po_number": form.cleaned_data["po_number"],
+                    "baseline": services.baseline_after(quote)})
             services.accept_quote(quote, request.user,
                                   form.data.get("po_number", ""))
             messages.success(request, _("The quote is accepted; the contract has a new "

@@ -407,6 +407,7 @@ NOT_A_PAGE = {"set_language": 405, "ticket_update": 405, "ticket_watch": 405,
               # a report of a customer not assigned to the CSM
               "console_report_detail": 404, "console_report_pdf": 404,
               "escalation_update": 405,
+              "console_report_publish": 404,
               "contract_activate": 405, "contract_renew": 405,
               "authorisation_letter_add": 405, "authorisation_letter_revoke": 405,
               "user_resend_invitation": 405, "branding_logo": 404, "api_token_revoke": 405,

@@ -14,7 +14,12 @@ from console import crossschema
 from console.tables import partner_rows
 from portal.submissions.once import created, sent_once
 from portal.tenants import services as partner_services
-from portal.tenants.forms import BrandingForm, DomainForm, PartnerCreateForm, SenderAddressForm
+from portal.tenants.forms import (
+    ConsoleBrandingForm,
+    DomainForm,
+    PartnerCreateForm,
+    SenderAddressForm,
+)
 from portal.tenants.models import Domain, Partner
 from portal.tenants.views import logo_response
 from portal.users.access import VENDOR_ADMIN, VENDOR_STAFF, role_required
@@ -40,6 +45,7 @@ def dashboard(request):
                 "pk", filter=Q(password__startswith=UNUSABLE_PASSWORD_PREFIX))))
     if request.user.role == Role.CSM:
         context["reports_to_review"] = crossschema.reports_to_review_count(request.user)
+        context["quotes_awaiting_po"] = crossschema.quotes_awaiting_po_count(request.user)
     if request.user.role == Role.SUPPORT_ENGINEER:
         context["escalated"], context["escalated_count"] = crossschema.escalated_tickets(
             limit=10)
@@ -116,7 +122,7 @@ def partner_sender(request, slug):
 @role_required(*VENDOR_ADMIN)
 def partner_branding(request, slug):
     partner = _partner(slug)
-    form = BrandingForm(request.POST or None, request.FILES or None, instance=partner)
+    form = ConsoleBrandingForm(request.POST or None, request.FILES or None, instance=partner)
     if request.method == "POST" and form.is_valid():
         partner_services.update_branding(partner, form.cleaned_data)
         messages.success(request, _("The branding of %(name)s has been saved.") % {

@@ -3,6 +3,7 @@ assigned customers' reports across partners; notes, hours, review, publication, 
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +16,7 @@ from portal.submissions.once import created, sent_once
 from portal.tenants.schemas import partner_schema
 from portal.users.access import role_required
 from portal.users.models import Role
-from reporting import pdf, services
+from reporting import notifications, pdf, services
 from reporting.forms import CsmHoursForm, IssueQuoteForm, NotesForm
 from reporting.models import CsmHours, MonthlyReport
 from reporting.presentation import report_context
@@ -28,11 +29,12 @@ def console_report_list(request):
     status = request.GET.get("status", "")
     if status not in MonthlyReport.Status.values:
         status = ""
+    awaiting_po = request.GET.get("quote") == "awaiting"
     page = _page_number(request)
-    reports = crossschema.csm_reports(request.user, status=status)
+    reports = crossschema.csm_reports(request.user, status=status, awaiting_po=awaiting_po)
     return render(request, "console/report_list.html", {
         "reports": reports[(page - 1) * PAGE_SIZE:page * PAGE_SIZE],
-        **_pages(page, len(reports)),
+        **_pages(page, len(reports)), "awaiting_po": awaiting_po,
         "status": status, "statuses": MonthlyReport.Status.choices})
 
 
@@ -59,6 +61,19 @@ def console_report_detail(request, slug, pk):
                      "action": reverse("console_report_action", args=[slug, pk])},
         })
     return render(request, "console/report_detail.html", context)
+
+
+@role_required(Role.CSM)
+def console_report_publish(request, slug, pk):
+    """The confirmation step before publishing: who will be told."""
+    partner, report = _assigned(request, slug, pk)
+    with partner_schema(partner):
+        audience = notifications.report_audience(report).aggregate(
+            staff=Count("pk", filter=~Q(role=Role.CUSTOMER_USER)),
+            customer=Count("pk", filter=Q(role=Role.CUSTOMER_USER)))
+    return render(request, "console/report_publish.html", {
+        "partner": partner, "report": report, "audience": audience,
+        "action": reverse("console_report_action", args=[slug, pk])})
 
 
 @role_required(Role.CSM)
@@ -123,6 +138,9 @@ def _reopen(request, report):
 
 @action("publish")
 def _publish(request, report):
+    # Publishing tells the partner and the customer: only from its confirmation page.
+    if request.POST.get("confirmed") != "yes":
+        raise ValidationError(_("Confirm the publication on its confirmation page."))
     services.publish(report, request.user)
     return _("The report is published; the partner and the customer have been told.")
 

@@ -114,9 +114,16 @@ class IndexedReport(IndexedRow):
     status = models.CharField(max_length=12)
     generated_at = models.DateTimeField(null=True)
     published_at = models.DateTimeField(null=True)
+    # The report's figures a CSM's *My customers* shows: baseline versus actual per
+    # category (as stored: category, ordered, baseline, actual, ...) and the true-up; and
+    # whether a quote of it waits for the partner's purchase order.
+    categories = models.JSONField(default=list)
+    true_up_due = models.BooleanField(default=False)
+    quote_awaiting_po = models.BooleanField(default=False)
 
     SOURCE_COLUMNS = ("object_id", "customer_id", "customer_name", "site_id", "month",
-                      "status", "generated_at", "published_at")
+                      "status", "generated_at", "published_at", "categories", "true_up_due",
+                      "quote_awaiting_po")
 
     class Meta(IndexedRow.Meta):
         indexes = [models.Index(fields=["partner", "customer_id"],

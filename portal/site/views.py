@@ -29,19 +29,25 @@ from tickets import services as ticket_services
 from tickets.rma.services import headset_rate, rmas_visible_to
 from tickets.views import tickets_visible_to
 
+from . import dashboards
+
 
 @role_required(*EVERYONE_OF_PARTNER)
 def dashboard(request):
     user = request.user
     context = {}
     if user.role == Role.CUSTOMER_USER:
-        context["customer"] = Customer.objects.visible_to(user).first()
+        context["customer"] = customer = Customer.objects.visible_to(user).first()
+        if customer is not None:
+            context.update(dashboards.customer_programme(customer, customer.today()))
     else:
         context["customer_count"] = Customer.objects.count()
         context["recent_customers"] = Customer.objects.order_by("-created_at")[:5]
     context["tickets"] = ticket_services.dashboard(tickets_visible_to(user), user)
     if user.role == Role.PARTNER_ADMIN:
         context["user_count"] = User.objects.filter(is_active=True).count()
+        context.update(dashboards.partner_admin_programme(timezone.localdate(),
+                                                          timezone.now()))
         context["pending_invitations"] = User.objects.filter(
             is_active=True, password__startswith=UNUSABLE_PASSWORD_PREFIX
         )

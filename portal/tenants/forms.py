@@ -122,6 +122,19 @@ class BrandingForm(forms.ModelForm):
         return "".join(sorted(set(days))) if days else self.instance.support_days
 
 
+class ConsoleBrandingForm(BrandingForm):
+    """The partner's branding as the vendor administrator edits it, with the prefix of its
+    references in the console."""
+
+    class Meta(BrandingForm.Meta):
+        fields = [*BrandingForm.Meta.fields, "reference_prefix"]
+
+    def clean_reference_prefix(self):
+        # Left empty, the prefix stays as it is (the console's references keep it).
+        prefix = (self.cleaned_data.get("reference_prefix") or "").strip().upper()
+        return prefix or self.instance.reference_prefix
+
+
 class PartnerCreateForm(OneTimeTokenForm, BrandingForm):
     support_days = None  # support hours are set afterwards, on the partner's branding page
 

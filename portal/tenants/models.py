@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.utils import get_public_schema_name, schema_exists
 
+from .references import PREFIX_PATTERN, qualified, reference_prefix_for
+
 colour_validator = RegexValidator(
     r"^#[0-9a-fA-F]{6}$", _("Enter a colour as # followed by six hexadecimal digits.")
 )
@@ -25,6 +27,9 @@ slug_validator = RegexValidator(
 # left empty): a line break there would stop every e-mail of the partner.
 single_line_validator = RegexValidator(
     r"[\r\n]", _("Keep this on one line."), inverse_match=True, code="line_break"
+)
+reference_prefix_validator = RegexValidator(
+    PREFIX_PATTERN, _("Use 2 to 6 capital letters.")
 )
 
 weekdays_validator = RegexValidator(
@@ -82,6 +87,12 @@ class Partner(TenantMixin):
 
     name = models.CharField(_("name"), max_length=120, validators=[single_line_validator])
     slug = models.SlugField(_("slug"), max_length=32, unique=True, validators=[slug_validator])
+    # Qualifies the partner's references in the console (NW-T-000002); the vendor has none.
+    reference_prefix = models.CharField(
+        _("reference prefix"), max_length=6, unique=True, null=True, blank=True,
+        validators=[reference_prefix_validator],
+        help_text=_("2 to 6 capital letters put before the partner's ticket and replacement "
+                    "numbers in the vendor console, e.g. NW-T-000002."))
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PROVISIONING
     )
@@ -137,6 +148,17 @@ class Partner(TenantMixin):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.reference_prefix and not self.is_vendor:
+            self.reference_prefix = reference_prefix_for(
+                self.name, self.slug, Partner.objects.exclude(pk=self.pk).filter(
+                    reference_prefix__isnull=False).values_list("reference_prefix", flat=True))
+        super().save(*args, **kwargs)
+
+    def qualified(self, reference):
+        """`reference` (T-000002) as the console shows it: NW-T-000002."""
+        return qualified(self.reference_prefix, reference)
 
     def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
         """Creates the partner's schema from the template of a migrated schema (see

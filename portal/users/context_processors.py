@@ -12,6 +12,7 @@ PORTAL_NAVIGATION = [
     ("report_list", _("Reports")),
     ("customer_list", _("Customers")),
     ("contract_list", _("Contracts")),
+    ("quote_list", _("Quotes")),
     ("device_list", _("Devices")),
     ("firmware_compliance", _("Firmware")),
     ("downloads", _("Downloads")),

@@ -71,7 +71,7 @@ def test_a_support_engineer_sees_escalated_tickets_of_every_partner(world, conso
         ("alpha", cross["AL-0002"].ticket.pk), ("beta", cross["BE-0001"].ticket.pk)}
     alpha = next(item for item in items if item["partner"]["slug"] == "alpha")
     assert alpha["customer"] == {"site_id": "AL-0002", "name": "Alpha Customer Two"}
-    assert alpha["escalation_level"] == "vendor" and alpha["reference"].startswith("T-")
+    assert alpha["escalation_level"] == "vendor" and alpha["reference"].startswith("AC-T-")
 
 
 def test_the_escalation_queue_filters_like_the_page(world, console, cross):

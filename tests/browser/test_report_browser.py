@@ -72,6 +72,9 @@ def test_a_report_from_the_csm_to_the_customer_and_a_true_up_accepted(portal_ser
         page.wait_for_load_state()
         page.click("button[value=review]")
         page.wait_for_load_state()
+        page.click("a[href$='/publish/']")
+        page.wait_for_load_state()
+        assert "Clinique des Pins" in page.inner_text("main")  # who is told
         page.click("button[value=publish]")
         page.wait_for_load_state()
         page.click("form:has(input[value=quote]) button[type=submit]")
@@ -102,6 +105,12 @@ def test_a_report_from_the_csm_to_the_customer_and_a_true_up_accepted(portal_ser
         page.wait_for_load_state()
         page.fill("input[name=po_number]", "BC-2026-118")
         page.click("form:has(input[value=accept]) button[type=submit]")
+        page.wait_for_load_state()
+        confirmation = page.inner_text("main")
+        assert "BC-2026-118" in confirmation and "EUR" in confirmation
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "beta-true-up-confirmation.png", full_page=True)
+        page.click("form:has(input[name=confirmed]) button[type=submit]")
         page.wait_for_load_state()
         assert "BC-2026-118" in page.inner_text("main")
         page.goto(portal_server.url(portal, f"/contracts/{october_report['contract']}/"))

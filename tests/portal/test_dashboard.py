@@ -9,8 +9,9 @@ def test_partner_admin_sees_the_branded_dashboard(world):
     assert "--brand-primary: #123456" in brand_colours(world["alpha_admin"].client(), body)
     nav = [entry["label"] for entry in response.context["navigation"]]
     assert [str(label) for label in nav] == [
-        "Dashboard", "Tickets", "Replacements", "Reports", "Customers", "Contracts", "Devices",
-        "Firmware", "Downloads", "Spare parts", "Licences", "Users", "Branding", "Webhooks"]
+        "Dashboard", "Tickets", "Replacements", "Reports", "Customers", "Contracts", "Quotes",
+        "Devices", "Firmware", "Downloads", "Spare parts", "Licences", "Users", "Branding",
+        "Webhooks"]
     assert "invitee@alpha.example" in body  # pending invitation
 
 

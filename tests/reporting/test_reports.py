@@ -161,7 +161,7 @@ def test_the_csm_reviews_and_publishes_and_everyone_is_told(assigned, world,
                                 "description": "Quarterly review"})
     csm.post(base + "action/", {"action": "review"})
     with django_capture_on_commit_callbacks(execute=True):
-        csm.post(base + "action/", {"action": "publish"})
+        csm.post(base + "action/", {"action": "publish", "confirmed": "yes"})
     with tenant_context(world.alpha):
         report = MonthlyReport.objects.get(pk=assigned.pk)
     assert report.status == "published" and report.pdf
@@ -213,7 +213,8 @@ def test_the_partner_admin_accepts_a_quote_with_a_po_number(assigned, world):
     admin = world["alpha_admin"].client()
     assert world["alpha_agent"].client().get(f"/reports/quotes/{quote.pk}/").status_code == 404
     assert quote.reference in admin.get("/reports/").content.decode()
-    admin.post(f"/reports/quotes/{quote.pk}/decide/", {"action": "accept", "po_number": "PO-1"})
+    admin.post(f"/reports/quotes/{quote.pk}/decide/", {"action": "accept", "po_number": "PO-1",
+                                                       "confirmed": "yes"})
     with tenant_context(world.alpha):
         quote.refresh_from_db()
     assert quote.status == "accepted" and quote.baseline_version.number == 2

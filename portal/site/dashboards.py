@@ -1,0 +1,76 @@
+"""The programme's numbers on the role dashboards (SPEC §8, §9): each figure is one
+aggregate query, whatever the number of customers, contracts or devices."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Window
+
+from contracts.models import Contract, Customer
+from inventory.coverage import covered_q
+from inventory.models import Device
+from reporting.models import MonthlyReport, TrueUpQuote
+from tickets.rma.services import headset_rate
+
+LIST_SIZE = 8
+
+
+@dataclass
+class Listed:
+    """The first rows of a list and the count of all of them."""
+
+    rows: list[Any]
+    count: int
+
+
+def _listed(queryset, size=LIST_SIZE):
+    # The count rides along the first rows (a window over the whole list): one query.
+    rows = list(queryset.annotate(listed_total=Window(Count("pk")))[:size])
+    return Listed(rows, rows[0].listed_total if rows else 0)
+
+
+def customer_programme(customer: Customer, today: date) -> dict[str, Any]:
+    """A customer user's numbers: devices covered or not, headset replacements used and
+    left this year, the latest published report."""
+    devices = Device.objects.filter(customer=customer, status=Device.Status.ACTIVE).aggregate(
+        total=Count("pk"), covered=Count("pk", filter=covered_q(today)))
+    return {
+        "devices_covered": devices["covered"],
+        "devices_not_covered": devices["total"] - devices["covered"],
+        "headsets": headset_rate(customer, today.year, today),
+        "latest_report": MonthlyReport.objects.filter(
+            customer=customer, status=MonthlyReport.Status.PUBLISHED).order_by("-month").first(),
+    }
+
+
+def partner_admin_programme(today: date, now: datetime) -> dict[str, Any]:
+    """A partner administrator's to-do: contracts ending soon, true-ups due, quotes
+    waiting for a purchase order, customers whose Lens import is old or missing."""
+    ending = (Contract.objects.active().filter(
+        end__gte=today, end__lte=today + timedelta(days=settings.DASHBOARD_CONTRACTS_ENDING_DAYS))
+        .select_related("customer").order_by("end", "pk"))
+    # A true-up is due when the customer's latest report says so and no quote answers it.
+    latest_month = MonthlyReport.objects.filter(customer=OuterRef("customer")).order_by(
+        "-month").values("month")[:1]
+    true_ups = (MonthlyReport.objects.filter(month=Subquery(latest_month),
+                                             figures__true_up__due=True)
+                .exclude(Exists(TrueUpQuote.objects.filter(
+                    report=OuterRef("pk"), status__in=[TrueUpQuote.Status.ISSUED,
+                                                       TrueUpQuote.Status.ACCEPTED])))
+                .select_related("customer").order_by("customer__name", "pk"))
+    stale_before = now - timedelta(days=settings.DASHBOARD_LENS_IMPORT_STALE_DAYS)
+    stale = (Customer.objects.filter(Exists(Contract.objects.active().filter(
+        customer=OuterRef("pk"))))
+        .annotate(last_import=Max("lens_imports__created_at"))
+        .filter(Q(last_import__isnull=True) | Q(last_import__lt=stale_before))
+        .order_by("last_import", "name", "pk"))
+    return {
+        "contracts_ending": _listed(ending),
+        "ending_days": settings.DASHBOARD_CONTRACTS_ENDING_DAYS,
+        "true_ups_due": _listed(true_ups),
+        "stale_lens_imports": _listed(stale),
+        "quotes_awaiting_po": TrueUpQuote.objects.filter(
+            status=TrueUpQuote.Status.ISSUED).count(),
+    }
