@@ -64,3 +64,13 @@ class DeviceFactory(factory.django.DjangoModelFactory):
             Device.objects.filter(pk=device.pk).update(**fields)
             device.refresh_from_db()
         return device
+
+
+def forget_console_index_rows(partner, site_id):
+    """Removes the console index's rows of a customer whose committed rows a test deletes:
+    the portal never deletes replacements or tickets, so nothing else removes them, and a
+    later test would find them in the console's queues."""
+    from portal.consoleindex.models import IndexedRma, IndexedTicket
+
+    for model in (IndexedRma, IndexedTicket):
+        model.objects.filter(partner=partner, site_id=site_id).delete()

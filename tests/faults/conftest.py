@@ -296,7 +296,7 @@ def committed_customer(world):
     from contracts.models import Contract, Customer
     from inventory.models import Device, InventorySnapshot, LensImport
     from portal.catalogue.models import ProductModel
-    from tests.factories import ContractFactory
+    from tests.factories import ContractFactory, forget_console_index_rows
     from tickets.models import Rma, Ticket
 
     def make():
@@ -320,6 +320,7 @@ def committed_customer(world):
         Device.objects.filter(**mine).delete()
         Contract.objects.filter(**mine).delete()
         Customer.objects.filter(site_id="AL-FAULT").delete()
+        forget_console_index_rows(world.alpha, "AL-FAULT")
 
     customer = in_own_connection(world.alpha, make)
     yield customer

@@ -214,5 +214,9 @@ def test_two_onboardings_never_take_the_same_spare(db):
         assert claim_spare_schema("cloned_check") is False
         assert spare_schemas() == [spare]
     finally:
+        # Released before the connection closes: its server process may outlive the close
+        # by a moment, and its locks with it.
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock_all()")
         other.close()
     assert claim_spare_schema("cloned_check") is True

@@ -15,8 +15,7 @@ from django_tenants.utils import tenant_context
 from contracts.models import Contract, Customer
 from inventory.models import Device
 from portal.catalogue.models import ProductModel
-from portal.consoleindex.models import IndexedRma, IndexedTicket
-from tests.factories import ContractFactory
+from tests.factories import ContractFactory, forget_console_index_rows
 from tickets import services as ticket_services
 from tickets.models import Rma, Ticket
 from tickets.rma import services as rma_services
@@ -50,10 +49,7 @@ def committed(world):
         Device.objects.filter(customer__site_id="AL-CONC").delete()
         Contract.objects.filter(customer__site_id="AL-CONC").delete()
         Customer.objects.filter(site_id="AL-CONC").delete()
-        # Replacements are never deleted by the portal, so nothing removes their console
-        # index rows: the cleanup does, or a later test would find them.
-        for model in (IndexedRma, IndexedTicket):
-            model.objects.filter(partner=world.alpha, site_id="AL-CONC").delete()
+        forget_console_index_rows(world.alpha, "AL-CONC")
 
     made = at_once(world.alpha, [make])[0]
     try:
