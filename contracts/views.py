@@ -13,6 +13,7 @@ from portal.lists import Table, filtered, sorted_by
 from portal.programme import rule
 from portal.submissions.once import created, sent_once
 from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_ADMIN, PARTNER_STAFF, role_required
+from reporting.standing import contract_standing
 
 from . import services
 from .filters import CONTRACT_SORTS, CUSTOMER_SORTS, ContractFilterSet, CustomerFilterSet
@@ -139,14 +140,27 @@ def contracts_csv(contracts):
 
 @role_required(*EVERYONE_OF_PARTNER)
 def contract_detail(request, pk):
-    contract = get_object_or_404(_contracts(request.user), pk=pk)
-    baseline = services.current_baseline(contract)
-    rows = [(line, baseline.get(line.category)) for line in contract.lines.all()]
-    versions = contract.baseline_versions.prefetch_related("entries")
+    contract = get_object_or_404(
+        _contracts(request.user).prefetch_related("baseline_versions__entries"), pk=pk)
+    versions = list(contract.baseline_versions.all())
+    baseline = {entry.category: entry for entry in versions[-1].entries.all()} \
+        if versions else {}
+    # installed + growth + true-ups = ordered: what the true-ups added since activation.
+    rows = [(line, baseline.get(line.category),
+             baseline[line.category].ordered - line.ordered if line.category in baseline else 0)
+            for line in contract.lines.all()]
     return render(request, "contracts/contract_detail.html", {
         "contract": contract, "rows": rows, "versions": versions,
         "renewal": getattr(contract, "renewal", None),
+        "standing": standing_of(contract),
     })
+
+
+def standing_of(contract):
+    """Where an activated contract stands today, in the customer's own day."""
+    if contract.status == Contract.Status.DRAFT:
+        return None
+    return contract_standing(contract, contract.customer.today())
 
 
 @role_required(*PARTNER_ADMIN)

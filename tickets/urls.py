@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import joint_call_views, views
 
 urlpatterns = [
     path("", views.ticket_list, name="ticket_list"),
@@ -12,6 +12,9 @@ urlpatterns = [
     path("<int:pk>/update/", views.ticket_update, name="ticket_update"),
     path("<int:pk>/escalate/", views.ticket_escalate, name="ticket_escalate"),
     path("<int:pk>/cloud/", views.ticket_cloud, name="ticket_cloud"),
+    path("<int:pk>/joint-calls/", joint_call_views.joint_call_add, name="ticket_joint_call_add"),
+    path("<int:pk>/joint-calls/<int:call_pk>/outcome/", joint_call_views.joint_call_outcome,
+         name="ticket_joint_call_outcome"),
     path("<int:pk>/attachments/<int:attachment_pk>/", views.ticket_attachment,
          name="ticket_attachment"),
 ]

@@ -20,6 +20,7 @@ from portal.submissions.once import created, sent_once
 from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_STAFF, role_required
 from portal.users.models import Role, User
 from reporting.audit import history_for_customer
+from reporting.standing import contract_standing
 from tickets import services as ticket_services
 from tickets.rma.services import headset_rate
 from tickets.views import tickets_visible_to
@@ -65,7 +66,16 @@ def _customer_page(request, customer, letter_form=None):
         "letter_form": letter_form,
         "may_revoke_letters": request.user.role == Role.PARTNER_ADMIN,
         "headset_rate": headset_rate(customer, today.year, today),
+        **_programme_numbers(customer, today),
     })
+
+
+def _programme_numbers(customer, today):
+    """The customer's active contract and where it stands today (SPEC §5, §9)."""
+    contract = (customer.contracts.active().prefetch_related("lines", "baseline_versions__entries")
+                .order_by("-start").first())
+    return {"current_contract": contract,
+            "standing": contract_standing(contract, today) if contract else None}
 
 
 @role_required(*EVERYONE_OF_PARTNER)

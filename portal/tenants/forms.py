@@ -12,7 +12,7 @@ from .services import RESERVED_SLUGS
 
 BRANDING_FIELDS = [
     "name", "logo", "primary_colour", "accent_colour", "support_phone", "support_email",
-    "email_sender_name", "default_language",
+    "email_sender_name", "default_language", "date_order",
 ]
 
 domain_validator = RegexValidator(
