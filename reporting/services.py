@@ -212,31 +212,32 @@ def reopen(report: MonthlyReport) -> MonthlyReport:
     return report
 
 
-def _check_hours(hours: Decimal | int | None, description: str) -> None:
+def _checked_hours(hours: Decimal | int | None, description: str) -> Decimal:
     if hours is None or hours <= 0:
         raise ValidationError({"hours": _("Enter the hours spent, more than zero.")})
     if hours > 24:
         raise ValidationError({"hours": _("A day has 24 hours at most.")})
     if not (description or "").strip():
         raise ValidationError({"description": _("Say what was done.")})
+    return Decimal(hours)
 
 
 def log_csm_hours(customer: Customer, user: User, *, worked_on: date,
                   hours: Decimal | int | None, description: str) -> CsmHours:
-    _check_hours(hours, description)
+    checked = _checked_hours(hours, description)
     return CsmHours.objects.create(customer=customer, worked_on=worked_on,
-                                   hours=Decimal(hours), description=description.strip(),
+                                   hours=checked, description=description.strip(),
                                    csm_name=user.display_name, csm_email=user.email)
 
 
 def log_tam_hours(contract: Contract, user: User, *, worked_on: date,
                   hours: Decimal | int | None, description: str) -> TamHours:
     """Technical account management time on `contract`, within its term."""
-    _check_hours(hours, description)
+    checked = _checked_hours(hours, description)
     if not contract.start <= worked_on <= contract.end:
         raise ValidationError({"worked_on": _("Choose a day within the contract's term.")})
     return TamHours.objects.create(contract=contract, worked_on=worked_on,
-                                   hours=Decimal(hours), description=description.strip(),
+                                   hours=checked, description=description.strip(),
                                    engineer_name=user.display_name, engineer_email=user.email)
 
 
