@@ -18,9 +18,10 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import formats
 from portal.catalogue.eligibility import is_eligible
 from portal.consoleindex import services as console_index
 from portal.programme import rule
@@ -204,7 +205,7 @@ def valid_authorisation_letter(customer: Customer,
 
 
 def long_date(value: date) -> str:
-    return formats.date_format(value, "DATE_FORMAT")
+    return formats.long_date(value)
 
 
 def authorisation_letter_refusal(customer: Customer, on_date: date) -> str | None:

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone, translation
+from django_tenants.utils import tenant_context
 
 from portal import formats
 
@@ -70,8 +71,22 @@ def test_month_names_and_times_are_localised():
 
 
 def test_the_partner_being_served_gives_the_order(world):
-    from django_tenants.utils import tenant_context
-
     world.alpha.date_order = "mdy"
     with tenant_context(world.alpha), translation.override("en"):
+        assert formats.short_date(LEAP_DAY) == "02/29/2028"
+
+
+def test_the_partner_admin_sets_the_date_order_on_the_branding_page(world):
+    from portal.tenants.models import Partner
+
+    admin = world["alpha_admin"].client()
+    form = admin.get("/branding/").context["form"]
+    data = {name: value for name, value in form.initial.items()
+            if name not in ("logo", "date_order") and value is not None}
+    data["support_days"] = list(form.initial["support_days"])
+    response = admin.post("/branding/", {**data, "date_order": "mdy"})
+    assert response.status_code == 302, response.context["form"].errors
+    partner = Partner.objects.get(pk=world.alpha.pk)
+    assert partner.date_order == "mdy"
+    with tenant_context(partner), translation.override("en"):
         assert formats.short_date(LEAP_DAY) == "02/29/2028"
