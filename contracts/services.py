@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 from operator import attrgetter
 from pathlib import PurePath
 from typing import IO
@@ -43,11 +43,6 @@ DraftLines = Mapping[str, tuple[int, int, Decimal]]
 def baseline_for(ordered: int) -> Decimal:
     """The exact baseline: ordered × (1 + allowance)."""
     return Decimal(ordered) * (1 + rule("BASELINE_ALLOWANCE"))
-
-
-def whole_devices(baseline: Decimal) -> int:
-    """A baseline as shown: rounded up to a whole device."""
-    return int(Decimal(baseline).to_integral_value(rounding=ROUND_CEILING))
 
 
 @transaction.atomic

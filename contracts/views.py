@@ -13,7 +13,6 @@ from portal.lists import Table, filtered, sorted_by
 from portal.programme import rule
 from portal.submissions.once import created, sent_once
 from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_ADMIN, PARTNER_STAFF, role_required
-from reporting.standing import contract_standing
 
 from . import services
 from .filters import CONTRACT_SORTS, CUSTOMER_SORTS, ContractFilterSet, CustomerFilterSet
@@ -111,13 +110,13 @@ def allowance_percent():
     return (rule("BASELINE_ALLOWANCE") * 100).normalize()
 
 
-def _contracts(user):
+def contracts_visible_to(user):
     return Contract.objects.visible_to(user).select_related("customer").prefetch_related("lines")
 
 
 @role_required(*EVERYONE_OF_PARTNER)
 def contract_list(request):
-    filters = ContractFilterSet(request.GET or None, queryset=_contracts(request.user))
+    filters = ContractFilterSet(request.GET or None, queryset=contracts_visible_to(request.user))
     sort = request.GET.get("sort")
     contracts = sorted_by(filtered(filters), sort, CONTRACT_SORTS)
     if request.GET.get("format") == "csv":
@@ -136,31 +135,6 @@ def contracts_csv(contracts):
          contract.status, contract.currency, line.category, line.installed, line.growth,
          line.ordered, line.annual_price]
         for contract in contracts for line in contract.lines.all()))
-
-
-@role_required(*EVERYONE_OF_PARTNER)
-def contract_detail(request, pk):
-    contract = get_object_or_404(
-        _contracts(request.user).prefetch_related("baseline_versions__entries"), pk=pk)
-    versions = list(contract.baseline_versions.all())
-    baseline = {entry.category: entry for entry in versions[-1].entries.all()} \
-        if versions else {}
-    # installed + growth + true-ups = ordered: what the true-ups added since activation.
-    rows = [(line, baseline.get(line.category),
-             baseline[line.category].ordered - line.ordered if line.category in baseline else 0)
-            for line in contract.lines.all()]
-    return render(request, "contracts/contract_detail.html", {
-        "contract": contract, "rows": rows, "versions": versions,
-        "renewal": getattr(contract, "renewal", None),
-        "standing": standing_of(contract),
-    })
-
-
-def standing_of(contract):
-    """Where an activated contract stands today, in the customer's own day."""
-    if contract.status == Contract.Status.DRAFT:
-        return None
-    return contract_standing(contract, contract.customer.today())
 
 
 @role_required(*PARTNER_ADMIN)
@@ -186,7 +160,7 @@ def contract_create(request):
 
 @role_required(*PARTNER_ADMIN)
 def contract_edit(request, pk):
-    contract = get_object_or_404(_contracts(request.user), pk=pk,
+    contract = get_object_or_404(contracts_visible_to(request.user), pk=pk,
                                  status=Contract.Status.DRAFT)
     form = ContractForm(request.POST or None, instance=contract,
                         customers=Customer.objects.visible_to(request.user))
@@ -205,7 +179,7 @@ def contract_edit(request, pk):
 @role_required(*PARTNER_ADMIN)
 @require_POST
 def contract_activate(request, pk):
-    contract = get_object_or_404(_contracts(request.user), pk=pk)
+    contract = get_object_or_404(contracts_visible_to(request.user), pk=pk)
     try:
         services.activate_contract(contract, author=request.user.email)
     except ValidationError as error:
@@ -218,7 +192,7 @@ def contract_activate(request, pk):
 @role_required(*PARTNER_ADMIN)
 @require_POST
 def contract_renew(request, pk):
-    contract = get_object_or_404(_contracts(request.user), pk=pk)
+    contract = get_object_or_404(contracts_visible_to(request.user), pk=pk)
     try:
         renewal = services.renew_contract(contract)
     except ValidationError as error:

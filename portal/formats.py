@@ -21,6 +21,8 @@ from django import template
 from django.db import connection
 from django.utils import timezone, translation
 
+from portal.programme import whole_devices
+
 register = template.Library()
 
 DAY_FIRST, MONTH_FIRST = "dmy", "mdy"
@@ -141,6 +143,14 @@ def date_time(value, *, language=None, order=None) -> str:
            f"{time_of_day(value, language=language, order=order)}"
 
 
+def long_date_time(value, *, language=None, order=None) -> str:
+    """1 juin 2026 14:02, 1 June 2026 14:02, June 1, 2026 2:02 PM."""
+    if not value:
+        return "—"
+    return f"{long_date(value, language=language, order=order)} " \
+           f"{time_of_day(value, language=language, order=order)}"
+
+
 # --- Template filters ------------------------------------------------------------------------
 
 @register.filter(name="number")
@@ -165,9 +175,7 @@ def money_filter(value, currency):
 
 @register.filter(name="whole_devices")
 def whole_devices_filter(value):
-    """A baseline as shown (SPEC §5), by the contracts' own rule."""
-    from contracts.services import whole_devices
-
+    """A baseline as shown (SPEC §5)."""
     return "—" if value is None or value == "" else whole_devices(_exact(value))
 
 

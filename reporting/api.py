@@ -11,11 +11,11 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 
-from contracts.services import whole_devices
 from portal.api.auth import require_role
 from portal.api.pagination import Page, PageParams, paginate
 from portal.api.problems import cleaned
 from portal.api.schemas import ERRORS, WRITE_ERRORS, CustomerRef, DecimalString, customer_ref
+from portal.programme import whole_devices
 from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_ADMIN
 
 from . import services

@@ -8,8 +8,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from contracts.services import whole_devices
 from portal import formats
+from portal.programme import whole_devices
 
 from .report_figures import category_label
 

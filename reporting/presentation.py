@@ -6,7 +6,8 @@ from .charts import category_charts
 
 # A report whose figures were never computed shows its sections empty.
 NO_FIGURES = {
-    "contract": {"start": None, "end": None}, "source": {"date": None}, "categories": [],
+    "contract": {"start": None, "end": None, "currency": ""}, "source": {"date": None},
+    "categories": [],
     "true_up": {"lines": [], "total": None, "adjustment_month": None}, "charts": [],
     "headsets": {}, "tickets": {}, "firmware": {}, "uncovered": [], "uncovered_total": 0,
     "csm_hours": {}, "tam_hours": None,

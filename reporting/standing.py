@@ -11,8 +11,7 @@ from decimal import ROUND_CEILING, Decimal
 from django.db.models import Sum
 
 from contracts.models import Contract
-from contracts.services import whole_devices
-from portal.programme import rule
+from portal.programme import rule, whole_devices
 
 from . import trueup
 from .figures import actual_counts

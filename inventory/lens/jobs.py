@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.csvimport import RowError, gc_paused
-from portal.formats import date_time
+from portal.formats import long_date_time
 
 from ..models import LensImport
 from . import bulk, checking, headers, reading, review, writing
@@ -146,7 +146,7 @@ def _refuse_older(lens_import, older):
     newest, zone = older.newest, ZoneInfo(lens_import.customer.time_zone)
 
     def when(moment):
-        return date_time(timezone.localtime(moment, zone))
+        return long_date_time(timezone.localtime(moment, zone))
 
     if (older.export_date is not None and newest.export_date is not None
             and older.export_date != newest.export_date):

@@ -1,4 +1,5 @@
-"""Pages that put several apps together: a partner portal's home and a customer's page."""
+"""Pages that put several apps together: a partner portal's home, a customer's page and a
+contract's page (with the programme's numbers of the reporting app)."""
 
 from django.contrib import messages
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
@@ -10,8 +11,9 @@ from django.views.decorators.http import require_POST
 
 from console.crossschema import csm_of
 from contracts import services as contract_services
+from contracts import views as contract_views
 from contracts.forms import AuthorisationLetterForm
-from contracts.models import AuthorisationLetter, Customer
+from contracts.models import AuthorisationLetter, Contract, Customer
 from contracts.tables import contract_columns
 from contracts.views import letters_card
 from portal.errors import add_to_form
@@ -110,3 +112,23 @@ def authorisation_letter_add(request, pk):
             "The letter signed by %(signatory)s is on file, but it does not allow "
             "cloud-partner incidents today.") % {"signatory": letter.signatory})
     return redirect(letters_card(customer))
+
+
+@role_required(*EVERYONE_OF_PARTNER)
+def contract_detail(request, pk):
+    contract = get_object_or_404(
+        contract_views.contracts_visible_to(request.user)
+        .prefetch_related("baseline_versions__entries"), pk=pk)
+    versions = list(contract.baseline_versions.all())
+    baseline = {entry.category: entry for entry in versions[-1].entries.all()} \
+        if versions else {}
+    # installed + growth + true-ups = ordered: what the true-ups added since activation.
+    rows = [(line, baseline.get(line.category),
+             baseline[line.category].ordered - line.ordered if line.category in baseline else 0)
+            for line in contract.lines.all()]
+    return render(request, "contracts/contract_detail.html", {
+        "contract": contract, "rows": rows, "versions": versions,
+        "renewal": getattr(contract, "renewal", None),
+        "standing": None if contract.status == Contract.Status.DRAFT
+        else contract_standing(contract, contract.customer.today()),
+    })

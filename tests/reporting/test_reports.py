@@ -264,7 +264,7 @@ def test_a_quote_is_announced_to_partner_admins_and_kept_in_the_customer_history
                                    {"action": "quote"})
     recipients = {address for message in mail.outbox for address in message.to}
     assert recipients == {"admin@alpha.example"}
-    assert "168.00 EUR" in mail.outbox[0].body
+    assert "€168.00" in mail.outbox[0].body
     with tenant_context(world.alpha):
         quote = TrueUpQuote.objects.get()
     world["alpha_admin"].client().post(f"/reports/quotes/{quote.pk}/decide/",

@@ -1,6 +1,9 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from tickets.forms import JointCallForm, JointCallOutcomeForm
+from tickets.services import JOINT_CALL_STATUSES
+
 register = template.Library()
 
 
@@ -20,9 +23,6 @@ def duration(value):
 def joint_calls(ticket, staff=False):
     """The joint calls of the ticket's cloud-partner incident, and the forms staff record
     them with: the card's own data, so the ticket page's view needs nothing for it."""
-    from tickets.forms import JointCallForm, JointCallOutcomeForm
-    from tickets.services import JOINT_CALL_STATUSES
-
     return {
         "calls": list(ticket.joint_calls.all()),
         "may_record": staff and ticket.cloud_status in JOINT_CALL_STATUSES,
