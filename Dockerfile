@@ -33,8 +33,9 @@ RUN pip install . \
 RUN PRODUCTION=1 SECRET_KEY=collectstatic-at-build-time-only-not-a-real-secret-key-0123456789 \
     python manage.py collectstatic --noinput
 
-# An empty named volume takes this directory's ownership, so uploads are writable by the
-# unprivileged user. The code itself stays root-owned and read-only to the app.
+# Files on the local disk (STORAGE_BACKEND=local, one host only; docker-compose.yml uses
+# the S3 store instead): an empty named volume takes this directory's ownership, so uploads
+# are writable by the unprivileged user. The code itself stays root-owned and read-only.
 RUN mkdir -p /app/media && chown portal:portal /app/media
 ENV MEDIA_ROOT=/app/media
 
@@ -42,4 +43,4 @@ USER portal
 
 EXPOSE 8000
 
-CMD ["sh", "-c", "python manage.py migrate_partners && exec gunicorn portal.wsgi:application --bind 0.0.0.0:8000 --workers 3 --timeout 60 --worker-tmp-dir /dev/shm --access-logfile -"]
+CMD ["sh", "-c", "python manage.py migrate_partners && exec gunicorn portal.wsgi:application --bind 0.0.0.0:8000 --workers 3 --timeout 60 --worker-tmp-dir /dev/shm"]

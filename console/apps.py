@@ -6,3 +6,6 @@ class ConsoleConfig(AppConfig):
     name = "console"
     label = "console"
     verbose_name = _("Vendor console")
+
+    def ready(self):
+        from . import notifications  # noqa: F401 — connects its receivers

@@ -43,6 +43,7 @@ from reporting.models import MonthlyReport
 from reporting.queries import index_reports
 from tickets.models import Rma, Ticket
 from tickets.queries import index_rmas, index_tickets
+from tickets.rma.services import Lateness, late_first, late_q, lateness
 
 from .models import CsmAssignment
 
@@ -297,6 +298,7 @@ class PartnerRma:
     model_name: str
     customer_name: str
     site_id: str
+    late: Lateness | None = None
 
     STATUS_TONES = Rma.STATUS_TONES  # its badge ({% status_badge %}), as on the partner's page
 
@@ -308,9 +310,12 @@ class PartnerRma:
         return Rma.Status(self.status).label
 
 
-def rmas_of_all_partners(*, status="open", query="", partner_slug="", limit=50, offset=0):
-    """Replacements of every active partner for vendor support, oldest promise first, and
-    their count: one query of the console's index."""
+def rmas_of_all_partners(*, status="open", query="", partner_slug="", late_only=False,
+                         limit=50, offset=0, now=None):
+    """Replacements of every active partner for vendor support, late ones first (unshipped
+    past their promised ship date, in the ship-to's local date), then oldest promise first,
+    and their count: one query of the console's index."""
+    now = now or timezone.now()
     rows = _indexed(IndexedRma, partner_slug).select_related("product_model")
     if status == "open":
         rows = rows.filter(status__in=Rma.OPEN_STATUSES)
@@ -319,12 +324,16 @@ def rmas_of_all_partners(*, status="open", query="", partner_slug="", limit=50, 
     if query:
         rows = rows.filter(Q(serial__icontains=query) | Q(site_id__icontains=query)
                            | Q(customer_name__icontains=query))
+    if late_only:
+        rows = rows.filter(late_q("time_zone", now))
     # Ties go by the partner's schema, as in the open queue's index (consoleindex_rma_open).
-    rows, total = _page(rows, ["promised_ship_date", "requested_at", "partner_id",
-                               "object_id"], limit, offset)
+    rows, total = _page(rows, [late_first("time_zone", now).desc(), "promised_ship_date",
+                               "requested_at", "partner_id", "object_id"], limit, offset)
     return [PartnerRma(row.partner, row.object_id, row.status, row.category,
                        row.requested_at, row.promised_ship_date, row.chargeable, row.serial,
-                       row.product_model.name, row.customer_name, row.site_id)
+                       row.product_model.name, row.customer_name, row.site_id,
+                       lateness(row.status, row.promised_ship_date, row.ship_to_country,
+                                row.time_zone, now))
             for row in rows], total
 
 

@@ -35,6 +35,7 @@ class ConsoleRmaFilterForm(forms.Form):
                                choices=[("open", _("Open")), ("", _("All statuses")),
                                         *Rma.Status.choices])
     partner = EscalationFilterForm.base_fields["partner"]
+    late = forms.BooleanField(label=_("Late only"), required=False)
 
     def clean_partner(self):
         partner = self.cleaned_data.get("partner")

@@ -2,11 +2,10 @@
 partners in one query, in its own order: its columns do not sort."""
 
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.lists import Column, link, with_muted
+from portal.lists import Column, html, link, with_muted
 from tickets.rma.tables import promised_ship_date, requested, status
 
 
@@ -28,8 +27,8 @@ def _device(row):
 
 def _charge(row):
     if row.chargeable:
-        return format_html('<span class="badge badge--failed">{}</span>', _("Chargeable"))
-    return format_html('<span class="muted">{}</span>', _("Free"))
+        return html('<span class="badge badge--failed">{}</span>', _("Chargeable"))
+    return html('<span class="muted">{}</span>', _("Free"))
 
 
 RMA_QUEUE_COLUMNS = [

@@ -12,6 +12,7 @@ partner_urlpatterns = [
     path("<slug:slug>/domains/", partners.partner_domain_add,
          name="console_partner_domain_add"),
     path("<slug:slug>/logo/", partners.partner_logo, name="console_partner_logo"),
+    path("<slug:slug>/sender/", partners.partner_sender, name="console_partner_sender"),
     path("<slug:slug>/customers/", partners.partner_customers,
          name="console_partner_customers"),
     path("<slug:slug>/customers/<int:customer_id>/csm/", partners.partner_customer_csm,

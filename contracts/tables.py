@@ -1,13 +1,12 @@
 """The customer and contract lists' columns (`includes/table.html`)."""
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from portal.lists import Column, link, short_date, status_badge
+from portal.lists import Column, id_url, link, short_date, status_badge
 
 
 def _customer_name(row):
-    return link(reverse("customer_detail", args=[row.pk]), row.name)
+    return link(id_url("customer_detail", row.pk), row.name)
 
 
 def _site_id(row):
@@ -39,7 +38,7 @@ def _contract_site_id(row):
 
 
 def _term(row):
-    return link(reverse("contract_detail", args=[row.pk]),
+    return link(id_url("contract_detail", row.pk),
                 f"{short_date(row.start)} – {short_date(row.end)}")
 
 

@@ -124,6 +124,7 @@ def register_device(request, payload: DeviceIn):
         form.fields["customer"].to_field_name = "site_id"
     data = cleaned(form, {"customer": "site_id"})
     device = services.register_device(customer=form.chosen_customer(), serial=data["serial"],
-                                      sku=data["model"], site=data["site"], room=data["room"])
+                                      sku=data["model"], site=data["site"], room=data["room"],
+                                      precise=fixed is None)
     [(device, result)] = with_coverage([device], timezone.localdate())
     return Status(201, device_out(device, result))

@@ -4,12 +4,15 @@ applied with the customer's active contract. Computed on demand, never stored.
 `covered_q` expresses the same rule for database filters; a test holds the two together.
 """
 
+from datetime import date
 from typing import NamedTuple
 
 from django.db.models import Exists, F, OuterRef, Q
 
 from contracts.models import Contract, ContractLine, in_force_q
 from portal.catalogue.eligibility import Coverage, Reason, coverage
+
+from .models import Device
 
 
 def active_contracts_by_customer(customer_ids, on_date):
@@ -19,10 +22,30 @@ def active_contracts_by_customer(customer_ids, on_date):
 
 
 def device_coverage(device, on_date, contract):
-    """`contract` is the customer's active contract on `on_date`, or None."""
+    """`contract` is the customer's active contract on `on_date`, or None. A replaced or
+    retired device has left the installed base: it is not covered, whatever its model."""
+    if device.status == Device.Status.REPLACED:
+        return Coverage(covered=False, reasons=(Reason.DEVICE_REPLACED,))
+    if device.status == Device.Status.RETIRED:
+        return Coverage(covered=False, reasons=(Reason.DEVICE_RETIRED,))
     if contract is None:
         return Coverage(covered=False, reasons=(Reason.NO_ACTIVE_CONTRACT,))
     return coverage(device.product_model, contract.covered_categories, on_date)
+
+
+class CoveredUntil(NamedTuple):
+    on: date
+    why: str  # what ends it: "contract", "end_of_life" or "end_of_service"
+
+
+def covered_until(device, contract):
+    """The last day a covered device stays covered if nothing changes: the contract's end,
+    or its model's end of life or of service when sooner."""
+    model = device.product_model
+    ends = [CoveredUntil(contract.end, "contract"),
+            CoveredUntil(model.end_of_life, "end_of_life"),
+            CoveredUntil(model.end_of_service, "end_of_service")]
+    return min((end for end in ends if end.on), key=lambda end: end.on)
 
 
 class CoveredDevice(NamedTuple):
@@ -46,7 +69,8 @@ def covered_q(on_date):
         category=OuterRef("product_model__category"),
     )
     return (
-        Q(Exists(covering_line))
+        Q(status=Device.Status.ACTIVE)
+        & Q(Exists(covering_line))
         & Q(product_model__quote_only_line="")
         & (Q(product_model__end_of_life__isnull=True)
            | Q(product_model__end_of_life__gte=on_date))

@@ -47,9 +47,10 @@ class RegistrationRow:
     room: str
 
 
-def parse_registration_csv(customer, upload, on_date):
+def parse_registration_csv(customer, upload, on_date, *, precise=True):
     """(rows, []) when every device of the file can be registered to `customer`,
-    otherwise ([], every error), in a fixed number of queries."""
+    otherwise ([], every error), in a fixed number of queries. `precise`: as in
+    `registration_errors`."""
     records, errors = read_upload(upload, registration_max_bytes())
     if errors:
         return [], errors
@@ -79,7 +80,8 @@ def parse_registration_csv(customer, upload, on_date):
     rows, first_line_of = [], {}
     for line, serial, sku, values in pending:
         found = registration_errors(customer, serial, sku, on_date,
-                                    models_by_sku=models_by_sku, owners_by_serial=owners)
+                                    models_by_sku=models_by_sku, owners_by_serial=owners,
+                                    precise=precise)
         if "serial" not in found and serial in first_line_of:
             found["serial"] = _("The serial number %(serial)s already appears on line "
                                 "%(line)d.") % {"serial": serial, "line": first_line_of[serial]}

@@ -51,10 +51,12 @@ def owners_by_serial(serials: Collection[str]) -> dict[str, int]:
 
 def registration_errors(customer: Customer, serial: str, sku: str | None, on_date: date, *,
                         models_by_sku: Mapping[str, ProductModel] | None = None,
-                        owners_by_serial: Mapping[str, int] | None = None) -> dict[str, str]:
+                        owners_by_serial: Mapping[str, int] | None = None,
+                        precise: bool = True) -> dict[str, str]:
     """{field: message} explaining why this device cannot be registered, empty if it can.
 
-    The lookups may be passed in when checking many rows at once.
+    The lookups may be passed in when checking many rows at once. `precise=False` (a
+    customer user) does not say that a serial belongs to another customer of the partner.
     """
     errors = {}
     serial = normalise_serial(serial)
@@ -71,6 +73,9 @@ def registration_errors(customer: Customer, serial: str, sku: str | None, on_dat
             owner = owners_by_serial.get(serial)
         if owner == customer.pk:
             errors["serial"] = _("This serial number is already registered to this customer.")
+        elif owner is not None and not precise:
+            errors["serial"] = _("This serial number cannot be registered. Contact support "
+                                 "if the device is yours.")
         elif owner is not None:
             # Never say which customer: it may belong to someone else's organisation.
             errors["serial"] = _("This serial number is already registered to another "
@@ -95,9 +100,10 @@ def registration_errors(customer: Customer, serial: str, sku: str | None, on_dat
 
 @transaction.atomic
 def register_device(*, customer: Customer, serial: str, sku: str, site: str = "",
-                    room: str = "", on_date: date | None = None) -> Device:
+                    room: str = "", on_date: date | None = None,
+                    precise: bool = True) -> Device:
     on_date = on_date or timezone.localdate()
-    errors = registration_errors(customer, serial, sku, on_date)
+    errors = registration_errors(customer, serial, sku, on_date, precise=precise)
     if errors:
         raise ValidationError(errors)
     now = timezone.now()

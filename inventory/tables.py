@@ -1,25 +1,23 @@
 """The device list's columns (`includes/table.html`); each row is a (device, coverage)."""
 
-from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.lists import DASH, Column, link, short_datetime, status_label, with_muted
+from portal.lists import DASH, Column, html, id_url, link, short_datetime, status_label, with_muted
 
 
 def coverage_badge(coverage):
     """Covered or not, the reasons in the badge's title (also on the device's page)."""
     if coverage.covered:
-        return format_html('<span class="badge badge--active">{}</span>', _("Covered"))
-    return format_html('<span class="badge badge--failed" title="{}">{}</span>',
+        return html('<span class="badge badge--active">{}</span>', _("Covered"))
+    return html('<span class="badge badge--failed" title="{}">{}</span>',
                        " ".join(str(message) for message in coverage.messages),
                        _("Not covered"))
 
 
 def _serial(row):
-    return link(reverse("device_detail", args=[row.device.pk]), row.device.serial)
+    return link(id_url("device_detail", row.device.pk), row.device.serial)
 
 
 def _model(row):
@@ -39,7 +37,7 @@ def _firmware(row):
     device = row.device
     if not device.firmware_outdated:
         return device.firmware_version or DASH
-    return format_html('{} <span class="badge badge--provisioning" title="{}: {}">{}</span>',
+    return html('{} <span class="badge badge--provisioning" title="{}: {}">{}</span>',
                        device.firmware_version, _("Current"),
                        device.product_model.current_firmware, _("outdated"))
 

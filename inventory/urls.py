@@ -5,7 +5,6 @@ from . import views
 urlpatterns = [
     path("", views.device_list, name="device_list"),
     path("register/", views.device_register, name="device_register"),
-    path("<int:pk>/", views.device_detail, name="device_detail"),
     path("register/bulk/", views.device_register_bulk, name="device_register_bulk"),
     path("imports/", views.lens_import_list, name="lens_import_list"),
     path("imports/new/", views.lens_import_create, name="lens_import_create"),

@@ -88,17 +88,6 @@ def devices_csv(devices, today):
 
 
 @role_required(*EVERYONE_OF_PARTNER)
-def device_detail(request, pk):
-    today = timezone.localdate()
-    device = get_object_or_404(devices_visible_to(request.user)
-                               .select_related("product_model", "customer"), pk=pk)
-    [(device, result)] = with_coverage([device], today)
-    history = device.history.select_related("history_user").order_by("-history_date")[:50]
-    return render(request, "inventory/device_detail.html",
-                  {"device": device, "coverage": result, "history": history})
-
-
-@role_required(*EVERYONE_OF_PARTNER)
 @sent_once
 def device_register(request):
     user = request.user
@@ -110,7 +99,7 @@ def device_register(request):
             device = services.register_device(
                 customer=form.chosen_customer(), serial=form.cleaned_data["serial"],
                 sku=form.cleaned_data["model"], site=form.cleaned_data["site"],
-                room=form.cleaned_data["room"])
+                room=form.cleaned_data["room"], precise=fixed is None)
         except ValidationError as error:
             add_to_form(form, error)
         else:
@@ -139,8 +128,9 @@ def device_register_bulk(request):
     errors = []
     if request.method == "POST" and form.is_valid():
         customer = form.chosen_customer()
-        rows, errors = registration.parse_registration_csv(customer, form.cleaned_data["file"],
-                                                   timezone.localdate())
+        rows, errors = registration.parse_registration_csv(
+            customer, form.cleaned_data["file"], timezone.localdate(),
+            precise=user.role != Role.CUSTOMER_USER)
         if not errors:
             try:
                 count = registration.register_devices(customer, rows, user=user)

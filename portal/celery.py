@@ -2,6 +2,9 @@ import os
 
 from tenant_schemas_celery.app import CeleryApp
 
+# Every task's outcome and duration, for /metrics.
+from portal.observability import tasks as _task_metrics  # noqa: F401
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 # A task runs in the schema that was active when it was queued: the tenant-aware

@@ -1,23 +1,27 @@
 """List pages: one table component (`includes/table.html`) fed a column spec, sorting by
 whitelisted keys, and the `{% status_badge %}` tag (`{% load lists %}`).
 
-A column's cells are small Python functions returning HTML (`format_html`): a list page
-renders hundreds of cells, and one template per cell cost most of the page's time.
+A column's cells are small Python functions returning HTML (`html`, format_html's rule): a
+list page renders hundreds of cells, and one template per cell cost most of the page's time.
 
 Each list declares its filters once, as a django-filter FilterSet in its app's `filters.py`,
 which the page, its CSV export and the API share; this module holds what every list uses."""
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from html import escape as html_escape
 
 import django_filters
 from django import forms, template
 from django.db.models import Case, F, Q, Value, When
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.dateformat import DateFormat
+from django.utils.formats import get_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_filters import Filter
 
@@ -53,6 +57,51 @@ def reference_q(query, prefix):
     key it carries; matches nothing more when the query is not a reference."""
     number = query.upper().removeprefix(prefix).lstrip("0")
     return Q(pk=int(number)) if number.isdigit() else Q()
+
+
+SELECTED = mark_safe(" selected")
+
+
+@register.simple_tag
+def filter_field(field):
+    """A filter's label and input, as Django's widgets render them, built here: widget
+    templates render every option of a select through a template of its own, which cost
+    a list page as much as its rows."""
+    widget = field.field.widget
+    if isinstance(widget, forms.CheckboxInput):
+        return format_html('<label><input type="checkbox" name="{}" id="{}"{}> {}</label>',
+                           field.html_name, field.auto_id,
+                           mark_safe(" checked") if widget.check_test(field.value()) else "",
+                           field.label)
+    label = format_html('<label for="{}">{}{}</label>', field.id_for_label, field.label,
+                        field.form.label_suffix)
+    if type(widget) is forms.Select:
+        chosen = field.value()
+        chosen = "" if chosen is None else str(chosen)
+        options = "".join(
+            html('<option value="{}"{}>{}</option>', value,
+                 SELECTED if str(value) == chosen else "", text)
+            for value, text in field.field.choices)
+        return format_html('{}<select name="{}" id="{}">{}</select>', label, field.html_name,
+                           field.auto_id, SafeString(options))
+    if type(widget) is forms.TextInput:
+        placeholder = widget.attrs.get("placeholder")
+        return format_html('{}<input type="text" name="{}" id="{}"{}{}>', label,
+                           field.html_name, field.auto_id,
+                           format_html(' value="{}"', field.value()) if field.value() else "",
+                           format_html(' placeholder="{}"', placeholder) if placeholder else "")
+    return format_html("{}{}", label, field)
+
+
+def html(template, *args):
+    """`format_html` for the hundreds of cells and options of a list: the same escaping
+    (text escaped, HTML made safe kept), without the lazy-text checks Django's escape makes
+    on every argument."""
+    return SafeString(template.format(*map(_escaped, args)))
+
+
+def _escaped(value):
+    return value.__html__() if hasattr(value, "__html__") else html_escape(str(value))
 
 
 # --- Sorting ---------------------------------------------------------------------------
@@ -133,9 +182,8 @@ class Table:
 def table_rows(table):
     """The rows of `includes/table.html`."""
     cells = [column.cell for column in table.columns]
-    # Safe: every cell goes through conditional_escape.
-    return mark_safe("".join(
-        "<tr>" + "".join(f"<td>{conditional_escape(cell(row))}</td>" for cell in cells)
+    return SafeString("".join(
+        "<tr>" + "".join(f"<td>{_escaped(cell(row))}</td>" for cell in cells)
         + "</tr>\n" for row in table.rows))
 
 
@@ -144,23 +192,62 @@ def table_rows(table):
 DASH = "—"
 
 
+# Routes of one id reversed once per site: {(route, urlconf, script prefix): (before, after)}.
+_ID_ROUTES: dict = {}
+_MARKER = 9_876_543_210_123
+
+
+def id_url(route, pk):
+    """`reverse(route, args=[pk])` for a list's rows, which share the route and differ only
+    in the id: the route is reversed once, then each id put in its place."""
+    key = (route, get_urlconf(), get_script_prefix())
+    parts = _ID_ROUTES.get(key)
+    if parts is None:
+        parts = _ID_ROUTES[key] = tuple(reverse(route, args=[_MARKER]).split(str(_MARKER)))
+    return f"{parts[0]}{pk}{parts[1]}"
+
+
 def link(url, text):
-    return format_html('<a href="{}">{}</a>', url, text)
+    return html('<a href="{}">{}</a>', url, text)
 
 
 def with_muted(text, muted):
     """A value followed by a secondary one in grey (a model's SKU, a customer's Site ID)."""
-    return format_html('{} <span class="muted">{}</span>', text, muted)
+    return html('{} <span class="muted">{}</span>', text, muted)
 
 
 def short_datetime(value):
     """As `{{ value|date:"SHORT_DATETIME_FORMAT" }}` shows it: in the reader's time zone and
     language; a dash when there is none."""
-    return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT") if value else DASH
+    return _date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT") if value else DASH
 
 
 def short_date(value):
-    return date_format(value, "SHORT_DATE_FORMAT") if value else DASH
+    return _date_format(value, "SHORT_DATE_FORMAT") if value else DASH
+
+
+# What django.utils.dateformat reads a format with; a list formats a hundred dates, and
+# splitting the format again for each cost more than the dates themselves.
+_FORMAT_LETTERS = re.compile(r"(?<!\\)([aAbcdDeEfFgGhHiIjlLmMnNoOPrsStTUuwWyYzZ])")
+_ESCAPED = re.compile(r"\\(.)")
+
+
+def _date_format(value, format_name):
+    """`date_format(value, format_name)` in the active language, the format split once."""
+    formatter = DateFormat(value)
+    return "".join(str(getattr(formatter, piece)()) if letter else piece
+                   for letter, piece in _format_pieces(get_format(format_name)))
+
+
+@cache
+def _format_pieces(format_string):
+    pieces = []
+    for index, piece in enumerate(_FORMAT_LETTERS.split(format_string)):
+        if index % 2:
+            pieces.append((True, piece))
+        elif piece:
+            pieces.append((False, _ESCAPED.sub(r"\1", piece)))
+    return tuple(pieces)
 
 
 # --- Status badges -----------------------------------------------------------------------
@@ -176,7 +263,7 @@ def status_badge(obj, status=None):
                  else obj.get_status_display())
     else:
         label = status.label
-    return format_html('<span class="badge badge--{}">{}</span>',
+    return html('<span class="badge badge--{}">{}</span>',
                        type(obj).STATUS_TONES[status], label)
 
 

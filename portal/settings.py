@@ -12,6 +12,8 @@ import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from portal.observability.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -112,8 +114,16 @@ SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
+    # /healthz, /readyz and /metrics: on every host, before the partner is looked up.
+    "portal.site.health.HealthMiddleware",
+    # The request id and one access line per request (JSON in production).
+    "portal.observability.requests.RequestLogMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Same-origin resources only, no inline script or style (portal/csp.py).
+    "portal.csp.ContentSecurityPolicyMiddleware",
+    # Signed-in users' and API tokens' answers are never cached (portal/nostore.py).
+    "portal.nostore.PrivateNoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -141,6 +151,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.csp.nonce",
                 "portal.tenants.context_processors.branding",
                 "portal.users.context_processors.navigation",
             ],
@@ -211,10 +222,23 @@ ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# A password reset for an address without an account sends nothing (anyone may type any
+# address); the page answers as for a known one.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+# Reverse proxies in front of the web server that append the client's address to
+# X-Forwarded-For (docker-compose.yml's TLS proxy: 1). Login throttling and the API's rate
+# limit count by the address the first of them saw (portal/clientip.py); with 0 the header
+# is ignored, as anyone may send it.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# Failed logins count per account first: an account under attack waits five minutes, and
+# the attempts it refuses meanwhile do not use up its address's allowance, so colleagues
+# behind the same office address still log in. Per address, 20 a minute stops one client
+# from trying many accounts. (A refused limit stops the count of those after it.)
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
-    "reset_password": "20/m/ip,5/m/key",
+    "login_failed": "5/5m/key,20/m/ip",
+    "reset_password": "5/m/key,20/m/ip",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
 }
@@ -246,8 +270,56 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / ".data" / "media"))
 MEDIA_URL = "/media/"
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
+
+
+def file_storages(backend, media_root, s3_options=None):
+    """Where uploaded and generated files live: "local" (folders under media_root) or "s3"
+    (one bucket of an S3-compatible store, shared by web and workers on any host).
+
+    Every key of a partner's file starts with the partner's schema name ("default": the
+    schema being served is the first segment; "root": names are whole keys, as logos'
+    names start with their partner's schema); the vendor's catalogue files start with
+    "catalogue/", a reserved slug. Both backends use the same keys (a key is the path
+    under media_root), so `manage.py move_files_to_storage` copies the folder as it is."""
+    if backend == "s3":
+        # Private objects: no ACL is sent (the bucket's own, private, applies); files are
+        # streamed by the views that check who asks, never linked to.
+        # A file read is held in a temporary file that spills to disk past 10 MB (the
+        # default keeps it all in memory: software releases are large).
+        options = {"default_acl": None, "querystring_auth": True, "querystring_expire": 60,
+                   "file_overwrite": False, "max_memory_size": 10 * 1024 * 1024,
+                   **(s3_options or {})}
+        return {
+            "default": {"BACKEND": "portal.storage.PartnerS3Storage", "OPTIONS": options},
+            "root": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
+            "catalogue": {"BACKEND": "storages.backends.s3.S3Storage",
+                          "OPTIONS": {**options, "location": "catalogue"}},
+        }
+    if backend != "local":
+        raise RuntimeError(f"STORAGE_BACKEND must be local or s3, not {backend!r}.")
+    filesystem = "django.core.files.storage.FileSystemStorage"
+    return {
+        "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
+        "root": {"BACKEND": filesystem, "OPTIONS": {"location": media_root}},
+        "catalogue": {"BACKEND": filesystem, "OPTIONS": {"location": media_root / "catalogue"}},
+    }
+
+
+STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")
+S3_OPTIONS = {
+    "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME", ""),
+    # Unset for Amazon S3 itself; the store's URL otherwise (MinIO, Ceph, Scaleway...).
+    "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+    "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+    # Unset: boto3's own lookup (instance role, ~/.aws, AWS_* variables).
+    "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+    "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+    "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+}
+if STORAGE_BACKEND == "s3" and not S3_OPTIONS["bucket_name"]:
+    raise RuntimeError("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME.")
 STORAGES = {
-    "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
+    **file_storages(STORAGE_BACKEND, MEDIA_ROOT, S3_OPTIONS),
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -292,6 +364,10 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS")
 EMAIL_FROM_ADDRESS = os.environ.get("EMAIL_FROM_ADDRESS", "no-reply@polyplus.example")
 DEFAULT_FROM_EMAIL = f"Poly+ Enterprise <{EMAIL_FROM_ADDRESS}>"
+# The envelope sender's (Return-Path's) domain when a partner sends from its own address:
+# bounces come back to the vendor's servers, as bounces+<partner>@<domain>. Empty: the
+# envelope sender is the From address itself.
+EMAIL_ENVELOPE_DOMAIN = os.environ.get("EMAIL_ENVELOPE_DOMAIN", "")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Monthly reports: a report task that fails (a cut database connection, a bug) is tried
@@ -370,6 +446,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Content-Security-Policy (portal/csp.py): on unless DEBUG, whose error pages inline styles.
+CONTENT_SECURITY_POLICY = envbool("CONTENT_SECURITY_POLICY", not DEBUG)
+
 # Production hardening: `manage.py check --deploy` is clean when PRODUCTION is on.
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -382,17 +461,29 @@ if PRODUCTION:
     SECURE_REFERRER_POLICY = "same-origin"
     X_FRAME_OPTIONS = "DENY"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # One line per layout step of every PDF otherwise.
-        "weasyprint": {"level": "WARNING"},
-    },
-}
+# Logs: one JSON object a line in production (LOG_FORMAT=json), with the request id,
+# partner, user id, route, status and duration of each request, and the task's name and id
+# in the workers; no personal data beyond the user's id.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "text")
+LOGGING = logging_config(LOG_FORMAT, os.environ.get("LOG_LEVEL", "INFO"))
+# The workers log through LOGGING too, so their lines are JSON as well.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
+
+# Error reports (Sentry or a compatible service) when SENTRY_DSN is set.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from portal.observability import errors
+
+    errors.init(SENTRY_DSN, os.environ.get("SENTRY_ENVIRONMENT", ""),
+                float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")))
+
+# /readyz gives each part (PostgreSQL, Redis, storage) this long to answer.
+READINESS_TIMEOUT_SECONDS = float(os.environ.get("READINESS_TIMEOUT_SECONDS", "3"))
+# /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` (404 otherwise, and while
+# it is empty). The partners' import and report-run counts are read once per this many
+# seconds per process (a query per partner).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_PARTNER_COUNTS_SECONDS = envint("METRICS_PARTNER_COUNTS_SECONDS", 60)
 
 # Rules of the Poly+ Enterprise programme (SPEC §5, §8, §9), read through portal.programme.
 PROGRAMME = {

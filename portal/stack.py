@@ -7,9 +7,14 @@ those servers are used instead. Ctrl-C stops every process started here.
     python -m portal.stack run [--port 8000]
     python -m portal.stack test [pytest arguments]
     python -m portal.stack bench [bench/pages.py arguments]
+
+Before the suite, `test` makes sure of what it needs from the system (Chromium, poppler,
+gettext, Pango and fonts): it installs what is missing with apt-get when it runs as root or
+with password-less sudo, and otherwise stops with the command to run.
 """
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -235,12 +240,89 @@ def print_welcome(port):
     print("\n".join(lines), flush=True)
 
 
+# What the suite needs from the system, by command, and the Debian package that brings it:
+# the browser tests drive Chromium, report PDFs are read back (pdftotext) and drawn to PNG
+# (pdftoppm), and the French catalogue's completeness is checked with gettext.
+SUITE_COMMANDS = [("chromium", "chromium"), ("pdftotext", "poppler-utils"),
+                  ("pdftoppm", "poppler-utils"), ("xgettext", "gettext"), ("msgfmt", "gettext")]
+# WeasyPrint and the browser need Pango and fonts (checked where dpkg can tell).
+SUITE_LIBRARIES = ["libpango-1.0-0", "libpangoft2-1.0-0", "fonts-dejavu-core"]
+
+
+def missing_system_packages():
+    missing = [package for command, package in SUITE_COMMANDS if shutil.which(command) is None]
+    if shutil.which("dpkg-query"):
+        for package in SUITE_LIBRARIES:
+            status = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package],
+                                    capture_output=True, text=True).stdout
+            if "install ok installed" not in status:
+                missing.append(package)
+    return list(dict.fromkeys(missing))
+
+
+def install_command(packages):
+    """apt-get as root, or through sudo when it needs no password; None when neither."""
+    if shutil.which("apt-get") is None:
+        return None
+    if os.geteuid() == 0:
+        return []
+    if shutil.which("sudo") and subprocess.run(["sudo", "-n", "true"],
+                                               capture_output=True).returncode == 0:
+        return ["sudo", "-n"]
+    return None
+
+
+def ensure_system_packages():
+    """True once every tool the suite needs is present, installed here when the user can.
+    Otherwise says the one command to run: a missing tool never turns into skipped tests."""
+    missing = missing_system_packages()
+    if not missing:
+        return True
+    prefix = install_command(missing)
+    if prefix is not None:
+        log(f"installing what the suite needs: {' '.join(missing)}")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        apt = [*prefix, "apt-get"]
+        if (subprocess.run([*apt, "update", "-qq"], env=env).returncode == 0
+                and subprocess.run([*apt, "install", "-y", "-qq", "--no-install-recommends",
+                                    *missing], env=env).returncode == 0):
+            missing = missing_system_packages()
+            if not missing:
+                return True
+    log(f"the test suite needs {', '.join(missing)}, which could not be installed here. "
+        "Run this, then `make test` again:")
+    print(f"\n    sudo apt-get install -y --no-install-recommends {' '.join(missing)}\n",
+          flush=True)
+    return False
+
+
+# pytest's exit code when the arguments select no test: a storage pass may select none.
+NO_TESTS_COLLECTED = 5
+
+
 def test(pytest_args):
+    """Runs the suite with files on the local disk, then the tests marked `storage` (those
+    that upload, generate or download files) again with files in a real S3 API server
+    started for the run (TEST_STORAGE=s3, tests/s3server.py). A TEST_STORAGE set by the
+    caller runs only the pass it names."""
+    if not ensure_system_packages():
+        return 1
     env, started = start_services()
     env["DJANGO_SETTINGS_MODULE"] = "tests.settings"
     try:
-        result = subprocess.run([PYTHON, "-m", "pytest", *pytest_args], cwd=BASE_DIR, env=env)
-        return result.returncode
+        if env.get("TEST_STORAGE"):
+            return subprocess.run([PYTHON, "-m", "pytest", *pytest_args], cwd=BASE_DIR,
+                                  env=env).returncode
+        local = subprocess.run([PYTHON, "-m", "pytest", *pytest_args], cwd=BASE_DIR,
+                               env={**env, "TEST_STORAGE": "local"}).returncode
+        log("the tests marked `storage` again, with files in an S3 API server…")
+        # The caller's own -m, if any, comes later and wins.
+        s3 = subprocess.run([PYTHON, "-m", "pytest", "-m", "storage",
+                             *pytest_args], cwd=BASE_DIR, env={**env, "TEST_STORAGE": "s3"}
+                            ).returncode
+        if s3 == NO_TESTS_COLLECTED:
+            s3 = 0
+        return local or s3
     except KeyboardInterrupt:
         return 130
     finally:

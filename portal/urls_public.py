@@ -18,6 +18,7 @@ urlpatterns = [
     path("replacements/", include(console_urls.replacement_urlpatterns)),
     path("reports/", include(console_urls.report_urlpatterns)),
     path("branding/logo/", tenant_views.logo, name="branding_logo"),
+    path("branding/colours.css", tenant_views.colours, name="branding_colours"),
     # The console's JSON API: each operation checks its vendor role itself
     # (portal.api.auth.require_role) and is walked by tests/api/test_console_api.py.
     path("api/v1/", console_api.urls),

@@ -20,11 +20,13 @@ urlpatterns = [
     path("rma/", include("tickets.rma.urls")),
     path("reports/", include("reporting.urls")),
     path("webhooks/", include("portal.webhooks.urls")),
+    path("devices/<int:pk>/", site_views.device_detail, name="device_detail"),
     path("devices/", include("inventory.urls")),
     path("lookup/", include("inventory.lookup_urls")),
     path("users/", include(user_urlpatterns)),
     path("branding/", tenant_views.branding_edit, name="branding_edit"),
     path("branding/logo/", tenant_views.logo, name="branding_logo"),
+    path("branding/colours.css", tenant_views.colours, name="branding_colours"),
     path("profile/tokens/", include(api_token_urlpatterns)),
     # The JSON API: its operations check roles themselves (portal.api.auth.require_role)
     # and are walked by tests/api/test_isolation_matrix.py, not the pages' matrix.

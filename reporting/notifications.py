@@ -1,13 +1,18 @@
 """E-mail on publication: the partner's staff and the customer's users, branded, each in
-their own language, sent after commit."""
+their own language, sent after commit. A quote's answer is announced with `quote_decided`:
+the console, which knows the customers' CSMs, tells them (console/notifications.py)."""
 
 from django.conf import settings
 from django.db.models import Q
+from django.dispatch import Signal
 from django.urls import reverse
 
 from portal.tenants.branding import current_brand
 from portal.tenants.emails import queue_email, render_branded_email
 from portal.users.models import PARTNER_STAFF_ROLES, Role, User
+
+# Sent with `quote` once a partner has accepted or declined it, in the partner's schema.
+quote_decided = Signal()
 
 
 def report_published(report):
@@ -31,3 +36,4 @@ def quote_issued(quote):
         queue_email(render_branded_email(
             "reporting/email/quote", {"quote": quote, "quote_url": url},
             person.email, user=person))
+

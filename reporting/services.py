@@ -307,6 +307,7 @@ def accept_quote(quote: TrueUpQuote, user: User, po_number: str | None,
         TrueUpQuote.Status.ACCEPTED, po_number, user, now or timezone.now()
     quote.baseline_version = version
     quote.save()
+    notifications.quote_decided.send(sender=TrueUpQuote, quote=quote)
     return quote
 
 
@@ -322,4 +323,5 @@ def decline_quote(quote: TrueUpQuote, user: User, reason: str,
     quote.status, quote.decline_reason, quote.decided_by, quote.decided_at = \
         TrueUpQuote.Status.DECLINED, reason.strip(), user, now or timezone.now()
     quote.save()
+    notifications.quote_decided.send(sender=TrueUpQuote, quote=quote)
     return quote

@@ -20,9 +20,23 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MFA_REQUIRED = True
 # The browser tests' server and worker share the folder their parent gives them.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or tempfile.mkdtemp(prefix="portal-test-media-"))
+# TEST_STORAGE=s3: files go to a real S3 API server started for the run (tests/s3server.py);
+# `make test` runs the tests marked `storage` a second time so.
+TEST_STORAGE = os.environ.get("TEST_STORAGE", "local")
+if TEST_STORAGE == "s3":
+    from tests.s3server import s3_options
+
+    STORAGE_BACKEND = "s3"
+    S3_OPTIONS = s3_options()
+else:
+    STORAGE_BACKEND = "local"
 STORAGES = {
-    "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
+    **file_storages(STORAGE_BACKEND, MEDIA_ROOT, S3_OPTIONS),  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 SITE_SCHEME = "http"
 SITE_PORT = ""
+# The policy is on for the whole suite and the browser tests' server alike (DEBUG or not).
+CONTENT_SECURITY_POLICY = True
+# /metrics reads the partners' counts afresh at every scrape.
+METRICS_PARTNER_COUNTS_SECONDS = 0

@@ -17,6 +17,9 @@ from django_tenants.utils import tenant_context
 from portal.catalogue.models import ProductModel
 from portal.users.models import PARTNER_ROLES, VENDOR_ROLES, User
 
+# Uploads, generates or downloads files: run again with files on S3 by `make test`.
+pytestmark = pytest.mark.storage
+
 OUR_PACKAGES = ("portal.", "contracts.", "inventory.", "tickets.", "reporting.", "console.")
 API_PREFIX = "api/v1/"
 
@@ -423,6 +426,7 @@ NOT_A_PAGE = {"set_language": 405, "ticket_comment": 405, "ticket_status": 405,
               "authorisation_letter_add": 405, "authorisation_letter_revoke": 405,
               "user_resend_invitation": 405, "branding_logo": 404, "api_token_revoke": 405,
               "console_partner_logo": 404, "console_partner_domain_add": 405,
+              "console_partner_sender": 405,
               "accept_invitation": 404,
               # no active contract covers the sample document's model
               "download": 404, "console_partner_customer_csm": 405,

@@ -32,7 +32,7 @@ def rmas_select() -> tuple[str, list[object]]:
     sql = (
         f"SELECT r.id, r.customer_id, c.name, c.site_id, r.status, r.category, "
         f"r.requested_at, r.promised_ship_date, r.shipped_at, r.chargeable, d.serial, "
-        f"r.product_model_id "
+        f"r.product_model_id, r.ship_to_country, c.time_zone "
         f"FROM {Rma._meta.db_table} r "
         f"JOIN {Device._meta.db_table} d ON d.id = r.device_id "
         f"JOIN {Customer._meta.db_table} c ON c.id = r.customer_id")

@@ -390,6 +390,8 @@ def escalate(ticket: Ticket, *, user: User, to_level: str, reason: str,
         ticket.escalated_at = now
     ticket.save()
     index_tickets([ticket.pk])  # written, or removed when handed back to the partner
+    if step.is_escalation and to_level == Level.VENDOR:
+        notifications.escalated_to_vendor(ticket, step)
     return step
 
 

@@ -1,15 +1,14 @@
 """The ticket list's columns (`includes/table.html`)."""
 
-from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.lists import DASH, Column, link, short_datetime, status_label, with_muted
+from portal.lists import DASH, Column, html, id_url, link, short_datetime, status_label, with_muted
 
 
 def _reference(row):
-    return link(reverse("ticket_detail", args=[row.pk]), row.reference)
+    return link(id_url("ticket_detail", row.pk), row.reference)
 
 
 def _subject(row):
@@ -22,7 +21,7 @@ def customer(row):
 
 
 def _priority(row):
-    return format_html('<span class="badge">{}</span>', row.priority)
+    return html('<span class="badge">{}</span>', row.priority)
 
 
 def _status(staff):
@@ -32,8 +31,8 @@ def _status(staff):
             badges.append(("badge badge--provisioning", row.get_escalation_level_display()))
         if row.cloud_partner:
             badges.append(("badge", row.get_cloud_partner_display()))
-        return format_html("{}{}", status_label(row), format_html_join(
-            "", ' <span class="{}">{}</span>', badges))
+        return html("{}{}", status_label(row), SafeString("".join(
+            html(' <span class="{}">{}</span>', tone, label) for tone, label in badges)))
     return cell
 
 
@@ -47,7 +46,7 @@ def _opened(row):
 
 def _sla(row):
     if row.sla_breached:
-        return format_html('<span class="sla-breached">{}</span>', _("Breached"))
+        return html('<span class="sla-breached">{}</span>', _("Breached"))
     if row.is_open and row.resolution_due_at:
         return _("due %(due)s") % {"due": short_datetime(row.resolution_due_at)}
     if row.is_open:

@@ -1,5 +1,6 @@
 """The vendor console's home and its partners: onboarding, branding, domains, CSMs."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ObjectDoesNotExist
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_POST
 from console import crossschema
 from portal.submissions.once import created, sent_once
 from portal.tenants import services as partner_services
-from portal.tenants.forms import BrandingForm, DomainForm, PartnerCreateForm
+from portal.tenants.forms import BrandingForm, DomainForm, PartnerCreateForm, SenderAddressForm
 from portal.tenants.models import Domain, Partner
 from portal.tenants.views import logo_response
 from portal.users.access import VENDOR_ADMIN, VENDOR_STAFF, role_required
@@ -89,7 +90,25 @@ def partner_detail(request, slug):
         "console/partner_detail.html")
     return render(request, template, {
         "partner": partner, "domains": partner.domains.all(), "domain_form": DomainForm(),
+        "sender_form": SenderAddressForm(instance=partner),
+        "default_sender": settings.EMAIL_FROM_ADDRESS,
     })
+
+
+@role_required(*VENDOR_ADMIN)
+@require_POST
+def partner_sender(request, slug):
+    partner = _partner(slug)
+    form = SenderAddressForm(request.POST, instance=partner)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("E-mails of %(name)s are now sent from %(address)s.") % {
+            "name": partner.name, "address": partner.email_sender_address
+            or settings.EMAIL_FROM_ADDRESS})
+    else:
+        for error in form.errors.get("email_sender_address", []):
+            messages.error(request, error)
+    return redirect("console_partner_detail", slug=partner.slug)
 
 
 @role_required(*VENDOR_ADMIN)

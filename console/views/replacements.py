@@ -26,7 +26,8 @@ def console_rma_list(request):
     page = _page_number(request)
     rmas, total = crossschema.rmas_of_all_partners(
         status=criteria.get("status", "open"), query=criteria.get("q", "").strip(),
-        partner_slug=criteria.get("partner", ""), limit=PAGE_SIZE,
+        partner_slug=criteria.get("partner", ""), late_only=criteria.get("late", False),
+        limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE)
     return render(request, "console/rma_list.html", {
         "filters": filters, "rmas": rmas, **_pages(page, total),

@@ -15,13 +15,15 @@ from django.utils import translation
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
+from portal.clientip import client_ip
 from portal.tenants.middleware import requested_language
 from portal.users import services as user_services
 from portal.users.access import has_role
+from portal.users.middleware import mfa_enrolment_required
 from portal.users.models import PARTNER_ROLES, VENDOR_ROLES, ApiToken, User
 
 from . import ratelimit
-from .problems import CsrfFailed, InsufficientScope
+from .problems import CsrfFailed, InsufficientScope, SecondFactorRequired
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -56,6 +58,8 @@ def _authenticate(request, roles, tokens):
             return None
         token = user_services.api_token_for(secret.strip())
         if token is None:
+            # Guessing tokens costs the guesser's address its allowance.
+            ratelimit.check(f"ip:{client_ip(request)}", unknown_token=True)
             return None
         credential = Credential(token.user, token)
     else:
@@ -77,6 +81,9 @@ def _authenticate(request, roles, tokens):
     if requested_language(request) is None and credential.user.language:
         translation.activate(credential.user.language)
         request.LANGUAGE_CODE = credential.user.language
+    if mfa_enrolment_required(credential.user):
+        # The pages send such a user to enrolment; a token made earlier waits for it too.
+        raise SecondFactorRequired()
     return credential
 
 

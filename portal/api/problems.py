@@ -52,6 +52,18 @@ class InsufficientScope(Problem):
                            "token to send this request."))
 
 
+class SecondFactorRequired(Problem):
+    status, slug = 403, "second-factor-required"
+
+    def title(self):
+        return _("Enrol a second factor first")
+
+    def __init__(self):
+        super().__init__(_("Your role requires a second factor: enrol a second factor first "
+                           "(sign in to the portal and follow the steps), then this token "
+                           "works again."))
+
+
 class CsrfFailed(Problem):
     status, slug = 403, "csrf-failed"
 
@@ -70,11 +82,15 @@ class RateLimited(Problem):
     def title(self):
         return _("Too many requests")
 
-    def __init__(self, retry_after):
-        super().__init__(
-            _("This token has sent too many requests. Try again in %(seconds)d seconds.") % {
-                "seconds": retry_after},
-            headers={"Retry-After": str(retry_after)})
+    def __init__(self, retry_after, unknown_token=False):
+        if unknown_token:
+            detail = _("Too many requests with unknown tokens came from this address. Try "
+                       "again in %(seconds)d seconds.")
+        else:
+            detail = _("This token has sent too many requests. Try again in %(seconds)d "
+                       "seconds.")
+        super().__init__(detail % {"seconds": retry_after},
+                         headers={"Retry-After": str(retry_after)})
 
 
 class IdempotencyKeyReused(Problem):

@@ -1,4 +1,5 @@
-"""Requests per token (or per signed-in user) and period, counted in the shared cache.
+"""Requests per token (or per signed-in user, or per client address for unknown tokens)
+and period, counted in the shared cache.
 
 A fixed window: the count of the current period, kept under a key that names the period,
 so that every web process sees the same count (Redis in production). The cache key
@@ -27,7 +28,7 @@ def parse_rate(rate):
     return int(match[1]), int(match[2] or 1) * PERIODS[match[3]]
 
 
-def check(subject, now=None):
+def check(subject, now=None, unknown_token=False):
     """Counts one request of `subject`; RateLimited (with the seconds to wait) beyond
     the limit."""
     limit, period = parse_rate(settings.API_RATE_LIMIT)
@@ -42,5 +43,6 @@ def check(subject, now=None):
         cache.set(key, 1, timeout=period + 1)
         count = 1
     if count > limit:
-        raise RateLimited(max(1, math.ceil((window + 1) * period - now)))
+        raise RateLimited(max(1, math.ceil((window + 1) * period - now)),
+                          unknown_token=unknown_token)
     return limit - count

@@ -14,6 +14,9 @@ class Reason:
     QUOTE_ONLY = "quote_only"
     END_OF_LIFE = "end_of_life"
     END_OF_SERVICE = "end_of_service"
+    # The device itself, whatever its model: it has left the installed base.
+    DEVICE_REPLACED = "device_replaced"
+    DEVICE_RETIRED = "device_retired"
 
 
 MESSAGES = {
@@ -22,6 +25,8 @@ MESSAGES = {
     Reason.QUOTE_ONLY: _("This product line needs a custom quote."),
     Reason.END_OF_LIFE: _("The product has reached its end of life."),
     Reason.END_OF_SERVICE: _("The product has reached its end of service."),
+    Reason.DEVICE_REPLACED: _("The device has been replaced."),
+    Reason.DEVICE_RETIRED: _("The device is retired."),
 }
 
 

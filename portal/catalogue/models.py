@@ -4,8 +4,7 @@ import re
 import uuid
 from pathlib import PurePath
 
-from django.conf import settings
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import storages
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -76,9 +75,9 @@ class SparePart(models.Model):
 
 
 def catalogue_storage():
-    # Documents and software are read from the console and, later, from every partner's
-    # portal, so they are kept outside the per-schema media folders.
-    return FileSystemStorage(location=settings.MEDIA_ROOT / "catalogue")
+    # Documents and software are read from the console and from every partner's portal, so
+    # they are kept under the vendor's own prefix, outside the partners' ones.
+    return storages["catalogue"]
 
 
 def _random_name(folder, filename):

@@ -83,6 +83,10 @@ class IndexedRma(IndexedRow):
     shipped_at = models.DateTimeField(null=True)
     chargeable = models.BooleanField(default=False)
     serial = models.CharField(max_length=64)
+    # Whether it is late is read in the ship-to's local date and business days (its
+    # customer's time zone, the RMA's ship-to country), by the query: never stored.
+    ship_to_country = models.CharField(max_length=2, default="")
+    time_zone = models.CharField(max_length=64, default="UTC")
     # The catalogue is public: the model's current name is read by a join.
     product_model = models.ForeignKey("catalogue.ProductModel", on_delete=models.DO_NOTHING,
                                       db_constraint=False, related_name="+")
@@ -90,7 +94,7 @@ class IndexedRma(IndexedRow):
     SOURCE_COLUMNS = (
         "object_id", "customer_id", "customer_name", "site_id", "status", "category",
         "requested_at", "promised_ship_date", "shipped_at", "chargeable", "serial",
-        "product_model_id")
+        "product_model_id", "ship_to_country", "time_zone")
 
     class Meta(IndexedRow.Meta):
         indexes = [models.Index(fields=["status", "promised_ship_date"],

@@ -71,6 +71,8 @@ def customer_changed(customer_id: int, *, name: str, site_id: str, city: str, co
     for model in DENORMALISED:
         model.objects.filter(partner_id=schema, customer_id=customer_id).update(
             customer_name=name, site_id=site_id)
+    IndexedRma.objects.filter(partner_id=schema, customer_id=customer_id).update(
+        time_zone=time_zone)
     IndexedCustomer.objects.filter(partner_id=schema, object_id=customer_id).update(
         customer_name=name, site_id=site_id, city=city, country=country,
         time_zone=time_zone, language=language)

@@ -31,7 +31,8 @@ portal pages may call the API with their session and the `X-CSRFToken` header.
 **Errors** are RFC 9457 problem details (`application/problem+json`): `type`, `title`,
 `status`, `detail`, and `errors` (messages per field) when fields are at fault. Anything
 out of your reach answers 404. Types of our own: `/api/v1/problems/validation`,
-`insufficient-scope`, `csrf-failed`, `rate-limited`, `idempotency-key-reused`, and
+`insufficient-scope`, `second-factor-required` (403: your role requires a second factor;
+enrol one on the portal first), `csrf-failed`, `rate-limited`, `idempotency-key-reused`, and
 `unavailable` (503 with `Retry-After`: the request needs a service that is briefly down).
 
 **Lists** are pages of `{"items": [...], "next": "<cursor>" | null}`: pass `next` back as

@@ -1,11 +1,13 @@
-"""Pages that put several apps together: a partner portal's home, a customer's page and a
-contract's page (with the programme's numbers of the reporting app)."""
+"""Pages that put several apps together: a partner portal's home, a customer's page, a
+device's page, and a contract's page with the programme's numbers of the reporting app."""
 
 from django.contrib import messages
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,6 +18,8 @@ from contracts.forms import AuthorisationLetterForm
 from contracts.models import AuthorisationLetter, Contract, Customer
 from contracts.tables import contract_columns
 from contracts.views import letters_card
+from inventory.coverage import active_contracts_by_customer, covered_until, device_coverage
+from inventory.services import devices_visible_to
 from portal.errors import add_to_form
 from portal.lists import Table
 from portal.submissions.once import created, sent_once
@@ -24,7 +28,7 @@ from portal.users.models import Role, User
 from reporting.audit import history_for_customer
 from reporting.standing import contract_standing
 from tickets import services as ticket_services
-from tickets.rma.services import headset_rate
+from tickets.rma.services import headset_rate, rmas_visible_to
 from tickets.views import tickets_visible_to
 
 
@@ -112,6 +116,34 @@ def authorisation_letter_add(request, pk):
             "The letter signed by %(signatory)s is on file, but it does not allow "
             "cloud-partner incidents today.") % {"signatory": letter.signatory})
     return redirect(letters_card(customer))
+
+
+# The device page lists this many of the device's latest tickets.
+DEVICE_TICKETS = 10
+
+
+@role_required(*EVERYONE_OF_PARTNER)
+def device_detail(request, pk):
+    user = request.user
+    device = get_object_or_404(devices_visible_to(user)
+                               .select_related("product_model", "customer"), pk=pk)
+    today = timezone.localdate()
+    contract = active_contracts_by_customer([device.customer_id], today).get(device.customer_id)
+    coverage = device_coverage(device, today, contract)
+    # Its own replacements, and the one that brought it in.
+    rmas = list(rmas_visible_to(user).filter(Q(device=device) | Q(replacement=device))
+                .select_related("device", "replacement").order_by("-requested_at", "-pk"))
+    return render(request, "inventory/device_detail.html", {
+        "device": device, "coverage": coverage,
+        "covered_until": covered_until(device, contract) if coverage.covered else None,
+        "tickets": list(tickets_visible_to(user).filter(device=device)
+                        .order_by("-created_at", "-pk")[:DEVICE_TICKETS]),
+        "ticket_limit": DEVICE_TICKETS,
+        "rmas": [rma for rma in rmas if rma.device_id == device.pk],
+        "replaces": next((rma for rma in rmas if rma.replacement_id == device.pk), None),
+        "history": device.history.select_related("history_user")
+        .order_by("-history_date")[:50],
+    })
 
 
 @role_required(*EVERYONE_OF_PARTNER)

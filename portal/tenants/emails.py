@@ -15,7 +15,29 @@ from .tasks import send_email
 
 
 def sender_for(brand):
-    return formataddr((brand.sender_name, settings.EMAIL_FROM_ADDRESS))
+    """The From of the brand's e-mails: its own address once the vendor has set one, the
+    programme's otherwise; always under the brand's sender name."""
+    address = getattr(brand, "email_sender_address", "") or settings.EMAIL_FROM_ADDRESS
+    # One line whatever was stored before line breaks were refused: a header with a line
+    # break would stop every e-mail of the partner.
+    return formataddr((" ".join(brand.sender_name.split()), address))
+
+
+def envelope_sender(brand):
+    """The SMTP envelope sender (Return-Path) of the brand's e-mails, or "" for the From
+    address itself (EMAIL_ENVELOPE_DOMAIN unset)."""
+    domain = settings.EMAIL_ENVELOPE_DOMAIN
+    return f"bounces+{brand.slug}@{domain}" if domain else ""
+
+
+def address_from(message, brand):
+    """Sets the brand's From, and the envelope sender apart from it when configured
+    (Django sends with `from_email` as the envelope and a From header over it)."""
+    sender, envelope = sender_for(brand), envelope_sender(brand)
+    message.from_email = envelope or sender
+    if envelope:
+        message.extra_headers["From"] = sender
+    return message
 
 
 def recipient_language(user=None, brand=None):
@@ -53,10 +75,10 @@ def render_branded_email(template_prefix, context, to, *, user=None, brand=None)
         ).strip()
         body = render_to_string(f"{template_prefix}_message.txt", ctx).strip()
         message = EmailMultiAlternatives(
-            subject, body, sender_for(brand), [to] if isinstance(to, str) else list(to),
+            subject, body, None, [to] if isinstance(to, str) else list(to),
             reply_to=[brand.support_email] if brand.support_email else None,
         )
-        return wrap_in_branded_html(message, brand)
+        return wrap_in_branded_html(address_from(message, brand), brand)
 
 
 def queue_email(message):
@@ -67,6 +89,7 @@ def queue_email(message):
         "from_email": message.from_email,
         "to": list(message.to),
         "reply_to": list(message.reply_to or []),
+        "headers": dict(message.extra_headers or {}),
         "html": next(
             (content for content, mimetype in getattr(message, "alternatives", [])
              if mimetype == "text/html"),

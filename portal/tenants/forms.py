@@ -1,3 +1,5 @@
+from pathlib import PurePath
+
 from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -25,8 +27,14 @@ class ColourInput(forms.TextInput):
     input_type = "color"
 
 
+# The names a logo of each kind may carry; the first is the one it is stored under.
+LOGO_EXTENSIONS = {"PNG": (".png",), "JPEG": (".jpg", ".jpeg", ".jpe", ".jfif"),
+                   "GIF": (".gif",), "WEBP": (".webp",)}
+
+
 def validate_logo(upload):
-    """Accepts PNG, JPEG, GIF or WebP images up to the configured size, checked by content."""
+    """Accepts PNG, JPEG, GIF or WebP images up to the configured size, checked by content
+    (never SVG, which may carry scripts), whose name says the same type; returns the kind."""
     if upload.size > settings.BRANDING_LOGO_MAX_BYTES:
         raise forms.ValidationError(
             _("The logo is %(size)s; the limit is %(limit)s."),
@@ -46,12 +54,20 @@ def validate_logo(upload):
         ) from exc
     finally:
         upload.seek(0)
-    if kind not in settings.BRANDING_LOGO_TYPES:
+    if kind not in settings.BRANDING_LOGO_TYPES or kind not in LOGO_EXTENSIONS:
         raise forms.ValidationError(
             _("%(kind)s images are not accepted. Upload a PNG, JPEG, GIF or WebP file."),
             params={"kind": kind},
             code="bad_type",
         )
+    if PurePath(upload.name or "").suffix.lower() not in LOGO_EXTENSIONS[kind]:
+        raise forms.ValidationError(
+            _("The file is a %(kind)s image but its name says otherwise. Upload it under a "
+              "name ending in %(extension)s."),
+            params={"kind": kind, "extension": LOGO_EXTENSIONS[kind][0]},
+            code="name_mismatch",
+        )
+    return kind
 
 
 WEEKDAYS = [("0", _("Monday")), ("1", _("Tuesday")), ("2", _("Wednesday")),
@@ -104,7 +120,8 @@ class BrandingForm(forms.ModelForm):
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")
         if logo and hasattr(logo, "content_type"):
-            validate_logo(logo)
+            # Stored under the name of what it is, whatever it was called.
+            logo.name = "logo" + LOGO_EXTENSIONS[validate_logo(logo)][0]
         return logo
 
     def clean_support_days(self):
@@ -170,6 +187,22 @@ class PartnerCreateForm(OneTimeTokenForm, BrandingForm):
             "first_name": self.cleaned_data["admin_first_name"],
             "last_name": self.cleaned_data["admin_last_name"],
         }
+
+
+class SenderAddressForm(forms.ModelForm):
+    class Meta:
+        model = Partner
+        fields = ["email_sender_address"]
+
+    def clean_email_sender_address(self):
+        address = self.cleaned_data["email_sender_address"].strip().lower()
+        # A partner never sends as another one.
+        if address and Partner.objects.filter(email_sender_address=address).exclude(
+                pk=self.instance.pk).exists():
+            raise forms.ValidationError(
+                _("Another partner already sends from %(address)s."),
+                params={"address": address}, code="taken")
+        return address
 
 
 class DomainForm(OneTimeTokenForm):

@@ -5,7 +5,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import storages
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.functional import cached_property
@@ -21,6 +21,12 @@ slug_validator = RegexValidator(
     _("Use 3 to 32 lower-case letters, digits and hyphens, starting with a letter."),
 )
 
+# Values that go into e-mail headers (the sender's name, which is the partner's name when
+# left empty): a line break there would stop every e-mail of the partner.
+single_line_validator = RegexValidator(
+    r"[\r\n]", _("Keep this on one line."), inverse_match=True, code="line_break"
+)
+
 weekdays_validator = RegexValidator(
     r"^[0-6]{1,7}$", _("List the working days as digits, Monday = 0 to Sunday = 6.")
 )
@@ -31,13 +37,13 @@ def time_zone_choices():
 
 
 def branding_storage():
-    # Logos are read from the console and from the partner's portal alike, so they are
-    # kept outside the per-schema media folders.
-    return FileSystemStorage(location=settings.MEDIA_ROOT / "branding")
+    # Logos are read from the console and from the partner's portal alike: their names
+    # carry the partner's prefix themselves rather than following the schema being served.
+    return storages["root"]
 
 
 def logo_path(instance, filename):
-    return f"logos/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
+    return f"{instance.schema_name}/branding/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
 
 
 class Language(models.TextChoices):
@@ -79,7 +85,7 @@ class Partner(TenantMixin):
     STATUS_TONES = {Status.PROVISIONING: "provisioning", Status.ACTIVE: "active",
                     Status.FAILED: "failed"}
 
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("name"), max_length=120, validators=[single_line_validator])
     slug = models.SlugField(_("slug"), max_length=32, unique=True, validators=[slug_validator])
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PROVISIONING
@@ -93,9 +99,17 @@ class Partner(TenantMixin):
     accent_colour = models.CharField(
         _("accent colour"), max_length=7, default="#f28c28", validators=[colour_validator]
     )
-    support_phone = models.CharField(_("support phone"), max_length=40, blank=True)
+    support_phone = models.CharField(_("support phone"), max_length=40, blank=True,
+                                     validators=[single_line_validator])
     support_email = models.EmailField(_("support e-mail"), blank=True)
-    email_sender_name = models.CharField(_("e-mail sender name"), max_length=120, blank=True)
+    email_sender_name = models.CharField(_("e-mail sender name"), max_length=120, blank=True,
+                                         validators=[single_line_validator])
+    # Set by the vendor once the partner's domain lets the vendor's mail servers send for it
+    # (SPF, DKIM); empty: the vendor's address (EMAIL_FROM_ADDRESS).
+    email_sender_address = models.EmailField(
+        _("e-mail sender address"), blank=True,
+        help_text=_("The address the partner's e-mails come from. Leave empty to send from "
+                    "the programme's address."))
     default_language = models.CharField(
         _("default language"), max_length=5, choices=Language.choices, default=Language.ENGLISH
     )
@@ -113,6 +127,10 @@ class Partner(TenantMixin):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # The last e-mail of the partner that could not be sent, until one is sent again: shown
+    # on its branding page and in the console, so that e-mail never fails silently.
+    email_failed_at = models.DateTimeField(_("e-mail failed at"), null=True, blank=True)
+    email_failure = models.CharField(_("e-mail failure"), max_length=300, blank=True)
 
     # The schema is created by the provisioning task, not while the console request waits.
     auto_create_schema = False

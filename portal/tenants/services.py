@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from portal.outbox.services import enqueue_on_commit
 from portal.users.models import Role, User
@@ -17,7 +18,10 @@ from .tasks import provision_partner as provision_task
 
 logger = logging.getLogger(__name__)
 
-RESERVED_SLUGS = {"public", "www", "admin", "api", "static", "media", "console", "vendor"}
+# "catalogue": the first segment of the vendor's stored files (a schema's files start with
+# the schema's name).
+RESERVED_SLUGS = {"public", "www", "admin", "api", "static", "media", "console", "vendor",
+                  "catalogue"}
 
 
 def schema_name_for(slug: str) -> str:
@@ -68,6 +72,25 @@ def update_branding(partner: Partner, cleaned_data: dict[str, Any]) -> Partner:
         setattr(partner, field, value)
     partner.save()
     return partner
+
+
+def _current_schema() -> str:
+    return connection.schema_name  # type: ignore[attr-defined]  # django-tenants' wrapper
+
+
+def record_email_failure(error: BaseException) -> None:
+    """Keeps why the current partner's e-mail could not be sent, for its branding page and
+    the console."""
+    Partner.objects.filter(schema_name=_current_schema()).update(
+        email_failed_at=timezone.now(),
+        email_failure=(f"{type(error).__name__}: {error}")[:300])
+
+
+def record_email_sent() -> None:
+    """E-mail goes out again: the failure is no longer shown."""
+    Partner.objects.filter(schema_name=_current_schema(),
+                           email_failed_at__isnull=False).update(email_failed_at=None,
+                                                                 email_failure="")
 
 
 def ensure_vendor(domain: str) -> tuple[Partner, bool]:

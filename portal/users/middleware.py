@@ -9,6 +9,12 @@ from .models import MFA_REQUIRED_ROLES
 EXEMPT_PREFIXES = ("/accounts/", "/static/", "/branding/logo", "/language/")
 
 
+def mfa_enrolment_required(user):
+    """True while `user` must enrol a second factor before using the portal or the API."""
+    return (settings.MFA_REQUIRED and user.is_authenticated
+            and user.role in MFA_REQUIRED_ROLES and not is_mfa_enabled(user))
+
+
 class MFARequiredMiddleware:
     """Sends vendor staff and partner administrators to TOTP enrolment until they have one."""
 
@@ -18,12 +24,9 @@ class MFARequiredMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if (
-            settings.MFA_REQUIRED
-            and user is not None
-            and user.is_authenticated
-            and user.role in MFA_REQUIRED_ROLES
+            user is not None
             and not request.path.startswith(EXEMPT_PREFIXES)
-            and not is_mfa_enabled(user)
+            and mfa_enrolment_required(user)
         ):
             return redirect(reverse("mfa_activate_totp") + "?required=1")
         return self.get_response(request)

@@ -3,13 +3,13 @@ deliveries sent by Celery after commit, retried with exponential back-off."""
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import json
 import secrets
 import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,28 +31,73 @@ from .models import Delivery, Endpoint
 Payload = dict[str, Any]
 
 
-def url_problem(url: str | None) -> str | None:
-    """Why the portal will not post to `url`, or None. Outside development, only https to
-    public addresses: no request may reach the portal's own network (SSRF)."""
-    parts = urlsplit(url or "")
-    allow_private = settings.WEBHOOK_ALLOW_PRIVATE_URLS
-    schemes = ("https", "http") if allow_private else ("https",)
+# IPv6 forms that carry an IPv4 address in their last 32 bits: a NAT64 gateway (RFC 6052)
+# or an old host stack reaches that IPv4 address, so it is checked in turn.
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+# Local-use NAT64 (RFC 8215): a translator inside some network, never a public one.
+LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    found = []
+    if address.ipv4_mapped:
+        found.append(address.ipv4_mapped)
+    if address.sixtofour:
+        found.append(address.sixtofour)
+    if address.teredo:
+        found.extend(address.teredo)
+    if address in NAT64 or address in IPV4_COMPATIBLE:
+        found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return found
+
+
+def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Globally routable, and so is any IPv4 address an IPv6 form carries."""
+    if not address.is_global or address.is_multicast:
+        return False
+    if isinstance(address, ipaddress.IPv6Address):
+        return address not in LOCAL_NAT64 and all(
+            is_public(embedded) for embedded in _embedded_ipv4(address))
+    return True
+
+
+def _form_problem(parts: Any) -> str | None:
+    schemes = ("https", "http") if settings.WEBHOOK_ALLOW_PRIVATE_URLS else ("https",)
     if parts.scheme not in schemes or not parts.hostname:
         return _("Use an https:// address.")
     if parts.username or parts.password:
         return _("Leave credentials out of the address; deliveries are signed instead.")
-    if allow_private:
-        return None
-    try:
-        port = parts.port or 443
-        addresses = {str(info[4][0]) for info in socket.getaddrinfo(parts.hostname, port,
-                                                               proto=socket.IPPROTO_TCP)}
-    except (OSError, ValueError, UnicodeError):
-        return _("The host name “%(host)s” does not resolve.") % {"host": parts.hostname}
-    for address in addresses:
-        if not ipaddress.ip_address(address.split("%")[0]).is_global:
-            return _("The address resolves to a private, loopback or link-local network.")
     return None
+
+
+def _resolve(url: str) -> tuple[str | None, str | None]:
+    """(the address to connect to, None) or (None, why not): the host is resolved once,
+    and outside development every address it resolves to must be public."""
+    parts = urlsplit(url or "")
+    problem = _form_problem(parts)
+    if problem:
+        return None, problem
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
+        addresses = list(dict.fromkeys(str(info[4][0]).split("%")[0] for info in infos))
+        if not addresses:
+            raise OSError
+    except (OSError, ValueError, UnicodeError):
+        return None, _("The host name “%(host)s” does not resolve.") % {"host": parts.hostname}
+    if not settings.WEBHOOK_ALLOW_PRIVATE_URLS and not all(
+            is_public(ipaddress.ip_address(address)) for address in addresses):
+        return None, _("The address resolves to a private, loopback or link-local network.")
+    return addresses[0], None
+
+
+def url_problem(url: str | None) -> str | None:
+    """Why the portal will not post to `url`, or None. Outside development, only https to
+    public addresses: no request may reach the portal's own network (SSRF)."""
+    if settings.WEBHOOK_ALLOW_PRIVATE_URLS:
+        return _form_problem(urlsplit(url or ""))
+    return _resolve(url or "")[1]
 
 
 def new_secret() -> str:
@@ -107,13 +152,36 @@ def redeliver(delivery: Delivery) -> Delivery:
     return copy
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    # A redirect could lead anywhere, inside networks included.
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+def _pin(connection: http.client.HTTPConnection, address: str) -> None:
+    # The connection goes to the address that was checked, whatever the name resolves to
+    # by now (DNS rebinding); the Host header and the TLS name and certificate check still
+    # use the host name.
+    def connect(target: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+        return socket.create_connection((address, target[1]), *args, **kwargs)
+    connection._create_connection = connect  # type: ignore[attr-defined]
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+def _post(url: str, address: str, body: bytes, headers: dict[str, str]) -> int:
+    """Posts to `url` through `address`; the status code. Redirects are not followed: one
+    could lead anywhere, inside networks included."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    timeout = settings.WEBHOOK_TIMEOUT_SECONDS
+    connection: http.client.HTTPConnection
+    if parts.scheme == "https":
+        connection = http.client.HTTPSConnection(host, parts.port or 443,
+                                                 timeout=timeout,
+                                                 context=ssl.create_default_context())
+    else:
+        connection = http.client.HTTPConnection(host, parts.port or 80,
+                                                timeout=timeout)
+    _pin(connection, address)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        connection.request("POST", path, body=body, headers=headers)
+        return connection.getresponse().status
+    finally:
+        connection.close()
 
 
 def send(delivery: Delivery, now: float | None = None) -> bool:
@@ -123,24 +191,20 @@ def send(delivery: Delivery, now: float | None = None) -> bool:
     timestamp = int(now if now is not None else time.time())
     started = time.monotonic()
     status_code, error = None, ""
-    problem = url_problem(endpoint.url)
-    if problem:
-        error = problem
+    address, problem = _resolve(endpoint.url)
+    if address is None:
+        error = problem or ""
     else:
-        request = urllib.request.Request(endpoint.url, data=body, method="POST", headers={
-            "Content-Type": "application/json",
-            "User-Agent": "PolyPlus-Portal-Webhooks/1",
-            "X-Portal-Event": delivery.event,
-            "X-Portal-Delivery": str(delivery.pk),
-            signing.HEADER: signing.header_value(endpoint.secret, timestamp, body),
-        })
         try:
-            with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
-                status_code = response.status
-        except urllib.error.HTTPError as failure:
-            status_code = failure.code
-        except (urllib.error.URLError, OSError, ValueError) as failure:
-            error = str(getattr(failure, "reason", failure))[:300]
+            status_code = _post(endpoint.url, address, body, {
+                "Content-Type": "application/json",
+                "User-Agent": "PolyPlus-Portal-Webhooks/1",
+                "X-Portal-Event": delivery.event,
+                "X-Portal-Delivery": str(delivery.pk),
+                signing.HEADER: signing.header_value(endpoint.secret, timestamp, body),
+            })
+        except (OSError, http.client.HTTPException, ValueError) as failure:
+            error = (str(failure) or type(failure).__name__)[:300]
     ok = status_code is not None and 200 <= status_code < 300
     with transaction.atomic():
         delivery.attempts += 1

@@ -1,6 +1,8 @@
 """Who may call the API: a token of this portal, or the portal's own signed-in session with
 its CSRF token for changes. A token acts as its user, with the user's role."""
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import Client
 from django_tenants.utils import tenant_context
 
@@ -91,3 +93,53 @@ def test_anonymous_writes_are_asked_to_authenticate_not_for_csrf(world):
     client = Client(HTTP_HOST=world.alpha.primary_domain, enforce_csrf_checks=True)
     response = client.post("/api/v1/tickets", TICKET, content_type="application/json")
     assert response.status_code == 401
+
+
+def guess(world, forwarded_for):
+    client = Client(HTTP_HOST=world.alpha.primary_domain, HTTP_X_FORWARDED_FOR=forwarded_for)
+    return client.get("/api/v1/devices", headers={"Authorization": "Bearer ppe_guess"})
+
+
+def test_unknown_tokens_are_counted_per_client_address_behind_a_trusted_proxy(world,
+                                                                           settings):
+    settings.API_RATE_LIMIT, settings.TRUSTED_PROXY_COUNT = "3/min", 1
+    codes = [guess(world, "203.0.113.7").status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+    assert guess(world, "198.51.100.20").status_code == 401
+
+
+def test_without_a_trusted_proxy_a_forged_address_does_not_escape_the_count(world, settings):
+    settings.API_RATE_LIMIT, settings.TRUSTED_PROXY_COUNT = "3/min", 0
+    for _ in range(3):
+        guess(world, "203.0.113.7")
+    refused = guess(world, "198.51.100.20")
+    assert refused.status_code == 429
+    assert refused["Retry-After"]
+
+
+def test_a_token_of_a_user_who_must_enrol_a_second_factor_is_refused_until_they_do(world, api):
+    person = world["alpha_admin"]
+    client = api("alpha_admin")  # made before the second factor was required of them
+    with tenant_context(person.tenant):
+        Authenticator.objects.filter(user=person.user).delete()
+    for response in (client.get("/api/v1/devices"), client.post("/api/v1/tickets", TICKET)):
+        assert response.status_code == 403
+        assert response["Content-Type"] == "application/problem+json"
+        problem = response.json()
+        assert problem["type"] == "/api/v1/problems/second-factor-required"
+        assert "enrol a second factor" in problem["detail"].lower()
+    french = client.get("/api/v1/devices", **{"Accept-Language": "fr"}).json()
+    assert "second facteur" in french["detail"]
+    with tenant_context(person.tenant):
+        TOTP.activate(person.user, generate_totp_secret())
+    assert client.get("/api/v1/devices").status_code == 200
+
+
+def test_a_token_of_a_user_not_required_to_enrol_works_without_a_second_factor(world, api,
+                                                                               settings):
+    assert api("alpha_agent").get("/api/v1/devices").status_code == 200
+    settings.MFA_REQUIRED = False
+    person = world["alpha_admin"]
+    with tenant_context(person.tenant):
+        Authenticator.objects.filter(user=person.user).delete()
+    assert api("alpha_admin").get("/api/v1/devices").status_code == 200

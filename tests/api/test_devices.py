@@ -97,9 +97,10 @@ def test_registration_refusals_come_from_the_registration_rules(world, api, cata
     client = api("alpha_customer1")
     cases = [({"serial": "HS100001", "model": "HS-1"}, "serial",
               "This serial number is already registered to this customer."),
+             # A customer user is not told that it is another customer's.
              ({"serial": "HS200001", "model": "HS-1"}, "serial",
-              "This serial number is already registered to another customer. Contact support "
-              "if the device is yours."),
+              "This serial number cannot be registered. Contact support if the device is "
+              "yours."),
              ({"serial": "ITP900001", "model": "ITP-1"}, "model",
               "Itp-1 needs a custom quote: it is not part of the standard programme."),
              ({"serial": "X!", "model": "NOPE"}, "model", "Unknown product model “NOPE”.")]

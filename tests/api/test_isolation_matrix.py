@@ -14,6 +14,9 @@ from django.db import transaction
 from portal.site.api import api
 from tests.api.conftest import INTERNAL_NOTE, ApiClient, make_token
 
+# Uploads, generates or downloads files: run again with files on S3 by `make test`.
+pytestmark = pytest.mark.storage
+
 # Path parameter → the sample object it names.
 PATH_OBJECTS = {"device_id": "device", "ticket_id": "ticket", "rma_id": "rma",
                 "contract_id": "contract", "report_id": "report", "quote_id": "quote",

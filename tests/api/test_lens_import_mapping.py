@@ -2,11 +2,15 @@
 the job shows them as warnings before anything is applied, and its mapping operation maps
 or ignores each and applies the import."""
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 
 from inventory.models import Device, LensHeaderMapping, LensImport
 from tests.api.conftest import ApiClient, make_token
+
+# Uploads, generates or downloads files: run again with files on S3 by `make test`.
+pytestmark = pytest.mark.storage
 
 UNKNOWN = ("Serial Number,Product,Firmware-Stand,Site\n"
            "HS100001,HS-1,2.1.0,Paris\nVID100002,VID-1,1.9.3,Paris\n")

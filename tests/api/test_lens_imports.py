@@ -1,11 +1,15 @@
 """Poly Lens imports through the API: uploaded like on the upload page (same form, size limit
 and service), queued, followed to the end with the page's progress and per-row errors."""
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 
 from inventory.models import Device, LensImport
 from tests.api.conftest import ApiClient, make_lens_import, make_token
+
+# Uploads, generates or downloads files: run again with files on S3 by `make test`.
+pytestmark = pytest.mark.storage
 
 HEADER = "Serial Number,Product,Site,Last Detected\n"
 GOOD = HEADER + "HS100001,HS-1,Paris,\nVID100001,VID-1,,\n"

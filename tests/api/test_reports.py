@@ -1,10 +1,14 @@
 """Contracts, monthly reports and true-up quotes through the API."""
 
+import pytest
 from django.core.files.base import ContentFile
 from django_tenants.utils import tenant_context
 
 from contracts.models import BaselineVersion
 from reporting.models import MonthlyReport, TrueUpQuote
+
+# Uploads, generates or downloads files: run again with files on S3 by `make test`.
+pytestmark = pytest.mark.storage
 
 
 def test_contracts_with_their_baseline_versions(world, api, samples):

@@ -1,9 +1,13 @@
 import hashlib
 
-from django.conf import settings as django_settings
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from portal.catalogue.models import Document, ProductModel, SoftwareRelease
+from tests.files import object_key, stored_bytes
+
+# Uploads, generates or downloads files: run again with files on S3 by `make test`.
+pytestmark = pytest.mark.storage
 
 PDF = b"%PDF-1.4\n" + b"datasheet content " * 200
 FIRMWARE = bytes(range(256)) * 64
@@ -45,8 +49,8 @@ def test_the_vendor_admin_uploads_a_document_and_staff_download_it(world):
     document = Document.objects.get()
     assert (document.title, document.original_filename, document.size) == (
         "Voyager datasheet", "Voyager datasheet.pdf", len(PDF))
-    stored = django_settings.MEDIA_ROOT / "catalogue" / document.file.name
-    assert stored.read_bytes() == PDF
+    assert object_key(document.file).startswith("catalogue/documents/")
+    assert stored_bytes(document.file) == PDF
     assert "Voyager datasheet" not in document.file.name  # a random, unguessable name
 
     body = client.get(f"/catalogue/models/{product().pk}/").content.decode()
@@ -121,7 +125,7 @@ def test_downloads_of_unknown_or_missing_files_are_not_found(world):
     client = world["csm"].client()
     assert client.get(f"/catalogue/files/secret/{document.pk}/").status_code == 404
     assert client.get(f"/catalogue/files/release/{document.pk}/").status_code == 404
-    (django_settings.MEDIA_ROOT / "catalogue" / document.file.name).unlink()
+    document.file.storage.delete(document.file.name)
     assert client.get(f"/catalogue/files/document/{document.pk}/").status_code == 404
 
 

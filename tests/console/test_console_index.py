@@ -112,6 +112,7 @@ def test_the_index_equals_a_rebuild_after_every_kind_of_change(world):
     crossschema.assign_csm(world.alpha, other.pk, None)
     with tenant_context(world.alpha):
         customer.name = "Renamed Pharma"
+        customer.time_zone = "America/Martinique"  # its replacements' lateness reads it
         contract_services.save_customer(customer)
     Partner.objects.filter(pk=world.beta.pk).update(status=Partner.Status.FAILED)
 
@@ -132,6 +133,8 @@ def test_the_index_equals_a_rebuild_after_every_kind_of_change(world):
     rmas, _total = crossschema.rmas_of_all_partners(status="closed")
     assert [(r.pk, r.serial, r.model_name) for r in rmas if r.partner.slug == "alpha"] == [
         (rma.pk, "IDX-0001", "Voyager Test")]
+    assert IndexedRma.objects.get(partner_id="alpha", object_id=rma.pk).time_zone == \
+        "America/Martinique"
     assert {(r.month, r.status) for r in crossschema.csm_reports(csm)} >= {
         (date(2026, 10, 1), "published"), (date(2026, 9, 1), "draft")}
     assert [(row.customer.name, row.customer.site_id)

@@ -78,7 +78,8 @@ def test_one_wrong_line_and_nothing_is_registered_every_error_listed(world, cata
                       (7, "serial"), (8, "serial"), (9, "serial")]
     messages = {error.line: error.message for error in response.context["errors"]}
     assert "already appears on line 2" in messages[7]
-    assert "another customer" in messages[8] and "AL-0002" not in messages[8]
+    # A customer user is not told whose it is, nor that it is another customer's.
+    assert "cannot be registered" in messages[8] and "another customer" not in messages[8]
     assert "needs a custom quote" in messages[4]
     body = response.content.decode()
     assert "Nothing was registered" in body and "Unknown product model" in body

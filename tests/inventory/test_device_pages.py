@@ -141,16 +141,16 @@ def test_the_database_filter_agrees_with_the_rule(world):
             contracts[state] = contract
         owners = {"active": customer, "draft": world.customer(world.alpha, "AL-0001")}
         combos = itertools.product(["video", "voice"], ["", "itp"], [None, -1, 0],
-                                   [None, -1, 0], ["active", "draft"])
+                                   [None, -1, 0], ["active", "draft"], Device.Status.values)
         expected, devices = {}, []
-        for n, (category, line, eol, eos, state) in enumerate(combos):
+        for n, (category, line, eol, eos, state, status) in enumerate(combos):
             product = ProductModel.objects.create(
                 sku=f"AGREE-{n}", name="P", family="F", category=category,
                 quote_only_line=line, list_price=Decimal("1"),
                 end_of_life=today + timedelta(days=eol) if eol is not None else None,
                 end_of_service=today + timedelta(days=eos) if eos is not None else None)
             devices.append(Device(serial=f"AGREE{n:05d}", product_model=product,
-                                  customer=owners[state]))
+                                  customer=owners[state], status=status))
         Device.objects.bulk_create(devices)
         devices = list(Device.objects.filter(serial__startswith="AGREE")
                        .select_related("product_model"))
@@ -162,3 +162,109 @@ def test_the_database_filter_agrees_with_the_rule(world):
                         .values_list("pk", flat=True))
     assert {pk for pk, covered in expected.items() if covered} == by_filter
     assert 0 < len(by_filter) < len(expected)
+
+
+def replaced_headset(world, catalogue):
+    """HS000001 of AL-0001 replaced through an RMA by HS000002, with a ticket on it."""
+    from tickets import services as ticket_services
+    from tickets.rma import services as rma_services
+
+    add_devices(world, "AL-0001", catalogue["headset"], 1, "HS")
+    agent, engineer = world["alpha_agent"].user, world["support_engineer"].user
+    with tenant_context(world.alpha):
+        customer = world.customer(world.alpha, "AL-0001")
+        old = Device.objects.get(serial="HS000000")
+        ticket = ticket_services.open_ticket(
+            user=agent, customer=customer, subject="Crackling audio", description="Both ears",
+            category="hardware", priority="P3", device=old)
+        rma = rma_services.request_rma(user=agent, customer=customer, serial=old.serial,
+                                       fault="Crackling audio", ticket=ticket)
+        rma_services.advance(rma, "approved", user=engineer)
+        rma_services.advance(rma, "shipped", user=engineer, carrier="DHL",
+                             tracking_number="1Z", replacement_serial="HS000009")
+        old.refresh_from_db()
+        return old, Device.objects.get(serial="HS000009"), ticket, rma
+
+
+def test_a_replaced_device_is_not_covered_and_both_devices_link_to_each_other(
+        world, catalogue, alpha_contract):
+    old, new, ticket, rma = replaced_headset(world, catalogue)
+    assert old.status == Device.Status.REPLACED
+    client = world["alpha_customer1"].client()
+
+    page = client.get(f"/devices/{old.pk}/")
+    assert not page.context["coverage"].covered
+    text = page.content.decode()
+    assert "The device has been replaced." in text and "Not covered" in text
+    assert "Request a replacement" not in text
+    assert f'href="/devices/{new.pk}/">HS000009</a>' in text  # replaced by
+    assert f'href="/tickets/{ticket.pk}/">{ticket.reference}</a>' in text
+    assert f'href="/rma/{rma.pk}/">{rma.reference}</a>' in text
+
+    page = client.get(f"/devices/{new.pk}/")
+    assert page.context["coverage"].covered
+    assert page.context["replaces"] == rma
+    assert f'href="/devices/{old.pk}/">{old.serial}</a>' in page.content.decode()
+    # The list's coverage filter says the same.
+    rows = client.get("/devices/", {"coverage": "covered"}).context["rows"]
+    assert [device.serial for device, _ in rows] == ["HS000009"]
+
+
+def test_a_retired_device_is_not_covered(world, catalogue, alpha_contract):
+    add_devices(world, "AL-0001", catalogue["headset"], 1, "RET")
+    with tenant_context(world.alpha):
+        Device.objects.filter(serial="RET000000").update(status=Device.Status.RETIRED)
+        device = Device.objects.get(serial="RET000000")
+    page = world["alpha_agent"].client().get(f"/devices/{device.pk}/")
+    assert page.context["coverage"].reasons == ("device_retired",)
+    assert "The device is retired." in page.content.decode()
+
+
+@pytest.mark.parametrize(("end_of_life", "until", "why"), [
+    (None, date(2026, 12, 31), "contract"),
+    (date(2026, 9, 30), date(2026, 9, 30), "end_of_life"),
+    (date(2027, 3, 31), date(2026, 12, 31), "contract"),
+])
+def test_a_covered_device_says_until_when(world, catalogue, alpha_contract, end_of_life,
+                                          until, why):
+    from portal.catalogue.models import ProductModel
+
+    with tenant_context(world.alpha):
+        ProductModel.objects.filter(pk=catalogue["headset"].pk).update(end_of_life=end_of_life)
+    add_devices(world, "AL-0001", catalogue["headset"], 1, "UNT")
+    with tenant_context(world.alpha):
+        device = Device.objects.get(serial="UNT000000")
+    page = world["alpha_agent"].client().get(f"/devices/{device.pk}/")
+    assert (page.context["covered_until"].on, page.context["covered_until"].why) == (until, why)
+
+
+def test_the_device_page_shows_only_the_latest_tickets_in_constant_queries(
+        world, catalogue, alpha_contract, query_count_baseline):
+    from tickets import services as ticket_services
+
+    add_devices(world, "AL-0001", catalogue["headset"], 1, "QC")
+    agent = world["alpha_agent"].user
+    with tenant_context(world.alpha):
+        device = Device.objects.get(serial="QC000000")
+        customer = device.customer
+
+    def open_tickets(count):
+        with tenant_context(world.alpha):
+            for number in range(count):
+                ticket_services.open_ticket(user=agent, customer=customer,
+                                            subject=f"Issue {number}", description="-",
+                                            category="hardware", priority="P4", device=device)
+
+    client = world["alpha_agent"].client()
+
+    def shown():
+        with query_count_baseline("device page") as queries:
+            page = client.get(f"/devices/{device.pk}/")
+        return len(page.context["tickets"]), queries.count
+
+    open_tickets(1)
+    one, few_queries = shown()
+    open_tickets(14)
+    many, many_queries = shown()
+    assert (one, many) == (1, 10)
+    assert few_queries == many_queries

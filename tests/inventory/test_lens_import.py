@@ -248,6 +248,7 @@ def test_times_are_read_in_the_customers_time_zone(world, catalogue):
     assert found["HS100002"].last_seen == datetime(2026, 5, 31, 14, 2, tzinfo=ZoneInfo("UTC"))
 
 
+@pytest.mark.storage
 def test_one_bad_row_among_10000_nothing_changes_and_the_error_is_stored(world, catalogue):
     products = [catalogue["headset"], catalogue["video"], catalogue["phone"]]
     records = lens_export_csv(10_000, site_id="AL-0001", seed=7, products=products,
@@ -347,6 +348,7 @@ def queued_import(world, text, site_id="AL-0001"):
                                   upload=ContentFile(text.encode()), filename="lens.csv")
 
 
+@pytest.mark.storage
 def test_a_good_file_is_applied_once_even_if_the_task_is_delivered_twice(world, catalogue):
     lens_import = queued_import(world, lines("a,HS-1,HS100001,,,,,", "b,HS-1,HS100002,,,,,"))
     with tenant_context(world.alpha):
@@ -361,6 +363,7 @@ def test_a_good_file_is_applied_once_even_if_the_task_is_delivered_twice(world, 
     assert lens_import.snapshot_id is not None and lens_import.finished_at
 
 
+@pytest.mark.storage
 def test_an_import_left_running_by_a_lost_worker_is_taken_over(world, catalogue):
     lens_import = queued_import(world, lines("a,HS-1,HS100001,,,,,"))
     with tenant_context(world.alpha):
@@ -370,6 +373,7 @@ def test_an_import_left_running_by_a_lost_worker_is_taken_over(world, catalogue)
         assert Device.objects.filter(serial="HS100001").exists()
 
 
+@pytest.mark.storage
 def test_a_failed_import_stores_its_errors_in_the_uploaders_language(world, catalogue):
     from portal.users.models import User
 
@@ -387,6 +391,7 @@ def test_a_failed_import_stores_its_errors_in_the_uploaders_language(world, cata
         "Le fichier n’a pas de colonne « Numéro de série »")
 
 
+@pytest.mark.storage
 @pytest.mark.parametrize("limit,fails", [(10, True), (10_000, False)])
 def test_the_size_limit_is_checked_by_the_task_too(world, catalogue, settings, limit, fails):
     settings.LENS_IMPORT_MAX_BYTES = limit

@@ -5,6 +5,7 @@ since when."""
 
 from datetime import timedelta
 
+import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -14,6 +15,9 @@ from inventory.models import Device, LensImport
 from portal.outbox import services as outbox
 from portal.outbox.models import PendingTask
 from portal.users.models import User
+
+# Uploads, generates or downloads files: run again with files on S3 by `make test`.
+pytestmark = pytest.mark.storage
 
 GOOD_FILE = (b"Device Name,Product,Serial Number,Software Version,Site,Room,MAC Address,"
              b"Last Detected\na,HS-1,HS100001,,,,,\n")

@@ -12,6 +12,9 @@ from inventory.lens import jobs, writing
 from inventory.models import Device, InventorySnapshot, LensImport
 from inventory.tasks import run_lens_import
 
+# Uploads, generates or downloads files: run again with files on S3 by `make test`.
+pytestmark = pytest.mark.storage
+
 
 @pytest.fixture(autouse=True)
 def without_review(settings):

@@ -1,11 +1,15 @@
 """The Poly Lens import pages: upload, progress, outcome, and who may see them."""
 
+import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 
 from inventory.lens import jobs
 from inventory.models import Device, LensImport
+
+# Uploads, generates or downloads files: run again with files on S3 by `make test`.
+pytestmark = pytest.mark.storage
 
 HEADER = "Serial Number,Product,Site,Last Detected\n"
 

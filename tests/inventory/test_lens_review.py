@@ -11,6 +11,9 @@ from inventory.models import Device, LensImport
 from inventory.tasks import run_lens_import
 from tests.api.conftest import ApiClient, make_token
 
+# Uploads, generates or downloads files: run again with files on S3 by `make test`.
+pytestmark = pytest.mark.storage
+
 HEADER = "Device Name,Product,Serial Number,Software Version,Site,Room,MAC Address,Last Detected"
 # The database path takes a clean file; a value to trim sends it row by row.
 PATHS = {"database": "Paris", "row by row": " Paris"}

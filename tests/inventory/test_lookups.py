@@ -10,6 +10,9 @@ from inventory.models import Device
 from portal.catalogue.models import Document, ProductModel, SoftwareRelease, SparePart
 from tests.factories import ContractFactory, DeviceFactory
 
+# Uploads, generates or downloads files: run again with files on S3 by `make test`.
+pytestmark = pytest.mark.storage
+
 TODAY = date(2026, 6, 1)
 
 

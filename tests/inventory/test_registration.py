@@ -2,10 +2,12 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 
 from inventory.models import Device
 from inventory.services import register_device
+from tests.api.conftest import ApiClient, make_token
 
 TODAY = date(2026, 6, 1)
 
@@ -73,3 +75,42 @@ def test_serials_are_unique_per_partner_not_across_partners(world, catalogue):
 def test_every_problem_is_reported_at_once(world, catalogue):
     errors = errors_of(lambda: register(world, "AL-0001", "x", "NOPE"))
     assert set(errors) == {"serial", "model"}
+
+
+# --- A customer user learns nothing of other customers' devices ---------------------------
+
+def another_customers_serial(world):
+    register(world, "AL-0002", "HS123456", "HS-1")
+
+
+def test_a_customer_user_is_not_told_the_serial_belongs_to_another_customer(world, catalogue):
+    another_customers_serial(world)
+    client = world["alpha_customer1"].client()
+    response = client.post("/devices/register/", {"serial": "HS123456", "model": "HS-1"})
+    assert response.status_code == 200
+    [message] = response.context["form"].errors["serial"]
+    assert "another customer" not in message
+    assert "cannot be registered" in message
+    bulk = client.post("/devices/register/bulk/", {"file": SimpleUploadedFile(
+        "devices.csv", b"serial,model\nHS123456,HS-1\n", content_type="text/csv")})
+    [error] = bulk.context["errors"]
+    assert error.message == message
+
+
+def test_the_api_tells_a_customer_user_no_more(world, catalogue):
+    another_customers_serial(world)
+    person = world["alpha_customer1"]
+    response = ApiClient(person.host, make_token(person)).post(
+        "/api/v1/devices", {"serial": "HS123456", "model": "HS-1"})
+    assert response.status_code == 422
+    [message] = response.json()["errors"]["serial"]
+    assert "another customer" not in message and "cannot be registered" in message
+
+
+def test_partner_staff_still_see_the_precise_reason(world, catalogue):
+    another_customers_serial(world)
+    customer = world.customer(world.alpha, "AL-0001")
+    response = world["alpha_agent"].client().post("/devices/register/", {
+        "customer": customer.pk, "serial": "HS123456", "model": "HS-1"})
+    [message] = response.context["form"].errors["serial"]
+    assert "already registered to another customer" in message

@@ -1,9 +1,13 @@
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 
 from inventory.lens.export import export_bytes
 from inventory.models import Device, LensImport
 from tests.portal.test_csm_assignments import assign
+
+# Uploads, generates or downloads files: run again with files on S3 by `make test`.
+pytestmark = pytest.mark.storage
 
 
 def export_file(site_id, rows=25):

@@ -1,9 +1,12 @@
+from tests.portal.test_branding import brand_colours
+
+
 def test_partner_admin_sees_the_branded_dashboard(world):
     response = world["alpha_admin"].client().get("/")
     body = response.content.decode()
     assert response.status_code == 200
     assert "Alpha Communications" in body
-    assert "--brand-primary: #123456" in body
+    assert "--brand-primary: #123456" in brand_colours(world["alpha_admin"].client(), body)
     nav = [entry["label"] for entry in response.context["navigation"]]
     assert [str(label) for label in nav] == [
         "Dashboard", "Tickets", "Replacements", "Reports", "Customers", "Contracts", "Devices",

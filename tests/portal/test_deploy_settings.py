@@ -42,6 +42,24 @@ def test_deploy_check_is_clean_in_production():
     assert "no issues" in output
 
 
+def test_deploy_check_is_clean_with_every_production_variable_of_the_compose_file(tmp_path):
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        PRODUCTION="1",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS=".example.com",
+        CSRF_TRUSTED_ORIGINS="https://portal.example.com",
+        SENTRY_DSN="http://publickey@127.0.0.1:9/1",
+        SENTRY_ENVIRONMENT="production",
+        METRICS_TOKEN=secrets.token_urlsafe(32),
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path),
+        LOG_FORMAT="json",
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "no issues" in output
+
+
 def test_production_refuses_to_start_without_secret_key():
     result = manage("check", PRODUCTION="1")
     assert result.returncode != 0

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from allauth.mfa.models import Authenticator
 from django.core import mail
@@ -5,6 +7,7 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 
 from tests.personas import PASSWORD
+from tests.portal.test_branding import brand_colours
 
 
 def login(host, email, password=PASSWORD):
@@ -76,10 +79,10 @@ def test_failed_logins_are_rate_limited(world):
 
 
 def test_login_page_is_branded(world):
-    response = Client(HTTP_HOST="alpha.localhost").get("/accounts/login/")
-    body = response.content.decode()
+    client = Client(HTTP_HOST="alpha.localhost")
+    body = client.get("/accounts/login/").content.decode()
     assert "Alpha Communications" in body
-    assert "--brand-primary: #123456" in body
+    assert "--brand-primary: #123456" in brand_colours(client, body)
     assert "Beta" not in body
 
 
@@ -138,3 +141,19 @@ def test_password_reset_email_carries_the_partner_branding(
     assert message.reply_to == ["aide@beta.example"]
     # Beta's default language is French.
     assert "Bonjour" in message.body or "mot de passe" in message.body.lower()
+
+
+def test_a_password_reset_for_an_unknown_address_sends_nothing_and_answers_the_same(
+    world, django_capture_on_commit_callbacks
+):
+    answers = {}
+    for email in ("agent@beta.example", "stranger@elsewhere.example"):
+        client = Client(HTTP_HOST="beta.localhost")
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/accounts/password/reset/", {"email": email})
+        page = client.get(response["Location"]).content.decode()
+        answers[email] = (response.status_code, response["Location"],
+                          re.sub(r"[A-Za-z0-9]{64}", "(CSRF token)", page))
+    assert [message.to for message in mail.outbox] == [["agent@beta.example"]]
+    known, unknown = answers.values()
+    assert known == unknown

@@ -13,6 +13,13 @@ from portal.outbox.models import PendingTask
 from portal.tenants.tasks import send_email
 
 
+@pytest.fixture(autouse=True)
+def _empty_outbox(db):
+    # Tests that run a real server (the browser tests) commit records of their own; each rule
+    # here is checked on an outbox of its test alone (the deletion is rolled back after it).
+    PendingTask.objects.all().delete()
+
+
 def record(world, **fields):
     with tenant_context(world.alpha):
         return PendingTask.objects.create(schema_name="alpha", task=send_email.name,

@@ -1,7 +1,6 @@
 """Monthly reports (SPEC §9): figures, idempotent generation, the CSM's workflow, downloads
 and their isolation, true-up quotes into a new baseline version."""
 
-import shutil
 import subprocess
 from datetime import date
 from decimal import Decimal
@@ -18,6 +17,9 @@ from reporting import services
 from reporting.models import MonthlyReport, TrueUpQuote
 from reporting.tasks import generate_monthly_report, queue_monthly_reports
 from tests.reporting.conftest import OCTOBER, contract_for, snapshot
+
+# Uploads, generates or downloads files: run again with files on S3 by `make test`.
+pytestmark = pytest.mark.storage
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -236,7 +238,6 @@ def test_a_partner_wide_run_reports_its_progress(reported, world,
 
 # --- The PDF ---------------------------------------------------------------------------------
 
-@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils is not installed")
 def test_the_pdf_carries_the_partner_the_rows_and_the_totals(reported, world, tmp_path):
     from reporting.pdf import render_report_pdf
 

@@ -3,7 +3,6 @@ opens, and the page, the PDF and the API show the figures they showed then."""
 
 import copy
 import re
-import shutil
 import subprocess
 from datetime import date
 from decimal import Decimal
@@ -125,7 +124,6 @@ def test_a_report_kept_before_versions_shows_the_same_figures(kept_before_versio
         assert MonthlyReport.objects.get(pk=report.pk).figures == BEFORE_VERSIONS  # untouched
 
 
-@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils is not installed")
 def test_the_pdf_of_a_report_kept_before_versions_carries_its_figures(kept_before_versions,
                                                                       world, tmp_path):
     with tenant_context(world.alpha):

@@ -8,6 +8,9 @@ from django_tenants.utils import tenant_context
 from tickets import services
 from tickets.models import Attachment
 
+# Uploads, generates or downloads files: run again with files on S3 by `make test`.
+pytestmark = pytest.mark.storage
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 

@@ -4,6 +4,7 @@ after commit, and nothing internal."""
 from django.core import mail
 from django_tenants.utils import tenant_context
 
+from portal.users.models import User
 from tickets import services
 
 
@@ -25,7 +26,9 @@ def test_a_new_ticket_tells_the_partners_staff_and_the_customer(world,
     with django_capture_on_commit_callbacks(execute=True):
         ticket = open_for(world, "alpha_customer1")
     assert "agent@alpha.example" in recipients() and "admin@alpha.example" in recipients()
-    assert "user1@customer.alpha.example" not in recipients()  # they did it themselves
+    # The one who opened it gets the acknowledgement only (test below).
+    assert [m.subject for m in mail.outbox if m.to == ["user1@customer.alpha.example"]] == [
+        f"[{ticket.reference}] We have received your request: Room 4 has no video"]
     assert "user2@customer.alpha.example" not in recipients()  # another customer
     message = next(m for m in mail.outbox if m.to == ["agent@alpha.example"])
     assert ticket.reference in message.subject and "Alpha" in message.from_email
@@ -106,3 +109,95 @@ def test_following_and_unfollowing_a_ticket(world, django_capture_on_commit_call
     response = world["alpha_customer1"].client().post(f"/tickets/{other.pk}/watch/",
                                                       {"watch": "1"})
     assert response.status_code == 404
+
+
+def test_a_status_change_subject_speaks_the_recipients_language(
+        world, django_capture_on_commit_callbacks):
+    ticket = open_for(world, "beta_agent", site_id="BE-0001", tenant=world.beta)
+    with tenant_context(world.beta), django_capture_on_commit_callbacks(execute=True):
+        services.change_status(ticket, "in_progress", user=world["beta_agent"].user)
+    message = next(m for m in mail.outbox if m.to == ["user1@customer.beta.example"])
+    assert message.subject == f"[{ticket.reference}] Désormais : En cours"
+
+
+def test_a_status_change_from_the_console_speaks_the_recipients_language(
+        world, django_capture_on_commit_callbacks):
+    ticket = open_for(world, "beta_agent", site_id="BE-0001", tenant=world.beta)
+    with tenant_context(world.beta):
+        services.escalate(ticket, user=world["beta_agent"].user, to_level="vendor",
+                          reason="Besoin du constructeur")
+    with django_capture_on_commit_callbacks(execute=True):
+        world["support_engineer"].client().post(f"/escalations/beta/{ticket.pk}/status/",
+                                                {"status": "in_progress"})
+    message = next(m for m in mail.outbox if m.to == ["user1@customer.beta.example"])
+    assert message.subject == f"[{ticket.reference}] Désormais : En cours"
+
+
+# --- The requester's acknowledgement ----------------------------------------------------
+
+def test_the_customer_who_opens_a_ticket_gets_an_acknowledgement_once(
+        world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = open_for(world, "alpha_customer1")
+    mine = [m for m in mail.outbox if m.to == ["user1@customer.alpha.example"]]
+    assert len(mine) == 1
+    assert mine[0].subject == f"[{ticket.reference}] We have received your request: " \
+        "Room 4 has no video"
+    assert "will answer by" in mine[0].body and f"/tickets/{ticket.pk}/" in mine[0].body
+    assert "Alpha" in mine[0].from_email
+    # Partner staff get the usual notice, not the acknowledgement.
+    staff = next(m for m in mail.outbox if m.to == ["agent@alpha.example"])
+    assert "New ticket" in staff.subject
+
+
+def test_a_ticket_opened_by_staff_acknowledges_to_the_customers_users(
+        world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = open_for(world, "alpha_agent")
+    mine = [m for m in mail.outbox if m.to == ["user1@customer.alpha.example"]]
+    assert [m.subject for m in mine] == [
+        f"[{ticket.reference}] We have received your request: Room 4 has no video"]
+    assert "user2@customer.alpha.example" not in recipients()  # another customer
+
+
+def test_the_acknowledgement_speaks_the_requesters_language(
+        world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = open_for(world, "beta_customer1", site_id="BE-0001", tenant=world.beta)
+    [message] = [m for m in mail.outbox if m.to == ["user1@customer.beta.example"]]
+    assert message.subject.startswith(f"[{ticket.reference}] Nous avons bien reçu")
+    assert "Beta" in message.from_email
+
+
+# --- Vendor support on escalation -------------------------------------------------------
+
+def test_vendor_support_hears_of_an_escalation_once_in_the_vendors_brand(
+        world, django_capture_on_commit_callbacks):
+    ticket = open_for(world, "alpha_customer1")
+    with tenant_context(world.alpha), django_capture_on_commit_callbacks(execute=True):
+        services.escalate(ticket, user=world["alpha_agent"].user, to_level="vendor",
+                          reason="Firmware crash on boot")
+    engineers = [m for m in mail.outbox if m.to == ["engineer@vendor.example"]]
+    assert len(engineers) == 1
+    message = engineers[0]
+    assert ticket.reference in message.subject and "Alpha Communications" in message.subject
+    assert "Firmware crash on boot" in message.body
+    assert f"/escalations/alpha/{ticket.pk}/" in message.body
+    assert "Poly+ Enterprise" in message.from_email
+    # Nobody at the partner or the customer gets it; a step back down tells nobody.
+    assert recipients() == ["engineer@vendor.example"]
+    mail.outbox.clear()
+    with tenant_context(world.alpha), django_capture_on_commit_callbacks(execute=True):
+        services.escalate(ticket, user=world["support_engineer"].user, to_level="partner",
+                          reason="Fixed by a firmware update")
+    assert mail.outbox == []
+
+
+def test_vendor_support_reads_it_in_their_language(world, django_capture_on_commit_callbacks):
+    User.objects.filter(email="engineer@vendor.example").update(language="fr")
+    ticket = open_for(world, "beta_agent", site_id="BE-0001", tenant=world.beta)
+    with tenant_context(world.beta), django_capture_on_commit_callbacks(execute=True):
+        services.escalate(ticket, user=world["beta_agent"].user, to_level="vendor",
+                          reason="Plantage")
+    [message] = [m for m in mail.outbox if m.to == ["engineer@vendor.example"]]
+    assert message.subject.startswith("Escalade de Beta Réseaux")

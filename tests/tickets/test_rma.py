@@ -1,7 +1,7 @@
 """Advance hardware replacement (SPEC §8): next business day, the headset threshold, serial
 refusals, the lifecycle and who may see what."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -31,9 +31,16 @@ def at(zone, *args):
     # Friday before the 15:00 cut-off: Monday; after it: one more business day.
     (at(PARIS, 2026, 11, 27, 14, 59), "FR", "Europe/Paris", date(2026, 11, 30)),
     (at(PARIS, 2026, 11, 27, 15, 0), "FR", "Europe/Paris", date(2026, 12, 1)),
-    # Saturday, morning or evening: the next business day is Monday.
-    (at(PARIS, 2026, 11, 28, 10, 0), "FR", "Europe/Paris", date(2026, 11, 30)),
-    (at(PARIS, 2026, 11, 28, 20, 0), "FR", "Europe/Paris", date(2026, 11, 30)),
+    # Saturday, morning or evening: as if requested on Monday, so Tuesday, never before
+    # what Friday after the cut-off is promised.
+    (at(PARIS, 2026, 11, 28, 10, 0), "FR", "Europe/Paris", date(2026, 12, 1)),
+    (at(PARIS, 2026, 11, 28, 20, 0), "FR", "Europe/Paris", date(2026, 12, 1)),
+    # Monday before the cut-off: Tuesday too.
+    (at(PARIS, 2026, 11, 30, 9, 0), "FR", "Europe/Paris", date(2026, 12, 1)),
+    # The evening of 13 July: as if requested on the 15th (the 14th is a holiday), so the 16th.
+    (at(PARIS, 2026, 7, 13, 18, 0), "FR", "Europe/Paris", date(2026, 7, 16)),
+    # On 14 July itself: as if requested on the 15th.
+    (at(PARIS, 2026, 7, 14, 10, 0), "FR", "Europe/Paris", date(2026, 7, 16)),
     # The eve of 14 July in France: the holiday is skipped.
     (at(PARIS, 2026, 7, 13, 10, 0), "FR", "Europe/Paris", date(2026, 7, 15)),
     # The eve of 1 May (a Friday) in Germany: Monday 4 May.
@@ -58,6 +65,36 @@ def test_the_cut_off_is_read_in_the_ship_to_time_zone():
         date(2026, 11, 30)
     assert rma_services.promised_ship_date(at(PARIS, 2026, 11, 27, 21, 30), "US",
                                            "America/New_York") == date(2026, 12, 1)
+
+
+@pytest.mark.parametrize("country,zone", [
+    ("FR", "Europe/Paris"), ("DE", "Europe/Berlin"), ("GB", "Europe/London")])
+@pytest.mark.parametrize("year", [2027, 2028])  # 2028 is a leap year
+def test_a_later_request_is_never_promised_an_earlier_date(country, zone, year):
+    """Every hour of the year, in UTC so that the clock changes fall inside it: the
+    promise never goes back, and is always a business day of the country after the
+    request's local date."""
+    hour = datetime(year, 1, 1, tzinfo=ZoneInfo("UTC"))
+    end = datetime(year + 1, 1, 1, tzinfo=ZoneInfo("UTC"))
+    previous = None
+    while hour < end:
+        promised = rma_services.promised_ship_date(hour, country, zone)
+        assert rma_services.is_business_day(promised, country), (hour, promised)
+        assert promised > hour.astimezone(ZoneInfo(zone)).date(), (hour, promised)
+        assert previous is None or promised >= previous, (hour, previous, promised)
+        previous = promised
+        hour += timedelta(hours=1)
+
+
+def test_the_promise_holds_at_the_minutes_around_the_cut_off():
+    before = rma_services.promised_ship_date(at(PARIS, 2028, 2, 25, 14, 59), "FR",
+                                             "Europe/Paris")
+    after = rma_services.promised_ship_date(at(PARIS, 2028, 2, 25, 15, 0), "FR",
+                                            "Europe/Paris")
+    saturday = rma_services.promised_ship_date(at(PARIS, 2028, 2, 26, 0, 0), "FR",
+                                               "Europe/Paris")
+    assert (before, after, saturday) == (date(2028, 2, 28), date(2028, 2, 29),
+                                         date(2028, 2, 29))
 
 
 @override_settings(RMA_ORDER_CUTOFF="12:00")

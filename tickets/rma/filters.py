@@ -7,9 +7,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from portal.catalogue.models import Category
-from portal.lists import StatusFilter, in_order_of, reference_q
+from portal.lists import CheckboxFilter, StatusFilter, in_order_of, reference_q
 
 from ..models import Rma
+from .services import late_q
 
 
 class RmaFilterSet(django_filters.FilterSet):
@@ -20,6 +21,7 @@ class RmaFilterSet(django_filters.FilterSet):
     chargeable = django_filters.ChoiceFilter(
         label=_("Charge"), method="filter_chargeable", empty_label=_("Any"),
         choices=[("yes", _("Chargeable")), ("no", _("Free"))])
+    late = CheckboxFilter(label=_("Late only"), method="filter_late")
 
     class Meta:
         model = Rma
@@ -36,6 +38,9 @@ class RmaFilterSet(django_filters.FilterSet):
 
     def filter_chargeable(self, rmas, name, value):
         return rmas.filter(chargeable=value == "yes")
+
+    def filter_late(self, rmas, name, value):
+        return rmas.filter(late_q("customer__time_zone")) if value else rmas
 
 
 # The page's sortable columns. Sorted by promised ship date, the most overdue promise comes

@@ -24,8 +24,20 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import (
+    BooleanField,
+    DateField,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    Func,
+    Q,
+    Value,
+)
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_countries.fields import Country
 
 from contracts.models import Contract, Customer, visible_customers_q
 from inventory.coverage import device_coverage
@@ -79,19 +91,78 @@ def order_cutoff() -> time:
     return time(int(hours), int(minutes))
 
 
-def promised_ship_date(requested_at: datetime, country: str, time_zone: str) -> date:
-    """The next business day of the ship-to country after the request; one more when the
-    request comes after the cut-off time of a business day (local time of the ship-to)."""
+def order_day(requested_at: datetime, country: str, time_zone: str) -> date:
+    """The business day a request counts on (SPEC §8): its own day when made on a business
+    day of the ship-to country before the cut-off (local time of the ship-to); otherwise the
+    next business day, as if made at its start. One reading for after the cut-off and for
+    weekends and holidays alike, so a later request never counts on an earlier day."""
     local = requested_at.astimezone(ZoneInfo(time_zone))
-    ship = next_business_day(local.date(), country)
-    if is_business_day(local.date(), country) and local.time() >= order_cutoff():
-        ship = next_business_day(ship, country)
-    return ship
+    if is_business_day(local.date(), country) and local.time() < order_cutoff():
+        return local.date()
+    return next_business_day(local.date(), country)
+
+
+def promised_ship_date(requested_at: datetime, country: str, time_zone: str) -> date:
+    """The business day after the one the request counts on (`order_day`)."""
+    return next_business_day(order_day(requested_at, country, time_zone), country)
+
+
+def ship_date_rule(country: str) -> str:
+    """`promised_ship_date` in words, in the active language, naming the ship-to country."""
+    return _("Requested on a business day before %(cutoff)s (local time of the ship-to "
+             "address), a replacement ships on the next business day. Requested after "
+             "%(cutoff)s, or on a weekend or a public holiday, it ships on the second "
+             "business day after the request. Business days and public holidays: "
+             "%(country)s.") % {"cutoff": order_cutoff().strftime("%H:%M"),
+                               "country": Country(country).name}
 
 
 def customer_ship_date(customer: Customer, now: datetime | None = None) -> date:
     return promised_ship_date(now or timezone.now(), str(customer.country),
                               customer.time_zone)
+
+
+# --- Late replacements ------------------------------------------------------------------
+
+# Not shipped yet: once its promised ship date has passed, such a replacement is late.
+UNSHIPPED = (Status.REQUESTED, Status.APPROVED)
+
+
+@dataclass(frozen=True)
+class Lateness:
+    """How far past its promised ship date an unshipped replacement is, in the ship-to's
+    local days: calendar days, and business days of the ship-to country among them."""
+
+    calendar_days: int
+    business_days: int
+
+
+def lateness(status: str, promised: date, country: str, time_zone: str,
+             now: datetime | None = None) -> Lateness | None:
+    """None when not late: shipped, or still on (or before) its promised ship date in the
+    ship-to's local time."""
+    if status not in UNSHIPPED:
+        return None
+    today = (now or timezone.now()).astimezone(ZoneInfo(time_zone)).date()
+    if today <= promised:
+        return None
+    days = (today - promised).days
+    business = sum(1 for offset in range(1, days + 1)
+                   if is_business_day(promised + timedelta(days=offset), country))
+    return Lateness(days, business)
+
+
+def late_q(time_zone_field: str, now: datetime | None = None) -> Q:
+    """The rows `lateness` calls late, for a query: `time_zone_field` names the column of
+    the ship-to's time zone."""
+    local_today = Cast(Func(F(time_zone_field), Value(now or timezone.now()),
+                            function="timezone", output_field=DateTimeField()), DateField())
+    return Q(status__in=UNSHIPPED, promised_ship_date__lt=local_today)
+
+
+def late_first(time_zone_field: str, now: datetime | None = None) -> ExpressionWrapper:
+    """An ordering key putting late rows first (descending: True before False)."""
+    return ExpressionWrapper(late_q(time_zone_field, now), output_field=BooleanField())
 
 
 # --- Headset threshold ------------------------------------------------------------------

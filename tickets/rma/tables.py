@@ -1,18 +1,26 @@
 """The replacement list's columns (`includes/table.html`)."""
 
-from django.urls import reverse
 from django.utils.formats import localize
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
-from portal.lists import DASH, Column, link, short_date, short_datetime, status_badge, with_muted
+from portal.lists import (
+    DASH,
+    Column,
+    html,
+    id_url,
+    link,
+    short_date,
+    short_datetime,
+    status_badge,
+    with_muted,
+)
 
 from ..tables import customer
 
 
 def _reference(row):
-    return link(reverse("rma_detail", args=[row.pk]), row.reference)
+    return link(id_url("rma_detail", row.pk), row.reference)
 
 
 def device(row):
@@ -28,8 +36,24 @@ def requested(row):
     return short_datetime(row.requested_at)
 
 
+def late_badge(late):
+    """"Late", with by how many days, calendar and business (see services.Lateness)."""
+    if late is None:
+        return ""
+    days = ngettext("%(days)d day late", "%(days)d days late", late.calendar_days) % {
+        "days": late.calendar_days}
+    business = ngettext("%(days)d business day", "%(days)d business days",
+                        late.business_days) % {"days": late.business_days}
+    return html('<span class="badge badge--failed">{}</span> '
+                '<span class="muted">{} ({})</span>', _("Late"), days, business)
+
+
 def promised_ship_date(row):
-    return short_date(row.promised_ship_date)
+    """The date; a late badge when the view has found the row late (`row.late`)."""
+    late = getattr(row, "late", None)
+    if late is None:
+        return short_date(row.promised_ship_date)
+    return html("{}<br>{}", short_date(row.promised_ship_date), late_badge(late))
 
 
 def _replacement(row):
@@ -38,8 +62,8 @@ def _replacement(row):
 
 def _charge(row):
     if row.chargeable:
-        return format_html('<span class="badge badge--failed">{}</span>', localize(row.charge))
-    return format_html('<span class="muted">{}</span>', _("Free"))
+        return html('<span class="badge badge--failed">{}</span>', localize(row.charge))
+    return html('<span class="muted">{}</span>', _("Free"))
 
 
 def rma_columns(user):

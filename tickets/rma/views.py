@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,7 +25,7 @@ from . import services as rma_services
 from .filters import RMA_SORTS, RmaFilterSet
 from .forms import RmaActionForm, RmaRequestForm
 from .services import rmas_visible_to
-from .tables import rma_columns
+from .tables import late_badge, rma_columns
 
 PAGE_SIZE = 50
 CSV_HEADER = ["reference", "site_id", "customer", "serial", "model", "category", "status",
@@ -50,13 +51,23 @@ def rma_list(request):
     filters = RmaFilterSet(request.GET or None, queryset=rmas_visible_to(user).select_related(
         "customer", "device", "product_model", "replacement"))
     sort = request.GET.get("sort")
-    rmas = sorted_by(filtered(filters), sort, RMA_SORTS)
+    now = timezone.now()
+    rmas = filtered(filters)
+    if sort not in RMA_SORTS and sort not in {f"-{key}" for key in RMA_SORTS}:
+        # The default order: late replacements first, then the newest.
+        rmas = rmas.order_by(rma_services.late_first("customer__time_zone", now).desc(),
+                             "-requested_at", "-pk")
+    rmas = sorted_by(rmas, sort, RMA_SORTS)
     if request.GET.get("format") == "csv":
         return rmas_csv(rmas.select_related("ticket"))
     page = Paginator(rmas, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    for rma in rows:
+        rma.late = rma_services.lateness(rma.status, rma.promised_ship_date,
+                                         rma.ship_to_country, rma.customer.time_zone, now)
     return render(request, "tickets/rma_list.html", {
         "filters": filters.form, "page": page,
-        "table": Table(rma_columns(user), page.object_list, sort=sort,
+        "table": Table(rma_columns(user), rows, sort=sort,
                        empty=_("No replacements match."))})
 
 
@@ -112,6 +123,7 @@ def rma_create(request):
     return render(request, "tickets/rma_form.html", {
         "form": form, "ticket": ticket, "customer": customer,
         "promised_ship_date": rma_services.customer_ship_date(customer) if customer else None,
+        "ship_rule": rma_services.ship_date_rule(str(customer.country)) if customer else "",
     })
 
 
@@ -128,6 +140,8 @@ def rma_preview(request):
         else:
             customer = services.customer_by_site_id(request.GET.get("site_id", ""))
         context["preview"] = rma_services.preview(customer, request.GET.get("serial", ""))
+        if not request.GET.get("ship_rule_shown"):
+            context["ship_rule"] = rma_services.ship_date_rule(str(customer.country))
     except ValidationError as error:
         context["errors"] = error.messages
     return render(request, "tickets/partials/rma_preview.html", context)
@@ -139,6 +153,9 @@ def rma_context(rma, user, urls):
         "rma": rma, "steps": list(rma.steps.all()), "urls": urls,
         "action_form": RmaActionForm(statuses=statuses) if statuses else None,
         "headset_rate": rma_services.rate_of_rma_year(rma),
+        "ship_rule": rma_services.ship_date_rule(rma.ship_to_country),
+        "late": late_badge(rma_services.lateness(rma.status, rma.promised_ship_date,
+                                                 rma.ship_to_country, rma.customer.time_zone)),
     }
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0003_support_hours_defaults'),
+        ('tenants', '0006_partner_email_failure_and_single_line_branding'),
     ]
 
     operations = [

@@ -1,0 +1,82 @@
+"""The list component's own rendering agrees with Django's: dates as the `date` filter shows
+them, filter inputs as the widgets render them."""
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django import forms
+from django.utils import timezone, translation
+from django.utils.dateformat import format as django_format
+from django.utils.formats import date_format
+
+from portal.lists import _date_format, filter_field, id_url, short_date, short_datetime
+
+MOMENTS = [datetime(2028, 2, 29, 0, 5, tzinfo=ZoneInfo("UTC")),
+           datetime(2026, 12, 31, 23, 59, tzinfo=ZoneInfo("Europe/Paris")),
+           datetime(2026, 7, 14, 12, 0, tzinfo=ZoneInfo("UTC"))]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("zone", ["Europe/Paris", "America/New_York"])
+def test_dates_read_as_the_date_filter_shows_them(language, zone):
+    with translation.override(language), timezone.override(ZoneInfo(zone)):
+        for moment in MOMENTS:
+            assert short_datetime(moment) == date_format(timezone.localtime(moment),
+                                                         "SHORT_DATETIME_FORMAT")
+            assert short_date(moment.date()) == date_format(moment.date(), "SHORT_DATE_FORMAT")
+            for name in ("DATE_FORMAT", "DATETIME_FORMAT"):
+                assert _date_format(moment, name) == date_format(moment, name)
+    assert short_datetime(None) == short_date(None) == "—"
+
+
+def test_escaped_letters_stay_text(settings):
+    from portal import lists
+
+    lists._format_pieces.cache_clear()
+    text = r"\L\e j F Y \à H\hi"
+    pieces = "".join(str(piece) if not letter else f"<{piece}>"
+                     for letter, piece in lists._format_pieces(text))
+    assert pieces == "Le <j> <F> <Y> à <H>h<i>"
+    moment = datetime(2026, 3, 1, 9, 7)
+    formatted = "".join(
+        str(getattr(lists.DateFormat(moment), piece)()) if letter else piece
+        for letter, piece in lists._format_pieces(text))
+    assert formatted == django_format(moment, text) == "Le 1 March 2026 à 09h07"
+
+
+class Filters(forms.Form):
+    q = forms.CharField(required=False, label="Search",
+                        widget=forms.TextInput(attrs={"placeholder": "Serial & model"}))
+    status = forms.ChoiceField(required=False, label="Status",
+                               choices=[("", "All"), ("open", "Open <now>"), ("closed", "Closed")])
+    outdated = forms.BooleanField(required=False, label="Outdated")
+
+
+def attributes(html):
+    """The markup's tags and attributes, in any order (Django's widgets and ours order
+    attributes differently and add no meaning by it)."""
+    html = re.sub(r">\s+<", "><", str(html)).strip()
+    return sorted(re.findall(r'<\w+|[\w-]+(?:="[^"]*")?|>[^<]+<', html))
+
+
+@pytest.mark.parametrize("data", [None, {"q": 'x"<y', "status": "open", "outdated": "on"},
+                                  {"status": "closed", "outdated": "false"}])
+def test_filter_inputs_are_the_widgets_markup(data):
+    form = Filters(data)
+    for field in form:
+        if field.widget_type == "checkbox":
+            expected = f"<label>{field} {field.label}</label>"
+        else:
+            expected = field.label_tag() + str(field)
+        assert attributes(filter_field(field)) == attributes(expected), field.name
+
+
+def test_row_links_are_the_routes_urls(world):
+    from django.urls import reverse
+
+    client = world["alpha_agent"].client()
+    response = client.get("/tickets/")
+    assert response.status_code == 200
+    assert id_url("ticket_detail", 42) == reverse("ticket_detail", args=[42]) == "/tickets/42/"
