@@ -31,7 +31,6 @@ from django.utils import timezone
 from django_tenants.utils import schema_exists
 
 from contracts.models import Customer
-from contracts.services import whole_devices
 from inventory.models import LensImport
 from inventory.tasks import queue_import
 from portal.catalogue.models import Category
@@ -43,6 +42,7 @@ from portal.consoleindex.models import (
     IndexedTicket,
     OpenCount,
 )
+from portal.programme import whole_devices
 from portal.tenants.models import Partner
 from portal.tenants.references import parse_reference
 from portal.tenants.schemas import active_partners, partner_schema, public_schema

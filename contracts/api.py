@@ -9,9 +9,9 @@ from ninja import Field, Query, Router, Schema
 from portal.api.auth import require_role
 from portal.api.pagination import Page, PageParams, paginate
 from portal.api.schemas import ERRORS, CustomerRef, DecimalString, customer_ref
+from portal.programme import whole_devices
 from portal.users.access import EVERYONE_OF_PARTNER
 
-from . import services
 from .models import BaselineVersion, Contract
 
 router = Router(tags=["Contracts"])
@@ -103,7 +103,7 @@ def get_contract(request, contract_id: int):
             "created_at": version.created_at,
             "entries": [{"category": entry.category, "ordered": entry.ordered,
                          "baseline": entry.baseline,
-                         "baseline_devices": services.whole_devices(entry.baseline)}
+                         "baseline_devices": whole_devices(entry.baseline)}
                         for entry in version.entries.all()],
         } for version in contract.baseline_versions.all()],
     }

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from portal.audit import audit_entries as _entries
+from portal.formats import short_date
 
 from .models import AuthorisationLetter, BaselineVersion, Contract, ContractLine
 
@@ -23,5 +24,5 @@ def contract_history(customer):
                         lambda r: _("Baseline version %(number)s") % {"number": r.number})
     entries += _entries(AuthorisationLetter.history.filter(customer_id=customer.pk),
                         lambda r: _("Authorisation letter signed by %(signatory)s on %(date)s")
-                        % {"signatory": r.signatory, "date": r.signed_on})
+                        % {"signatory": r.signatory, "date": short_date(r.signed_on)})
     return entries, contract_ids

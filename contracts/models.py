@@ -15,6 +15,7 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from portal.catalogue.models import Category
+from portal.programme import whole_devices
 from portal.users.models import Role, User
 
 site_id_validator = RegexValidator(
@@ -236,9 +237,6 @@ class BaselineEntry(models.Model):
 
     @property
     def baseline_shown(self) -> int:
-        # services.py imports this module: a cycle at start-up.
-        from .services import whole_devices
-
         return whole_devices(self.baseline)
 
 

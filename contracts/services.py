@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 from operator import attrgetter
 from pathlib import PurePath
 from typing import IO
@@ -18,9 +18,10 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import formats
 from portal.catalogue.eligibility import is_eligible
 from portal.consoleindex import services as console_index
 from portal.programme import rule
@@ -42,11 +43,6 @@ DraftLines = Mapping[str, tuple[int, int, Decimal]]
 def baseline_for(ordered: int) -> Decimal:
     """The exact baseline: ordered × (1 + allowance)."""
     return Decimal(ordered) * (1 + rule("BASELINE_ALLOWANCE"))
-
-
-def whole_devices(baseline: Decimal) -> int:
-    """A baseline as shown: rounded up to a whole device."""
-    return int(Decimal(baseline).to_integral_value(rounding=ROUND_CEILING))
 
 
 @transaction.atomic
@@ -204,7 +200,7 @@ def valid_authorisation_letter(customer: Customer,
 
 
 def long_date(value: date) -> str:
-    return formats.date_format(value, "DATE_FORMAT")
+    return formats.long_date(value)
 
 
 def authorisation_letter_refusal(customer: Customer, on_date: date) -> str | None:

@@ -15,7 +15,6 @@ customer_urlpatterns = [
 contract_urlpatterns = [
     path("", views.contract_list, name="contract_list"),
     path("new/", views.contract_create, name="contract_create"),
-    path("<int:pk>/", views.contract_detail, name="contract_detail"),
     path("<int:pk>/edit/", views.contract_edit, name="contract_edit"),
     path("<int:pk>/activate/", views.contract_activate, name="contract_activate"),
     path("<int:pk>/renew/", views.contract_renew, name="contract_renew"),

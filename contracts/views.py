@@ -110,13 +110,13 @@ def allowance_percent():
     return (rule("BASELINE_ALLOWANCE") * 100).normalize()
 
 
-def _contracts(user):
+def contracts_visible_to(user):
     return Contract.objects.visible_to(user).select_related("customer").prefetch_related("lines")
 
 
 @role_required(*EVERYONE_OF_PARTNER)
 def contract_list(request):
-    filters = ContractFilterSet(request.GET or None, queryset=_contracts(request.user))
+    filters = ContractFilterSet(request.GET or None, queryset=contracts_visible_to(request.user))
     sort = request.GET.get("sort")
     contracts = sorted_by(filtered(filters), sort, CONTRACT_SORTS)
     if request.GET.get("format") == "csv":
@@ -135,18 +135,6 @@ def contracts_csv(contracts):
          contract.status, contract.currency, line.category, line.installed, line.growth,
          line.ordered, line.annual_price]
         for contract in contracts for line in contract.lines.all()))
-
-
-@role_required(*EVERYONE_OF_PARTNER)
-def contract_detail(request, pk):
-    contract = get_object_or_404(_contracts(request.user), pk=pk)
-    baseline = services.current_baseline(contract)
-    rows = [(line, baseline.get(line.category)) for line in contract.lines.all()]
-    versions = contract.baseline_versions.prefetch_related("entries")
-    return render(request, "contracts/contract_detail.html", {
-        "contract": contract, "rows": rows, "versions": versions,
-        "renewal": getattr(contract, "renewal", None),
-    })
 
 
 @role_required(*PARTNER_ADMIN)
@@ -172,7 +160,7 @@ def contract_create(request):
 
 @role_required(*PARTNER_ADMIN)
 def contract_edit(request, pk):
-    contract = get_object_or_404(_contracts(request.user), pk=pk,
+    contract = get_object_or_404(contracts_visible_to(request.user), pk=pk,
                                  status=Contract.Status.DRAFT)
     form = ContractForm(request.POST or None, instance=contract,
                         customers=Customer.objects.visible_to(request.user))
@@ -191,7 +179,7 @@ def contract_edit(request, pk):
 @role_required(*PARTNER_ADMIN)
 @require_POST
 def contract_activate(request, pk):
-    contract = get_object_or_404(_contracts(request.user), pk=pk)
+    contract = get_object_or_404(contracts_visible_to(request.user), pk=pk)
     try:
         services.activate_contract(contract, author=request.user.email)
     except ValidationError as error:
@@ -204,7 +192,7 @@ def contract_activate(request, pk):
 @role_required(*PARTNER_ADMIN)
 @require_POST
 def contract_renew(request, pk):
-    contract = get_object_or_404(_contracts(request.user), pk=pk)
+    contract = get_object_or_404(contracts_visible_to(request.user), pk=pk)
     try:
         renewal = services.renew_contract(contract)
     except ValidationError as error:

@@ -159,7 +159,7 @@ TEMPLATES = [
                 "portal.users.context_processors.navigation",
             ],
             # {% load lists %}: the status badge of the list pages (portal.lists).
-            "libraries": {"lists": "portal.lists"},
+            "libraries": {"lists": "portal.lists", "formats": "portal.formats"},
         },
     },
 ]

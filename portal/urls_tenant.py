@@ -11,6 +11,7 @@ from portal.users.urls import account_urlpatterns, api_token_urlpatterns, user_u
 urlpatterns = [
     path("", site_views.dashboard, name="dashboard"),
     path("customers/<int:pk>/", site_views.customer_detail, name="customer_detail"),
+    path("contracts/<int:pk>/", site_views.contract_detail, name="contract_detail"),
     path("customers/<int:pk>/letters/add/", site_views.authorisation_letter_add,
          name="authorisation_letter_add"),
     path("customers/", include(customer_urlpatterns)),

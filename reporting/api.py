@@ -3,6 +3,7 @@ figures the PDF is drawn from, and the PDF itself. Quotes: for the partner admin
 who accepts one with a purchase-order number (or declines it), as on the quote page."""
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.http import FileResponse, Http404
@@ -14,6 +15,7 @@ from portal.api.auth import require_role
 from portal.api.pagination import Page, PageParams, paginate
 from portal.api.problems import cleaned
 from portal.api.schemas import ERRORS, WRITE_ERRORS, CustomerRef, DecimalString, customer_ref
+from portal.programme import whole_devices
 from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_ADMIN
 
 from . import services
@@ -39,8 +41,10 @@ class ReportDetailOut(ReportOut):
     figures: dict[str, Any] = Field(
         description="The figures the PDF shows, as computed when the report was generated: "
                     "categories (ordered, baseline, actual, change), trend, true-up, headset "
-                    "replacements, tickets and SLA, firmware, uncovered devices, CSM hours. "
-                    "Decimals are strings.")
+                    "replacements, tickets and SLA, firmware, uncovered devices, CSM hours, "
+                    "technical account management hours. Decimals are strings; each "
+                    "category's `baseline` is exact and `baseline_devices` is the baseline "
+                    "rounded up to a whole device, as pages and PDFs show it.")
 
 
 class QuoteLineOut(Schema):
@@ -111,7 +115,16 @@ def get_report(request, report_id: int):
     report = get_object_or_404(_published(user), pk=report_id)
     figures = report.read_figures()
     return {**report_out(report), "csm_notes": report.csm_notes,
-            "figures": figures.to_json() if figures else {}}
+            "figures": figures_out(figures) if figures else {}}
+
+
+def figures_out(figures):
+    """The stored figures, each category's exact baseline with the whole devices shown
+    beside it (SPEC §5), whichever format version the report was kept in."""
+    data = figures.to_json()
+    for row in data["categories"]:
+        row["baseline_devices"] = whole_devices(Decimal(row["baseline"]))
+    return data
 
 
 @reports.get("/{report_id}/pdf", response={200: None, **ERRORS},

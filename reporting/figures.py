@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
 from contracts.models import Contract
 from inventory.coverage import outdated_firmware_q
@@ -19,7 +19,7 @@ from tickets.models import Breach, Escalation, Ticket
 from tickets.rma.services import headset_rate
 
 from . import trueup
-from .models import CsmHours
+from .models import CsmHours, TamHours
 from .report_figures import (
     CategoryRow,
     ContractTerms,
@@ -29,6 +29,7 @@ from .report_figures import (
     HeadsetReplacements,
     ReportFigures,
     SlaResult,
+    TamHoursFigures,
     TicketFigures,
     Trend,
     TrueUp,
@@ -71,6 +72,21 @@ def _snapshots(customer, until):
         by_month[date(snapshot.taken_on.year, snapshot.taken_on.month, 1)] = {
             count.category: count.covered for count in snapshot.counts.all()}
     return by_month, (snapshots[-1] if snapshots else None)
+
+
+def actual_counts(customer, on_date, latest=None):
+    """The actual count per category on `on_date` and where it came from: the latest
+    inventory snapshot by then (Poly Lens or registered), else the devices registered now.
+    What the monthly report counts, and the contract and customer pages show today."""
+    if latest is None:
+        latest = (InventorySnapshot.objects.filter(customer=customer, taken_on__lte=on_date)
+                  .prefetch_related("counts").order_by("-taken_on", "-created_at").first())
+    if latest is not None:
+        return ({count.category: count.covered for count in latest.counts.all()},
+                CountSource(kind=latest.source, date=latest.taken_on))
+    return (dict(Device.objects.filter(customer=customer, status=Device.Status.ACTIVE)
+                 .values_list("product_model__category").annotate(n=Count("pk")).order_by()),
+            CountSource(kind="registered", date=on_date))
 
 
 def _tickets(customer, start, end):
@@ -137,14 +153,7 @@ def compute(customer, month, contract):
     entries = {entry.category: entry for entry in version.entries.all()} if version else {}
     lines = {line.category: line for line in contract.lines.all()}
     by_month, latest = _snapshots(customer, last_day)
-    if latest is not None:
-        actual = {count.category: count.covered for count in latest.counts.all()}
-        source = CountSource(kind=latest.source, date=latest.taken_on)
-    else:
-        actual = dict(
-            Device.objects.filter(customer=customer, status=Device.Status.ACTIVE)
-            .values_list("product_model__category").annotate(n=Count("pk")).order_by())
-        source = CountSource(kind="registered", date=last_day)
+    actual, source = actual_counts(customer, last_day, latest)
     categories, rows = [], []
     for category in [c for c in Category.values if c in lines or c in entries]:
         ordered = entries[category].ordered if category in entries else 0
@@ -166,6 +175,8 @@ def compute(customer, month, contract):
     trend_months = [add_months(month, offset) for offset in range(1 - TREND_MONTHS, 1)]
     hours = CsmHours.objects.filter(customer=customer, worked_on__gte=month,
                                     worked_on__lte=last_day).aggregate(used=Sum("hours"))
+    tam = TamHours.objects.filter(contract=contract, worked_on__lte=last_day).aggregate(
+        in_month=Sum("hours", filter=Q(worked_on__gte=month)), in_term=Sum("hours"))
     rate = headset_rate(customer, month.year, last_day, until=end)
     firmware, uncovered = _devices(customer, last_day)
     return ReportFigures(
@@ -197,4 +208,7 @@ def compute(customer, month, contract):
         uncovered_total=sum(item.count for item in uncovered),
         csm_hours=CsmHoursFigures(used=hours["used"] or Decimal("0"),
                                   purchased=contract.csm_blocks_per_month * HOURS_PER_BLOCK),
+        tam_hours=TamHoursFigures(used_in_month=tam["in_month"] or Decimal("0"),
+                                  used_in_term=tam["in_term"] or Decimal("0"),
+                                  bought=contract.tam_hours),
     )

@@ -46,6 +46,10 @@ class CsmHoursForm(OneTimeTokenForm):
     description = forms.CharField(label=_("What was done"), max_length=300)
 
 
+class TamHoursForm(CsmHoursForm):
+    """Technical account management time, logged as CSM hours are."""
+
+
 class IssueQuoteForm(OneTimeTokenForm):
     adjustment_month = MonthField(label=_("Adjustment month"), required=False,
                                   help_text=_("Empty: the month after the report."))

@@ -165,6 +165,30 @@ class CsmHours(models.Model):
         return f"{self.customer} {self.worked_on} {self.hours} h"
 
 
+class TamHours(models.Model):
+    """Technical account management time spent on a contract, against the hours bought on
+    it for the term (`Contract.tam_hours`); logged as CSM hours are."""
+
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT,
+                                 related_name="tam_hours_logged", verbose_name=_("contract"))
+    worked_on = models.DateField(_("date"))
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=2)
+    description = models.CharField(_("what was done"), max_length=300)
+    engineer_name = models.CharField(_("technical account manager"), max_length=200)
+    engineer_email = models.EmailField(_("technical account manager's e-mail"))
+    created_at = models.DateTimeField(_("logged"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-worked_on", "-pk"]
+        verbose_name = _("technical account management hours")
+        verbose_name_plural = _("technical account management hours")
+        constraints = [models.CheckConstraint(condition=models.Q(hours__gt=0),
+                                              name="tam_hours_positive")]
+
+    def __str__(self):
+        return f"{self.contract_id} {self.worked_on} {self.hours} h"
+
+
 class TrueUpQuote(models.Model):
     """A mid-term adjustment offered to the partner (SPEC §9)."""
 

@@ -183,6 +183,16 @@ class CsmHoursFigures:
 
 
 @dataclass(frozen=True)
+class TamHoursFigures:
+    """Technical account management: hours used in the month, in the term up to the month's
+    end, and bought on the contract for the term."""
+
+    used_in_month: Decimal
+    used_in_term: Decimal
+    bought: int
+
+
+@dataclass(frozen=True)
 class ReportFigures:
     month: date
     contract: ContractTerms
@@ -196,6 +206,8 @@ class ReportFigures:
     uncovered: list[UncoveredModel]
     uncovered_total: int
     csm_hours: CsmHoursFigures
+    # Kept since technical account management hours are logged; None in older reports.
+    tam_hours: TamHoursFigures | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The figures as plain JSON values, in the current format."""
@@ -250,6 +262,10 @@ class ReportFigures:
             "uncovered_total": self.uncovered_total,
             "csm_hours": {"used": _decimal(self.csm_hours.used),
                           "purchased": self.csm_hours.purchased},
+            **({"tam_hours": {"used_in_month": _decimal(self.tam_hours.used_in_month),
+                              "used_in_term": _decimal(self.tam_hours.used_in_term),
+                              "bought": self.tam_hours.bought}}
+               if self.tam_hours is not None else {}),
         }
 
     @classmethod
@@ -264,6 +280,7 @@ class ReportFigures:
 def _from_version_1(data: dict[str, Any]) -> ReportFigures:
     contract, true_up, headsets = data["contract"], data["true_up"], data["headsets"]
     tickets, firmware = data["tickets"], data["firmware"]
+    tam = data.get("tam_hours")
     return ReportFigures(
         month=date.fromisoformat(data["month"]),
         contract=ContractTerms(
@@ -312,6 +329,9 @@ def _from_version_1(data: dict[str, Any]) -> ReportFigures:
         uncovered_total=data["uncovered_total"],
         csm_hours=CsmHoursFigures(used=Decimal(data["csm_hours"]["used"]),
                                   purchased=data["csm_hours"]["purchased"]),
+        tam_hours=TamHoursFigures(used_in_month=Decimal(tam["used_in_month"]),
+                                  used_in_term=Decimal(tam["used_in_term"]),
+                                  bought=tam["bought"]) if tam else None,
     )
 
 

@@ -18,10 +18,10 @@ from contracts.services import (
     baseline_for,
     current_baseline,
     record_baseline_version,
-    whole_devices,
 )
 from portal.catalogue.models import Category
 from portal.outbox.services import enqueue_on_commit
+from portal.programme import whole_devices
 from portal.users.models import Role, User
 from portal.webhooks import services as webhooks
 from portal.webhooks.models import Event
@@ -32,6 +32,7 @@ from .models import (
     MonthlyReport,
     ReportRun,
     ReportRunItem,
+    TamHours,
     TrueUpQuote,
     TrueUpQuoteLine,
 )
@@ -218,17 +219,33 @@ def reopen(report: MonthlyReport) -> MonthlyReport:
     return report
 
 
-def log_csm_hours(customer: Customer, user: User, *, worked_on: date,
-                  hours: Decimal | int | None, description: str) -> CsmHours:
+def _checked_hours(hours: Decimal | int | None, description: str) -> Decimal:
     if hours is None or hours <= 0:
         raise ValidationError({"hours": _("Enter the hours spent, more than zero.")})
     if hours > 24:
         raise ValidationError({"hours": _("A day has 24 hours at most.")})
     if not (description or "").strip():
         raise ValidationError({"description": _("Say what was done.")})
+    return Decimal(hours)
+
+
+def log_csm_hours(customer: Customer, user: User, *, worked_on: date,
+                  hours: Decimal | int | None, description: str) -> CsmHours:
+    checked = _checked_hours(hours, description)
     return CsmHours.objects.create(customer=customer, worked_on=worked_on,
-                                   hours=Decimal(hours), description=description.strip(),
+                                   hours=checked, description=description.strip(),
                                    csm_name=user.display_name, csm_email=user.email)
+
+
+def log_tam_hours(contract: Contract, user: User, *, worked_on: date,
+                  hours: Decimal | int | None, description: str) -> TamHours:
+    """Technical account management time on `contract`, within its term."""
+    checked = _checked_hours(hours, description)
+    if not contract.start <= worked_on <= contract.end:
+        raise ValidationError({"worked_on": _("Choose a day within the contract's term.")})
+    return TamHours.objects.create(contract=contract, worked_on=worked_on,
+                                   hours=checked, description=description.strip(),
+                                   engineer_name=user.display_name, engineer_email=user.email)
 
 
 # --- True-up quotes -------------------------------------------------------------------------

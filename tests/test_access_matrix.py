@@ -110,6 +110,18 @@ def _ticket_attachment(world, tenant):
     return {"pk": attachment.comment.ticket_id, "attachment_pk": attachment.pk}
 
 
+@samples_for("ticket_joint_call_outcome")
+def _joint_call(world, tenant):
+    from django.utils import timezone
+
+    from tickets.models import JointCall
+
+    ticket = sample_ticket(world, tenant)
+    call = JointCall.objects.filter(ticket=ticket).first() or JointCall.objects.create(
+        ticket=ticket, requested_at=timezone.now(), participants="Matrix", recorded_by="Matrix")
+    return {"pk": ticket.pk, "call_pk": call.pk}
+
+
 @samples_for("ticket_")
 def _ticket(world, tenant):
     return {"pk": sample_ticket(world, tenant).pk}
@@ -398,6 +410,7 @@ def test_every_view_declares_who_may_open_it(urlconf):
 # Routes whose GET answers something else than a page to anyone allowed in.
 NOT_A_PAGE = {"set_language": 405, "ticket_update": 405, "ticket_watch": 405,
               "ticket_bulk_update": 405, "rma_advance": 405, "console_rma_advance": 405,
+              "ticket_joint_call_add": 405, "ticket_joint_call_outcome": 405,
               "report_run": 405, "report_run_retry": 405,
               "lens_import_review_confirm": 405, "lens_import_review_discard": 405,
               "lens_import_mapping": 405, "lens_header_mapping_delete": 405,

@@ -180,3 +180,19 @@ class BulkUpdateForm(forms.Form):
         self.fields["assignee"].choices = [
             ("", _("Keep the assignee")), ("none", _("Unassigned")),
             *((str(person.pk), person.display_name) for person in assignees)]
+
+
+class JointCallForm(OneTimeTokenForm):
+    requested_at = forms.DateTimeField(
+        label=_("Requested"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    scheduled_for = forms.DateTimeField(
+        label=_("Scheduled for"), required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    participants = forms.CharField(label=_("Participants"),
+                                   widget=forms.Textarea(attrs={"rows": 2}))
+    outcome = forms.CharField(label=_("Outcome"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class JointCallOutcomeForm(forms.Form):
+    outcome = forms.CharField(label=_("Outcome"), widget=forms.Textarea(attrs={"rows": 2}))

@@ -432,3 +432,24 @@ class RmaStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rma_id} {self.status}"
+
+
+class JointCall(models.Model):
+    """A call held with the cloud partner about its incident on the ticket: when it was
+    asked for, when it is (or was) held, who takes part, and what came of it."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="joint_calls")
+    requested_at = models.DateTimeField(_("requested"))
+    scheduled_for = models.DateTimeField(_("scheduled for"), null=True, blank=True)
+    participants = models.TextField(_("participants"))
+    outcome = models.TextField(_("outcome"), blank=True)
+    recorded_by = models.CharField(_("recorded by"), max_length=200)
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        verbose_name = _("joint call")
+        verbose_name_plural = _("joint calls")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.requested_at:%Y-%m-%d %H:%M}"

@@ -66,6 +66,7 @@ from .models import (
     CloudNotice,
     Comment,
     Escalation,
+    JointCall,
     Pause,
     Rma,
     Ticket,
@@ -696,3 +697,33 @@ def dashboard(tickets: TicketQuerySet, user: User, now: datetime | None = None,
         "unassigned_count": (counts["unassigned_count"]
                              if user.role != Role.CUSTOMER_USER else None),
     }
+
+
+# --- Joint calls with the cloud partner ----------------------------------------------------
+
+JOINT_CALL_STATUSES = (Ticket.CloudStatus.OPEN, Ticket.CloudStatus.CLOSED)
+
+
+def record_joint_call(ticket: Ticket, *, user: User, requested_at: datetime,
+                      scheduled_for: datetime | None, participants: str,
+                      outcome: str = "") -> JointCall:
+    """A joint call asked of the cloud partner about the incident opened on the ticket."""
+    if ticket.cloud_status not in JOINT_CALL_STATUSES:
+        raise ValidationError(_("No incident is open with a cloud partner."))
+    if not (participants or "").strip():
+        raise ValidationError({"participants": _("Say who takes part in the call.")})
+    if scheduled_for is not None and scheduled_for < requested_at:
+        raise ValidationError({"scheduled_for": _(
+            "The call cannot be scheduled before it was requested.")})
+    return JointCall.objects.create(
+        ticket=ticket, requested_at=requested_at, scheduled_for=scheduled_for,
+        participants=participants.strip(), outcome=(outcome or "").strip(),
+        recorded_by=user.display_name)
+
+
+def record_joint_call_outcome(call: JointCall, *, outcome: str) -> JointCall:
+    if not (outcome or "").strip():
+        raise ValidationError({"outcome": _("Say what came of the call.")})
+    call.outcome = outcome.strip()
+    call.save(update_fields=["outcome"])
+    return call

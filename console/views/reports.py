@@ -17,8 +17,8 @@ from portal.tenants.schemas import partner_schema
 from portal.users.access import role_required
 from portal.users.models import Role
 from reporting import notifications, pdf, services
-from reporting.forms import CsmHoursForm, IssueQuoteForm, NotesForm
-from reporting.models import CsmHours, MonthlyReport
+from reporting.forms import CsmHoursForm, IssueQuoteForm, NotesForm, TamHoursForm
+from reporting.models import CsmHours, MonthlyReport, TamHours
 from reporting.presentation import report_context
 
 from .escalations import PAGE_SIZE, _page_number, _pages
@@ -56,6 +56,8 @@ def console_report_detail(request, slug, pk):
             "hours": list(CsmHours.objects.filter(customer=report.customer_id)[:10]),
             "notes_form": NotesForm(initial={"csm_notes": report.csm_notes}),
             "hours_form": CsmHoursForm(initial={"worked_on": report.month}),
+            "tam_hours": list(TamHours.objects.filter(contract=report.contract_id)[:10]),
+            "tam_form": TamHoursForm(initial={"worked_on": report.month}),
             "quote_form": IssueQuoteForm(),
             "urls": {"pdf": reverse("console_report_pdf", args=[slug, pk]),
                      "action": reverse("console_report_action", args=[slug, pk])},
@@ -114,6 +116,18 @@ def _hours(request, report):
     entry = services.log_csm_hours(report.customer, request.user, **form.cleaned_data)
     created(request, entry)
     return _("The hours are logged.")
+
+
+@action("tam_hours")
+def _tam_hours(request, report):
+    form = TamHoursForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError([str(error) for errors in form.errors.values()
+                               for error in errors])
+    data = {name: form.cleaned_data[name] for name in ("worked_on", "hours", "description")}
+    entry = services.log_tam_hours(report.contract, request.user, **data)
+    created(request, entry)
+    return _("The technical account management hours are logged.")
 
 
 @action("regenerate")

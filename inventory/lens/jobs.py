@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.csvimport import RowError, gc_paused
+from portal.formats import long_date_time
 
 from ..models import LensImport
 from . import bulk, checking, headers, reading, review, writing
@@ -145,7 +146,7 @@ def _refuse_older(lens_import, older):
     newest, zone = older.newest, ZoneInfo(lens_import.customer.time_zone)
 
     def when(moment):
-        return formats.date_format(timezone.localtime(moment, zone), "DATETIME_FORMAT")
+        return long_date_time(timezone.localtime(moment, zone))
 
     if (older.export_date is not None and newest.export_date is not None
             and older.export_date != newest.export_date):

@@ -1,5 +1,5 @@
-"""Pages that put several apps together: a partner portal's home, a customer's page and a
-device's page."""
+"""Pages that put several apps together: a partner portal's home, a customer's page, a
+device's page, and a contract's page with the programme's numbers of the reporting app."""
 
 from django.contrib import messages
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
@@ -13,8 +13,9 @@ from django.views.decorators.http import require_POST
 
 from console.crossschema import csm_of
 from contracts import services as contract_services
+from contracts import views as contract_views
 from contracts.forms import AuthorisationLetterForm
-from contracts.models import AuthorisationLetter, Customer
+from contracts.models import AuthorisationLetter, Contract, Customer
 from contracts.tables import contract_columns
 from contracts.views import letters_card
 from inventory.coverage import active_contracts_by_customer, covered_until, device_coverage
@@ -25,6 +26,7 @@ from portal.submissions.once import created, sent_once
 from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_STAFF, role_required
 from portal.users.models import Role, User
 from reporting.audit import history_for_customer
+from reporting.standing import contract_standing
 from tickets import services as ticket_services
 from tickets.rma.services import headset_rate, rmas_visible_to
 from tickets.views import tickets_visible_to
@@ -76,7 +78,16 @@ def _customer_page(request, customer, letter_form=None):
         "letter_form": letter_form,
         "may_revoke_letters": request.user.role == Role.PARTNER_ADMIN,
         "headset_rate": headset_rate(customer, today.year, today),
+        **_programme_numbers(customer, today),
     })
+
+
+def _programme_numbers(customer, today):
+    """The customer's active contract and where it stands today (SPEC §5, §9)."""
+    contract = (customer.contracts.active().prefetch_related("lines", "baseline_versions__entries")
+                .order_by("-start").first())
+    return {"current_contract": contract,
+            "standing": contract_standing(contract, today) if contract else None}
 
 
 @role_required(*EVERYONE_OF_PARTNER)
@@ -138,4 +149,24 @@ def device_detail(request, pk):
         "replaces": next((rma for rma in rmas if rma.replacement_id == device.pk), None),
         "history": device.history.select_related("history_user")
         .order_by("-history_date")[:50],
+    })
+
+
+@role_required(*EVERYONE_OF_PARTNER)
+def contract_detail(request, pk):
+    contract = get_object_or_404(
+        contract_views.contracts_visible_to(request.user)
+        .prefetch_related("baseline_versions__entries"), pk=pk)
+    versions = list(contract.baseline_versions.all())
+    baseline = {entry.category: entry for entry in versions[-1].entries.all()} \
+        if versions else {}
+    # installed + growth + true-ups = ordered: what the true-ups added since activation.
+    rows = [(line, baseline.get(line.category),
+             baseline[line.category].ordered - line.ordered if line.category in baseline else 0)
+            for line in contract.lines.all()]
+    return render(request, "contracts/contract_detail.html", {
+        "contract": contract, "rows": rows, "versions": versions,
+        "renewal": getattr(contract, "renewal", None),
+        "standing": None if contract.status == Contract.Status.DRAFT
+        else contract_standing(contract, contract.customer.today()),
     })

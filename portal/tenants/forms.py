@@ -9,12 +9,12 @@ from PIL import Image, UnidentifiedImageError
 
 from portal.submissions.once import OneTimeTokenForm
 
-from .models import Domain, Partner
+from .models import DateOrder, Domain, Partner
 from .services import RESERVED_SLUGS
 
 BRANDING_FIELDS = [
     "name", "logo", "primary_colour", "accent_colour", "support_phone", "support_email",
-    "email_sender_name", "default_language",
+    "email_sender_name", "default_language", "date_order",
 ]
 
 domain_validator = RegexValidator(
@@ -97,6 +97,9 @@ class BrandingForm(forms.ModelForm):
         for name in SUPPORT_HOURS_FIELDS:
             if name in self.fields:
                 self.fields[name].required = False
+        # Left empty (a form of before the setting), the date order stays as it is.
+        if "date_order" in self.fields:
+            self.fields["date_order"].required = False
 
     def _clean_support_hours(self, name):
         return self.cleaned_data.get(name) or getattr(self.instance, name)
@@ -109,6 +112,10 @@ class BrandingForm(forms.ModelForm):
 
     def clean_support_closes(self):
         return self._clean_support_hours("support_closes")
+
+    def clean_date_order(self):
+        return (self.cleaned_data.get("date_order") or self.instance.date_order
+                or DateOrder.DAY_FIRST)
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")
@@ -176,7 +183,7 @@ class PartnerCreateForm(OneTimeTokenForm, BrandingForm):
 
     def fieldsets(self):
         groups = [
-            (_("Partner"), ["name", "slug", "domain", "default_language"]),
+            (_("Partner"), ["name", "slug", "domain", "default_language", "date_order"]),
             (_("Branding"), ["logo", "primary_colour", "accent_colour", "support_phone",
                              "support_email", "email_sender_name"]),
             (_("First partner administrator"),

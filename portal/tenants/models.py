@@ -66,6 +66,11 @@ def default_support_closes():
     return time(18, 0)
 
 
+class DateOrder(models.TextChoices):
+    DAY_FIRST = "dmy", _("Day first (31/12/2026)")
+    MONTH_FIRST = "mdy", _("Month first (12/31/2026)")
+
+
 class PartnerQuerySet(models.QuerySet):
     def partners(self):
         return self.exclude(schema_name=get_public_schema_name())
@@ -119,6 +124,9 @@ class Partner(TenantMixin):
     default_language = models.CharField(
         _("default language"), max_length=5, choices=Language.choices, default=Language.ENGLISH
     )
+    # English dates of the partner's portal, PDFs and e-mails (French is always day first).
+    date_order = models.CharField(_("date format"), max_length=3, choices=DateOrder.choices,
+                                  default=DateOrder.DAY_FIRST)
     # Support hours: the clock of P3/P4 tickets (SPEC §7).
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris",
                                  choices=time_zone_choices)

@@ -39,6 +39,9 @@ def test_only_published_reports_are_served(world, api, samples):
 def test_a_report_gives_the_figures_of_its_pdf(world, api, samples):
     report = samples["AL-0001"].report
     data = api("alpha_customer1").get(f"/api/v1/reports/{report.pk}").json()
+    # the stored figures, with each baseline also in whole devices as shown
+    for row in data["figures"]["categories"]:
+        row.pop("baseline_devices")
     assert data["figures"] == report.figures
     assert data["month"] == report.month.isoformat()
     assert data["pdf"] == f"/api/v1/reports/{report.pk}/pdf"

@@ -75,13 +75,14 @@ def test_partner_admin_creates_a_customer_and_an_active_two_category_contract(po
         main = page.inner_text("main")
         assert "Actif" in main
         rows = page.eval_on_selector_all(
-            "main table tbody tr",
+            "main #categories table tbody tr",
             "rows => rows.map(r => Array.from(r.cells).map(c => c.innerText.trim()))")
         by_category = {row[0]: row for row in rows if len(row) >= 5}
         headsets = next(row for name, row in by_category.items() if name.startswith("Casques"))
         video = next(row for name, row in by_category.items() if name.startswith("Vidéo"))
-        assert headsets[3:5] == ["40", "42"]  # ordered, baseline 40 × 1.05
-        assert video[3:5] == ["11", "12"]  # 11 × 1.05 = 11.55, shown rounded up
+        # installed, growth, true-ups, ordered, baseline
+        assert headsets[1:6] == ["40", "0", "0", "40", "42"]  # baseline 40 × 1.05
+        assert video[1:6] == ["10", "1", "0", "11", "12"]  # 11 × 1.05 = 11.55, rounded up
         assert "Version 1" in main
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=ARTIFACTS / "beta-contract.png", full_page=True)

@@ -10,11 +10,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
-from django.utils import formats, timezone
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from contracts import services
 from contracts.models import AuthorisationLetter, Customer
+from portal import formats
 from tests.files import object_key
 
 # Uploads, generates or downloads files: run again with files on S3 by `make test`.
@@ -45,7 +46,7 @@ def letter_of(world, site_id, signed_on=date(2026, 1, 1), expires_on=date(2026, 
 
 
 def long_date(value):
-    return formats.date_format(value, "DATE_FORMAT")
+    return formats.long_date(value)
 
 
 def upload(name="signed-letter.pdf", content=PDF, **overrides):

@@ -34,7 +34,7 @@ def test_partner_admin_creates_activates_and_sees_the_baselines(world):
     assert response.status_code == 302
     page = client.get(f"/contracts/{contract.pk}/").content.decode()
     assert "Active" in page
-    assert 'title="115.5"' in page and ">116<" in page  # exact kept, shown rounded up
+    assert 'title="Exact baseline: 115.5">116<' in page  # exact kept, shown rounded up
     assert "Version 1" in page and "Initial baseline" in page
 
 

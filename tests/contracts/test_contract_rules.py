@@ -15,10 +15,10 @@ from contracts.services import (
     expire_contracts,
     record_baseline_version,
     renew_contract,
-    whole_devices,
 )
 from inventory.models import Device
 from portal.catalogue.models import ProductModel
+from portal.programme import whole_devices
 from tests.factories import ContractFactory
 
 

@@ -76,7 +76,7 @@ def test_an_older_export_after_a_newer_one_is_refused_and_nothing_changes(
         assert InventorySnapshot.objects.filter(lens_import=older).count() == 0
     [error] = older.errors
     assert error["line"] is None
-    assert "June 1, 2026" in error["message"] and "June 2, 2026" in error["message"]
+    assert "1 June 2026" in error["message"] and "2 June 2026" in error["message"]
     assert "june-2.csv" in error["message"]
     assert older.export_date.date().isoformat() == "2026-06-01"
     assert newer.export_date.date().isoformat() == "2026-06-02"
@@ -215,7 +215,7 @@ def test_two_imports_applying_at_once_never_both_pass_the_check(world, monkeypat
         assert "error" not in newer and "error" not in older, (newer, older)
         assert newer["value"].status == LensImport.Status.SUCCEEDED
         assert older["value"].status == LensImport.Status.FAILED
-        assert "June 2, 2026" in older["value"].errors[0]["message"]
+        assert "2 June 2026" in older["value"].errors[0]["message"]
 
         def devices():
             with tenant_context(world.alpha):
@@ -254,11 +254,11 @@ def test_the_refusal_shows_on_the_import_page_and_in_the_api(
     post(export(2, "HS100001"), "june-2.csv")
     body = post(export(1, "HS100001", site="Old"), "june-1.csv")
     assert "This export is older than one already imported" in body
-    assert "June 1, 2026" in body and "June 2, 2026" in body
+    assert "1 June 2026" in body and "2 June 2026" in body
     with tenant_context(world.alpha):
         refused = LensImport.objects.get(original_filename="june-1.csv")
     agent = world["alpha_agent"]
     data = ApiClient(agent.host, make_token(agent)).get(f"/api/v1/lens-imports/{refused.pk}").json()
     assert data["status"] == "failed"
     [error] = data["errors"]
-    assert "June 1, 2026" in error["message"] and "June 2, 2026" in error["message"]
+    assert "1 June 2026" in error["message"] and "2 June 2026" in error["message"]

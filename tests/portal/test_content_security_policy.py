@@ -5,11 +5,12 @@ which the policy would refuse (the browser tests watch for refusals in Chromium)
 import re
 import secrets
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.test import Client
 
-from reporting.charts import trend_svg
+from reporting.charts import category_charts
 from reporting.report_figures import Trend
 from tests.portal.test_deploy_settings import manage
 
@@ -92,9 +93,11 @@ def test_no_page_has_an_inline_script_or_style(world, pages):
 def test_the_trend_chart_draws_with_attributes_not_styles():
     trend = Trend(months=[date(2026, month, 1) for month in range(1, 13)],
                   series={"headsets": [10] * 12, "video": [None] * 6 + [3] * 6})
-    chart = trend_svg(trend, ordered={"headsets": 9}, primary="#123456")
-    assert "style=" not in chart
-    assert 'fill="#123456"' in chart  # the brand's colour in the legend's swatch
+    charts = category_charts(trend, baselines={"headsets": Decimal("9.45")}, primary="#123456")
+    assert [chart.category for chart in charts] == ["headsets", "video"]
+    for chart in charts:
+        assert "style=" not in chart.svg
+        assert 'fill="#123456"' in chart.svg  # the brand's colour on the points
 
 
 def test_the_brand_colours_come_from_a_stylesheet_of_the_portal(world):

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from portal.csvexport import csv_response
 from portal.errors import add_to_form, add_to_messages
+from portal.formats import long_date
 from portal.lists import Table, filtered, sorted_by
 from portal.submissions.once import created, sent_once
 from portal.users.access import EVERYONE_OF_PARTNER, role_required
@@ -116,7 +117,7 @@ def rma_create(request):
             created(request, rma)
             messages.success(request, _("Replacement %(reference)s is requested; it ships on "
                                         "%(date)s at the latest once approved.") % {
-                "reference": rma.reference, "date": rma.promised_ship_date})
+                "reference": rma.reference, "date": long_date(rma.promised_ship_date)})
             return redirect("rma_detail", pk=rma.pk)
     customer = user.customer if implied else (ticket.customer if ticket else None)
     return render(request, "tickets/rma_form.html", {

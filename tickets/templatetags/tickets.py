@@ -1,6 +1,8 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from tickets.forms import JointCallForm, JointCallOutcomeForm
+from tickets.services import JOINT_CALL_STATUSES
 from tickets.tables import sla_cell
 
 register = template.Library()
@@ -22,3 +24,15 @@ def duration(value):
     if hours:
         return _("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
     return _("%(minutes)d min") % {"minutes": minutes}
+
+
+@register.simple_tag
+def joint_calls(ticket, staff=False):
+    """The joint calls of the ticket's cloud-partner incident, and the forms staff record
+    them with: the card's own data, so the ticket page's view needs nothing for it."""
+    return {
+        "calls": list(ticket.joint_calls.all()),
+        "may_record": staff and ticket.cloud_status in JOINT_CALL_STATUSES,
+        "form": JointCallForm() if staff else None,
+        "outcome_form": JointCallOutcomeForm() if staff else None,
+    }

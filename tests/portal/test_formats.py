@@ -1,0 +1,92 @@
+"""One formatter for numbers, percentages, money and dates per locale (portal.formats)."""
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone, translation
+from django_tenants.utils import tenant_context
+
+from portal import formats
+
+NNBSP, NBSP = "\u202f", "\xa0"
+
+
+@pytest.mark.parametrize(("language", "value", "expected"), [
+    ("fr", Decimal("5.1"), f"5,1{NNBSP}%"),
+    ("fr", Decimal("-3.6"), f"-3,6{NNBSP}%"),
+    ("en", Decimal("5.1"), "5.1%"),
+    ("en", Decimal("-3.6"), "-3.6%"),
+])
+def test_percentages(language, value, expected):
+    assert formats.percent(value, language=language) == expected
+
+
+def test_a_signed_change_and_no_value():
+    assert formats.percent(Decimal("2.4"), signed=True, language="fr") == f"+2,4{NNBSP}%"
+    assert formats.percent(Decimal("0"), signed=True, language="en") == "0.0%"
+    assert formats.percent(None) == "—"
+
+
+@pytest.mark.parametrize(("language", "currency", "expected"), [
+    ("fr", "EUR", f"1{NNBSP}234,50{NBSP}€"),
+    ("en", "EUR", "€1,234.50"),
+    ("en", "GBP", "£1,234.50"),
+    ("fr", "GBP", f"1{NNBSP}234,50{NBSP}£GB"),
+])
+def test_money_always_carries_its_currency(language, currency, expected):
+    assert formats.money(Decimal("1234.5"), currency, language=language) == expected
+
+
+def test_numbers():
+    assert formats.number(Decimal("7.3500"), language="fr") == "7,35"
+    assert formats.number(Decimal("100.00"), language="en") == "100"
+    assert formats.number(1234, language="en") == "1,234"
+    assert formats.number(Decimal("12.5"), 2, language="fr") == "12,50"
+
+
+LEAP_DAY = date(2028, 2, 29)
+
+
+@pytest.mark.parametrize(("language", "order", "short", "long"), [
+    ("en", "dmy", "29/02/2028", "29 February 2028"),
+    ("en", "mdy", "02/29/2028", "February 29, 2028"),
+    ("fr", "mdy", "29/02/2028", "29 février 2028"),  # French is always day first
+    ("fr", "dmy", "29/02/2028", "29 février 2028"),
+])
+def test_dates_follow_the_partner_order_in_english(language, order, short, long):
+    assert formats.short_date(LEAP_DAY, language=language, order=order) == short
+    assert formats.long_date(LEAP_DAY, language=language, order=order) == long
+
+
+def test_month_names_and_times_are_localised():
+    assert formats.short_month(date(2026, 12, 1), language="fr") == "déc. 26"
+    assert formats.month_year(date(2026, 2, 1), language="fr") == "février 2026"
+    assert formats.time_of_day(time(21, 5), language="en", order="mdy") == f"9:05{NNBSP}PM"
+    assert formats.time_of_day(time(21, 5), language="en", order="dmy") == "21:05"
+    instant = datetime(2028, 2, 29, 20, 5, tzinfo=ZoneInfo("UTC"))
+    with translation.override("fr"), timezone.override("Europe/Paris"):
+        assert formats.date_time(instant) == "29/02/2028 21:05"
+
+
+def test_the_partner_being_served_gives_the_order(world):
+    world.alpha.date_order = "mdy"
+    with tenant_context(world.alpha), translation.override("en"):
+        assert formats.short_date(LEAP_DAY) == "02/29/2028"
+
+
+def test_the_partner_admin_sets_the_date_order_on_the_branding_page(world):
+    from portal.tenants.models import Partner
+
+    admin = world["alpha_admin"].client()
+    form = admin.get("/branding/").context["form"]
+    data = {name: value for name, value in form.initial.items()
+            if name not in ("logo", "date_order") and value is not None}
+    data["support_days"] = list(form.initial["support_days"])
+    response = admin.post("/branding/", {**data, "date_order": "mdy"})
+    assert response.status_code == 302, response.context["form"].errors
+    partner = Partner.objects.get(pk=world.alpha.pk)
+    assert partner.date_order == "mdy"
+    with tenant_context(partner), translation.override("en"):
+        assert formats.short_date(LEAP_DAY) == "02/29/2028"
