@@ -30,9 +30,11 @@ def duration(value):
 def joint_calls(ticket, staff=False):
     """The joint calls of the ticket's cloud-partner incident, and the forms staff record
     them with: the card's own data, so the ticket page's view needs nothing for it."""
+    # Calls are only recorded on an incident: no incident, nothing to read.
+    incident = ticket.cloud_status in JOINT_CALL_STATUSES
     return {
-        "calls": list(ticket.joint_calls.all()),
-        "may_record": staff and ticket.cloud_status in JOINT_CALL_STATUSES,
+        "calls": list(ticket.joint_calls.all()) if incident else [],
+        "may_record": staff and incident,
         "form": JointCallForm() if staff else None,
         "outcome_form": JointCallOutcomeForm() if staff else None,
     }
