@@ -43,16 +43,16 @@ def check_redis():
 
 
 def check_storage():
-    from django.core.files.storage import default_storage
+    from django.core.files.storage import FileSystemStorage, storages
 
-    try:
-        path = Path(default_storage.path(PROBE_NAME))
-    except NotImplementedError:
+    storage = storages["default"]
+    if not isinstance(storage, FileSystemStorage):
         # An object store: one HEAD request, which fails when the store cannot be reached
         # or refuses our credentials.
-        default_storage.exists(PROBE_NAME)
+        storage.exists(PROBE_NAME)
         return
     # A local folder: exists() never fails, writing does (missing or read-only volume).
+    path = Path(storage.path(PROBE_NAME))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"")
     path.unlink()
