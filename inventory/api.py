@@ -3,8 +3,11 @@ same forms and services as the pages."""
 
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from contracts.models import Customer
@@ -16,11 +19,11 @@ from portal.catalogue.models import Category
 from portal.users.access import EVERYONE_OF_PARTNER
 from portal.users.models import Role
 
-from . import services
+from . import registration, services
 from .coverage import with_coverage
 from .filters import DeviceFilterSet
-from .forms import RegistrationForm
-from .models import Device
+from .forms import CustomerForm, DeviceRowForm, RegistrationForm
+from .models import Device, normalise_serial
 
 router = Router(tags=["Devices"])
 
@@ -99,6 +102,65 @@ def list_devices(request, filters: Query[DeviceFilters], page: Query[PageParams]
     rows, cursor = paginate(devices.qs, page, "serial")
     return {"items": [device_out(device, result)
                       for device, result in with_coverage(rows, today)], "next": cursor}
+
+
+class BulkDeviceIn(Schema):
+    serial: str
+    model: str = Field(description="The product model's SKU, e.g. VOY-8200-UC.")
+    site: str = ""
+    room: str = ""
+
+
+class BulkRegistrationIn(Schema):
+    site_id: str | None = Field(None, description="The customer's Site ID (partner staff). "
+                                                  "A customer user's own is implied.")
+    devices: list[BulkDeviceIn] = Field(min_length=1, max_length=1000)
+
+
+class BulkRegistrationOut(Schema):
+    registered: int
+    items: list[DeviceOut]
+
+
+@router.post("/bulk", response={201: BulkRegistrationOut, **WRITE_ERRORS},
+             summary="Register several devices")
+def register_devices(request, payload: BulkRegistrationIn):
+    """Up to 1,000 devices of one customer with the bulk registration page's rule: all of
+    them or none, and then every error, named `devices.<position from 0>.<field>`."""
+    user = require_role(request, *EVERYONE_OF_PARTNER)
+    fixed = user.customer if user.role == Role.CUSTOMER_USER else None
+    form = CustomerForm({"customer": (payload.site_id or "").strip().upper()},
+                        customers=Customer.objects.visible_to(user), fixed_customer=fixed)
+    cleaned(form, {"customer": "site_id"})
+    customer = form.chosen_customer()
+    found, pending = {}, []
+    for index, device in enumerate(payload.devices):
+        row = DeviceRowForm(device.dict())
+        if not row.is_valid():
+            for field, messages in row.errors.items():
+                found[f"devices.{index}.{field}"] = list(messages)
+            continue
+        values = row.cleaned_data
+        pending.append((index, normalise_serial(values["serial"]),
+                        values["model"].strip().upper(),
+                        {"site": values["site"], "room": values["room"]}))
+    rows, errors = registration.checked_rows(customer, pending, timezone.localdate(),
+                                             precise=fixed is None, items=True)
+    for error in errors:
+        found.setdefault(f"devices.{error.line}.{error.column}", []).append(error.message)
+    if found:
+        raise ValidationError(found)
+    try:
+        registration.register_devices(customer, rows, user=user)
+    except IntegrityError:
+        raise ValidationError(_("A device of the list was registered by someone else "
+                                "meanwhile. Nothing was registered: try again.")) from None
+    devices = services.devices_visible_to(user).select_related(
+        "product_model", "customer").filter(
+            customer=customer, serial__in=[row.serial for row in rows]).order_by("serial")
+    items = [device_out(device, result)
+             for device, result in with_coverage(devices, timezone.localdate())]
+    return Status(201, {"registered": len(items), "items": items})
 
 
 @router.get("/{device_id}", response={200: DeviceOut, **ERRORS}, summary="Get a device")

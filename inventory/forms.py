@@ -47,6 +47,26 @@ class CustomerChoiceMixin:
         return self.fixed_customer or self.cleaned_data["customer"]
 
 
+class DeviceRowForm(forms.Form):
+    """One device of the API's bulk registration, read as the registration page reads it."""
+
+    serial = forms.CharField(max_length=60)
+    model = forms.CharField(max_length=40)
+    site = forms.CharField(max_length=120, required=False)
+    room = forms.CharField(max_length=120, required=False)
+
+
+class CustomerForm(CustomerChoiceMixin, forms.Form):
+    """The customer alone, as the API's bulk registration names it (by Site ID)."""
+
+    customer = forms.ModelChoiceField(label=_("Customer"), queryset=None,
+                                      to_field_name="site_id")
+
+    def __init__(self, *args, customers, fixed_customer=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_customer(customers, fixed_customer)
+
+
 def _size_checked(upload, limit):
     error = size_error(upload.size, limit)
     if error:

@@ -74,6 +74,19 @@ def parse_registration_csv(customer, upload, on_date, *, precise=True):
                         values["model"].upper(), values))
     if not pending and not errors:
         return [], [RowError(None, "", _("The file has no device rows."))]
+    rows, errors = checked_rows(customer, pending, on_date, labels=labels, errors=errors,
+                                precise=precise)
+    if errors:
+        return [], sort_errors(errors, header)
+    return rows, []
+
+
+def checked_rows(customer, pending, on_date, *, labels=None, errors=None, precise=True,
+                 items=False):
+    """`pending`: (line, serial, sku, {field: value}) per device. The rows to register
+    and every error, each with its line and field (`labels` names the fields), in a fixed
+    number of queries. `items`: the lines are the positions of a list (the API's), from 0."""
+    labels, errors = labels or {}, list(errors or [])
     models_by_sku = ProductModel.objects.in_bulk({sku for _l, _s, sku, _v in pending},
                                                  field_name="sku")
     owners = owners_by_serial({serial for _l, serial, _sku, _v in pending if serial})
@@ -83,21 +96,22 @@ def parse_registration_csv(customer, upload, on_date, *, precise=True):
                                     models_by_sku=models_by_sku, owners_by_serial=owners,
                                     precise=precise)
         if "serial" not in found and serial in first_line_of:
-            found["serial"] = _("The serial number %(serial)s already appears on line "
-                                "%(line)d.") % {"serial": serial, "line": first_line_of[serial]}
+            found["serial"] = (_("The serial number %(serial)s already appears in item "
+                                 "%(line)d.") if items else
+                               _("The serial number %(serial)s already appears on line "
+                                 "%(line)d.")) % {"serial": serial,
+                                                  "line": first_line_of[serial]}
         first_line_of.setdefault(serial, line)
         for field in ("site", "room"):
             if len(values.get(field, "")) > 120:
                 found[field] = _("This value is too long: at most %(max)d characters.") % {
                     "max": 120}
-        errors.extend(RowError(line, labels[field], message)
+        errors.extend(RowError(line, labels.get(field, field), message)
                       for field, message in found.items())
         if not found:
             rows.append(RegistrationRow(line, serial, models_by_sku[sku],
                                         values.get("site", ""), values.get("room", "")))
-    if errors:
-        return [], sort_errors(errors, header)
-    return rows, []
+    return rows, errors
 
 
 def register_devices(customer, rows, *, user=None):

@@ -4,8 +4,11 @@ partner staff only: a customer user's answers never contain one."""
 
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
 from contracts.models import Customer
 from inventory.models import normalise_serial
@@ -13,14 +16,23 @@ from inventory.services import devices_visible_to
 from portal.api.auth import require_role
 from portal.api.pagination import Page, PageParams, paginate
 from portal.api.problems import cleaned
-from portal.api.schemas import ERRORS, WRITE_ERRORS, CustomerRef, customer_ref, one_of
+from portal.api.schemas import (
+    ERRORS,
+    WRITE_ERRORS,
+    CustomerRef,
+    ProblemOut,
+    customer_ref,
+    one_of,
+)
 from portal.users.access import EVERYONE_OF_PARTNER
 from portal.users.models import Role
 
 from . import services
+from .attachments import store_attachment
 from .filters import TicketFilterSet
-from .forms import TicketForm
-from .models import Comment, Ticket
+from .forms import TicketApiUpdateForm, TicketForm
+from .models import Attachment, Comment, Ticket
+from .views import attachment_response
 
 router = Router(tags=["Tickets"])
 
@@ -35,6 +47,10 @@ class TicketFilters(Schema):
     site_id: str | None = Field(None, description="Partner staff: one customer's tickets.")
     escalated: one_of(["yes", "no"]) = Field(None, description="Partner staff.")
     assignee: one_of(["me", "none"]) = Field(None, description="Partner staff.")
+    external_reference: str | None = Field(
+        None, description="Partner staff: the ticket of that number in another service desk "
+                          "(with `external_system` to tell systems apart).")
+    external_system: str | None = Field(None, description="Partner staff.")
 
 
 class DeviceRef(Schema):
@@ -66,6 +82,11 @@ class TicketOut(Schema):
     cloud_findings: str
     escalation_level: str | None = Field(description="Partner staff only (null otherwise).")
     assignee: str | None = Field(description="Partner staff only: the assignee's e-mail.")
+    followers: list[str] | None = Field(
+        description="Partner staff only: the e-mails of those who get the ticket's e-mails.")
+    external_system: str = Field(description="The other service desk holding this ticket "
+                                             "(empty when none).")
+    external_reference: str = Field(description="The ticket's number there.")
 
 
 class TicketIn(Schema):
@@ -76,6 +97,28 @@ class TicketIn(Schema):
     category: str = Field("technical", json_schema_extra={"enum": Ticket.Category.values})
     priority: str = Field("P3", json_schema_extra={"enum": Ticket.Priority.values})
     device_serial: str | None = Field(None, description="Optional: the device concerned.")
+    external_system: str | None = Field(None, max_length=40, description=(
+        "Partner staff: the service desk that also holds this ticket (e.g. connectwise)."))
+    external_reference: str | None = Field(None, max_length=100, description=(
+        "Partner staff: the ticket's number there, unique per customer and system."))
+
+
+class TicketUpdateIn(Schema):
+    """Only the fields sent change; each with the ticket page's rules."""
+
+    status: one_of(Ticket.Status.values) = Field(None, description=(
+        "The page's workflow: a customer user may only close a resolved ticket, or reopen "
+        "it within the reopening window."))
+    priority: one_of(Ticket.Priority.values) = Field(None, description="Partner staff.")
+    category: one_of(Ticket.Category.values) = Field(None, description="Partner staff.")
+    assignee: str | None = Field(None, description="Partner staff: an agent's e-mail; null "
+                                                   "leaves the ticket unassigned.")
+    followers: list[str] | None = Field(None, description=(
+        "Partner staff: exactly who gets the ticket's e-mails (e-mails of partner staff or "
+        "of the customer's users)."))
+    external_system: str | None = Field(None, max_length=40, description="Partner staff.")
+    external_reference: str | None = Field(None, max_length=100, description=(
+        "Partner staff: the ticket's number in `external_system`; empty clears it."))
 
 
 class AttachmentOut(Schema):
@@ -83,6 +126,12 @@ class AttachmentOut(Schema):
     filename: str
     content_type: str
     size: int
+
+
+class TicketAttachmentOut(AttachmentOut):
+    comment_id: int
+    internal: bool = Field(description="Attached to an internal note: partner staff only.")
+    created_at: datetime
 
 
 class CommentOut(Schema):
@@ -101,8 +150,11 @@ class CommentIn(Schema):
                                               "shown to the customer.")
 
 
-def ticket_out(ticket, user):
+def ticket_out(ticket, user, followers=None):
+    """`followers`: their e-mails when already read (a list reads them per ticket)."""
     staff = user.role != Role.CUSTOMER_USER
+    if staff and followers is None:
+        followers = sorted(ticket.watchers.values_list("email", flat=True))
     return {
         "id": ticket.pk, "reference": ticket.reference,
         "customer": customer_ref(ticket.customer), "subject": ticket.subject,
@@ -120,7 +172,21 @@ def ticket_out(ticket, user):
         "cloud_findings": ticket.cloud_findings,
         "escalation_level": ticket.escalation_level if staff else None,
         "assignee": ticket.assignee.email if staff and ticket.assignee else None,
+        "followers": followers if staff else None,
+        "external_system": ticket.external_system,
+        "external_reference": ticket.external_reference,
     }
+
+
+def followers_of(tickets):
+    """{ticket id: follower e-mails} for a page of tickets, in one query."""
+    rows = Ticket.watchers.through.objects.filter(
+        ticket_id__in=[ticket.pk for ticket in tickets]).values_list(
+            "ticket_id", "user__email").order_by("user__email")
+    found = {ticket.pk: [] for ticket in tickets}
+    for ticket_id, email in rows:
+        found[ticket_id].append(email)
+    return found
 
 
 def comment_out(comment):
@@ -156,7 +222,9 @@ def list_tickets(request, filters: Query[TicketFilters], page: Query[PageParams]
         user=user, customers=Customer.objects.visible_to(user), customer_key="site_id")
     cleaned(tickets.form, {"customer": "site_id"})
     rows, cursor = paginate(services.with_breach_flag(tickets.qs), page, "-created_at")
-    return {"items": [ticket_out(ticket, user) for ticket in rows], "next": cursor}
+    followers = followers_of(rows) if not user.is_customer_user else {}
+    return {"items": [ticket_out(ticket, user, followers.get(ticket.pk)) for ticket in rows],
+            "next": cursor}
 
 
 @router.post("", response={201: TicketOut, **WRITE_ERRORS}, summary="Open a ticket")
@@ -172,9 +240,11 @@ def open_ticket(request, payload: TicketIn):
     form.fields["device"].to_field_name = "serial"
     data = cleaned(form, {"device": "device_serial"})
     customer = user.customer if implied else services.customer_by_site_id(data["site_id"])
+    external = (payload.external_system or "", payload.external_reference or "")
     ticket = services.open_ticket(user=user, customer=customer, subject=data["subject"],
                                   description=data["description"], category=data["category"],
-                                  priority=data["priority"], device=data.get("device"))
+                                  priority=data["priority"], device=data.get("device"),
+                                  external=external if any(external) else None)
     return Status(201, ticket_out(_tickets(user).get(pk=ticket.pk), user))
 
 
@@ -182,6 +252,31 @@ def open_ticket(request, payload: TicketIn):
 def get_ticket(request, ticket_id: int):
     user, ticket = _ticket(request, ticket_id)
     return ticket_out(ticket, user)
+
+
+@router.patch("/{ticket_id}", response={200: TicketOut, **WRITE_ERRORS},
+              summary="Update a ticket")
+def update_ticket(request, ticket_id: int, payload: TicketUpdateIn):
+    """Status, priority, category, assignee, followers and the external reference in one
+    change: all of them or, when one is refused, none (every refusal is listed)."""
+    user, ticket = _ticket(request, ticket_id)
+    sent = payload.model_fields_set
+    form = TicketApiUpdateForm({name: getattr(payload, name) or ""
+                                for name in sent if name != "followers"}
+                               | {"followers": payload.followers or []}, ticket=ticket)
+    data = cleaned(form)
+    external = None
+    if sent & {"external_system", "external_reference"}:
+        external = (data["external_system"] if "external_system" in sent
+                    else ticket.external_system,
+                    data["external_reference"] if "external_reference" in sent
+                    else ticket.external_reference)
+    services.apply_update(
+        ticket, user=user, status=data["status"] or None,
+        priority=data["priority"] or None, category=data["category"] or None,
+        assignee=data["assignee"] if "assignee" in sent else services.KEEP,
+        followers=data["followers"] if "followers" in sent else None, external=external)
+    return ticket_out(_tickets(user).get(pk=ticket.pk), user)
 
 
 @router.get("/{ticket_id}/comments", response={200: Page[CommentOut], **ERRORS},
@@ -230,3 +325,54 @@ def escalate(request, ticket_id: int, payload: EscalationIn):
     require_role(request, Role.PARTNER_ADMIN, Role.PARTNER_AGENT)
     services.escalate(ticket, user=user, to_level=Ticket.Level.VENDOR, reason=payload.reason)
     return ticket_out(_tickets(user).get(pk=ticket.pk), user)
+
+
+def _attachments(ticket, user):
+    return Attachment.objects.filter(
+        comment__in=services.visible_comments(ticket, user)).select_related("comment")
+
+
+def attachment_out(attachment):
+    return {"id": attachment.pk, "filename": attachment.filename,
+            "content_type": attachment.content_type, "size": attachment.size,
+            "comment_id": attachment.comment_id, "internal": attachment.comment.internal,
+            "created_at": attachment.created_at}
+
+
+@router.get("/{ticket_id}/attachments", response={200: Page[TicketAttachmentOut], **ERRORS},
+            summary="List a ticket's attachments")
+def list_attachments(request, ticket_id: int, page: Query[PageParams]):
+    """Files of the conversation, oldest first; an internal note's only to partner staff."""
+    user, ticket = _ticket(request, ticket_id)
+    rows, cursor = paginate(_attachments(ticket, user), page, "pk")
+    return {"items": [attachment_out(attachment) for attachment in rows], "next": cursor}
+
+
+@router.get("/{ticket_id}/attachments/{attachment_id}", response={200: None, **ERRORS},
+            summary="Download an attachment",
+            openapi_extra={"responses": {200: {
+                "description": "The file as it was attached, with the type read from its "
+                               "content when it was uploaded.",
+                "content": {"application/octet-stream": {
+                    "schema": {"type": "string", "format": "binary"}}}}}})
+def download_attachment(request, ticket_id: int, attachment_id: int):
+    user, ticket = _ticket(request, ticket_id)
+    return attachment_response(get_object_or_404(_attachments(ticket, user),
+                                                 pk=attachment_id))
+
+
+@router.post("/{ticket_id}/comments/{comment_id}/attachments",
+             response={201: list[AttachmentOut], **WRITE_ERRORS, 413: ProblemOut},
+             summary="Attach files to a comment")
+def attach_files(request, ticket_id: int, comment_id: int, files: File[list[UploadedFile]]):
+    """Files (form field `files`, one or several) added to a comment its caller wrote,
+    with the page's checks of type, content and size: all of them, or none."""
+    user, ticket = _ticket(request, ticket_id)
+    comment = get_object_or_404(services.visible_comments(ticket, user), pk=comment_id)
+    if comment.author_id != user.pk:
+        raise ValidationError(_("Files can only be added to a comment you wrote."))
+    with transaction.atomic():
+        stored = [store_attachment(comment, upload) for upload in files]
+    return Status(201, [{"id": attachment.pk, "filename": attachment.filename,
+                         "content_type": attachment.content_type, "size": attachment.size}
+                        for attachment in stored])

@@ -34,6 +34,9 @@ class TicketFilterSet(django_filters.FilterSet):
     assignee = django_filters.ChoiceFilter(
         label=_("Assignee"), method="filter_assignee", empty_label=_("Anyone"),
         choices=[("me", _("Assigned to me")), ("none", _("Unassigned"))])
+    # The API's: a service desk finding its own ticket again.
+    external_reference = django_filters.CharFilter(label=_("External reference"))
+    external_system = django_filters.CharFilter(label=_("External system"))
 
     class Meta:
         model = Ticket
@@ -41,7 +44,8 @@ class TicketFilterSet(django_filters.FilterSet):
 
     # Partner staff only: a customer user sees their own organisation's tickets, as sent to
     # whoever handles them.
-    STAFF_ONLY = ("customer", "assignee", "escalated")
+    STAFF_ONLY = ("customer", "assignee", "escalated", "external_reference",
+                  "external_system")
 
     def __init__(self, data=None, *args, user, customers, customer_key="pk", now=None,
                  **kwargs):
@@ -64,7 +68,8 @@ class TicketFilterSet(django_filters.FilterSet):
             return tickets
         match = (Q(subject__icontains=query) | Q(customer__site_id__icontains=query)
                  | Q(customer__name__icontains=query)
-                 | Q(cloud_incident_number__icontains=query))
+                 | Q(cloud_incident_number__icontains=query)
+                 | Q(external_reference__iexact=query))
         return tickets.filter(match | reference_q(query, "T-"))
 
     def filter_sla(self, tickets, name, value):

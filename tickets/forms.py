@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.submissions.once import OneTimeTokenForm
 from portal.users.models import PARTNER_STAFF_ROLES, User
 
+from . import services
 from .attachments import allowed_extensions
 from .models import Ticket
 
@@ -196,3 +197,24 @@ class JointCallForm(OneTimeTokenForm):
 
 class JointCallOutcomeForm(forms.Form):
     outcome = forms.CharField(label=_("Outcome"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class TicketApiUpdateForm(forms.Form):
+    """The API's edit of a ticket (PATCH): only the fields sent are applied, each with the
+    ticket page's rules (services.apply_update)."""
+
+    status = forms.ChoiceField(choices=Ticket.Status.choices, required=False)
+    priority = forms.ChoiceField(choices=Ticket.Priority.choices, required=False)
+    category = forms.ChoiceField(choices=Ticket.Category.choices, required=False)
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), to_field_name="email",
+                                      required=False)
+    followers = forms.ModelMultipleChoiceField(queryset=User.objects.none(),
+                                               to_field_name="email", required=False)
+    external_system = forms.CharField(max_length=40, required=False)
+    external_reference = forms.CharField(max_length=100, required=False)
+
+    def __init__(self, *args, ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = User.objects.filter(
+            role__in=PARTNER_STAFF_ROLES, is_active=True)
+        self.fields["followers"].queryset = services.possible_followers(ticket)

@@ -158,6 +158,12 @@ class Ticket(models.Model):
                                              max_length=80, blank=True)
     cloud_findings = models.TextField(_("findings"), blank=True)
 
+    # The same ticket in another service desk (the partner's PSA, the customer's own tool):
+    # set through the API by the system that syncs it, echoed in webhooks.
+    external_system = models.CharField(_("external system"), max_length=40, blank=True)
+    external_reference = models.CharField(_("external reference"), max_length=100,
+                                          blank=True)
+
     history = HistoricalRecords(excluded_fields=["updated_at"], get_user=local_history_user)
 
     objects = TicketQuerySet.as_manager()
@@ -171,6 +177,9 @@ class Ticket(models.Model):
                    # The list's first page reads the newest 50, not every ticket sorted.
                    models.Index(fields=["created_at"], name="ticket_created_idx"),
                    models.Index(next_due_expression(), F("id"), name="ticket_next_due_idx")]
+        constraints = [models.UniqueConstraint(
+            fields=["customer", "external_system", "external_reference"],
+            condition=~Q(external_reference=""), name="one_ticket_per_external_reference")]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.subject}"

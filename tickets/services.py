@@ -25,7 +25,7 @@ from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -230,12 +230,16 @@ def with_breach_flag(tickets: TicketQuerySet, now: datetime | None = None) -> Ti
 @transaction.atomic
 def open_ticket(*, user: User, customer: Customer, subject: str, description: str,
                 category: str, priority: str, device: Device | None = None,
+                external: tuple[str, str] | None = None,
                 now: datetime | None = None) -> Ticket:
+    """`external`: (system, reference) of the same ticket in another service desk."""
     if device is not None and device.customer_id != customer.pk:
         raise ValidationError({"device": _("This device belongs to another customer.")})
     ticket = Ticket.objects.create(customer=customer, subject=subject, description=description,
                                    category=category, priority=priority, device=device,
                                    opened_by=user if is_local(user) else None)
+    if external is not None and (external[1] or "").strip():
+        set_external_reference(ticket, user=user, system=external[0], reference=external[1])
     if now is not None:  # an import or the demo, telling when it really happened
         ticket.created_at = now
         Ticket.objects.filter(pk=ticket.pk).update(created_at=now)
@@ -322,6 +326,59 @@ def update_ticket(ticket: Ticket, *, user: User, priority: str, category: str,
     _index(ticket)
     webhooks.emit(Event.TICKET_UPDATED, webhooks.ticket_payload(ticket))
     return ticket
+
+
+def set_external_reference(ticket: Ticket, *, user: User, system: str,
+                           reference: str) -> Ticket:
+    """The ticket's number in another service desk, unique per customer and system, so
+    that a system syncing both ways finds its ticket again. An empty reference clears it."""
+    if user.role not in PARTNER_STAFF_ROLES:
+        raise ValidationError(_("Only partner staff set a ticket's external reference."))
+    system, reference = (system or "").strip(), (reference or "").strip()
+    if not reference:
+        system = ""
+    elif not system:
+        raise ValidationError({"external_system": _(
+            "Name the system the reference belongs to.")})
+    taken = (Ticket.objects.filter(customer_id=ticket.customer_id, external_system=system,
+                                   external_reference=reference)
+             .exclude(pk=ticket.pk).first() if reference else None)
+    if taken is not None:
+        raise ValidationError({"external_reference": _(
+            "%(reference)s in %(system)s already belongs to ticket %(ticket)s.") % {
+                "reference": reference, "system": system, "ticket": taken.reference}})
+    ticket.external_system, ticket.external_reference = system, reference
+    try:
+        with transaction.atomic():
+            ticket.save(update_fields=["external_system", "external_reference", "updated_at"])
+    except IntegrityError:  # the same reference given to another ticket meanwhile
+        raise ValidationError({"external_reference": _(
+            "%(reference)s in %(system)s already belongs to another ticket.") % {
+                "reference": reference, "system": system}}) from None
+    return ticket
+
+
+def possible_followers(ticket: Ticket) -> QuerySet[User]:
+    """Who may follow a ticket: those who may see it (active partner staff and the
+    customer's own users)."""
+    return User.objects.filter(Q(role__in=PARTNER_STAFF_ROLES)
+                               | Q(role=Role.CUSTOMER_USER, customer_id=ticket.customer_id),
+                               is_active=True)
+
+
+def set_followers(ticket: Ticket, *, user: User, followers: Iterable[User]) -> None:
+    """Partner staff choose exactly who gets the ticket's e-mails."""
+    if user.role not in PARTNER_STAFF_ROLES:
+        raise ValidationError(_("Only partner staff choose who follows a ticket."))
+    followers = list(followers)
+    allowed = set(possible_followers(ticket).filter(
+        pk__in=[follower.pk for follower in followers]).values_list("pk", flat=True))
+    refused = sorted(follower.email for follower in followers if follower.pk not in allowed)
+    if refused:
+        raise ValidationError({"followers": _(
+            "These people cannot see this ticket: %(emails)s.") % {
+                "emails": ", ".join(refused)}})
+    ticket.watchers.set(followers)
 
 
 def set_watching(ticket: Ticket, user: User, watching: bool) -> None:
@@ -506,14 +563,17 @@ def apply_update(ticket: Ticket, *, user: User, body: str = "", internal: bool =
                  assignee: User | None | _Keep = KEEP, level: str | None = None,
                  reason: str = "", cloud_partner: str | None = None,
                  incident_number: str = "", findings: str = "", cloud_notice: str = "",
-                 closes_incident: bool = False, now: datetime | None = None,
+                 closes_incident: bool = False, followers: Iterable[User] | None = None,
+                 external: tuple[str, str] | None = None, now: datetime | None = None,
                  ) -> Comment | Ticket:
     """Everything one *Update* of the ticket page asks for, applied together or not at all:
     the reply or internal note, the fields, the level, the cloud partner and the status,
     each by its own action above (so each keeps its rules, its history, its e-mails and its
     webhook). A field given as None (the assignee as KEEP) or equal to the ticket's is left
     as it is. A public reply by partner staff to an unassigned ticket assigns it to them,
-    unless the same *Update* names someone. Returns the reply, or the ticket."""
+    unless the same *Update* names someone. `followers` (partner staff): exactly who
+    follows the ticket; `external`: (system, reference) in another service desk.
+    Returns the reply, or the ticket."""
     now, files = now or timezone.now(), list(files)
     ticket = Ticket.objects.select_for_update(of=("self",)).select_related(
         "customer", "assignee").get(pk=ticket.pk)
@@ -538,8 +598,21 @@ def apply_update(ticket: Ticket, *, user: User, body: str = "", internal: bool =
     if (cloud_partner or changes_cloud) and not is_staff(user):
         raise ValidationError(_("Customer users cannot record cloud-partner incidents."))
     replies = bool((body or "").strip())
-    if not (replies or files or edits_fields or level or status or changes_cloud):
+    if external is not None and external == (ticket.external_system,
+                                             ticket.external_reference):
+        external = None
+    if not (replies or files or edits_fields or level or status or changes_cloud
+            or followers is not None or external is not None):
         raise ValidationError(_("Nothing to update: write a reply or change a field."))
+
+    if followers is not None:
+        set_followers(ticket, user=user, followers=followers)
+    if external is not None:
+        # Before the other changes, so that their webhooks carry the new reference.
+        ticket = set_external_reference(ticket, user=user, system=external[0],
+                                        reference=external[1])
+        if not (edits_fields or status or (replies and not internal)):
+            webhooks.emit(Event.TICKET_UPDATED, webhooks.ticket_payload(ticket))
 
     comment = None
     if replies or files:

@@ -235,7 +235,9 @@ def ticket_payload(ticket: Any) -> Payload:
             "subject": ticket.subject, "category": ticket.category,
             "priority": ticket.priority, "status": ticket.status,
             "created_at": ticket.created_at, "updated_at": timezone.now(),
-            "resolved_at": ticket.resolved_at}
+            "resolved_at": ticket.resolved_at,
+            "external_system": ticket.external_system,
+            "external_reference": ticket.external_reference}
 
 
 def rma_payload(rma: Any) -> Payload:

@@ -33,6 +33,11 @@ class ApiClient:
                                 content_type="application/json",
                                 headers={**self.headers, **headers})
 
+    def patch(self, path, data=None, **headers):
+        return self.client.patch(path, json.dumps(data if data is not None else {}),
+                                 content_type="application/json",
+                                 headers={**self.headers, **headers})
+
     def upload(self, path, data, **headers):
         """A multipart/form-data POST (files as SimpleUploadedFile values)."""
         return self.client.post(path, data, headers={**self.headers, **headers})
@@ -102,6 +107,9 @@ class Sample:
     quote: object
     spare: object  # a covered device with no replacement under way
     lens_import: object  # a failed Poly Lens import, with a row error naming the customer
+    comment: object  # the ticket's public answer
+    attachment: object  # a file of that answer
+    internal_attachment: object  # a file of the internal note
 
     @property
     def site_id(self):
@@ -127,9 +135,18 @@ def make_sample(customer):
     device = DeviceFactory(serial=f"{tag}HS01", product_model=model, customer=customer)
     ticket = Ticket.objects.create(customer=customer, subject=f"Headset of {customer.name}",
                                    description="It crackles", device=device)
-    Comment.objects.create(ticket=ticket, body="We are looking into it", author_name="Agent")
-    Comment.objects.create(ticket=ticket, body=INTERNAL_NOTE, author_name="Agent",
-                           internal=True)
+    from tickets.models import Attachment
+
+    comment = Comment.objects.create(ticket=ticket, body="We are looking into it",
+                                     author_name="Agent")
+    note = Comment.objects.create(ticket=ticket, body=INTERNAL_NOTE, author_name="Agent",
+                                  internal=True)
+    attachment = Attachment.objects.create(
+        comment=comment, file=ContentFile(b"log of " + tag.encode(), name="log.txt"),
+        filename=f"{tag}-log.txt", content_type="text/plain", size=len(tag) + 7)
+    internal_attachment = Attachment.objects.create(
+        comment=note, file=ContentFile(INTERNAL_NOTE.encode(), name="note.txt"),
+        filename="internal-note.txt", content_type="text/plain", size=len(INTERNAL_NOTE))
     now = timezone.now()
     rma = Rma.objects.create(ticket=ticket, customer=customer, device=device,
                              product_model=model, category="headsets", fault="Dead",
@@ -155,7 +172,8 @@ def make_sample(customer):
     index_reports([report.pk])
     spare = DeviceFactory(serial=f"{tag}HS02", product_model=model, customer=customer)
     lens_import = make_lens_import(customer, f"{tag}-lens.csv")
-    return Sample(customer, contract, device, ticket, rma, report, quote, spare, lens_import)
+    return Sample(customer, contract, device, ticket, rma, report, quote, spare, lens_import,
+                  comment, attachment, internal_attachment)
 
 
 def make_lens_import(customer, filename, **fields):

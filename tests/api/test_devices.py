@@ -111,3 +111,62 @@ def test_registration_refusals_come_from_the_registration_rules(world, api, cata
     with tenant_context(world.alpha):
         assert not Device.objects.filter(serial__in=["ITP900001", "X!"]).exists()
         assert ProductModel.objects.filter(sku="ITP-1").exists()
+
+
+# --- Bulk registration ----------------------------------------------------------------------
+
+def test_several_devices_are_registered_in_one_request(world, api, catalogue, alpha_contract):
+    response = api("alpha_agent").post("/api/v1/devices/bulk", {
+        "site_id": "al-0001", "devices": [
+            {"serial": "hs 700001", "model": "hs-1", "site": "Paris", "room": "4.01"},
+            {"serial": "HS700002", "model": "HS-1"}]})
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert data["registered"] == 2
+    assert [(item["serial"], item["site"]) for item in data["items"]] == [
+        ("HS700001", "Paris"), ("HS700002", "")]
+    assert all(item["coverage"]["covered"] for item in data["items"])
+
+
+def test_bulk_registration_is_all_or_nothing_with_every_error_by_position(
+        world, api, catalogue, base):
+    response = api("alpha_customer1").post("/api/v1/devices/bulk", {"devices": [
+        {"serial": "HS700010", "model": "HS-1"},
+        {"serial": "HS100001", "model": "HS-1"},   # already registered here
+        {"serial": "HS200001", "model": "HS-1"},   # another customer's
+        {"serial": "HS700011", "model": "NOPE"},
+        {"serial": "HS700010", "model": "HS-1"},   # twice in the list
+        {"serial": "HS700012", "model": "HS-1", "room": "x" * 121}]})
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert set(errors) == {"devices.1.serial", "devices.2.serial", "devices.3.model",
+                           "devices.4.serial", "devices.5.room"}
+    assert errors["devices.4.serial"] == [
+        "The serial number HS700010 already appears in item 0."]
+    # A customer user is not told whose the serial is.
+    assert errors["devices.2.serial"] == [
+        "This serial number cannot be registered. Contact support if the device is yours."]
+    with tenant_context(world.alpha):
+        assert not Device.objects.filter(serial__startswith="HS7000").exists()
+
+
+def test_bulk_registration_names_a_known_customer_and_a_sane_size(world, api, catalogue):
+    client = api("alpha_agent")
+    unknown = client.post("/api/v1/devices/bulk", {
+        "site_id": "BE-0001", "devices": [{"serial": "HS700020", "model": "HS-1"}]})
+    assert unknown.status_code == 422 and "site_id" in unknown.json()["errors"]
+    empty = client.post("/api/v1/devices/bulk", {"site_id": "AL-0001", "devices": []})
+    assert empty.status_code == 422 and "devices" in empty.json()["errors"]
+    too_many = client.post("/api/v1/devices/bulk", {"site_id": "AL-0001", "devices": [
+        {"serial": f"HS8{index:05d}", "model": "HS-1"} for index in range(1001)]})
+    assert too_many.status_code == 422
+
+
+def test_bulk_rows_are_read_like_the_registration_form(world, api, catalogue):
+    response = api("alpha_agent").post("/api/v1/devices/bulk", {
+        "site_id": "AL-0001", "devices": [{"serial": "HS\x00700030", "model": "HS-1"},
+                                          {"serial": "", "model": "HS-1"},
+                                          {"serial": "S" * 61, "model": "HS-1"}]})
+    assert response.status_code == 422
+    assert set(response.json()["errors"]) == {"devices.0.serial", "devices.1.serial",
+                                              "devices.2.serial"}

@@ -20,7 +20,8 @@ pytestmark = pytest.mark.storage
 # Path parameter → the sample object it names.
 PATH_OBJECTS = {"device_id": "device", "ticket_id": "ticket", "rma_id": "rma",
                 "contract_id": "contract", "report_id": "report", "quote_id": "quote",
-                "lens_import_id": "lens_import"}
+                "lens_import_id": "lens_import", "comment_id": "comment",
+                "attachment_id": "attachment"}
 
 
 # A valid body of each POST for the sample's customer; `tag` keeps serials apart.
@@ -43,9 +44,14 @@ BODIES = {
         "file": SimpleUploadedFile("lens.csv", f"Serial Number,Product\n{tag},VOY-TEST\n"
                                    .encode(), content_type="text/csv")},
     "map_lens_import_headers": lambda sample, tag: {"columns": []},
+    "update_ticket": lambda sample, tag: {"status": "in_progress"},
+    "register_devices": lambda sample, tag: {"site_id": sample.site_id, "devices": [
+        {"serial": f"{tag}A", "model": "VOY-TEST"}, {"serial": f"{tag}B", "model": "VOY-TEST"}]},
+    "attach_files": lambda sample, tag: {"files": SimpleUploadedFile(
+        "trace.txt", b"trace", content_type="text/plain")},
 }
-# POSTs sent as multipart/form-data (file uploads) rather than JSON.
-MULTIPART = {"create_lens_import"}
+# Requests sent as multipart/form-data (file uploads) rather than JSON.
+MULTIPART = {"create_lens_import", "attach_files"}
 
 
 # Operations the pages keep to some roles (the quote page is the partner administrator's).
@@ -59,7 +65,9 @@ STAFF_ONLY = {"list_lens_imports", "get_lens_import", "create_lens_import", "esc
 REFUSED_IN_SAMPLE_STATE = {"confirm_lens_import_review", "discard_lens_import_review",
                            "map_lens_import_headers"}
 # ... and what the ticket workflow refuses a customer user (moving a new ticket on).
-WORKFLOW_REFUSES_CUSTOMERS = {"change_status"}
+WORKFLOW_REFUSES_CUSTOMERS = {"change_status", "update_ticket"}
+# ... and files added to the sample's answer, which none of the personas wrote.
+REFUSED_NOT_AUTHOR = {"attach_files"}
 PERSONAS = ["alpha_admin", "alpha_agent", "alpha_customer1"]
 
 
@@ -78,6 +86,8 @@ def request(client, method, path, sample, persona, operation_id):
     with transaction.atomic():
         if method == "GET":
             response = client.get(url)
+        elif method == "PATCH":
+            response = client.patch(url, BODIES[operation_id](sample, ""))
         else:
             tag = (sample.site_id + persona).upper().replace("-", "").replace("_", "")[:40]
             body = BODIES[operation_id](sample, tag)
@@ -94,9 +104,9 @@ def test_every_operation_has_a_sample():
     for method, path, operation_id in operations():
         for name in path.split("{")[1:]:
             assert name.split("}")[0] in PATH_OBJECTS, f"{path}: map {name} to a sample"
-        if method == "POST":
+        if method in ("POST", "PATCH"):
             assert operation_id in BODIES, f"give {operation_id} a body"
-        assert method in ("GET", "POST"), f"{method} {path}: add it to the matrix"
+        assert method in ("GET", "POST", "PATCH"), f"{method} {path}: add it to the matrix"
 
 
 @pytest.mark.parametrize("who", ["anonymous", "garbage", "beta_admin", "beta_customer1"])
@@ -140,6 +150,8 @@ def test_each_role_reaches_what_the_pages_allow(world, samples, persona):
             assert response.status_code == 404, f"{persona} {method} {path}"
         elif operation_id in WORKFLOW_REFUSES_CUSTOMERS and persona == "alpha_customer1":
             assert response.status_code == 422, f"{persona} {method} {path}"
+        elif operation_id in REFUSED_NOT_AUTHOR:
+            assert response.status_code == 422, f"{persona} {method} {path}"
         elif operation_id in REFUSED_IN_SAMPLE_STATE:
             assert response.status_code == 422, f"{persona} {method} {path}"
         else:
@@ -168,7 +180,7 @@ def test_a_read_only_token_changes_nothing(world, samples):
     for method, path, operation_id in operations():
         response, body = request(client, method, path, samples["AL-0001"], "alpha_admin",
                                  operation_id)
-        if method == "POST":
+        if method != "GET":
             assert response.status_code == 403, f"{method} {path}"
             assert response.json()["type"] == "/api/v1/problems/insufficient-scope"
         else:
