@@ -168,15 +168,16 @@ APPLY = """
            count(*) FILTER (WHERE listed IS NULL AND status = %(active)s),
            count(*) FILTER (WHERE %(full_export)s AND listed IS NULL AND status = %(active)s
                             AND not_seen_since IS NULL),
-           (array_agg(listed ORDER BY listed)
-                FILTER (WHERE listed IS NOT NULL AND id IS NULL))[1:%(listed_at_most)s],
+           ARRAY(SELECT listed FROM matched WHERE listed IS NOT NULL AND id IS NULL
+                 ORDER BY listed LIMIT %(listed_at_most)s),
            count(*) FILTER (WHERE listed IS NOT NULL AND id IS NOT NULL AND reported),
-           (array_agg(listed ORDER BY listed)
-                FILTER (WHERE listed IS NOT NULL AND id IS NOT NULL AND reported)
-           )[1:%(listed_at_most)s],
-           (array_agg(known ORDER BY known)
-                FILTER (WHERE %(full_export)s AND listed IS NULL AND status = %(active)s
-                        AND not_seen_since IS NULL))[1:%(listed_at_most)s]
+           ARRAY(SELECT listed FROM matched
+                 WHERE listed IS NOT NULL AND id IS NOT NULL AND reported
+                 ORDER BY listed LIMIT %(listed_at_most)s),
+           ARRAY(SELECT known FROM matched
+                 WHERE %(full_export)s AND listed IS NULL AND status = %(active)s
+                   AND not_seen_since IS NULL
+                 ORDER BY known LIMIT %(listed_at_most)s)
     FROM matched
 """
 
