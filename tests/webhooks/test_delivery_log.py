@@ -93,3 +93,20 @@ def test_the_log_keeps_the_days_the_setting_says(world):
         assert sorted(Delivery.objects.values_list("status", flat=True)) == [
             "failed", "pending"]
         assert DeliveryAttempt.objects.count() == 6
+
+
+def test_the_page_does_not_redeliver_a_delivery_still_being_attempted(
+        world, django_capture_on_commit_callbacks):
+    with tenant_context(world.alpha):
+        endpoint = services.create_endpoint(url="https://93.184.215.14/hooks",
+                                            events=["ticket.created"])
+        delivery = Delivery.objects.create(endpoint=endpoint, event="ticket.created",
+                                           payload={})
+    client = world["alpha_admin"].client()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(f"/webhooks/{endpoint.pk}/deliveries/{delivery.pk}/redeliver/",
+                               follow=True)
+    assert callbacks == []
+    assert "still being attempted" in response.content.decode()
+    with tenant_context(world.alpha):
+        assert DeliveryAttempt.objects.count() == 0
