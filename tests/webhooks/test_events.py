@@ -232,3 +232,15 @@ def test_another_partner_hears_nothing_of_alphas_devices(
         world["alpha_customer1"].client().post("/devices/register/", {
             "serial": "HS900002", "model": "HS-1"})
     assert server.requests == []
+
+
+def test_a_rolled_back_quote_decision_is_never_announced(
+        world, heard, reported, django_capture_on_commit_callbacks):
+    quote = issued(reported, world)
+    heard.server.requests.clear()
+    with tenant_context(world.alpha), django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            reporting.accept_quote(quote, world["alpha_admin"].user, "PO-4711")
+            raise RuntimeError("the caller's transaction fails after the decision")
+        assert not Delivery.objects.filter(event="true_up.accepted").exists()
+    assert heard() == []
