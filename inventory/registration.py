@@ -18,6 +18,7 @@ from portal.csvimport import (
     read_upload,
     sort_errors,
 )
+from portal.webhooks import services as webhooks
 
 from .models import Device, normalise_serial
 from .services import owners_by_serial, registration_errors
@@ -122,4 +123,5 @@ def register_devices(customer, rows, *, user=None):
                       first_seen=now, last_seen=now) for row in rows]
     with transaction.atomic():
         bulk_create_with_history(devices, Device, batch_size=500, default_user=user)
+        webhooks.emit_devices_registered(customer, devices)
     return len(devices)

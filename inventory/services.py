@@ -15,6 +15,7 @@ from contracts.models import Customer, visible_customers_q
 from portal.catalogue.eligibility import Reason, coverage
 from portal.catalogue.models import ProductModel
 from portal.users.models import Role, User
+from portal.webhooks import services as webhooks
 
 from .models import Device, LensImport, normalise_serial, serial_validator
 
@@ -107,9 +108,11 @@ def register_device(*, customer: Customer, serial: str, sku: str, site: str = ""
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
-    return Device.objects.create(
+    device = Device.objects.create(
         serial=normalise_serial(serial), product_model=ProductModel.objects.get(
             sku=sku.strip().upper()),
         customer=customer, site=site, room=room, source=Device.Source.REGISTERED,
         first_seen=now, last_seen=now,
     )
+    webhooks.emit_devices_registered(customer, [device])
+    return device

@@ -443,6 +443,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.api.tasks.purge_idempotency_keys",
         "schedule": 60 * 60,
     },
+    "purge-webhook-deliveries": {
+        "task": "portal.webhooks.tasks.purge_webhook_deliveries",
+        "schedule": 24 * 60 * 60,
+    },
     "purge-form-tokens": {
         "task": "portal.submissions.tasks.purge_form_tokens",
         "schedule": 60 * 60,
@@ -530,6 +534,11 @@ WEBHOOK_ALLOW_PRIVATE_URLS = envbool("WEBHOOK_ALLOW_PRIVATE_URLS", not PRODUCTIO
 WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 6)
 WEBHOOK_RETRY_SECONDS = envint("WEBHOOK_RETRY_SECONDS", 30)
 WEBHOOK_TIMEOUT_SECONDS = envint("WEBHOOK_TIMEOUT_SECONDS", 10)
+# The delivery log (every attempt) keeps this many days; a daily task forgets the rest.
+WEBHOOK_LOG_RETENTION_DAYS = envint("WEBHOOK_LOG_RETENTION_DAYS", 30)
+# Serial numbers one device event lists at the most (a bulk registration is split into
+# events of this many devices; a Lens import's lists stop there and say so).
+WEBHOOK_DEVICES_PER_EVENT = envint("WEBHOOK_DEVICES_PER_EVENT", 1000)
 
 # JSON API (/api/v1/ on every partner portal): requests per token (or per signed-in user)
 # and period ("120/min", "5000/hour"); how long personal tokens may live; how long a

@@ -318,6 +318,7 @@ def accept_quote(quote: TrueUpQuote, user: User, po_number: str | None,
     quote.save()
     index_reports([quote.report_id])
     notifications.quote_decided.send(sender=TrueUpQuote, quote=quote)
+    webhooks.emit(Event.TRUE_UP_ACCEPTED, webhooks.quote_decision_payload(quote))
     return quote
 
 
@@ -359,4 +360,5 @@ def decline_quote(quote: TrueUpQuote, user: User, reason: str,
     quote.save()
     index_reports([quote.report_id])
     notifications.quote_decided.send(sender=TrueUpQuote, quote=quote)
+    webhooks.emit(Event.TRUE_UP_DECLINED, webhooks.quote_decision_payload(quote))
     return quote

@@ -472,6 +472,8 @@ def escalate(ticket: Ticket, *, user: User, to_level: str, reason: str,
     index_tickets([ticket.pk])  # written, or removed when handed back to the partner
     if step.is_escalation and to_level == Level.VENDOR:
         notifications.escalated_to_vendor(ticket, step)
+    if step.is_escalation:
+        webhooks.emit(Event.TICKET_ESCALATED, webhooks.escalation_payload(ticket, step))
     return step
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from psycopg.errors import LockNotAvailable
 
 from portal.catalogue.models import Category, ProductModel
+from portal.webhooks import services as webhooks
 
 from ..coverage import active_contracts_by_customer, device_coverage
 from ..models import Device, InventorySnapshot, LensImport, SnapshotCount
@@ -84,10 +85,13 @@ STAGING_TABLE = """
 #   would not change is not written at all: re-importing an export costs a read;
 # - `marked`: the customer's active devices absent from a full export; those already
 #   reported missing keep their date.
+# `reported`: what the device.changed webhook lists as updated. The dates alone are no change
+# there (every monthly export moves them), as in the import's review.
 APPLY = """
     WITH matched AS MATERIALIZED (
         SELECT s.serial AS listed, s.product_model_id, s.site, s.room, s.mac, s.firmware,
-               COALESCE(s.last_seen, %(now)s) AS seen, d.id, d.status, d.not_seen_since,
+               COALESCE(s.last_seen, %(now)s) AS seen, d.id, d.serial AS known, d.status,
+               d.not_seen_since,
                (d.product_model_id, d.site, d.room, d.mac_address, d.firmware_version,
                 d.first_seen, d.last_seen, d.not_seen_since)
                IS DISTINCT FROM
@@ -96,7 +100,14 @@ APPLY = """
                 COALESCE(NULLIF(s.mac, ''), d.mac_address),
                 COALESCE(NULLIF(s.firmware, ''), d.firmware_version),
                 COALESCE(d.first_seen, s.last_seen, %(now)s),
-                GREATEST(d.last_seen, COALESCE(s.last_seen, %(now)s)), NULL) AS changed
+                GREATEST(d.last_seen, COALESCE(s.last_seen, %(now)s)), NULL) AS changed,
+               (d.product_model_id, d.site, d.room, d.mac_address, d.firmware_version,
+                d.not_seen_since IS NOT NULL)
+               IS DISTINCT FROM
+               (s.product_model_id, COALESCE(NULLIF(s.site, ''), d.site),
+                COALESCE(NULLIF(s.room, ''), d.room),
+                COALESCE(NULLIF(s.mac, ''), d.mac_address),
+                COALESCE(NULLIF(s.firmware, ''), d.firmware_version), false) AS reported
         FROM {rows} s
         FULL JOIN (SELECT id, serial, status, product_model_id, site, room, mac_address,
                           firmware_version, first_seen, last_seen, not_seen_since
@@ -154,7 +165,19 @@ APPLY = """
            count(*) FILTER (WHERE listed IS NOT NULL AND id IS NOT NULL),
            count(*) FILTER (WHERE listed IS NOT NULL AND id IS NOT NULL AND changed),
            (SELECT count(*) FROM updated),
-           count(*) FILTER (WHERE listed IS NULL AND status = %(active)s)
+           count(*) FILTER (WHERE listed IS NULL AND status = %(active)s),
+           count(*) FILTER (WHERE %(full_export)s AND listed IS NULL AND status = %(active)s
+                            AND not_seen_since IS NULL),
+           ARRAY(SELECT listed FROM matched WHERE listed IS NOT NULL AND id IS NULL
+                 ORDER BY listed LIMIT %(listed_at_most)s),
+           count(*) FILTER (WHERE listed IS NOT NULL AND id IS NOT NULL AND reported),
+           ARRAY(SELECT listed FROM matched
+                 WHERE listed IS NOT NULL AND id IS NOT NULL AND reported
+                 ORDER BY listed LIMIT %(listed_at_most)s),
+           ARRAY(SELECT known FROM matched
+                 WHERE %(full_export)s AND listed IS NULL AND status = %(active)s
+                   AND not_seen_since IS NULL
+                 ORDER BY known LIMIT %(listed_at_most)s)
     FROM matched
 """
 
@@ -206,7 +229,8 @@ def apply_rows(cursor, relation, listed, customer, *, full_export, now=None,
     `customer`, and records the snapshot. Call inside a transaction."""
     now = now or timezone.now()
     params = {"customer": customer.pk, "now": now, "active": Device.Status.ACTIVE,
-              "lens": Device.Source.LENS, "full_export": full_export}
+              "lens": Device.Source.LENS, "full_export": full_export,
+              "listed_at_most": settings.WEBHOOK_DEVICES_PER_EVENT}
     # For this transaction only: the join and the sort of a large file stay in memory, and
     # the statement is not compiled (JIT), which takes longer than it saves here.
     cursor.execute("SET LOCAL work_mem = '64MB'")
@@ -224,13 +248,22 @@ def apply_rows(cursor, relation, listed, customer, *, full_export, now=None,
               if listed - devices >= one_pass_reference_check_from() else nullcontext())
     with checks:
         cursor.execute(APPLY.format(rows=relation), params)
-        new, written_new, created, known, changed, written_known, absent = cursor.fetchone()
+        (new, written_new, created, known, changed, written_known, absent, missed, added_serials,
+         reported, reported_serials, missed_serials) = cursor.fetchone()
         # Fewer rows written than the join planned: since the check, a serial of the file
         # went to another customer, or a device that changes here changed hands.
         if written_new != new or written_known != changed:
             raise ImportConflict
     snapshot = record_snapshot(customer, customer.today(now),
                                InventorySnapshot.Source.LENS, lens_import=lens_import)
+    if new or reported or missed:
+        webhooks.emit_devices_changed(
+            customer, "lens_import",
+            {"added": added_serials or [], "updated": reported_serials or [],
+             "not_seen": missed_serials or []},
+            {"added": new, "updated": reported, "not_seen": missed},
+            lens_import_id=lens_import.pk if lens_import is not None else None,
+            full_export=full_export)
     return ApplyResult(listed=listed, created=created, updated=known + written_new - created,
                        marked_missing=absent if full_export else 0, snapshot=snapshot,
                        export_date=export_date)

@@ -15,6 +15,7 @@ from portal.api import problems
 from portal.api.auth import BearerToken, PortalSession
 from portal.api.base import PortalAPI
 from portal.api.idempotency import idempotent
+from portal.webhooks.api import router as webhooks
 from reporting.api import quotes, reports
 from tickets.api import router as tickets
 from tickets.rma.api import router as rmas
@@ -49,6 +50,10 @@ and creates nothing; the same key with another request is refused (422).
 **Rate limit.** Each token may send a limited number of requests per period; beyond it the
 API answers 429 with `Retry-After` (seconds).
 
+**Webhooks.** Partner administrators manage their endpoints at `/api/v1/webhook-endpoints`
+and read each endpoint's deliveries with every attempt; the events and how to check a
+delivery are described in the portal's README.
+
 **Formats.** Dates and times are ISO 8601 with their offset (UTC); money and exact
 quantities are decimal strings. Messages come in French or English, by `Accept-Language`.
 """
@@ -71,3 +76,4 @@ api.add_router("/rmas", rmas)
 api.add_router("/contracts", contracts)
 api.add_router("/reports", reports)
 api.add_router("/true-up-quotes", quotes)
+api.add_router("/webhook-endpoints", webhooks)

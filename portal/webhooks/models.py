@@ -8,9 +8,15 @@ class Event(models.TextChoices):
     TICKET_CREATED = "ticket.created", _("A ticket is opened")
     TICKET_UPDATED = "ticket.updated", _("A ticket changes or gets a public answer")
     TICKET_RESOLVED = "ticket.resolved", _("A ticket is resolved")
+    TICKET_ESCALATED = "ticket.escalated", _("A ticket is escalated to a higher level")
     RMA_STATUS_CHANGED = "rma.status_changed", _("A replacement moves to another step")
     REPORT_PUBLISHED = "report.published", _("A monthly report is published")
     TRUE_UP_QUOTED = "true_up.quoted", _("A true-up quote is issued")
+    TRUE_UP_ACCEPTED = "true_up.accepted", _("A true-up quote is accepted")
+    TRUE_UP_DECLINED = "true_up.declined", _("A true-up quote is declined")
+    DEVICE_REGISTERED = "device.registered", _("Devices are registered")
+    DEVICE_CHANGED = "device.changed", _(
+        "Devices change: a Poly Lens import is applied, a device is replaced")
 
 
 class Endpoint(models.Model):
@@ -52,7 +58,7 @@ class Delivery(models.Model):
                                                    blank=True)
     duration_ms = models.PositiveIntegerField(_("last duration (ms)"), null=True, blank=True)
     error = models.CharField(_("last error"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
 
@@ -63,3 +69,26 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.event} → {self.endpoint_id}"
+
+
+class DeliveryAttempt(models.Model):
+    """One try at posting a delivery: every try is kept (retries and redeliveries alike)."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="tries")
+    started_at = models.DateTimeField(_("started"))
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"))
+    status_code = models.PositiveSmallIntegerField(_("status code"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "pk"]
+        indexes = [models.Index(fields=["delivery", "started_at"])]
+        verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")
+
+    def __str__(self):
+        return f"{self.delivery_id} @ {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def succeeded(self):
+        return self.status_code is not None and 200 <= self.status_code < 300

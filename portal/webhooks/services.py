@@ -11,6 +11,7 @@ import socket
 import ssl
 import time
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,7 +26,7 @@ from portal.outbox.services import enqueue_on_commit
 from portal.users.models import User
 
 from . import signing
-from .models import Delivery, Endpoint
+from .models import Delivery, DeliveryAttempt, Endpoint, Event
 
 # A payload: JSON-ready values, dates included (DjangoJSONEncoder writes them).
 Payload = dict[str, Any]
@@ -105,7 +106,7 @@ def new_secret() -> str:
 
 
 def create_endpoint(*, url: str, events: Iterable[str], description: str = "",
-                    user: User | None = None) -> Endpoint:
+                    user: User | None = None, active: bool = True) -> Endpoint:
     problem = url_problem(url)
     if problem:
         raise ValidationError({"url": problem})
@@ -113,7 +114,7 @@ def create_endpoint(*, url: str, events: Iterable[str], description: str = "",
         raise ValidationError({"events": _("Choose at least one event.")})
     return Endpoint.objects.create(url=url, events=sorted(set(events)),
                                    description=description.strip(), secret=new_secret(),
-                                   created_by=user)
+                                   created_by=user, active=active)
 
 
 def update_endpoint(endpoint: Endpoint, *, url: str, events: Iterable[str], description: str,
@@ -142,14 +143,30 @@ def emit(event: str, payload: Payload) -> None:
 
 
 def redeliver(delivery: Delivery) -> Delivery:
-    """The same payload again, as a new delivery (the log keeps both)."""
+    """The same delivery again: the same id (X-Portal-Delivery) and the same body, so that a
+    receiver that has it already can tell; one more attempt in its log."""
     # tasks.py imports this module: a cycle at start-up.
     from .tasks import deliver
 
-    copy = Delivery.objects.create(endpoint=delivery.endpoint, event=delivery.event,
-                                   payload=delivery.payload)
-    enqueue_on_commit(deliver, copy.pk)
-    return copy
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
+        if delivery.status == Delivery.Status.PENDING:
+            raise ValidationError(_("This delivery is still being attempted; redeliver it "
+                                    "once it has succeeded or failed."))
+        delivery.status = Delivery.Status.PENDING
+        delivery.save(update_fields=["status"])
+        enqueue_on_commit(deliver, delivery.pk, redelivery=True)
+    return delivery
+
+
+def purge_deliveries(now: datetime | None = None) -> int:
+    """Forgets deliveries (and their attempts) older than WEBHOOK_LOG_RETENTION_DAYS, and
+    older attempts of the deliveries kept; none still being attempted."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.WEBHOOK_LOG_RETENTION_DAYS)
+    deleted = DeliveryAttempt.objects.filter(started_at__lt=cutoff).exclude(
+        delivery__status=Delivery.Status.PENDING).delete()[0]
+    return deleted + Delivery.objects.filter(created_at__lt=cutoff).exclude(
+        status=Delivery.Status.PENDING).delete()[0]
 
 
 def _pin(connection: http.client.HTTPConnection, address: str) -> None:
@@ -184,11 +201,13 @@ def _post(url: str, address: str, body: bytes, headers: dict[str, str]) -> int:
         connection.close()
 
 
-def send(delivery: Delivery, now: float | None = None) -> bool:
-    """One attempt; returns True when the endpoint answered 2xx."""
+def send(delivery: Delivery, now: float | None = None, *, last: bool = False) -> bool:
+    """One attempt, logged; returns True when the endpoint answered 2xx. `last`: no retry
+    follows (a redelivery), so a failure fails the delivery."""
     endpoint = delivery.endpoint
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
     timestamp = int(now if now is not None else time.time())
+    started_at = timezone.now()
     started = time.monotonic()
     status_code, error = None, ""
     address, problem = _resolve(endpoint.url)
@@ -206,16 +225,20 @@ def send(delivery: Delivery, now: float | None = None) -> bool:
         except (OSError, http.client.HTTPException, ValueError) as failure:
             error = (str(failure) or type(failure).__name__)[:300]
     ok = status_code is not None and 200 <= status_code < 300
+    duration_ms = int((time.monotonic() - started) * 1000)
+    if not ok:
+        error = (error or _("The endpoint answered %(code)s.") % {"code": status_code})[:300]
     with transaction.atomic():
+        DeliveryAttempt.objects.create(delivery=delivery, started_at=started_at,
+                                       duration_ms=duration_ms, status_code=status_code,
+                                       error=error)
         delivery.attempts += 1
-        delivery.status_code = status_code
-        delivery.duration_ms = int((time.monotonic() - started) * 1000)
-        delivery.error = "" if ok else (error or _("The endpoint answered %(code)s.") % {
-            "code": status_code})[:300]
-        delivery.last_attempt_at = timezone.now()
+        delivery.status_code, delivery.duration_ms, delivery.error = \
+            status_code, duration_ms, error
+        delivery.last_attempt_at = started_at
         if ok:
             delivery.status, delivery.delivered_at = Delivery.Status.DELIVERED, timezone.now()
-        elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+        elif last or delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
             delivery.status = Delivery.Status.FAILED
         delivery.save()
     return ok
@@ -265,3 +288,43 @@ def quote_payload(quote: Any) -> Payload:
                       for line in quote.lines.all()]}
 
 
+
+
+def quote_decision_payload(quote: Any) -> Payload:
+    return {**quote_payload(quote), "status": quote.status, "decided_at": quote.decided_at,
+            "po_number": quote.po_number, "decline_reason": quote.decline_reason}
+
+
+def escalation_payload(ticket: Any, step: Any) -> Payload:
+    # The reason stays out: it may quote what the customer never sees.
+    return {**ticket_payload(ticket), "escalation_level": step.to_level,
+            "from_level": step.from_level, "escalated_at": ticket.escalated_at}
+
+
+def device_payload(device: Any) -> Payload:
+    return {"id": device.pk, "serial": device.serial, "sku": device.product_model.sku,
+            "category": device.product_model.category, "site": device.site,
+            "room": device.room, "status": device.status, "source": device.source}
+
+
+def emit_devices_registered(customer: Any, devices: list[Any]) -> None:
+    """`device.registered`: the devices of one registration, at most
+    WEBHOOK_DEVICES_PER_EVENT an event (a large bulk registration sends several)."""
+    size = settings.WEBHOOK_DEVICES_PER_EVENT
+    for start in range(0, len(devices), size):
+        emit(Event.DEVICE_REGISTERED, {
+            "site_id": customer.site_id,
+            "devices": [device_payload(device) for device in devices[start:start + size]]})
+
+
+def emit_devices_changed(customer: Any, change: str, serials: dict[str, list[str]],
+                         counts: dict[str, int], **about: Any) -> None:
+    """`device.changed`: one event per change of a customer's devices (a Lens import
+    applied, a replacement shipped) listing the serial numbers it touched, each list at most
+    WEBHOOK_DEVICES_PER_EVENT long (`truncated` says when one is longer)."""
+    size = settings.WEBHOOK_DEVICES_PER_EVENT
+    emit(Event.DEVICE_CHANGED, {
+        "site_id": customer.site_id, "change": change, **about, "counts": counts,
+        "serials": {kind: listed[:size] for kind, listed in serials.items()},
+        "truncated": any(counts[kind] > len(listed[:size])
+                         for kind, listed in serials.items())})

@@ -60,7 +60,8 @@ def endpoint_detail(request, pk):
     if request.method == "POST" and form.is_valid() and _save(request, form, endpoint):
         messages.success(request, _("The endpoint is saved."))
         return redirect("webhook_endpoint_detail", pk=endpoint.pk)
-    deliveries = Paginator(endpoint.deliveries.all(), 50).get_page(request.GET.get("page"))
+    deliveries = Paginator(endpoint.deliveries.prefetch_related("tries"), 50).get_page(
+        request.GET.get("page"))
     return render(request, "webhooks/endpoint_detail.html", {
         "endpoint": endpoint, "form": form, "page": deliveries})
 
@@ -78,6 +79,10 @@ def endpoint_delete(request, pk):
 @require_POST
 def delivery_redeliver(request, pk, delivery_pk):
     delivery = get_object_or_404(Delivery, pk=delivery_pk, endpoint_id=pk)
-    services.redeliver(delivery)
-    messages.success(request, _("The delivery is queued again."))
+    try:
+        services.redeliver(delivery)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The delivery is queued again."))
     return redirect("webhook_endpoint_detail", pk=pk)

@@ -12,6 +12,7 @@ from django_tenants.utils import tenant_context
 
 from portal.catalogue.models import ProductModel
 from portal.users import services as user_services
+from portal.webhooks.models import Delivery, Endpoint
 from tests.factories import ContractFactory, DeviceFactory
 from tests.inventory.conftest import alpha_contract, catalogue  # noqa: F401 (shared fixtures)
 
@@ -110,6 +111,8 @@ class Sample:
     comment: object  # the ticket's public answer
     attachment: object  # a file of that answer
     internal_attachment: object  # a file of the internal note
+    webhook_endpoint: object  # the partner's, with one failed delivery
+    webhook_delivery: object
 
     @property
     def site_id(self):
@@ -172,8 +175,12 @@ def make_sample(customer):
     index_reports([report.pk])
     spare = DeviceFactory(serial=f"{tag}HS02", product_model=model, customer=customer)
     lens_import = make_lens_import(customer, f"{tag}-lens.csv")
+    endpoint = Endpoint.objects.create(url=f"https://93.184.215.14/{tag}", secret="whsec_x",
+                                       events=["ticket.created"])
+    delivery = Delivery.objects.create(endpoint=endpoint, event="ticket.created",
+                                       payload={"event": "ticket.created"}, status="failed")
     return Sample(customer, contract, device, ticket, rma, report, quote, spare, lens_import,
-                  comment, attachment, internal_attachment)
+                  comment, attachment, internal_attachment, endpoint, delivery)
 
 
 def make_lens_import(customer, filename, **fields):

@@ -2,9 +2,7 @@
 delivery log, and the refusal of private addresses (SSRF)."""
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -15,48 +13,6 @@ from portal.webhooks import services, signing
 from portal.webhooks.models import Delivery, Endpoint
 from tests.api.conftest import ApiClient, make_token
 from tickets import services as tickets
-
-
-class Receiver:
-    """A real HTTP server on 127.0.0.1 that answers with the codes it is given."""
-
-    def __init__(self, codes=(200,)):
-        self.codes, self.requests = list(codes), []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append((dict(self.headers), body))
-                code = receiver.codes.pop(0) if len(receiver.codes) > 1 else receiver.codes[0]
-                self.send_response(code)
-                if code in (301, 302):
-                    self.send_header("Location", "http://169.254.169.254/latest/meta-data")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver():
-    made = []
-
-    def make(codes=(200,)):
-        made.append(Receiver(codes))
-        return made[-1]
-
-    yield make
-    for server in made:
-        server.close()
 
 
 def endpoint_for(world, url, events=("ticket.created", "ticket.updated", "ticket.resolved")):
@@ -149,8 +105,12 @@ def test_after_the_last_attempt_the_delivery_fails_and_can_be_redelivered(
     with django_capture_on_commit_callbacks(execute=True):
         admin.post(f"/webhooks/{endpoint.pk}/deliveries/{delivery.pk}/redeliver/")
     with tenant_context(world.alpha):
-        assert list(Delivery.objects.order_by("pk").values_list("status", flat=True)) == [
-            "failed", "delivered"]
+        again = Delivery.objects.get()  # the same delivery, one more attempt
+        assert (again.pk, again.status, again.attempts) == (delivery.pk, "delivered", 4)
+        assert list(again.tries.values_list("status_code", flat=True)) == [500, 500, 500, 200]
+    assert {headers["X-Portal-Delivery"] for headers, _ in server.requests} == {
+        str(delivery.pk)}
+    assert len({body for _, body in server.requests}) == 1
 
 
 def test_waits_double_between_attempts(settings):

@@ -485,6 +485,9 @@ def _ship(rma: Rma, now: datetime, carrier: str, tracking_number: str,
     rma.replacement = replacement
     rma.carrier, rma.tracking_number, rma.shipped_at = carrier.strip(), \
         tracking_number.strip(), now
+    webhooks.emit_devices_changed(
+        rma.customer, "replaced", {"replaced": [rma.device.serial], "added": [serial]},
+        {"replaced": 1, "added": 1}, rma={"id": rma.pk, "reference": rma.reference})
 
 
 def overdue_returns(now: datetime | None = None) -> RmaQuerySet:
