@@ -18,6 +18,7 @@ from portal.site.api import api as partner_api
 from portal.users import services
 from portal.users.models import Role, ServiceToken, User
 from tests.api.conftest import ApiClient
+from tests.personas import PASSWORD
 
 TICKET = {"site_id": "AL-0001", "subject": "No audio", "description": "Since Monday"}
 
@@ -66,9 +67,16 @@ def test_the_service_account_is_no_user_of_the_portal(world):
     with tenant_context(world.alpha):
         assert not User.objects.filter(pk=token.user_id).exists()
         assert User.all_objects.filter(pk=token.user_id, is_service_account=True).exists()
-    login = world.anonymous(world.alpha).post("/accounts/login/", {
-        "login": token.user.email, "password": ""})
-    assert "_auth_user_id" not in login.client.session
+    # Even given a password, it cannot sign in; a person with one can.
+    with tenant_context(world.alpha):
+        account = User.all_objects.get(pk=token.user_id)
+        account.set_password(PASSWORD)
+        account.save()
+    for email, signs_in in ((world["alpha_agent"].user.email, True), (account.email, False)):
+        browser = world.anonymous(world.alpha)
+        response = browser.post("/accounts/login/", {"login": email, "password": PASSWORD})
+        assert (response.status_code == 302) is signs_in, email
+        assert ("_auth_user_id" in browser.session) is signs_in, email
 
 
 def test_the_token_survives_its_creator_being_deactivated_then_deleted(world):
