@@ -6,7 +6,7 @@ from django.utils.translation import ngettext
 from portal.submissions.once import OneTimeTokenForm
 from portal.tenants.branding import on_console
 
-from .models import PARTNER_ROLES, VENDOR_ROLES, ApiToken, Role, User, scope_choices
+from .models import PARTNER_ROLES, VENDOR_ROLES, ApiToken, Resource, Role, User, scope_choices
 from .services import api_token_lifetimes
 
 
@@ -146,6 +146,11 @@ class ServiceTokenScopesForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["scopes"].choices = scope_choices()
+
+    def scope_rows(self):
+        """(resource, read checkbox, write checkbox) per resource: the scopes' grid."""
+        boxes = iter(self["scopes"].subwidgets)  # read then write, resource by resource
+        return [(label, next(boxes), next(boxes)) for _value, label in Resource.choices]
 
 
 class ServiceTokenForm(OneTimeTokenForm, ServiceTokenScopesForm):

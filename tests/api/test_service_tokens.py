@@ -37,6 +37,10 @@ def client(world, secret, tenant="alpha"):
 
 def test_the_admin_page_shows_the_secret_once_and_stores_its_hash(world):
     admin = world["alpha_admin"].client()
+    form = admin.get("/integrations/new/").content.decode()
+    # The scopes' grid: a read and a write checkbox per resource.
+    assert form.count('name="scopes"') == 14
+    assert 'value="webhooks:write"' in form and "Replacements (RMA): read" in form
     response = admin.post("/integrations/new/", {
         "name": "PSA sync", "scopes": ["tickets:write", "devices:read"], "customer": "",
         "expires_on": ""})
