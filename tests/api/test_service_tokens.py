@@ -256,3 +256,17 @@ def test_the_tokens_page_costs_the_same_queries_for_more_tokens(world):
     with CaptureQueriesContext(connection) as four:
         admin.get("/integrations/")
     assert len(four) == len(one)
+
+
+def test_a_restricted_integrations_ticket_tells_the_customers_people_never_itself(
+        world, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    token, secret = create(world, customer=world.customer(world.alpha, "AL-0001"))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client(world, secret).post("/api/v1/tickets", TICKET).status_code == 201
+    recipients = {address for message in mail.outbox for address in message.to}
+    assert "user1@customer.alpha.example" in recipients
+    assert "agent@alpha.example" in recipients
+    assert token.user.email not in recipients
+    assert not any(address.endswith(".invalid") for address in recipients)
