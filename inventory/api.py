@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from contracts.models import Customer
-from portal.api.auth import require_role
+from portal.api.auth import require_own_site_id, require_role
 from portal.api.pagination import Page, PageParams, paginate
 from portal.api.problems import cleaned
 from portal.api.schemas import ERRORS, WRITE_ERRORS, CustomerRef, customer_ref, one_of
@@ -178,6 +178,7 @@ def register_device(request, payload: DeviceIn):
     or malformed serial, quote-only and end-of-life products)."""
     user = require_role(request, *EVERYONE_OF_PARTNER)
     fixed = user.customer if user.role == Role.CUSTOMER_USER else None
+    require_own_site_id(user, payload.site_id)
     form = RegistrationForm({"customer": (payload.site_id or "").strip().upper(),
                              "serial": payload.serial, "model": payload.model,
                              "site": payload.site, "room": payload.room},

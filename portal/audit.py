@@ -43,7 +43,7 @@ def audit_entries(records, subject, hidden=()):
             continue
         entries.append(AuditEntry(
             when=record.history_date,
-            who=record.history_user.email if record.history_user else _("system"),
+            who=record.history_user.history_name if record.history_user else _("system"),
             subject=subject(record), action=ACTIONS[record.history_type], changes=changes,
         ))
     return entries

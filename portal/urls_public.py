@@ -6,13 +6,15 @@ from console import urls as console_urls
 from console.api import console_api
 from console.views.partners import dashboard
 from portal.tenants import views as tenant_views
-from portal.users.urls import account_urlpatterns, user_urlpatterns
+from portal.users.urls import account_urlpatterns, api_token_urlpatterns, user_urlpatterns
 
 urlpatterns = [
     path("", dashboard, name="dashboard"),
     path("partners/", include(console_urls.partner_urlpatterns)),
     path("customers/", include(console_urls.customer_urlpatterns)),
     path("staff/", include(user_urlpatterns)),
+    # CSMs' own read-only tokens for the console's API.
+    path("profile/tokens/", include(api_token_urlpatterns)),
     path("catalogue/", include("portal.catalogue.urls")),
     path("escalations/", include(console_urls.escalation_urlpatterns)),
     path("replacements/", include(console_urls.replacement_urlpatterns)),

@@ -6,7 +6,12 @@ from contracts.urls import contract_urlpatterns, customer_urlpatterns
 from portal.site import views as site_views
 from portal.site.api import api
 from portal.tenants import views as tenant_views
-from portal.users.urls import account_urlpatterns, api_token_urlpatterns, user_urlpatterns
+from portal.users.urls import (
+    account_urlpatterns,
+    api_token_urlpatterns,
+    service_token_urlpatterns,
+    user_urlpatterns,
+)
 
 urlpatterns = [
     path("", site_views.dashboard, name="dashboard"),
@@ -28,6 +33,7 @@ urlpatterns = [
     path("branding/logo/", tenant_views.logo, name="branding_logo"),
     path("branding/colours.css", tenant_views.colours, name="branding_colours"),
     path("profile/tokens/", include(api_token_urlpatterns)),
+    path("integrations/", include(service_token_urlpatterns)),
     # The JSON API: its operations check roles themselves (portal.api.auth.require_role)
     # and are walked by tests/api/test_isolation_matrix.py, not the pages' matrix.
     path("api/v1/", api.urls),

@@ -196,6 +196,11 @@ def _api_token(world, tenant):
     return {"pk": sample_api_token(tenant).pk}
 
 
+@samples_for("service_token_")
+def _service_token(world, tenant):
+    return {"pk": sample_service_token(tenant).pk}
+
+
 @samples_for("catalogue_product_edit", "catalogue_product_detail", "catalogue_document_add",
              "catalogue_release_add", own_partner=False)
 def _catalogue_product(world, tenant):
@@ -387,9 +392,19 @@ def sample_api_token(tenant):
     from portal.users.models import Role
     from portal.users.services import create_api_token
 
+    # A partner administrator's, or on the console a CSM's (console tokens are theirs).
+    holder = User.objects.filter(role__in=[Role.PARTNER_ADMIN, Role.CSM]).order_by("pk").first()
+    return (holder.api_tokens.first()
+            or create_api_token(holder, name="Matrix", scope="read", days=7)[0])
+
+
+def sample_service_token(tenant):
+    from portal.users.models import Role, ServiceToken
+    from portal.users.services import create_service_token
+
     admin = User.objects.filter(role=Role.PARTNER_ADMIN).order_by("pk").first()
-    return (admin.api_tokens.first()
-            or create_api_token(admin, name="Matrix", scope="read", days=7)[0])
+    return (ServiceToken.objects.first()
+            or create_service_token(admin, name="Matrix", scopes=["tickets:read"])[0])
 
 
 def sample_path(world, tenant, route, pattern):
@@ -424,6 +439,7 @@ NOT_A_PAGE = {"set_language": 405, "ticket_update": 405, "ticket_watch": 405,
               "contract_activate": 405, "contract_renew": 405,
               "authorisation_letter_add": 405, "authorisation_letter_revoke": 405,
               "user_resend_invitation": 405, "branding_logo": 404, "api_token_revoke": 405,
+              "service_token_revoke": 405,
               "console_partner_logo": 404, "console_partner_domain_add": 405,
               "console_partner_sender": 405,
               "accept_invitation": 404,

@@ -13,7 +13,7 @@ from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from contracts.models import Customer
 from inventory.models import normalise_serial
 from inventory.services import devices_visible_to
-from portal.api.auth import require_role
+from portal.api.auth import require_own_site_id, require_role
 from portal.api.pagination import Page, PageParams, paginate
 from portal.api.problems import cleaned
 from portal.api.schemas import (
@@ -232,6 +232,7 @@ def open_ticket(request, payload: TicketIn):
     """Opened with the customer's Site ID; no serial number is needed."""
     user = require_role(request, *EVERYONE_OF_PARTNER)
     implied = user.role == Role.CUSTOMER_USER
+    require_own_site_id(user, payload.site_id)
     form = TicketForm({"site_id": payload.site_id or "", "subject": payload.subject,
                        "description": payload.description, "category": payload.category,
                        "priority": payload.priority,

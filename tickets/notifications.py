@@ -68,7 +68,9 @@ def _send(ticket, template, people, actor, **context):
 
 
 def _requesters(ticket, actor):
-    if actor is not None and actor.role == Role.CUSTOMER_USER:
+    # An integration restricted to the customer has no mailbox: its people are told.
+    if actor is not None and actor.role == Role.CUSTOMER_USER \
+            and not actor.is_service_account:
         return [actor] if actor.is_active and actor.email else []
     return list(User.objects.filter(role=Role.CUSTOMER_USER, customer=ticket.customer_id,
                                     is_active=True).exclude(email=""))

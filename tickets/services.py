@@ -621,6 +621,7 @@ def apply_update(ticket: Ticket, *, user: User, body: str = "", internal: bool =
         comment = add_comment(ticket, user=user, body=body, internal=internal, files=files,
                               now=now)
         if (not internal and user.role in PARTNER_STAFF_ROLES
+                and not user.is_service_account
                 and ticket.assignee_id is None and isinstance(assignee, _Keep)):
             assignee = user  # the first agent who answers takes the ticket
     if edits_fields or not isinstance(assignee, _Keep):

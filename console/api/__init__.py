@@ -4,14 +4,14 @@ staff's cross-partner reads, through console.crossschema like the console's page
 A second NinjaAPI with its own URL namespace (names must be unique per urlconf, and the
 partners' API is mounted on the other urlconf), with the partners' API's conventions:
 problem details, `{"items", "next"}` pages, the rate limit. Signed in by the console's
-session only (see ConsoleSession); nothing here changes anything yet, so it needs no
-Idempotency-Key.
+session, or a CSM's read-only console token (see ConsoleToken); nothing here changes
+anything yet, so it needs no Idempotency-Key.
 """
 
 from ninja import Swagger
 
 from portal.api import problems
-from portal.api.auth import ConsoleSession
+from portal.api.auth import ConsoleSession, ConsoleToken
 from portal.api.base import PortalAPI
 
 from .customers import router as customers
@@ -23,10 +23,12 @@ The Poly+ Enterprise vendor console's API, for vendor staff: what the console sh
 across partners.
 
 **Authentication.** Sign in to the vendor console: the API answers its session (changes
-will need the `X-CSRFToken` header). Personal API tokens belong to partner portals and are
-not accepted here. Each operation is for one role: support engineers read the escalation
-queue; customer success managers their assigned customers and their reports. Anything
-else answers 404.
+will need the `X-CSRFToken` header). Customer success managers may also create a personal,
+read-only console token (*My profile → API tokens*) for their own tools and send it as
+`Authorization: Bearer <token>`: it sees what their pages show, and any change answers 403
+`insufficient-scope`. Partner portals' tokens are not accepted here. Each operation is for
+one role: support engineers read the escalation queue; customer success managers their
+assigned customers and their reports. Anything else answers 404.
 
 **Errors** are RFC 9457 problem details (`application/problem+json`), as in the partners'
 API. **Lists** are pages of `{"items": [...], "next": "<cursor>" | null}`: pass `next` back
@@ -41,7 +43,7 @@ console_api = PortalAPI(
     version="1",
     description=DESCRIPTION,
     urls_namespace="console-api-v1",
-    auth=[ConsoleSession()],
+    auth=[ConsoleToken(), ConsoleSession()],
     docs=Swagger(settings={"persistAuthorization": False}),
 )
 problems.install(console_api, console=True)

@@ -42,14 +42,28 @@ class Problem(Exception):
 
 
 class InsufficientScope(Problem):
+    """A read-only personal token that would change something, or an integration token
+    without the scope of the operation (`scope`: the one needed, None when no scope opens
+    it)."""
+
     status, slug = 403, "insufficient-scope"
 
     def title(self):
+        if self.integration:
+            return _("This token lacks the scope needed")
         return _("This token is read-only")
 
-    def __init__(self):
-        super().__init__(_("A read-only token cannot change anything. Create a read-and-write "
-                           "token to send this request."))
+    def __init__(self, scope=None, *, integration=None):
+        self.integration = integration if integration is not None else scope is not None
+        if scope:
+            detail = _("This operation needs the scope “%(scope)s”. A partner administrator "
+                       "can add it to the integration token.") % {"scope": scope}
+        elif self.integration:
+            detail = _("No scope of an integration token opens this operation.")
+        else:
+            detail = _("A read-only token cannot change anything. Create a read-and-write "
+                       "token to send this request.")
+        super().__init__(detail)
 
 
 class SecondFactorRequired(Problem):
@@ -178,7 +192,7 @@ def request_errors(errors):
 
 def install(api, *, console=False):
     """Puts the problem handlers in place of django-ninja's own. `console`: the vendor
-    console's API, signed in by session only."""
+    console's API, signed in by session or a CSM's console token."""
 
     def on_request_invalid(request, exc):
         return validation_problem(request, request_errors(exc.errors))
@@ -197,8 +211,9 @@ def install(api, *, console=False):
         if console:
             return problem_response(
                 request, 401, title=_("Authentication required"),
-                detail=_("Sign in to the vendor console: its API answers the console's "
-                         "signed-in session only."))
+                detail=_("Sign in to the vendor console, or send a CSM's console token in "
+                         "the Authorization header (Bearer)."),
+                headers={"WWW-Authenticate": 'Bearer realm="console-api"'})
         return problem_response(
             request, 401, title=_("Authentication required"),
             detail=_("Send a valid API token of this portal in the Authorization header "

@@ -29,6 +29,13 @@ send it as `Authorization: Bearer <token>`. A token acts as you, with your role;
 read-only token cannot change anything (403). It works on this portal only. Signed-in
 portal pages may call the API with their session and the `X-CSRFToken` header.
 
+**Integration tokens** belong to the partner, not to a person: a partner administrator
+creates them (*Users → Integration tokens*) with scopes per resource (`tickets:read`,
+`tickets:write`, …; write includes read) and optionally one customer. They are sent the
+same way. A GET needs the resource's read scope, anything else its write scope, else 403
+`insufficient-scope` naming the scope needed. A token restricted to one customer sees and
+acts on that customer's objects only (404 for any other).
+
 **Errors** are RFC 9457 problem details (`application/problem+json`): `type`, `title`,
 `status`, `detail`, and `errors` (messages per field) when fields are at fault. Anything
 out of your reach answers 404. Types of our own: `/api/v1/problems/validation`,

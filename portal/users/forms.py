@@ -6,7 +6,7 @@ from django.utils.translation import ngettext
 from portal.submissions.once import OneTimeTokenForm
 from portal.tenants.branding import on_console
 
-from .models import PARTNER_ROLES, VENDOR_ROLES, ApiToken, Role, User
+from .models import PARTNER_ROLES, VENDOR_ROLES, ApiToken, Resource, Role, User, scope_choices
 from .services import api_token_lifetimes
 
 
@@ -129,7 +129,45 @@ class ApiTokenForm(OneTimeTokenForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["scope"].choices = ApiToken.Scope.choices
+        # Console tokens are for a CSM's own tools: read only.
+        self.fields["scope"].choices = (ApiToken.Scope.choices[:1] if on_console()
+                                        else ApiToken.Scope.choices)
         self.fields["days"].choices = [
             (days, ngettext("%(days)d day", "%(days)d days", days) % {"days": days})
             for days in api_token_lifetimes()]
+
+
+class ServiceTokenScopesForm(forms.Form):
+    scopes = forms.MultipleChoiceField(
+        label=_("Scopes"), widget=forms.CheckboxSelectMultiple, choices=(),
+        help_text=_("Per resource: read for GET requests, write for any change (writing "
+                    "includes reading)."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scopes"].choices = scope_choices()
+
+    def scope_rows(self):
+        """(resource, read checkbox, write checkbox) per resource: the scopes' grid."""
+        boxes = iter(self["scopes"].subwidgets)  # read then write, resource by resource
+        return [(label, next(boxes), next(boxes)) for _value, label in Resource.choices]
+
+
+class ServiceTokenForm(OneTimeTokenForm, ServiceTokenScopesForm):
+    name = forms.CharField(label=_("Name"), max_length=100,
+                           help_text=_("What the integration is, e.g. “PSA ticket sync”."))
+    customer = forms.ModelChoiceField(
+        label=_("Only this customer"), queryset=None, required=False,
+        help_text=_("Leave empty for all customers. Restricted, the token sees and acts on "
+                    "this customer's objects only, as its customer users would."))
+    expires_on = forms.DateField(label=_("Expires on"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}),
+                                 help_text=_("The last day the token works; empty: no "
+                                             "expiry."))
+    field_order = ["name", "scopes", "customer", "expires_on"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        customers = User._meta.get_field("customer").related_model
+        self.fields["customer"].queryset = customers.objects.all()
+        self.order_fields(self.field_order)

@@ -10,9 +10,11 @@ EXEMPT_PREFIXES = ("/accounts/", "/static/", "/branding/logo", "/language/")
 
 
 def mfa_enrolment_required(user):
-    """True while `user` must enrol a second factor before using the portal or the API."""
+    """True while `user` must enrol a second factor before using the portal or the API.
+    An integration's service account never signs in: its secret is its only factor."""
     return (settings.MFA_REQUIRED and user.is_authenticated
-            and user.role in MFA_REQUIRED_ROLES and not is_mfa_enabled(user))
+            and user.role in MFA_REQUIRED_ROLES and not user.is_service_account
+            and not is_mfa_enabled(user))
 
 
 class MFARequiredMiddleware:

@@ -1,7 +1,11 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
+
+from .history import local_history_user
 
 
 class Role(models.TextChoices):
@@ -45,6 +49,15 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
 
+class PeopleManager(UserManager):
+    """The people: every user but the integrations' service accounts (see ServiceToken).
+    The default manager, so that sign-in, user lists, assignees and notification
+    recipients never meet a service account; foreign keys still reach one."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(is_service_account=False)
+
+
 class User(AbstractUser):
     """A person who logs in.
 
@@ -86,11 +99,14 @@ class User(AbstractUser):
     )
     invited_at = models.DateTimeField(_("invited"), null=True, blank=True)
     invitation_sent_at = models.DateTimeField(_("invitation sent"), null=True, blank=True)
+    # The principal of one integration token: acts in the API, never signs in.
+    is_service_account = models.BooleanField(default=False, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
 
-    objects = UserManager()
+    objects = PeopleManager()
+    all_objects = UserManager()
 
     class Meta:
         ordering = ["last_name", "first_name", "email"]
@@ -111,6 +127,18 @@ class User(AbstractUser):
     @property
     def display_name(self):
         return self.get_full_name() or self.email
+
+    @property
+    def may_hold_api_tokens(self):
+        """Personal tokens: partner users, and CSMs for the console's read-only API."""
+        return self.role in PARTNER_ROLES or self.role == Role.CSM
+
+    @property
+    def history_name(self):
+        """Who acted, as change history names them."""
+        if self.is_service_account:
+            return _("via integration %(name)s") % {"name": self.first_name}
+        return self.email
 
     @property
     def is_vendor_staff(self):
@@ -196,3 +224,86 @@ class ApiToken(models.Model):
     @property
     def can_write(self):
         return self.scope == self.Scope.WRITE
+
+
+class Resource(models.TextChoices):
+    """What an integration token's scopes are given on: the API's resources."""
+
+    DEVICES = "devices", _("Devices")
+    TICKETS = "tickets", _("Tickets")
+    RMAS = "rmas", _("Replacements (RMA)")
+    CONTRACTS = "contracts", _("Contracts")
+    REPORTS = "reports", _("Reports")
+    CUSTOMERS = "customers", _("Customers")
+    WEBHOOKS = "webhooks", _("Webhooks")
+
+
+READ, WRITE = "read", "write"
+
+
+def scope_choices():
+    """`<resource>:read` and `<resource>:write` of every resource, with their labels."""
+    return [(f"{resource}:{level}", label % {"resource": name})
+            for resource, name in Resource.choices
+            for level, label in ((READ, _("%(resource)s: read")),
+                                 (WRITE, _("%(resource)s: write")))]
+
+
+class ServiceToken(models.Model):
+    """An integration token: it belongs to the partner, not to a person, and outlives the
+    administrator who made it.
+
+    Each token acts through a user of its own (`user`, a service account): of the partner
+    administrator role, or of the customer user role of its customer when it is
+    restricted to one. Every role check, every `customers_visible_to` and every change
+    history of the portal therefore works for it unchanged; the service account cannot
+    sign in (no password, not reachable by `User.objects`) and history names it "via
+    integration <name>". Scopes narrow what the role allows, per resource and method.
+    Only a SHA-256 hash of the secret is kept; the secret is shown once."""
+
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="service_token",
+                                editable=False)
+    name = models.CharField(_("name"), max_length=100,
+                            help_text=_("What the integration is, e.g. “PSA ticket sync”."))
+    scopes = models.JSONField(_("scopes"), default=list)
+    prefix = models.CharField(_("prefix"), max_length=16)
+    secret_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("created by"))
+    expires_on = models.DateField(_("expires"), null=True, blank=True,
+                                  help_text=_("Last day the token works; empty: no expiry."))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["secret_hash", "created_at"],
+                                get_user=local_history_user)
+
+    State = ApiToken.State
+    STATUS_TONES = ApiToken.STATUS_TONES
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("integration token")
+        verbose_name_plural = _("integration tokens")
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    def state_at(self, now):
+        if self.revoked_at is not None:
+            return self.State.REVOKED
+        if self.expires_on is not None and timezone.localdate(now) > self.expires_on:
+            return self.State.EXPIRED
+        return self.State.ACTIVE
+
+    def allows(self, scope):
+        return scope in self.scopes
+
+    @property
+    def customer(self):
+        return self.user.customer
+
+    def scope_labels(self):
+        labels = dict(scope_choices())
+        return [labels.get(scope, scope) for scope in self.scopes]

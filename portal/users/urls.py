@@ -19,9 +19,17 @@ user_urlpatterns = [
     path("<int:pk>/resend/", views.user_resend_invitation, name="user_resend_invitation"),
 ]
 
-# A user's own API tokens, on partner portals (where the API is served).
+# A user's own API tokens: partner users' on partner portals, CSMs' on the console.
 api_token_urlpatterns = [
     path("", views.api_token_list, name="api_token_list"),
     path("new/", views.api_token_create, name="api_token_create"),
     path("<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+]
+
+# The partner's integration tokens (partner administrators).
+service_token_urlpatterns = [
+    path("", views.service_token_list, name="service_token_list"),
+    path("new/", views.service_token_create, name="service_token_create"),
+    path("<int:pk>/", views.service_token_edit, name="service_token_edit"),
+    path("<int:pk>/revoke/", views.service_token_revoke, name="service_token_revoke"),
 ]

@@ -27,10 +27,20 @@ from .access import (
     anonymous_allowed,
     role_required,
 )
-from .forms import AcceptInvitationForm, ApiTokenForm, EditUserForm, InviteUserForm, ProfileForm
-from .models import ApiToken, User
+from .forms import (
+    AcceptInvitationForm,
+    ApiTokenForm,
+    EditUserForm,
+    InviteUserForm,
+    ProfileForm,
+    ServiceTokenForm,
+    ServiceTokenScopesForm,
+)
+from .models import ApiToken, Role, ServiceToken, User
 
 USER_ADMINS = PARTNER_ADMIN + VENDOR_ADMIN
+# Personal tokens: partner users for the partners' API, CSMs for the console's (read only).
+TOKEN_HOLDERS = (*EVERYONE_OF_PARTNER, Role.CSM)
 
 
 @role_required(*EVERYONE_OF_PARTNER, *VENDOR_STAFF)
@@ -150,18 +160,23 @@ def accept_invitation(request, uidb36, key):
     return render(request, "users/accept_invitation.html", {"form": form, "invitee": user})
 
 
-# --- Personal API tokens (partner portals) ----------------------------------------------
+# --- Personal API tokens (partner portals; CSMs on the console) --------------------------
 
-@role_required(*EVERYONE_OF_PARTNER)
+def _api_docs_url():
+    return reverse("console-api-v1:openapi-view" if on_console() else "api-v1:openapi-view")
+
+
+@role_required(*TOKEN_HOLDERS)
 def api_token_list(request):
     now = timezone.now()
     tokens = request.user.api_tokens.all()
     return render(request, "users/api_token_list.html", {
         "rows": [(token, token.state_at(now)) for token in tokens],
+        "api_docs_url": _api_docs_url(),
     })
 
 
-@role_required(*EVERYONE_OF_PARTNER)
+@role_required(*TOKEN_HOLDERS)
 @never_cache
 @sent_once
 def api_token_create(request):
@@ -182,7 +197,7 @@ def api_token_create(request):
     return render(request, "users/api_token_form.html", {"form": form})
 
 
-@role_required(*EVERYONE_OF_PARTNER)
+@role_required(*TOKEN_HOLDERS)
 @require_POST
 def api_token_revoke(request, pk):
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
@@ -190,3 +205,69 @@ def api_token_revoke(request, pk):
     messages.success(request, _("The token “%(name)s” is revoked: it no longer opens the "
                                 "API.") % {"name": token.name})
     return redirect("api_token_list")
+
+
+# --- Integration tokens (the partner's, managed by its administrators) -------------------
+
+def _service_token(pk):
+    return get_object_or_404(ServiceToken.objects.select_related("user"), pk=pk)
+
+
+@role_required(*PARTNER_ADMIN)
+def service_token_list(request):
+    now = timezone.now()
+    tokens = list(ServiceToken.objects.select_related("user__customer", "created_by"))
+    return render(request, "users/service_token_list.html", {
+        "rows": [(token, token.state_at(now)) for token in tokens],
+        "history": services.service_token_audit(tokens),
+        "api_docs_url": _api_docs_url(),
+    })
+
+
+@role_required(*PARTNER_ADMIN)
+@never_cache
+@sent_once
+def service_token_create(request):
+    form = ServiceTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            token, secret = services.create_service_token(
+                request.user, name=data["name"], scopes=data["scopes"],
+                customer=data["customer"], expires_on=data["expires_on"])
+        except ValidationError as error:
+            add_to_form(form, error)
+        else:
+            created(request, token, url=reverse("service_token_list"))
+            # The only time the secret is ever shown: rendered here, never redirected to.
+            return render(request, "users/service_token_created.html",
+                          {"token": token, "secret": secret})
+    return render(request, "users/service_token_form.html", {"form": form})
+
+
+@role_required(*PARTNER_ADMIN)
+def service_token_edit(request, pk):
+    token = _service_token(pk)
+    if token.revoked_at is not None:
+        raise Http404
+    form = ServiceTokenScopesForm(request.POST or None, initial={"scopes": token.scopes})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_service_token_scopes(token, form.cleaned_data["scopes"])
+        except ValidationError as error:
+            add_to_form(form, error)
+        else:
+            messages.success(request, _("The scopes of “%(name)s” are saved.") % {
+                "name": token.name})
+            return redirect("service_token_list")
+    return render(request, "users/service_token_edit.html", {"form": form, "token": token})
+
+
+@role_required(*PARTNER_ADMIN)
+@require_POST
+def service_token_revoke(request, pk):
+    token = _service_token(pk)
+    services.revoke_service_token(token)
+    messages.success(request, _("The integration token “%(name)s” is revoked: it no longer "
+                                "opens the API.") % {"name": token.name})
+    return redirect("service_token_list")

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
-from portal.api.auth import require_role
+from portal.api.auth import require_own_site_id, require_role
 from portal.api.pagination import Page, PageParams, paginate
 from portal.api.problems import cleaned
 from portal.api.schemas import (
@@ -156,6 +156,7 @@ def request_rma(request, payload: RmaIn):
     contract. The answer gives the promised ship date and whether it is chargeable."""
     user = require_role(request, *EVERYONE_OF_PARTNER)
     implied = user.role == Role.CUSTOMER_USER
+    require_own_site_id(user, payload.site_id)
     ticket = None
     if payload.ticket_id is not None:
         ticket = get_object_or_404(services.tickets_visible_to(user)

@@ -41,8 +41,8 @@ from portal.site.demo import (
 from portal.tenants.models import Domain, Partner
 from portal.tenants.schemas import partner_schema
 from portal.tenants.services import ensure_vendor, schema_name_for
-from portal.users.models import ApiToken, User
-from portal.users.services import create_api_token, revoke_api_token
+from portal.users.models import ApiToken, ServiceToken, User
+from portal.users.services import create_api_token, create_service_token, revoke_api_token
 from portal.webhooks.models import Endpoint
 from portal.webhooks.services import new_secret
 from reporting.demo import ensure_demo_reports
@@ -90,6 +90,7 @@ def ensure_contracts(customer, details):
 
 
 DEMO_TOKEN_NAME = "Demo API token"
+DEMO_INTEGRATION_NAME = "PSA ticket sync"
 
 
 def fresh_api_token(spec):
@@ -103,6 +104,10 @@ def fresh_api_token(spec):
                                              revoked_at__isnull=True):
             revoke_api_token(token)
         _token, secret = create_api_token(admin, name=DEMO_TOKEN_NAME, scope="write", days=30)
+        # An integration of the partner, for its tokens page (its secret is not needed).
+        if not ServiceToken.objects.filter(name=DEMO_INTEGRATION_NAME).exists():
+            create_service_token(admin, name=DEMO_INTEGRATION_NAME,
+                                 scopes=["tickets:write", "devices:read", "rmas:read"])
     return spec["slug"], email, secret
 
 
