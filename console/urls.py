@@ -50,6 +50,7 @@ replacement_urlpatterns = [
 
 report_urlpatterns = [
     path("", reports.console_report_list, name="console_report_list"),
+    path("quotes/", reports.console_quote_list, name="console_quote_list"),
     path("<slug:slug>/<int:pk>/", reports.console_report_detail, name="console_report_detail"),
     path("<slug:slug>/<int:pk>/pdf/", reports.console_report_pdf, name="console_report_pdf"),
     path("<slug:slug>/<int:pk>/publish/", reports.console_report_publish,
