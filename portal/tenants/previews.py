@@ -3,6 +3,7 @@ header, drawn with the form's values before they are saved (or with the saved br
 
 import base64
 import copy
+import mimetypes
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -24,7 +25,8 @@ def data_uri(upload):
     upload.seek(0)
     data = upload.read()
     upload.seek(0)
-    content_type = getattr(upload, "content_type", "") or "application/octet-stream"
+    # The type of its content, as the form named it (never what the browser said).
+    content_type = mimetypes.guess_type(upload.name)[0] or "application/octet-stream"
     return f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
 
 
