@@ -102,6 +102,9 @@ def partner_detail(request, slug):
         "partner": partner, "domains": partner.domains.all(), "domain_form": DomainForm(),
         "sender_form": SenderAddressForm(instance=partner),
         "default_sender": settings.EMAIL_FROM_ADDRESS,
+        "contrast_warnings": partner_services.contrast_warnings(partner.primary_colour,
+                                                                partner.accent_colour),
+        "min_contrast": settings.BRANDING_MIN_CONTRAST,
     })
 
 

@@ -218,3 +218,13 @@ def test_the_console_shows_a_partners_logos_never_their_storage_name(world):
     assert client.get("/partners/beta/logo/dark/")["Content-Type"] == "image/png"
     assert world["csm"].client().post("/partners/beta/branding/preview.pdf",
                                       branding_form()).status_code == 404
+
+
+def test_the_console_warns_of_a_partners_low_contrast_colours(world):
+    client = world["vendor_admin"].client()
+    Partner.objects.filter(slug="beta").update(primary_colour="#123456",
+                                               accent_colour="#8a4b00")
+    assert "WCAG AA" not in client.get("/partners/beta/").content.decode()
+    Partner.objects.filter(slug="beta").update(accent_colour="#ffcc00")
+    page = client.get("/partners/beta/").content.decode()
+    assert "The accent colour on a white background has a contrast of 1.51:1" in page
