@@ -28,6 +28,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django_tenants.utils import schema_exists
 
 from contracts.models import Customer
@@ -37,6 +38,7 @@ from portal.catalogue.models import Category
 from portal.consoleindex import services as console_index
 from portal.consoleindex.models import (
     IndexedCustomer,
+    IndexedQuote,
     IndexedReport,
     IndexedRma,
     IndexedTicket,
@@ -46,9 +48,10 @@ from portal.programme import whole_devices
 from portal.tenants.models import Partner
 from portal.tenants.references import parse_reference
 from portal.tenants.schemas import active_partners, partner_schema, public_schema
+from portal.users.models import Role
 from reporting.audit import history_for_customer
-from reporting.models import MonthlyReport
-from reporting.queries import index_reports
+from reporting.models import MonthlyReport, TrueUpQuote
+from reporting.queries import index_quotes, index_reports
 from tickets.models import Rma, Ticket, next_target
 from tickets.queries import index_rmas, index_tickets
 from tickets.rma.services import Lateness, late_first, late_q, lateness
@@ -485,6 +488,56 @@ def csm_reports(csm, *, status="", awaiting_po=False):
         row.quote_awaiting_po))
 
 
+@dataclass
+class ConsoleQuote:
+    partner: Partner
+    pk: int
+    report_id: int
+    status: str
+    currency: str
+    total: Decimal
+    adjustment_month: object
+    issued_at: object
+    decided_at: object
+    customer_name: str
+    site_id: str
+
+    STATUS_TONES = {TrueUpQuote.Status.ISSUED: "provisioning",
+                    TrueUpQuote.Status.ACCEPTED: "active",
+                    TrueUpQuote.Status.DECLINED: "failed"}
+
+    @property
+    def reference(self):
+        return self.partner.qualified(f"Q-{self.pk:06d}")
+
+    def get_status_display(self):
+        return QUOTE_STATUSES.get(self.status, self.status)
+
+
+# What an issued quote waits for, as the console's list says it.
+QUOTE_STATUSES = {TrueUpQuote.Status.ISSUED: gettext_lazy("Awaiting a purchase order"),
+                  TrueUpQuote.Status.ACCEPTED: TrueUpQuote.Status.ACCEPTED.label,
+                  TrueUpQuote.Status.DECLINED: TrueUpQuote.Status.DECLINED.label}
+
+
+def quotes_of_partners(user, *, status="", partner_slug="", query="", limit=50, offset=0):
+    """True-up quotes across partners, newest first, and their count, read from the
+    console's index in one query: a CSM's are those of their assigned customers', the
+    vendor administrator's every active partner's."""
+    rows = _indexed(IndexedQuote, partner_slug)
+    if user.role == Role.CSM:
+        rows = rows.filter(_assigned_to(user))
+    if status:
+        rows = rows.filter(status=status)
+    if query:
+        rows = rows.filter(Q(customer_name__icontains=query) | Q(site_id__icontains=query))
+    rows, total = _page(rows, ["-issued_at", "partner_id", "-object_id"], limit, offset)
+    return [ConsoleQuote(row.partner, row.object_id, row.report_id, row.status, row.currency,
+                         row.amount, row.adjustment_month, row.issued_at, row.decided_at,
+                         row.customer_name, row.site_id)
+            for row in rows], total
+
+
 def reports_to_review_count(csm):
     """The CSM's drafts (their dashboard)."""
     return _reports_of_csm(csm, MonthlyReport.Status.DRAFT).count()
@@ -534,6 +587,7 @@ def rebuild_partner_index(partner):
         index_tickets()
         index_rmas()
         index_reports()
+        index_quotes()
         console_index.replace_customers(Customer.objects.filter(pk__in=assigned).values(
             "id", "name", "site_id", "city", "country", "time_zone", "language"))
     return True

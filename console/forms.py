@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.tenants.models import Partner
+from reporting.models import TrueUpQuote
 from tickets.models import Rma, Ticket
 
 
@@ -36,6 +37,21 @@ class ConsoleRmaFilterForm(forms.Form):
                                         *Rma.Status.choices])
     partner = EscalationFilterForm.base_fields["partner"]
     late = forms.BooleanField(label=_("Late only"), required=False)
+
+    def clean_partner(self):
+        partner = self.cleaned_data.get("partner")
+        return partner.slug if partner else ""
+
+
+class ConsoleQuoteFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False,
+                        widget=forms.TextInput(attrs={"placeholder": _("Customer or Site ID")}))
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[
+        ("", _("All statuses")),
+        (TrueUpQuote.Status.ISSUED, _("Awaiting a purchase order")),
+        (TrueUpQuote.Status.ACCEPTED, TrueUpQuote.Status.ACCEPTED.label),
+        (TrueUpQuote.Status.DECLINED, TrueUpQuote.Status.DECLINED.label)])
+    partner = EscalationFilterForm.base_fields["partner"]
 
     def clean_partner(self):
         partner = self.cleaned_data.get("partner")

@@ -6,7 +6,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.lists import Column, html, link, short_datetime, status_badge, with_muted
+from portal import formats
+from portal.lists import (
+    Column,
+    html,
+    link,
+    short_date,
+    short_datetime,
+    status_badge,
+    with_muted,
+)
+from portal.users.models import Role
 from tickets.rma.tables import promised_ship_date, requested, status
 from tickets.tables import sla_cell
 
@@ -43,6 +53,36 @@ RMA_QUEUE_COLUMNS = [
     Column(gettext_lazy("Promised ship date"), promised_ship_date),
     Column(gettext_lazy("Charge"), _charge),
 ]
+
+
+def quote_columns(user):
+    """The console's quotes: a CSM opens the quote's report (where its quotes are); the
+    vendor administrator, who has no report pages, the partner."""
+    if user.role == Role.CSM:
+        def reference(row):
+            return link(reverse("console_report_detail", args=[row.partner.slug,
+                                                               row.report_id]), row.reference)
+
+        def partner(row):
+            return row.partner.name
+    else:
+        def reference(row):
+            return row.reference
+
+        def partner(row):
+            return link(reverse("console_partner_detail", args=[row.partner.slug]),
+                        row.partner.name)
+    return [
+        Column(gettext_lazy("Quote"), reference),
+        Column(gettext_lazy("Partner"), partner),
+        Column(gettext_lazy("Customer"), _customer),
+        Column(gettext_lazy("Amount"), lambda row: formats.money(row.total, row.currency)),
+        Column(gettext_lazy("Status"), status_badge),
+        Column(gettext_lazy("Adjustment from"),
+               lambda row: formats.month_year(row.adjustment_month)),
+        Column(gettext_lazy("Issued"), lambda row: short_datetime(row.issued_at)),
+        Column(gettext_lazy("Decided"), lambda row: short_date(row.decided_at)),
+    ]
 
 
 # The partners' list and the escalation queue draw their rows here too, with the same

@@ -12,6 +12,9 @@ partner_urlpatterns = [
     path("<slug:slug>/domains/", partners.partner_domain_add,
          name="console_partner_domain_add"),
     path("<slug:slug>/logo/", partners.partner_logo, name="console_partner_logo"),
+    path("<slug:slug>/logo/dark/", partners.partner_logo_dark, name="console_partner_logo_dark"),
+    path("<slug:slug>/branding/preview.pdf", partners.partner_branding_preview_pdf,
+         name="console_partner_branding_preview_pdf"),
     path("<slug:slug>/sender/", partners.partner_sender, name="console_partner_sender"),
     path("<slug:slug>/customers/", partners.partner_customers,
          name="console_partner_customers"),
@@ -47,6 +50,7 @@ replacement_urlpatterns = [
 
 report_urlpatterns = [
     path("", reports.console_report_list, name="console_report_list"),
+    path("quotes/", reports.console_quote_list, name="console_quote_list"),
     path("<slug:slug>/<int:pk>/", reports.console_report_detail, name="console_report_detail"),
     path("<slug:slug>/<int:pk>/pdf/", reports.console_report_pdf, name="console_report_pdf"),
     path("<slug:slug>/<int:pk>/publish/", reports.console_report_publish,

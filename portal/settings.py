@@ -342,6 +342,9 @@ AUTHORISATION_LETTER_MAX_BYTES = envint("AUTHORISATION_LETTER_MAX_BYTES", 10 * 1
 BRANDING_LOGO_MAX_BYTES = envint("BRANDING_LOGO_MAX_BYTES", 512 * 1024)
 BRANDING_LOGO_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif",
                        "WEBP": "image/webp"}
+# WCAG AA for normal text: the branding page warns below it (white on the primary colour,
+# the accent on white).
+BRANDING_MIN_CONTRAST = 4.5
 VENDOR_BRANDING = {
     "name": "Poly+ Enterprise",
     "primary_colour": "#0b1f3a",

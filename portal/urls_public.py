@@ -21,6 +21,8 @@ urlpatterns = [
     path("reports/", include(console_urls.report_urlpatterns)),
     path("branding/logo/", tenant_views.logo, name="branding_logo"),
     path("branding/colours.css", tenant_views.colours, name="branding_colours"),
+    path("branding/preview.css", tenant_views.preview_colours, name="branding_preview_css"),
+    path("branding/logo/dark/", tenant_views.logo_on_dark, name="branding_logo_dark"),
     # The console's JSON API: each operation checks its vendor role itself
     # (portal.api.auth.require_role) and is walked by tests/api/test_console_api.py.
     path("api/v1/", console_api.urls),

@@ -32,6 +32,10 @@ urlpatterns = [
     path("branding/", tenant_views.branding_edit, name="branding_edit"),
     path("branding/logo/", tenant_views.logo, name="branding_logo"),
     path("branding/colours.css", tenant_views.colours, name="branding_colours"),
+    path("branding/preview.css", tenant_views.preview_colours, name="branding_preview_css"),
+    path("branding/logo/dark/", tenant_views.logo_on_dark, name="branding_logo_dark"),
+    path("branding/preview.pdf", tenant_views.branding_preview_pdf,
+         name="branding_preview_pdf"),
     path("profile/tokens/", include(api_token_urlpatterns)),
     path("integrations/", include(service_token_urlpatterns)),
     # The JSON API: its operations check roles themselves (portal.api.auth.require_role)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from contracts.models import Customer
 from portal.consoleindex import services as console_index
-from portal.consoleindex.models import IndexedReport
+from portal.consoleindex.models import IndexedQuote, IndexedReport
 
 from .models import MonthlyReport, TrueUpQuote
 
@@ -28,3 +28,25 @@ def index_reports(ids: Iterable[int] | None = None) -> None:
     """Writes the console's index rows of these reports of the current schema (all of
     them without `ids`)."""
     console_index.sync(IndexedReport, *reports_select(), ids=ids)
+
+
+# The quotes the console lists: a superseded one gave way to a newer quote of its contract.
+LISTED_QUOTE_STATUSES = (TrueUpQuote.Status.ISSUED.value, TrueUpQuote.Status.ACCEPTED.value,
+                         TrueUpQuote.Status.DECLINED.value)
+
+
+def quotes_select() -> tuple[str, list[object]]:
+    sql = (
+        f"SELECT q.id, r.customer_id, c.name, c.site_id, q.report_id, q.status, q.currency, "
+        f"q.total, q.adjustment_month, q.issued_at, q.decided_at "
+        f"FROM {TrueUpQuote._meta.db_table} q "
+        f"JOIN {MonthlyReport._meta.db_table} r ON r.id = q.report_id "
+        f"JOIN {Customer._meta.db_table} c ON c.id = r.customer_id "
+        f"WHERE q.status = ANY(%s)")
+    return sql, [list(LISTED_QUOTE_STATUSES)]
+
+
+def index_quotes(ids: Iterable[int] | None = None) -> None:
+    """Writes the console's index rows of these quotes of the current schema (all of them
+    without `ids`); a superseded quote's row is removed."""
+    console_index.sync(IndexedQuote, *quotes_select(), ids=ids)

@@ -36,7 +36,7 @@ from .models import (
     TrueUpQuote,
     TrueUpQuoteLine,
 )
-from .queries import index_reports
+from .queries import index_quotes, index_reports
 
 Status = MonthlyReport.Status
 
@@ -272,7 +272,8 @@ def issue_quote(report: MonthlyReport, user: User, adjustment_month: date | None
         raise ValidationError(_("No category of this report is due for a true-up."))
     superseded = TrueUpQuote.objects.select_for_update().filter(
         contract=contract, status=TrueUpQuote.Status.ISSUED)
-    superseded_reports = list(superseded.values_list("report_id", flat=True))
+    superseded_ids = dict(superseded.values_list("pk", "report_id"))
+    superseded_reports = list(superseded_ids.values())
     superseded.update(status=TrueUpQuote.Status.SUPERSEDED)
     quote = TrueUpQuote.objects.create(
         report=report, contract=contract, adjustment_month=adjustment_month,
@@ -284,6 +285,7 @@ def issue_quote(report: MonthlyReport, user: User, adjustment_month: date | None
                         actual=line.actual, added=line.added, annual_price=line.annual_price,
                         months=line.months, amount=line.amount) for line in lines])
     index_reports([report.pk, *superseded_reports])
+    index_quotes([quote.pk, *superseded_ids])
     if notify:
         notifications.quote_issued(quote)
     webhooks.emit(Event.TRUE_UP_QUOTED, webhooks.quote_payload(quote))
@@ -317,6 +319,7 @@ def accept_quote(quote: TrueUpQuote, user: User, po_number: str | None,
     quote.baseline_version = version
     quote.save()
     index_reports([quote.report_id])
+    index_quotes([quote.pk])
     notifications.quote_decided.send(sender=TrueUpQuote, quote=quote)
     webhooks.emit(Event.TRUE_UP_ACCEPTED, webhooks.quote_decision_payload(quote))
     return quote
@@ -359,6 +362,7 @@ def decline_quote(quote: TrueUpQuote, user: User, reason: str,
         TrueUpQuote.Status.DECLINED, reason.strip(), user, now or timezone.now()
     quote.save()
     index_reports([quote.report_id])
+    index_quotes([quote.pk])
     notifications.quote_decided.send(sender=TrueUpQuote, quote=quote)
     webhooks.emit(Event.TRUE_UP_DECLINED, webhooks.quote_decision_payload(quote))
     return quote

@@ -441,6 +441,10 @@ NOT_A_PAGE = {"set_language": 405, "ticket_update": 405, "ticket_watch": 405,
               "user_resend_invitation": 405, "branding_logo": 404, "api_token_revoke": 405,
               "service_token_revoke": 405,
               "console_partner_logo": 404, "console_partner_domain_add": 405,
+              # no logo stored; the previews' colours need the form's values
+              "branding_logo_dark": 404, "console_partner_logo_dark": 404,
+              "branding_preview_css": 404, "branding_preview_pdf": 405,
+              "console_partner_branding_preview_pdf": 405,
               "console_partner_sender": 405,
               "accept_invitation": 404,
               # no active contract covers the sample document's model

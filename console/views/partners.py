@@ -7,12 +7,14 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from console import crossschema
 from console.tables import partner_rows
 from portal.submissions.once import created, sent_once
+from portal.tenants import previews
 from portal.tenants import services as partner_services
 from portal.tenants.forms import (
     ConsoleBrandingForm,
@@ -21,7 +23,7 @@ from portal.tenants.forms import (
     SenderAddressForm,
 )
 from portal.tenants.models import Domain, Partner
-from portal.tenants.views import logo_response
+from portal.tenants.views import branding_form, logo_response, save_or_preview
 from portal.users.access import VENDOR_ADMIN, VENDOR_STAFF, role_required
 from portal.users.models import Role, User
 
@@ -100,6 +102,9 @@ def partner_detail(request, slug):
         "partner": partner, "domains": partner.domains.all(), "domain_form": DomainForm(),
         "sender_form": SenderAddressForm(instance=partner),
         "default_sender": settings.EMAIL_FROM_ADDRESS,
+        "contrast_warnings": partner_services.contrast_warnings(partner.primary_colour,
+                                                                partner.accent_colour),
+        "min_contrast": settings.BRANDING_MIN_CONTRAST,
     })
 
 
@@ -119,16 +124,42 @@ def partner_sender(request, slug):
     return redirect("console_partner_detail", slug=partner.slug)
 
 
+def _logo_urls(partner):
+    version = f"?v={int(partner.updated_at.timestamp() * 1e6)}" if partner.updated_at else ""
+    return (reverse("console_partner_logo", args=[partner.slug]) + version,
+            reverse("console_partner_logo_dark", args=[partner.slug]) + version)
+
+
 @role_required(*VENDOR_ADMIN)
 def partner_branding(request, slug):
     partner = _partner(slug)
-    form = ConsoleBrandingForm(request.POST or None, request.FILES or None, instance=partner)
-    if request.method == "POST" and form.is_valid():
-        partner_services.update_branding(partner, form.cleaned_data)
+    logo_urls = _logo_urls(partner)
+    form = branding_form(request, ConsoleBrandingForm, partner, logo_urls)
+    preview = save_or_preview(request, form, partner, logo_urls)
+    if preview is None:
         messages.success(request, _("The branding of %(name)s has been saved.") % {
             "name": partner.name})
         return redirect("console_partner_detail", slug=partner.slug)
-    return render(request, "console/partner_branding.html", {"form": form, "partner": partner})
+    return render(request, "console/partner_branding.html", {
+        "form": form, "partner": partner, "preview": preview,
+        "preview_pdf_url": reverse("console_partner_branding_preview_pdf",
+                                   args=[partner.slug])})
+
+
+@role_required(*VENDOR_ADMIN)
+@require_POST
+def partner_branding_preview_pdf(request, slug):
+    """The partner's PDF report header with the form's values, saving nothing."""
+    partner = _partner(slug)
+    logo_urls = _logo_urls(partner)
+    form = branding_form(request, ConsoleBrandingForm, partner, logo_urls)
+    if not form.is_valid():
+        return render(request, "console/partner_branding.html", {
+            "form": form, "partner": partner,
+            "preview": previews.preview_context(form, partner, logo_urls, unsaved=False),
+            "preview_pdf_url": reverse("console_partner_branding_preview_pdf",
+                                       args=[partner.slug])}, status=400)
+    return previews.preview_pdf(form, partner)
 
 
 @role_required(*VENDOR_ADMIN)
@@ -152,6 +183,11 @@ def partner_domain_add(request, slug):
 @role_required(*VENDOR_STAFF)
 def partner_logo(request, slug):
     return logo_response(_partner(slug))
+
+
+@role_required(*VENDOR_STAFF)
+def partner_logo_dark(request, slug):
+    return logo_response(_partner(slug), "logo_on_dark")
 
 
 @role_required(*VENDOR_ADMIN)

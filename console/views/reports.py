@@ -11,7 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from console import crossschema
+from console.forms import ConsoleQuoteFilterForm
+from console.tables import quote_columns
 from portal.errors import add_to_messages
+from portal.lists import Table
 from portal.submissions.once import created, sent_once
 from portal.tenants.schemas import partner_schema
 from portal.users.access import role_required
@@ -36,6 +39,23 @@ def console_report_list(request):
         "reports": reports[(page - 1) * PAGE_SIZE:page * PAGE_SIZE],
         **_pages(page, len(reports)), "awaiting_po": awaiting_po,
         "status": status, "statuses": MonthlyReport.Status.choices})
+
+
+@role_required(Role.CSM, Role.VENDOR_ADMIN)
+def console_quote_list(request):
+    """True-up quotes across partners: a CSM's assigned customers', or every partner's for
+    the vendor administrator; read from the console's index."""
+    filters = ConsoleQuoteFilterForm(request.GET or None)
+    criteria = filters.cleaned_data if filters.is_valid() else {}
+    page = _page_number(request)
+    quotes, total = crossschema.quotes_of_partners(
+        request.user, status=criteria.get("status", ""),
+        partner_slug=criteria.get("partner", ""), query=criteria.get("q", "").strip(),
+        limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    return render(request, "console/quote_list.html", {
+        "filters": filters, "quotes": quotes, **_pages(page, total),
+        "table": Table(quote_columns(request.user), quotes, sortable=False,
+                       empty=_("No quotes match."))})
 
 
 def _assigned(request, slug, pk):

@@ -1,5 +1,5 @@
-"""The console's index: one row per escalated ticket, replacement, monthly report and
-assigned customer of every partner, in the public schema.
+"""The console's index: one row per escalated ticket, replacement, monthly report, true-up
+quote and assigned customer of every partner, in the public schema.
 
 The console's queues and counts read these tables instead of every partner's schema, so a
 page costs the same at 10 and at 1,000 partners. Each row is written in the transaction of
@@ -131,6 +131,31 @@ class IndexedReport(IndexedRow):
 
     def __str__(self):
         return f"{self.partner_id} {self.site_id} {self.month:%Y-%m}"
+
+
+class IndexedQuote(IndexedRow):
+    """A true-up quote issued, accepted or declined (a superseded one leaves the index):
+    the console's list of quotes across partners."""
+
+    report_id = models.PositiveBigIntegerField()
+    status = models.CharField(max_length=12)
+    currency = models.CharField(max_length=3)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)  # the quote's total
+    adjustment_month = models.DateField()
+    issued_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True)
+
+    SOURCE_COLUMNS = ("object_id", "customer_id", "customer_name", "site_id", "report_id",
+                      "status", "currency", "amount", "adjustment_month", "issued_at",
+                      "decided_at")
+
+    class Meta(IndexedRow.Meta):
+        indexes = [models.Index(fields=["status", "-issued_at"],
+                                name="consoleindex_quote_queue"),
+                   models.Index(fields=["-issued_at"], name="consoleindex_quote_issued")]
+
+    def __str__(self):
+        return f"{self.partner_id} Q-{self.object_id:06d}"
 
 
 class IndexedCustomer(IndexedRow):

@@ -17,9 +17,16 @@ from typing import Any
 from django.db import connection
 from django_tenants.utils import get_public_schema_name
 
-from .models import IndexedCustomer, IndexedReport, IndexedRma, IndexedRow, IndexedTicket
+from .models import (
+    IndexedCustomer,
+    IndexedQuote,
+    IndexedReport,
+    IndexedRma,
+    IndexedRow,
+    IndexedTicket,
+)
 
-DENORMALISED = (IndexedTicket, IndexedRma, IndexedReport)
+DENORMALISED = (IndexedTicket, IndexedRma, IndexedReport, IndexedQuote)
 
 
 def _current_schema() -> str:

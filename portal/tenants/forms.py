@@ -1,9 +1,11 @@
+import re
 from pathlib import PurePath
 
 from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.template.defaultfilters import filesizeformat
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
@@ -13,8 +15,8 @@ from .models import DateOrder, Domain, Partner
 from .services import RESERVED_SLUGS
 
 BRANDING_FIELDS = [
-    "name", "logo", "primary_colour", "accent_colour", "support_phone", "support_email",
-    "email_sender_name", "default_language", "date_order",
+    "name", "logo", "logo_on_dark", "primary_colour", "accent_colour", "support_phone",
+    "support_email", "email_sender_name", "default_language", "date_order",
 ]
 
 domain_validator = RegexValidator(
@@ -24,7 +26,66 @@ domain_validator = RegexValidator(
 
 
 class ColourInput(forms.TextInput):
-    input_type = "color"
+    """A hexadecimal field, which works without JavaScript, and beside it a colour picker
+    that static/js/branding.js shows and keeps in step with it (the picker has no name: the
+    field is what is sent)."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"pattern": "#?[0-9a-fA-F]{6}", "maxlength": "7", "size": "8",
+                          "spellcheck": "false", "autocomplete": "off",
+                          "class": "colour-hex", **(attrs or {})})
+
+    def render(self, name, value, attrs=None, renderer=None):
+        field = super().render(name, value, attrs, renderer)
+        field_id = self.build_attrs(self.attrs, attrs).get("id", "")
+        colour = normalise_colour(value or "")
+        picker = format_html(
+            '<input type="color" class="colour-picker" data-colour-for="{}" value="{}" '
+            'aria-label="{}" hidden>', field_id,
+            colour if COLOUR.fullmatch(colour) else "#000000", _("Colour picker"))
+        return format_html('<span class="colour-field">{}{}</span>', picker, field)
+
+
+COLOUR = re.compile(r"#[0-9a-f]{6}")
+
+
+def normalise_colour(value):
+    """`1F4E79`, `#1F4E79 ` → `#1f4e79`; anything else is left for the validator to refuse."""
+    value = str(value).strip().lower()
+    return value if value.startswith("#") or not value else "#" + value
+
+
+class LogoInput(forms.ClearableFileInput):
+    """Shows the stored logo itself and its size, never the name it is stored under."""
+
+    preview_url = ""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        upload = forms.FileInput().render(name, None, self.build_attrs(self.attrs, attrs))
+        if not (self.is_initial(value) and self.preview_url):
+            return upload
+        clear_name = self.clear_checkbox_name(name)
+        return format_html(
+            '<span class="logo-field"><img src="{}" alt="{}" class="logo-preview{}">'
+            '<span class="muted">{}</span>'
+            '<label><input type="checkbox" name="{}" id="{}"> {}</label></span>{}',
+            self.preview_url, _("Current logo"),
+            " logo-preview--on-dark" if name.endswith("on_dark") else "",
+            logo_size(value), clear_name, self.clear_checkbox_id(clear_name),
+            _("Remove this logo"), upload)
+
+
+def logo_size(field_file):
+    """“12.3 KB · 240 × 80 px” of a stored logo; the dimensions only when readable."""
+    try:
+        size = filesizeformat(field_file.size)
+    except (FileNotFoundError, OSError):
+        return _("The file cannot be read.")
+    try:
+        return _("%(size)s · %(width)s × %(height)s px") % {
+            "size": size, "width": field_file.width, "height": field_file.height}
+    except (FileNotFoundError, OSError, TypeError, ValueError):
+        return size
 
 
 # The names a logo of each kind may carry; the first is the one it is stored under.
@@ -86,6 +147,7 @@ class BrandingForm(forms.ModelForm):
         model = Partner
         fields = BRANDING_FIELDS + SUPPORT_HOURS_FIELDS
         widgets = {"primary_colour": ColourInput(), "accent_colour": ColourInput(),
+                   "logo": LogoInput(), "logo_on_dark": LogoInput(),
                    "support_opens": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
                    "support_closes": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
 
@@ -117,12 +179,30 @@ class BrandingForm(forms.ModelForm):
         return (self.cleaned_data.get("date_order") or self.instance.date_order
                 or DateOrder.DAY_FIRST)
 
-    def clean_logo(self):
-        logo = self.cleaned_data.get("logo")
+    def set_logo_urls(self, light, dark):
+        """Where the stored logos are shown (the portal's or the console's address)."""
+        for name, url in (("logo", light), ("logo_on_dark", dark)):
+            if name in self.fields:
+                self.fields[name].widget.preview_url = url
+
+    def _clean_logo(self, name):
+        logo = self.cleaned_data.get(name)
         if logo and hasattr(logo, "content_type"):
             # Stored under the name of what it is, whatever it was called.
             logo.name = "logo" + LOGO_EXTENSIONS[validate_logo(logo)][0]
         return logo
+
+    def clean_logo(self):
+        return self._clean_logo("logo")
+
+    def clean_logo_on_dark(self):
+        return self._clean_logo("logo_on_dark")
+
+    def clean_primary_colour(self):
+        return normalise_colour(self.cleaned_data.get("primary_colour", ""))
+
+    def clean_accent_colour(self):
+        return normalise_colour(self.cleaned_data.get("accent_colour", ""))
 
     def clean_support_days(self):
         days = self.cleaned_data.get("support_days")
@@ -184,8 +264,8 @@ class PartnerCreateForm(OneTimeTokenForm, BrandingForm):
     def fieldsets(self):
         groups = [
             (_("Partner"), ["name", "slug", "domain", "default_language", "date_order"]),
-            (_("Branding"), ["logo", "primary_colour", "accent_colour", "support_phone",
-                             "support_email", "email_sender_name"]),
+            (_("Branding"), ["logo", "logo_on_dark", "primary_colour", "accent_colour",
+                             "support_phone", "support_email", "email_sender_name"]),
             (_("First partner administrator"),
              ["admin_email", "admin_first_name", "admin_last_name"]),
         ]

@@ -102,8 +102,13 @@ class Partner(TenantMixin):
         _("status"), max_length=20, choices=Status.choices, default=Status.PROVISIONING
     )
     logo = models.ImageField(
-        _("logo"), upload_to=logo_path, storage=branding_storage, blank=True
-    )
+        _("logo"), upload_to=logo_path, storage=branding_storage, blank=True,
+        help_text=_("For light backgrounds: the login page, e-mails and PDF reports."))
+    # A white or light logo vanishes on white: the header shows this one when its
+    # background (the primary colour) is dark.
+    logo_on_dark = models.ImageField(
+        _("logo for dark backgrounds"), upload_to=logo_path, storage=branding_storage,
+        blank=True, help_text=_("Shown in the header when the primary colour is dark."))
     primary_colour = models.CharField(
         _("primary colour"), max_length=7, default="#1f4e79", validators=[colour_validator]
     )
@@ -198,6 +203,23 @@ class Partner(TenantMixin):
         super().clean()
         if self.support_opens and self.support_closes and self.support_opens >= self.support_closes:
             raise ValidationError({"support_closes": _("Support must close after it opens.")})
+
+    @property
+    def header_is_dark(self):
+        from .services import is_dark  # services imports this module
+
+        return is_dark(self.primary_colour)
+
+    @property
+    def header_logo_is_dark(self):
+        """True when the header shows the logo for dark backgrounds (its primary colour is
+        dark and it has one); otherwise it shows the light-background logo on a white
+        tile."""
+        return bool(self.logo_on_dark) and self.header_is_dark
+
+    @property
+    def has_header_logo(self):
+        return self.header_logo_is_dark or bool(self.logo)
 
     @property
     def sender_name(self):

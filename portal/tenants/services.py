@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
@@ -68,8 +69,11 @@ def provision_partner(partner_id: int, admin: dict[str, str]) -> None:
 
 
 def update_branding(partner: Partner, cleaned_data: dict[str, Any]) -> Partner:
+    """Saves the branding; `updated_at` changes with it, and with it the address of the
+    cached stylesheet and logos every page links."""
     for field, value in cleaned_data.items():
-        setattr(partner, field, value)
+        # A file field's own rule: False (its box "remove" ticked) empties it.
+        partner._meta.get_field(field).save_form_data(partner, value)
     partner.save()
     return partner
 
@@ -106,3 +110,61 @@ def ensure_vendor(domain: str) -> tuple[Partner, bool]:
     )
     Domain.objects.get_or_create(domain=domain, defaults={"tenant": vendor, "is_primary": True})
     return vendor, created
+
+
+# WCAG 2.x contrast: https://www.w3.org/TR/WCAG21/#dfn-contrast-ratio
+def relative_luminance(colour: str) -> float:
+    """The relative luminance of a #rrggbb colour, 0 (black) to 1 (white)."""
+    channels = []
+    for start in (1, 3, 5):
+        value = int(colour[start:start + 2], 16) / 255
+        channels.append(value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4)
+    red, green, blue = channels
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """The WCAG contrast ratio of two #rrggbb colours, from 1 to 21."""
+    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)),
+                             reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def is_readable(ratio: float) -> bool:
+    """WCAG AA for normal text (settings.BRANDING_MIN_CONTRAST, 4.5:1)."""
+    from django.conf import settings
+
+    # Never rounded (WCAG): 4.499:1 fails.
+    return ratio >= settings.BRANDING_MIN_CONTRAST
+
+
+def shown_ratio(ratio: float) -> Decimal:
+    """The ratio as the page shows it, cut (not rounded) to two decimals: a failing ratio
+    never reads 4.50."""
+    return Decimal(int(ratio * 100)) / 100
+
+
+def is_dark(colour: str) -> bool:
+    """True when white reads better than black on the colour: the header then shows the
+    logo made for dark backgrounds."""
+    return contrast_ratio(colour, WHITE) >= contrast_ratio(colour, BLACK)
+
+
+WHITE = "#ffffff"
+BLACK = "#000000"
+
+
+def contrast_warnings(primary_colour: str, accent_colour: str) -> list[dict[str, Any]]:
+    """The brand colours' pairs that fall below WCAG AA, each with its ratio: the portal
+    writes white on the primary colour (header, buttons) and the accent on white (links,
+    focus rings)."""
+    from django.utils.translation import gettext as _
+
+    checks = [
+        ("primary_colour", contrast_ratio(WHITE, primary_colour),
+         _("White text on the primary colour")),
+        ("accent_colour", contrast_ratio(accent_colour, WHITE),
+         _("The accent colour on a white background")),
+    ]
+    return [{"field": field, "ratio": shown_ratio(ratio), "label": label}
+            for field, ratio, label in checks if not is_readable(ratio)]

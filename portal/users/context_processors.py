@@ -29,6 +29,7 @@ CONSOLE_NAVIGATION = [
     ("escalation_queue", _("Escalations")),
     ("console_rma_list", _("Replacements")),
     ("console_report_list", _("Reports")),
+    ("console_quote_list", _("Quotes")),
     ("catalogue_product_list", _("Catalogue")),
     ("user_list", _("Vendor staff")),
 ]

@@ -14,7 +14,7 @@ CONSOLE_PAGES = {
                                     "/partners/alpha/branding/", "/partners/alpha/customers/",
                                     "/catalogue/", "/catalogue/parts/", "/staff/", "/profile/",
                                     "/accounts/2fa/"],
-    "csm@vendor.example": ["/customers/", "/reports/"],
+    "csm@vendor.example": ["/customers/", "/reports/", "/reports/quotes/"],
     "engineer@vendor.example": ["/escalations/", "/replacements/"],
 }
 PARTNER_PAGES = ["/", "/customers/", "/contracts/", "/devices/", "/devices/register/",

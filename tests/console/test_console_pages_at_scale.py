@@ -12,6 +12,7 @@ from console.models import CsmAssignment
 from portal.catalogue.models import ProductModel
 from portal.consoleindex.models import (
     IndexedCustomer,
+    IndexedQuote,
     IndexedReport,
     IndexedRma,
     IndexedTicket,
@@ -25,7 +26,9 @@ PAGES = [
     ("support_engineer", "/api/v1/escalations"),
     ("csm", "/"), ("csm", "/customers/"), ("csm", "/reports/"), ("csm", "/reports/?status=draft"),
     ("csm", "/api/v1/reports"), ("csm", "/api/v1/customers"),
+    ("csm", "/reports/quotes/"), ("csm", "/reports/quotes/?status=issued"),
     ("vendor_admin", "/"), ("vendor_admin", "/partners/"),
+    ("vendor_admin", "/reports/quotes/"), ("vendor_admin", "/reports/quotes/?status=issued"),
 ]
 
 
@@ -47,6 +50,9 @@ def add_partners(world, prefix, count):
                                   serial="EXTRA", product_model=model)
         IndexedReport.objects.create(**schema, month=date(2026, 10, 1), status="draft",
                                      generated_at=now)
+        IndexedQuote.objects.create(**schema, report_id=1, status="issued", currency="EUR",
+                                    amount="168.00", adjustment_month=date(2026, 11, 1),
+                                    issued_at=now)
         IndexedCustomer.objects.create(**schema, country="FR", time_zone="Europe/Paris",
                                        language="en")
         CsmAssignment.objects.create(partner=partner, customer_id=1, csm=world["csm"].user)

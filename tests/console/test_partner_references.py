@@ -102,7 +102,7 @@ def test_the_vendor_admin_edits_the_prefix_on_the_partner_page(world):
     assert "AC-T-000001" in client.get("/partners/alpha/").content.decode()
     form = client.get("/partners/alpha/branding/").context["form"]
     data = {name: value for name, value in form.initial.items()
-            if value is not None and name != "logo"}
+            if value is not None and name not in ("logo", "logo_on_dark")}
     data["support_days"] = list(world.alpha.support_days)
     data["support_opens"], data["support_closes"] = "09:00", "18:00"
 

@@ -41,10 +41,10 @@ def test_console_dashboard_lists_partners_for_vendor_staff(world):
 def test_console_navigation_by_role(world):
     admin_nav = world["vendor_admin"].client().get("/").context["navigation"]
     csm_nav = world["csm"].client().get("/").context["navigation"]
-    assert [str(e["label"]) for e in admin_nav] == ["Dashboard", "Partners", "Catalogue",
-                                                    "Vendor staff"]
+    assert [str(e["label"]) for e in admin_nav] == ["Dashboard", "Partners", "Quotes",
+                                                    "Catalogue", "Vendor staff"]
     assert [str(e["label"]) for e in csm_nav] == ["Dashboard", "My customers", "Reports",
-                                                  "Catalogue"]
+                                                  "Quotes", "Catalogue"]
     engineer_nav = world["support_engineer"].client().get("/").context["navigation"]
     assert [str(e["label"]) for e in engineer_nav] == ["Dashboard", "Escalations", "Replacements",
                                                           "Catalogue"]

@@ -82,7 +82,7 @@ def test_the_partner_admin_sets_the_date_order_on_the_branding_page(world):
     admin = world["alpha_admin"].client()
     form = admin.get("/branding/").context["form"]
     data = {name: value for name, value in form.initial.items()
-            if name not in ("logo", "date_order") and value is not None}
+            if name not in ("logo", "logo_on_dark", "date_order") and value is not None}
     data["support_days"] = list(form.initial["support_days"])
     response = admin.post("/branding/", {**data, "date_order": "mdy"})
     assert response.status_code == 302, response.context["form"].errors
