@@ -75,7 +75,7 @@ def _authenticate(request, roles, tokens):
     if not has_role(credential.user, roles):
         return None
     request.user = credential.user  # change history and services see who acted
-    ratelimit.check(credential.subject)
+    ratelimit.check(credential.subject, request=request)
     if request.method not in SAFE_METHODS and not credential.can_write:
         raise InsufficientScope()
     if requested_language(request) is None and credential.user.language:
