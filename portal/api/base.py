@@ -56,8 +56,11 @@ class PortalAPI(NinjaAPI):
 
 
 def query_parameter_names(operation):
-    """The query parameters the operation's signature declares (its filters, its page)."""
-    names = set()
+    """The query parameters the operation declares: in its signature (its filters, its
+    page), or described by hand in its `openapi_extra`."""
+    names = {parameter["name"]
+             for parameter in (operation.openapi_extra or {}).get("parameters", [])
+             if parameter.get("in") == "query"}
     for model in operation.models:
         if model.__ninja_param_source__ != "query":
             continue

@@ -5,6 +5,7 @@ import base64
 import json
 import re
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -14,6 +15,7 @@ from django_tenants.utils import tenant_context
 
 from inventory.models import Device
 from portal.api import ratelimit
+from portal.api.base import query_parameter_names
 from portal.api.models import IdempotencyKey
 from portal.api.tasks import purge_idempotency_keys
 from portal.catalogue.models import ProductModel
@@ -69,6 +71,12 @@ def test_an_unknown_query_parameter_is_named_with_the_other_errors(world, api, s
     assert client.get("/api/v1/tickets", {"site_id": "AL-0001"}).status_code == 200
     assert client.get(f"/api/v1/tickets/{samples['AL-0001'].ticket.pk}",
                       {"limit": 1}).status_code == 422
+
+
+def test_query_parameters_described_by_hand_are_taken_too(world):
+    operation = SimpleNamespace(models=[], openapi_extra={"parameters": [
+        {"in": "query", "name": "updated_since"}, {"in": "header", "name": "If-None-Match"}]})
+    assert query_parameter_names(operation) == {"updated_since"}
 
 
 def test_the_console_api_refuses_unknown_query_parameters_too(world):
