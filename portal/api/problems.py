@@ -10,7 +10,8 @@ from django.core.exceptions import (
     BadRequest,
     PermissionDenied,
     RequestDataTooBig,
-    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -29,7 +30,8 @@ CONTENT_TYPE = "application/problem+json"
 TYPE_ROOT = "/api/v1/problems/"
 # A body Django cannot read (a multipart body without its boundary, a truncated upload, too
 # many fields, too large): the caller's mistake, never a server error.
-UNREADABLE = (MultiPartParserError, UnreadablePostError, BadRequest, SuspiciousOperation)
+UNREADABLE = (MultiPartParserError, UnreadablePostError, BadRequest, RequestDataTooBig,
+              TooManyFieldsSent, TooManyFilesSent)
 
 
 class Problem(Exception):

@@ -83,7 +83,9 @@ def test_the_console_api_refuses_unknown_query_parameters_too(world):
     client = world["support_engineer"].client()
     response = client.get("/api/v1/escalations", {"site_id": "AL-0001"})
     assert response.status_code == 422 and list(response.json()["errors"]) == ["site_id"]
-    assert client.get("/api/v1/escalations", {"partner": "alpha"}).status_code == 200
+    taken = client.get("/api/v1/escalations", {"partner": "alpha"})
+    assert taken.status_code == 200 and int(taken["RateLimit-Remaining"]) >= 0
+    assert taken["RateLimit-Limit"] == response["RateLimit-Limit"]
 
 
 @pytest.mark.parametrize("host", ["alpha.localhost", "localhost"])
