@@ -31,8 +31,11 @@ one role: support engineers read the escalation queue; customer success managers
 assigned customers and their reports. Anything else answers 404.
 
 **Errors** are RFC 9457 problem details (`application/problem+json`), as in the partners'
-API. **Lists** are pages of `{"items": [...], "next": "<cursor>" | null}`: pass `next` back
-as `cursor`; `limit` is 50 by default, 200 at most. **Rate limit:** 429 with `Retry-After`.
+API: every answer is JSON, and a query parameter an operation does not take is refused
+(422). **Lists** are pages of `{"items": [...], "next": "<cursor>" | null}`: pass `next`
+back as `cursor`; `limit` is 50 by default, 200 at most. **Rate limit:** every answer
+carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`; beyond it, 429
+with `Retry-After`.
 
 **Ids** are those of each partner's portal: an object is named by its partner's `slug` and
 its `id` together.

@@ -151,7 +151,7 @@ def _authenticate(request, roles, token_roles, read_only_tokens):
     if not has_role(credential.user, roles):
         return None
     request.user = credential.user  # change history and services see who acted
-    ratelimit.check(credential.subject)
+    ratelimit.check(credential.subject, request=request)
     credential.check_scope(request, read_only_tokens)
     if requested_language(request) is None and credential.user.language:
         translation.activate(credential.user.language)

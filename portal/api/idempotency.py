@@ -19,10 +19,18 @@ from django.utils.translation import gettext as _
 
 from .auth import authenticate
 from .models import IdempotencyKey
-from .problems import IdempotencyKeyReused, Problem, problem_response, validation_problem
+from .problems import (
+    UNREADABLE,
+    IdempotencyKeyReused,
+    Problem,
+    problem_response,
+    unreadable_problem,
+    validation_problem,
+)
 
 HEADER = "Idempotency-Key"
 MAX_LENGTH = 255
+REPLAYED_HEADER = "Idempotent-Replayed"
 
 
 def _multipart_parts(request):
@@ -56,7 +64,7 @@ def request_hash(request):
 def replay(record):
     response = HttpResponse(record.response_body, status=record.response_status,
                             content_type=record.response_type or "application/json")
-    response["Idempotent-Replayed"] = "true"
+    response[REPLAYED_HEADER] = "true"
     return response
 
 
@@ -104,6 +112,8 @@ def idempotent(run):
         with transaction.atomic():
             try:
                 record, answer = claim(credential.user, key, request)
+            except UNREADABLE as error:  # a malformed upload: nothing to remember
+                return unreadable_problem(request, error)
             except Problem as problem:
                 return problem_response(request, problem.status, title=problem.title(),
                                         detail=problem.detail, slug=problem.slug,

@@ -6,10 +6,17 @@ import json
 import logging
 from http import HTTPStatus
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
@@ -21,6 +28,10 @@ logger = logging.getLogger(__name__)
 CONTENT_TYPE = "application/problem+json"
 # Relative references, resolved against the API's address; described in the OpenAPI text.
 TYPE_ROOT = "/api/v1/problems/"
+# A body Django cannot read (a multipart body without its boundary, a truncated upload, too
+# many fields, too large): the caller's mistake, never a server error.
+UNREADABLE = (MultiPartParserError, UnreadablePostError, BadRequest, RequestDataTooBig,
+              TooManyFieldsSent, TooManyFilesSent)
 
 
 class Problem(Exception):
@@ -139,6 +150,35 @@ def problem_response(request, status, *, title=None, detail="", slug="", errors=
     return response
 
 
+def unreadable_problem(request, error):
+    if isinstance(error, RequestDataTooBig):
+        return problem_response(request, 413, title=_("Request too large"),
+                                detail=_("The request body is larger than this API accepts."))
+    return problem_response(request, 400, title=_("Bad request"),
+                            detail=_("The request body could not be read: send JSON, or "
+                                     "multipart/form-data with its boundary, as the operation "
+                                     "describes."))
+
+
+def status_problem(request, status, headers=None):
+    """A problem for an answer given outside the operations: an unknown path, a method the
+    path does not take, an error of a middleware."""
+    title, detail = None, ""
+    if status == 404:
+        title, detail = _("Not found"), _("Nothing here, or nothing you may see.")
+        if request.path.endswith("/"):
+            detail = _("Nothing here: the API's paths end without a slash, e.g. "
+                       "%(path)s.") % {"path": request.path.rstrip("/")}
+    elif status == 405:
+        title = _("Method not allowed")
+        detail = _("This path does not take %(method)s; it takes: %(allowed)s.") % {
+            "method": request.method, "allowed": (headers or {}).get("Allow", "")}
+    elif status >= 500:
+        title = _("Server error")
+        detail = _("Something went wrong on our side. Try again later.")
+    return problem_response(request, status, title=title, detail=detail, headers=headers)
+
+
 def validation_problem(request, errors, detail=""):
     non_field = [str(message) for message in errors.pop("__all__", [])]
     return problem_response(
@@ -148,6 +188,10 @@ def validation_problem(request, errors, detail=""):
 
 
 # --- Request validation (pydantic) ----------------------------------------------------------
+
+UNKNOWN_PARAMETER = "unknown_parameter"
+OPERATION_MESSAGE = "operation_message"  # the operation's own words, already translated
+
 
 def _message(error):
     """A pydantic error in words the portal already speaks (Django's own translations)."""
@@ -168,6 +212,11 @@ def _message(error):
         return _("Enter a valid date.")
     if kind in ("json_invalid", "model_attributes_type", "dict_type"):
         return _("Enter a valid JSON.")
+    if kind == OPERATION_MESSAGE:
+        return error["msg"]
+    if kind == UNKNOWN_PARAMETER:
+        return _("This operation has no such parameter. Its parameters: %(names)s.") % {
+            "names": ", ".join(context.get("known") or ()) or "-"}
     if kind in ("literal_error", "enum"):
         return _("Select a valid choice. That choice is not one of the available choices.")
     return _("Enter a valid value.")
@@ -251,6 +300,8 @@ def install(api, *, console=False):
     api.add_exception_handler(AuthenticationError, on_unauthenticated)
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(Problem, on_problem)
+    for unreadable in UNREADABLE:
+        api.add_exception_handler(unreadable, unreadable_problem)
     for unavailable in UNAVAILABLE:
         api.add_exception_handler(unavailable, on_unavailable)
     api.add_exception_handler(Exception, on_error)

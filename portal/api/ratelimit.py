@@ -28,9 +28,9 @@ def parse_rate(rate):
     return int(match[1]), int(match[2] or 1) * PERIODS[match[3]]
 
 
-def check(subject, now=None, unknown_token=False):
+def check(subject, now=None, unknown_token=False, request=None):
     """Counts one request of `subject`; RateLimited (with the seconds to wait) beyond
-    the limit."""
+    the limit. The window's state is kept on `request` for its RateLimit-* headers."""
     limit, period = parse_rate(settings.API_RATE_LIMIT)
     now = time.time() if now is None else now
     window = int(now // period)
@@ -42,7 +42,20 @@ def check(subject, now=None, unknown_token=False):
     except ValueError:  # expired between the two calls
         cache.set(key, 1, timeout=period + 1)
         count = 1
+    reset = max(1, math.ceil((window + 1) * period - now))
+    if request is not None:
+        request.api_rate_limit = (limit, max(0, limit - count), reset)
     if count > limit:
-        raise RateLimited(max(1, math.ceil((window + 1) * period - now)),
-                          unknown_token=unknown_token)
+        raise RateLimited(reset, unknown_token=unknown_token)
     return limit - count
+
+
+def headers(request):
+    """RateLimit-Limit, -Remaining and -Reset (seconds) of the request's window; none for a
+    request that was not counted (not authenticated)."""
+    state = getattr(request, "api_rate_limit", None)
+    if state is None:
+        return {}
+    limit, remaining, reset = state
+    return {"RateLimit-Limit": str(limit), "RateLimit-Remaining": str(remaining),
+            "RateLimit-Reset": str(reset)}

@@ -14,7 +14,6 @@ from inventory.lens_api import router as lens_imports
 from portal.api import problems
 from portal.api.auth import BearerToken, PortalSession
 from portal.api.base import PortalAPI
-from portal.api.idempotency import idempotent
 from portal.webhooks.api import router as webhooks
 from reporting.api import quotes, reports
 from tickets.api import router as tickets
@@ -37,8 +36,11 @@ same way. A GET needs the resource's read scope, anything else its write scope, 
 acts on that customer's objects only (404 for any other).
 
 **Errors** are RFC 9457 problem details (`application/problem+json`): `type`, `title`,
-`status`, `detail`, and `errors` (messages per field) when fields are at fault. Anything
-out of your reach answers 404. Types of our own: `/api/v1/problems/validation`,
+`status`, `detail`, and `errors` (messages per field, every field at fault at once) when
+fields are at fault. Every answer is JSON, an unknown path or a method a path does not
+take (405, with `Allow`) included; the paths end without a slash. A query parameter an
+operation does not take is refused (422), not ignored. Anything out of your reach answers
+404. Types of our own: `/api/v1/problems/validation`,
 `insufficient-scope`, `second-factor-required` (403: your role requires a second factor;
 enrol one on the portal first), `csrf-failed`, `rate-limited`, `idempotency-key-reused`, and
 `unavailable` (503 with `Retry-After`: the request needs a service that is briefly down).
@@ -50,12 +52,14 @@ enrol one on the portal first), `csrf-failed`, `rate-limited`, `idempotency-key-
 `full_export`); its import runs in the background (202): follow it at
 `/api/v1/lens-imports/{id}`.
 
-**Idempotency.** Send an `Idempotency-Key` header (a UUID) with every POST: sent again with
-the same key, the request answers the first response (header `Idempotent-Replayed: true`)
-and creates nothing; the same key with another request is refused (422).
+**Idempotency.** Integrations send an `Idempotency-Key` header (a new UUID per request)
+with every POST: sent again with the same key, the request answers the first response
+(header `Idempotent-Replayed: true`) and creates nothing; the same key with another
+request is refused (422). A request without the header is still served.
 
-**Rate limit.** Each token may send a limited number of requests per period; beyond it the
-API answers 429 with `Retry-After` (seconds).
+**Rate limit.** Each token may send a limited number of requests per period: every
+authenticated answer carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`
+(seconds); beyond it the API answers 429 with `Retry-After` (seconds).
 
 **Webhooks.** Partner administrators manage their endpoints at `/api/v1/webhook-endpoints`
 and read each endpoint's deliveries with every attempt; the events and how to check a
@@ -73,9 +77,9 @@ api = PortalAPI(
     urls_namespace="api-v1",
     auth=[BearerToken(), PortalSession()],
     docs=Swagger(settings={"persistAuthorization": False}),
+    idempotency=True,
 )
 problems.install(api)
-api.add_decorator(idempotent, mode="view")
 api.add_router("/devices", devices)
 api.add_router("/lens-imports", lens_imports)
 api.add_router("/tickets", tickets)

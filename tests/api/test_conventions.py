@@ -5,15 +5,17 @@ import base64
 import json
 import re
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.staticfiles import finders
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from inventory.models import Device
 from portal.api import ratelimit
+from portal.api.base import query_parameter_names
 from portal.api.models import IdempotencyKey
 from portal.api.tasks import purge_idempotency_keys
 from portal.catalogue.models import ProductModel
@@ -44,6 +46,101 @@ def test_a_missing_field_is_named_before_the_form_is_asked(world, api):
     response = api("alpha_agent").post("/api/v1/tickets", {"site_id": "AL-0001"})
     assert response.json()["errors"] == {"subject": ["This field is required."],
                                          "description": ["This field is required."]}
+
+
+def test_a_missing_field_does_not_hide_the_other_fields_errors(world, api):
+    response = api("alpha_agent").post("/api/v1/tickets", {
+        "site_id": "AL-0001", "description": "Since Monday", "priority": "P9"})
+    assert response.status_code == 422
+    assert response.json()["errors"] == {
+        "subject": ["This field is required."],
+        "priority": ["Select a valid choice. P9 is not one of the available choices."]}
+    assert count_tickets(world) == 0
+
+
+def test_an_unknown_query_parameter_is_named_with_the_other_errors(world, api, samples):
+    client = api("alpha_agent")
+    response = client.get("/api/v1/devices", {"site_id": "AL-0001", "limit": 0})
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert set(errors) == {"site_id", "limit"}
+    assert errors["site_id"][0].startswith("This operation has no such parameter.")
+    assert "category" in errors["site_id"][0] and "cursor" in errors["site_id"][0]
+    # The operation's own parameters are taken as before.
+    assert client.get("/api/v1/devices", {"category": "headsets", "limit": 1}).status_code == 200
+    assert client.get("/api/v1/tickets", {"site_id": "AL-0001"}).status_code == 200
+    assert client.get(f"/api/v1/tickets/{samples['AL-0001'].ticket.pk}",
+                      {"limit": 1}).status_code == 422
+
+
+def test_query_parameters_described_by_hand_are_taken_too(world):
+    operation = SimpleNamespace(models=[], openapi_extra={"parameters": [
+        {"in": "query", "name": "updated_since"}, {"in": "header", "name": "If-None-Match"}]})
+    assert query_parameter_names(operation) == {"updated_since"}
+
+
+def test_the_console_api_refuses_unknown_query_parameters_too(world):
+    client = world["support_engineer"].client()
+    response = client.get("/api/v1/escalations", {"site_id": "AL-0001"})
+    assert response.status_code == 422 and list(response.json()["errors"]) == ["site_id"]
+    taken = client.get("/api/v1/escalations", {"partner": "alpha"})
+    assert taken.status_code == 200 and int(taken["RateLimit-Remaining"]) >= 0
+    assert taken["RateLimit-Limit"] == response["RateLimit-Limit"]
+
+
+@pytest.mark.parametrize("host", ["alpha.localhost", "localhost"])
+def test_a_method_the_path_does_not_take_is_a_problem_with_allow(world, host):
+    response = Client(HTTP_HOST=host).delete("/api/v1/reports")
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["Allow"] == "GET"
+    problem = response.json()
+    assert problem["title"] == "Method not allowed" and "GET" in problem["detail"]
+
+
+def test_an_unknown_path_or_a_trailing_slash_is_a_problem(world, api):
+    client = api("alpha_agent")
+    unknown = client.get("/api/v1/devicez")
+    assert unknown.status_code == 404
+    assert unknown["Content-Type"] == "application/problem+json"
+    slash = client.get("/api/v1/devices/")
+    assert slash.status_code == 404 and slash["Content-Type"] == "application/problem+json"
+    assert "/api/v1/devices." in slash.json()["detail"]
+    french = api("beta_agent").get("/api/v1/devices/")
+    assert french.json()["title"] == "Introuvable" and french["Content-Language"] == "fr"
+
+
+def test_a_multipart_body_without_its_boundary_is_a_bad_request(world, api):
+    client = api("alpha_agent")
+    for key in ({}, {"Idempotency-Key": "upload-1"}):
+        response = client.client.post("/api/v1/lens-imports", b"--x\r\n\r\nabc\r\n--x--",
+                                      content_type="multipart/form-data",
+                                      headers={**client.headers, **key})
+        assert response.status_code == 400, key
+        assert response["Content-Type"] == "application/problem+json"
+        assert "boundary" in response.json()["detail"]
+    with tenant_context(world.alpha):
+        assert not IdempotencyKey.objects.exists()
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000)
+def test_a_body_too_large_is_a_problem(world, api):
+    response = api("alpha_agent").post("/api/v1/tickets", {**TICKET, "description": "x" * 2000})
+    assert response.status_code == 413
+    assert response.json()["title"] == "Request too large"
+
+
+def test_an_error_outside_the_operation_is_a_problem_not_a_page(world, api, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the key store is broken")
+
+    monkeypatch.setattr("portal.api.idempotency.claim", broken)
+    client = api("alpha_agent")
+    client.client.raise_request_exception = False  # answered as in production
+    response = client.post("/api/v1/tickets", TICKET, **{"Idempotency-Key": "key-500"})
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["detail"] == "Something went wrong on our side. Try again later."
 
 
 def test_a_services_refusal_names_its_field(world, api):
@@ -263,6 +360,26 @@ def test_beyond_the_rate_limit_the_api_answers_429_with_retry_after(world, api):
     assert 1 <= int(response["Retry-After"]) <= 60
     # Each token has its own allowance.
     assert api("alpha_agent").get("/api/v1/devices").status_code == 200
+
+
+@override_settings(API_RATE_LIMIT="5/min")
+def test_every_authenticated_answer_carries_the_rate_limit_headers(world, api):
+    client = api("alpha_agent")
+    first = client.get("/api/v1/devices")
+    assert first["RateLimit-Limit"] == "5" and first["RateLimit-Remaining"] == "4"
+    assert 1 <= int(first["RateLimit-Reset"]) <= 60
+    assert client.get("/api/v1/devices/999999")["RateLimit-Remaining"] == "3"  # a 404 too
+    key = {"Idempotency-Key": "rate-1"}
+    assert client.post("/api/v1/tickets", TICKET, **key)["RateLimit-Remaining"] == "2"
+    replay = client.post("/api/v1/tickets", TICKET, **key)
+    assert replay["Idempotent-Replayed"] == "true" and replay["RateLimit-Remaining"] == "1"
+    client.get("/api/v1/devices")
+    refused = client.get("/api/v1/devices")
+    assert refused.status_code == 429
+    assert refused["RateLimit-Remaining"] == "0"
+    assert refused["Retry-After"] == refused["RateLimit-Reset"]
+    # Nobody authenticated, nothing counted.
+    assert "RateLimit-Limit" not in Client(HTTP_HOST="alpha.localhost").get("/api/v1/devices")
 
 
 def test_the_window_resets_after_its_period(world, settings):
