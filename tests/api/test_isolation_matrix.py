@@ -20,7 +20,7 @@ pytestmark = pytest.mark.storage
 # Path parameter → the sample object it names.
 PATH_OBJECTS = {"device_id": "device", "ticket_id": "ticket", "rma_id": "rma",
                 "contract_id": "contract", "report_id": "report", "quote_id": "quote",
-                "lens_import_id": "lens_import"}
+                "lens_import_id": "lens_import", "customer_id": "customer"}
 
 
 # A valid body of each POST for the sample's customer; `tag` keeps serials apart.
@@ -51,7 +51,8 @@ MULTIPART = {"create_lens_import"}
 # Operations the pages keep to some roles (the quote page is the partner administrator's).
 ADMIN_ONLY = {"list_quotes", "get_quote", "accept_quote", "decline_quote"}
 # ... and to partner staff (the Lens import pages).
-STAFF_ONLY = {"list_lens_imports", "get_lens_import", "create_lens_import", "escalate",
+STAFF_ONLY = {"list_customers", "list_lens_imports", "get_lens_import", "create_lens_import",
+              "escalate",
               "confirm_lens_import_review", "discard_lens_import_review",
               "map_lens_import_headers"}
 # ... and what needs its object in a state of its own: the sample import has failed, it
