@@ -144,6 +144,8 @@ def record_baseline_version(contract: Contract, *, effective_date: date, reason:
                       baseline=baseline_for(count))
         for category, count in sorted(ordered.items())
     ])
+    # The contract's API answer lists its versions: syncing partners see it changed.
+    Contract.objects.filter(pk=contract.pk).update(updated_at=timezone.now())
     return version
 
 

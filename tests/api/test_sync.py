@@ -286,3 +286,19 @@ def test_sync_times_are_read_with_their_offset(world, api, samples):
     utc = instant.astimezone(UTC).isoformat()
     assert (client.get("/api/v1/devices", {"updated_since": paris}).json()
             == client.get("/api/v1/devices", {"updated_since": utc}).json())
+
+
+def test_an_accepted_quote_brings_its_contract_into_the_next_sync(world, api, samples):
+    """Its acceptance records the contract's next baseline version, which the contract's
+    answer lists."""
+    client = api("alpha_admin")
+    contract = samples["AL-0001"].contract
+    etag = client.get(f"/api/v1/contracts/{contract.pk}")["ETag"]
+    since = timezone.now()
+    response = client.post(f"/api/v1/true-up-quotes/{samples['AL-0001'].quote.pk}/accept",
+                           {"po_number": "PO-SYNC-1"})
+    assert response.status_code == 200, response.content[:300]
+    synced = client.get("/api/v1/contracts", {"updated_since": since.isoformat()}).json()
+    assert [item["id"] for item in synced["items"]] == [contract.pk]
+    detail = client.get(f"/api/v1/contracts/{contract.pk}", **{"If-None-Match": etag})
+    assert detail.status_code == 200 and len(detail.json()["baseline_versions"]) == 2
