@@ -17,7 +17,10 @@ local port, the rate limit per token raised out of the way (API_RATE_LIMIT), sig
 in for the HTML list, and times sequential requests on api-bench.localhost, alternated: the
 bare view, `GET /api/v1/devices?limit=50` (the first page, and the middle page through the
 cursors in `next`) with `Authorization: Bearer <token>`, and the HTML device list
-`/devices/` (50 per page) in the agent's session. It prints the median and 95th percentile
+`/devices/` (50 per page) in the agent's session, and a sync client's poll that finds
+nothing: `?updated_since=<after the last write>&ordering=updated_at` (target: at most twice
+the bare view; the script shows the plan of its device query, which must use the
+`device_updated_idx` index, and fails otherwise). It prints the median and 95th percentile
 of each and the ratios of the medians to the bare view's. The bench schema is dropped at the
 end unless --keep is given.
 """
@@ -33,7 +36,7 @@ import subprocess
 import sys
 import time
 import warnings
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -176,7 +179,37 @@ def write_devices(partner, customer, start, count):
             return cursor.fetchone()[0]
 
 
-def count_queries(password, secret):
+def poll_query(since):
+    return {"limit": PER_PAGE, "ordering": "updated_at", "updated_since": since}
+
+
+def explain_poll(partner, secret, since):
+    """The plan of the poll's device query, as the API sends it; fails unless the
+    (updated_at, id) index serves it."""
+    from django.db import connection
+    from django.test import Client as TestClient
+    from django.test.utils import CaptureQueriesContext
+    from django_tenants.utils import tenant_context
+
+    api = TestClient(HTTP_HOST=HOST, HTTP_AUTHORIZATION=f"Bearer {secret}")
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get(API_PATH, poll_query(since))
+    if response.status_code != 200 or response.json()["items"]:
+        raise SystemExit(f"the poll answered {response.status_code}: {response.content[:300]}")
+    [sql] = [q["sql"] for q in queries.captured_queries
+             if 'FROM "inventory_device"' in q["sql"] and "updated_at" in q["sql"]]
+    with tenant_context(partner), connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}")
+        plan = [row[0] for row in cursor.fetchall()]
+    connection.set_schema_to_public()
+    print("plan of the poll's device query:")
+    for line in plan:
+        print(f"  {line}")
+    if not any("device_updated_idx" in line for line in plan):
+        raise SystemExit("the updated_since poll is not served by device_updated_idx")
+
+
+def count_queries(password, secret, since):
     """Queries of one request, in-process: the API's first page, the page after it through
     `next`, and the HTML device list. Each is asked twice and the second one counted, so
     that one-off work (a token's `last_used_at`, caches) does not blur the comparison."""
@@ -208,9 +241,10 @@ def count_queries(password, secret):
                          f"{body['next']!r}")
     second, _response = counted(api, API_PATH, {"limit": PER_PAGE, "cursor": body["next"]})
     html, _response = counted(page, HTML_PATH)
+    poll, _response = counted(api, API_PATH, poll_query(since))
     connection.set_schema_to_public()
     return {"API, first page": first, "API, page after `next`": second,
-            "HTML device list": html}
+            "HTML device list": html, "API, updated_since poll": poll}
 
 
 class Client:
@@ -350,7 +384,8 @@ def main():
             if written != total:
                 raise SystemExit(f"the bench customer has {written} devices, not {total}")
             print(f"{written:,} devices written in {time.perf_counter() - started:.1f} s")
-            counts[total] = count_queries(password, secret)
+            since = datetime.now(UTC).isoformat()  # after the last write: nothing new
+            counts[total] = count_queries(password, secret, since)
         print(f"queries per request (in-process), {FEW:,} devices vs {MANY:,}; PostgreSQL "
               f"{connection.pg_version}")
         constant = True
@@ -359,6 +394,7 @@ def main():
             constant &= few == many
             print(f"  {label:<38} {few[0]:3d} vs {many[0]:3d}   ({few[1]} vs {many[1]} "
                   f"besides SET search_path){'' if few == many else '   GROWS WITH THE ROWS'}")
+        explain_poll(partner, secret, since)
         connections.close_all()  # nothing held open while gunicorn serves
 
         port = free_port()
@@ -375,8 +411,9 @@ def main():
             cursor, page_number = middle_cursor(api, MANY)
             first_path = f"{API_PATH}?{urlencode({'limit': PER_PAGE})}"
             middle_path = f"{API_PATH}?{urlencode({'limit': PER_PAGE, 'cursor': cursor})}"
+            poll_path = f"{API_PATH}?{urlencode(poll_query(since))}"
             plan = [(anonymous, BARE_PATH), (api, first_path), (api, middle_path),
-                    (session, HTML_PATH)]
+                    (session, HTML_PATH), (api, poll_path)]
             for _ in range(args.warmup):
                 for client, path in plan:
                     timed(client, path)
@@ -396,11 +433,14 @@ def main():
         print(f"{args.requests} sequential requests per page after {args.warmup} warm-up, "
               f"gunicorn with {args.workers} workers, Host {HOST}, {MANY:,} devices, "
               f"{PER_PAGE} per page, as partner agent {EMAIL}")
-        bare, first_page, middle_page, html = samples
+        bare, first_page, middle_page, html, poll = samples
         bare_median = summary(f"bare view {BARE_PATH}", bare)
         summary(f"API {API_PATH}, page 1", first_page, bare_median)
         summary(f"API {API_PATH}, page {page_number} (cursor)", middle_page, bare_median)
         summary(f"HTML device list {HTML_PATH}", html, bare_median)
+        polled = summary(f"API {API_PATH}, updated_since poll (empty)", poll, bare_median)
+        print(f"updated_since poll / bare view: {polled / bare_median:.2f}x (target <= 2x); "
+              f"load average {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
         if not constant:
             raise SystemExit("the query count grows with the number of devices")
     finally:

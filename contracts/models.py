@@ -65,13 +65,16 @@ class Customer(models.Model):
     language = models.CharField(_("language"), max_length=5, default="en",
                                 choices=[("en", _("English")), ("fr", _("French"))])
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Bumped by every change the API shows: partners sync by it (updated_since).
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["created_at"])
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
 
     objects = CustomerQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
+        indexes = [models.Index(fields=["updated_at", "id"], name="customer_updated_idx")]
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
 
@@ -138,13 +141,16 @@ class Contract(models.Model):
     )
     activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Bumped by every change the API shows: partners sync by it (updated_since).
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["created_at"])
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
 
     objects = ContractQuerySet.as_manager()
 
     class Meta:
         ordering = ["-start"]
+        indexes = [models.Index(fields=["updated_at", "id"], name="contract_updated_idx")]
         verbose_name = _("contract")
         verbose_name_plural = _("contracts")
         constraints = [

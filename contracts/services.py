@@ -123,7 +123,7 @@ def activate_contract(contract: Contract, *, author: str) -> Contract:
         raise ValidationError(errors)
     contract.status = Contract.Status.ACTIVE
     contract.activated_at = timezone.now()
-    contract.save(update_fields=["status", "activated_at"])
+    contract.save(update_fields=["status", "activated_at", "updated_at"])
     record_baseline_version(
         contract, effective_date=contract.start, reason=_("Initial baseline"), author=author,
         ordered={line.category: line.ordered for line in contract.lines.all()},
@@ -144,6 +144,8 @@ def record_baseline_version(contract: Contract, *, effective_date: date, reason:
                       baseline=baseline_for(count))
         for category, count in sorted(ordered.items())
     ])
+    # The contract's API answer lists its versions: syncing partners see it changed.
+    Contract.objects.filter(pk=contract.pk).update(updated_at=timezone.now())
     return version
 
 
@@ -179,7 +181,7 @@ def renew_contract(contract: Contract) -> Contract:
 def expire_contracts(today: date | None = None) -> int:
     today = today or timezone.localdate()
     return Contract.objects.filter(status=Contract.Status.ACTIVE, end__lt=today).update(
-        status=Contract.Status.EXPIRED)
+        status=Contract.Status.EXPIRED, updated_at=timezone.now())  # update() skips auto_now
 
 
 # Authorisation letters (SPEC §7) ----------------------------------------------------------

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,7 +13,8 @@ from ninja import Field, Query, Router, Schema, Status
 
 from contracts.models import Customer
 from portal.api.auth import require_own_site_id, require_role
-from portal.api.pagination import Page, PageParams, paginate
+from portal.api.conditional import CONDITIONAL_OPENAPI, conditional
+from portal.api.pagination import Page, PageParams, SyncParams, paginate_synced
 from portal.api.problems import cleaned
 from portal.api.schemas import ERRORS, WRITE_ERRORS, CustomerRef, customer_ref, one_of
 from portal.catalogue.models import Category
@@ -64,6 +66,7 @@ class DeviceOut(Schema):
     last_seen: datetime | None
     not_seen_since: datetime | None
     created_at: datetime
+    updated_at: datetime
 
 
 class DeviceIn(Schema):
@@ -87,21 +90,26 @@ def device_out(device, result):
                      "messages": [str(message) for message in result.messages]},
         "first_seen": device.first_seen, "last_seen": device.last_seen,
         "not_seen_since": device.not_seen_since, "created_at": device.created_at,
+        "updated_at": device.updated_at,
     }
 
 
-@router.get("", response={200: Page[DeviceOut], **ERRORS}, summary="List devices")
-def list_devices(request, filters: Query[DeviceFilters], page: Query[PageParams]):
-    """The installed base the caller may see, with the device list's filters."""
+@router.get("", response={200: Page[DeviceOut], **ERRORS}, summary="List devices",
+            openapi_extra=CONDITIONAL_OPENAPI)
+def list_devices(request, response: HttpResponse, filters: Query[DeviceFilters],
+                 sync: Query[SyncParams], page: Query[PageParams]):
+    """The installed base the caller may see, with the device list's filters, by serial
+    number."""
     user = require_role(request, *EVERYONE_OF_PARTNER)
     today = timezone.localdate()
     devices = DeviceFilterSet(filters.dict(exclude_none=True), today=today,
                               queryset=services.devices_visible_to(user).select_related(
                                   "product_model", "customer"))
     cleaned(devices.form)
-    rows, cursor = paginate(devices.qs, page, "serial")
-    return {"items": [device_out(device, result)
-                      for device, result in with_coverage(rows, today)], "next": cursor}
+    rows, cursor = paginate_synced(devices.qs, page, sync, "serial")
+    return conditional(request, response, {
+        "items": [device_out(device, result) for device, result in with_coverage(rows, today)],
+        "next": cursor})
 
 
 class BulkDeviceIn(Schema):
@@ -128,6 +136,7 @@ def register_devices(request, payload: BulkRegistrationIn):
     """Up to 1,000 devices of one customer with the bulk registration page's rule: all of
     them or none, and then every error, named `devices.<position from 0>.<field>`."""
     user = require_role(request, *EVERYONE_OF_PARTNER)
+    require_own_site_id(user, payload.site_id)
     fixed = user.customer if user.role == Role.CUSTOMER_USER else None
     form = CustomerForm({"customer": (payload.site_id or "").strip().upper()},
                         customers=Customer.objects.visible_to(user), fixed_customer=fixed)
@@ -163,13 +172,14 @@ def register_devices(request, payload: BulkRegistrationIn):
     return Status(201, {"registered": len(items), "items": items})
 
 
-@router.get("/{device_id}", response={200: DeviceOut, **ERRORS}, summary="Get a device")
-def get_device(request, device_id: int):
+@router.get("/{device_id}", response={200: DeviceOut, **ERRORS}, summary="Get a device",
+            openapi_extra=CONDITIONAL_OPENAPI)
+def get_device(request, response: HttpResponse, device_id: int):
     user = require_role(request, *EVERYONE_OF_PARTNER)
     device = get_object_or_404(services.devices_visible_to(user)
                                .select_related("product_model", "customer"), pk=device_id)
     [(device, result)] = with_coverage([device], timezone.localdate())
-    return device_out(device, result)
+    return conditional(request, response, device_out(device, result))
 
 
 @router.post("", response={201: DeviceOut, **WRITE_ERRORS}, summary="Register a device")

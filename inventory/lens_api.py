@@ -5,13 +5,15 @@ same visibility as the pages (partner staff only)."""
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
 from contracts.models import Customer
 from portal.api.auth import require_role
-from portal.api.pagination import Page, PageParams, paginate
+from portal.api.conditional import CONDITIONAL_OPENAPI, conditional
+from portal.api.pagination import Page, PageParams, SyncParams, paginate_synced
 from portal.api.problems import cleaned
 from portal.api.schemas import ERRORS, WRITE_ERRORS, CustomerRef, customer_ref
 from portal.users.access import PARTNER_STAFF
@@ -105,6 +107,7 @@ class LensImportOut(Schema):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    updated_at: datetime
 
 
 class LensImportIn(Schema):
@@ -135,7 +138,7 @@ def lens_import_out(lens_import, counts=()):
         "counts": [{"category": count.category, "covered": count.covered,
                     "uncovered": count.uncovered, "total": count.total} for count in counts],
         "created_at": lens_import.created_at, "started_at": lens_import.started_at,
-        "finished_at": lens_import.finished_at,
+        "finished_at": lens_import.finished_at, "updated_at": lens_import.updated_at,
         "review": lens_import.review or None,
     }
 
@@ -144,13 +147,16 @@ def _imports(user):
     return lens_imports_visible_to(user).select_related("customer", "snapshot")
 
 
-@router.get("", response={200: Page[LensImportOut], **ERRORS}, summary="List Lens imports")
-def list_lens_imports(request, page: Query[PageParams]):
+@router.get("", response={200: Page[LensImportOut], **ERRORS}, summary="List Lens imports",
+            openapi_extra=CONDITIONAL_OPENAPI)
+def list_lens_imports(request, response: HttpResponse, sync: Query[SyncParams],
+                      page: Query[PageParams]):
     """Newest first. Errors are listed; snapshot counts are given by each import's own
     operation."""
     user = require_role(request, *PARTNER_STAFF)
-    rows, cursor = paginate(_imports(user), page, "-created_at")
-    return {"items": [lens_import_out(row) for row in rows], "next": cursor}
+    rows, cursor = paginate_synced(_imports(user), page, sync, "-created_at")
+    return conditional(request, response, {"items": [lens_import_out(row) for row in rows],
+                                           "next": cursor})
 
 
 @router.post("", response={202: LensImportOut, **WRITE_ERRORS},
@@ -171,14 +177,14 @@ def create_lens_import(request, file: File[UploadedFile], fields: Form[LensImpor
 
 
 @router.get("/{lens_import_id}", response={200: LensImportOut, **ERRORS},
-            summary="Get a Lens import")
-def get_lens_import(request, lens_import_id: int):
+            summary="Get a Lens import", openapi_extra=CONDITIONAL_OPENAPI)
+def get_lens_import(request, response: HttpResponse, lens_import_id: int):
     """Its status and progress while it runs; the per-row errors if it failed; the
     installed base by category once imported."""
     user = require_role(request, *PARTNER_STAFF)
     lens_import = get_object_or_404(_imports(user), pk=lens_import_id)
     counts = lens_import.snapshot.counts.all() if lens_import.snapshot else ()
-    return lens_import_out(lens_import, counts)
+    return conditional(request, response, lens_import_out(lens_import, counts))
 
 
 @router.post("/{lens_import_id}/review/confirm", response={202: LensImportOut, **WRITE_ERRORS},

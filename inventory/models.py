@@ -74,14 +74,18 @@ class Device(models.Model):
     # the first such import); cleared when an import lists it again. Never deleted for it.
     not_seen_since = models.DateTimeField(_("not seen since"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Bumped by every change the API shows: partners sync by it (updated_since).
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["created_at"], get_user=local_history_user)
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"],
+                                get_user=local_history_user)
 
     class Meta:
         ordering = ["serial"]
         verbose_name = _("device")
         verbose_name_plural = _("devices")
-        indexes = [models.Index(fields=["customer", "status"])]
+        indexes = [models.Index(fields=["customer", "status"]),
+                   models.Index(fields=["updated_at", "id"], name="device_updated_idx")]
 
     def __str__(self):
         return self.serial
@@ -205,6 +209,8 @@ class LensImport(models.Model):
     # Imports apply in this order, then in the order of upload (inventory.lens.writing).
     export_date = models.DateTimeField(_("export date"), null=True, blank=True)
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    # Bumped by every change the API shows: partners sync by it (updated_since).
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # Uploaded, or retried: since when it waits for a worker.
     queued_at = models.DateTimeField(_("queued"), default=timezone.now)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
@@ -228,6 +234,7 @@ class LensImport(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["updated_at", "id"], name="lensimport_updated_idx")]
         verbose_name = _("Poly Lens import")
         verbose_name_plural = _("Poly Lens imports")
 

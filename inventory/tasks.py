@@ -47,7 +47,7 @@ def claim(lens_import_id):
         lens_import.status = LensImport.Status.RUNNING
         lens_import.started_at = timezone.now()
         lens_import.processed_rows = 0
-        lens_import.save(update_fields=["status", "started_at", "processed_rows"])
+        lens_import.save(update_fields=["updated_at", "status", "started_at", "processed_rows"])
     return lens_import
 
 

@@ -6,13 +6,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 
 from portal.api.auth import require_role
-from portal.api.pagination import Page, PageParams, paginate
+from portal.api.conditional import CONDITIONAL_OPENAPI, conditional
+from portal.api.pagination import Page, PageParams, SyncParams, paginate_synced
 from portal.api.problems import cleaned
 from portal.api.schemas import ERRORS, WRITE_ERRORS, CustomerRef, DecimalString, customer_ref
 from portal.programme import whole_devices
@@ -33,6 +34,7 @@ class ReportOut(Schema):
     contract_id: int
     status: str
     published_at: datetime | None
+    updated_at: datetime
     pdf: str = Field(description="Where to download the PDF.")
 
 
@@ -75,6 +77,7 @@ class QuoteOut(Schema):
     decline_reason: str
     baseline_version: int | None = Field(description="The baseline version its acceptance "
                                                      "recorded.")
+    updated_at: datetime
     lines: list[QuoteLineOut]
 
 
@@ -95,27 +98,31 @@ def report_out(report):
     return {
         "id": report.pk, "customer": customer_ref(report.customer), "month": report.month,
         "contract_id": report.contract_id, "status": report.status,
-        "published_at": report.published_at,
+        "published_at": report.published_at, "updated_at": report.updated_at,
         "pdf": reverse("api-v1:download_report", kwargs={"report_id": report.pk}),
     }
 
 
-@reports.get("", response={200: Page[ReportOut], **ERRORS}, summary="List published reports")
-def list_reports(request, page: Query[PageParams]):
+@reports.get("", response={200: Page[ReportOut], **ERRORS}, summary="List published reports",
+             openapi_extra=CONDITIONAL_OPENAPI)
+def list_reports(request, response: HttpResponse, sync: Query[SyncParams],
+                 page: Query[PageParams]):
     """Published reports of the customers the caller may see, latest month first."""
     user = require_role(request, *EVERYONE_OF_PARTNER)
-    rows, cursor = paginate(_published(user), page, "-month")
-    return {"items": [report_out(report) for report in rows], "next": cursor}
+    rows, cursor = paginate_synced(_published(user), page, sync, "-month")
+    return conditional(request, response, {"items": [report_out(report) for report in rows],
+                                           "next": cursor})
 
 
 @reports.get("/{report_id}", response={200: ReportDetailOut, **ERRORS},
-             summary="Get a published report's figures")
-def get_report(request, report_id: int):
+             summary="Get a published report's figures", openapi_extra=CONDITIONAL_OPENAPI)
+def get_report(request, response: HttpResponse, report_id: int):
     user = require_role(request, *EVERYONE_OF_PARTNER)
     report = get_object_or_404(_published(user), pk=report_id)
     figures = report.read_figures()
-    return {**report_out(report), "csm_notes": report.csm_notes,
-            "figures": figures_out(figures) if figures else {}}
+    return conditional(request, response, {
+        **report_out(report), "csm_notes": report.csm_notes,
+        "figures": figures_out(figures) if figures else {}})
 
 
 def figures_out(figures):
@@ -156,6 +163,7 @@ def quote_out(quote):
         "po_number": quote.po_number, "decided_at": quote.decided_at,
         "decline_reason": quote.decline_reason,
         "baseline_version": quote.baseline_version.number if quote.baseline_version else None,
+        "updated_at": quote.updated_at,
         "lines": [{"category": line.category, "ordered": line.ordered, "actual": line.actual,
                    "added": line.added, "annual_price": line.annual_price,
                    "months": line.months, "amount": line.amount}
@@ -173,17 +181,21 @@ def _quote(request, quote_id):
     return user, get_object_or_404(_quotes(), pk=quote_id)
 
 
-@quotes.get("", response={200: Page[QuoteOut], **ERRORS}, summary="List true-up quotes")
-def list_quotes(request, page: Query[PageParams]):
+@quotes.get("", response={200: Page[QuoteOut], **ERRORS}, summary="List true-up quotes",
+            openapi_extra=CONDITIONAL_OPENAPI)
+def list_quotes(request, response: HttpResponse, sync: Query[SyncParams],
+                page: Query[PageParams]):
     """Partner administrators: every quote, latest first."""
     require_role(request, *PARTNER_ADMIN)
-    rows, cursor = paginate(_quotes(), page, "-issued_at")
-    return {"items": [quote_out(quote) for quote in rows], "next": cursor}
+    rows, cursor = paginate_synced(_quotes(), page, sync, "-issued_at")
+    return conditional(request, response, {"items": [quote_out(quote) for quote in rows],
+                                           "next": cursor})
 
 
-@quotes.get("/{quote_id}", response={200: QuoteOut, **ERRORS}, summary="Get a true-up quote")
-def get_quote(request, quote_id: int):
-    return quote_out(_quote(request, quote_id)[1])
+@quotes.get("/{quote_id}", response={200: QuoteOut, **ERRORS}, summary="Get a true-up quote",
+            openapi_extra=CONDITIONAL_OPENAPI)
+def get_quote(request, response: HttpResponse, quote_id: int):
+    return conditional(request, response, quote_out(_quote(request, quote_id)[1]))
 
 
 @quotes.post("/{quote_id}/accept", response={200: QuoteOut, **WRITE_ERRORS},

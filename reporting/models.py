@@ -44,11 +44,15 @@ class MonthlyReport(models.Model):
     published_by = models.CharField(_("published by"), max_length=200, blank=True)
     # Drawn once on publication, so what was published stays what it was.
     pdf = models.FileField(_("PDF"), upload_to=report_pdf_path, blank=True, max_length=255)
+    # Bumped by every change the API shows: partners sync by it (updated_since).
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["figures", "pdf"], get_user=local_history_user)
+    history = HistoricalRecords(excluded_fields=["figures", "pdf", "updated_at"],
+                                get_user=local_history_user)
 
     class Meta:
         ordering = ["-month", "customer__name"]
+        indexes = [models.Index(fields=["updated_at", "id"], name="report_updated_idx")]
         verbose_name = _("monthly report")
         verbose_name_plural = _("monthly reports")
         constraints = [models.UniqueConstraint(fields=["customer", "month"],
@@ -220,11 +224,14 @@ class TrueUpQuote(models.Model):
     baseline_version = models.OneToOneField(
         "contracts.BaselineVersion", on_delete=models.PROTECT, null=True, blank=True,
         related_name="true_up_quote", verbose_name=_("baseline version"))
+    # Bumped by every change the API shows: partners sync by it (updated_since).
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    history = HistoricalRecords(get_user=local_history_user)
+    history = HistoricalRecords(excluded_fields=["updated_at"], get_user=local_history_user)
 
     class Meta:
         ordering = ["-issued_at", "-pk"]
+        indexes = [models.Index(fields=["updated_at", "id"], name="quote_updated_idx")]
         verbose_name = _("true-up quote")
         verbose_name_plural = _("true-up quotes")
         constraints = [models.UniqueConstraint(

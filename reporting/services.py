@@ -170,7 +170,7 @@ def save_notes(report: MonthlyReport, notes: str) -> MonthlyReport:
     if report.is_published:
         raise ValidationError(_("A published report cannot be changed."))
     report.csm_notes = notes.strip()
-    report.save(update_fields=["csm_notes"])
+    report.save(update_fields=["csm_notes", "updated_at"])
     return report
 
 
@@ -274,7 +274,7 @@ def issue_quote(report: MonthlyReport, user: User, adjustment_month: date | None
         contract=contract, status=TrueUpQuote.Status.ISSUED)
     superseded_ids = dict(superseded.values_list("pk", "report_id"))
     superseded_reports = list(superseded_ids.values())
-    superseded.update(status=TrueUpQuote.Status.SUPERSEDED)
+    superseded.update(status=TrueUpQuote.Status.SUPERSEDED, updated_at=timezone.now())
     quote = TrueUpQuote.objects.create(
         report=report, contract=contract, adjustment_month=adjustment_month,
         term_end=contract.end, months=trueup.months_to_term_end(adjustment_month,

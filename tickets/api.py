@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
@@ -14,7 +15,8 @@ from contracts.models import Customer
 from inventory.models import normalise_serial
 from inventory.services import devices_visible_to
 from portal.api.auth import require_own_site_id, require_role
-from portal.api.pagination import Page, PageParams, paginate
+from portal.api.conditional import CONDITIONAL_OPENAPI, conditional
+from portal.api.pagination import Page, PageParams, SyncParams, paginate, paginate_synced
 from portal.api.problems import cleaned
 from portal.api.schemas import (
     ERRORS,
@@ -209,8 +211,10 @@ def _ticket(request, ticket_id):
     return user, get_object_or_404(_tickets(user), pk=ticket_id)
 
 
-@router.get("", response={200: Page[TicketOut], **ERRORS}, summary="List tickets")
-def list_tickets(request, filters: Query[TicketFilters], page: Query[PageParams]):
+@router.get("", response={200: Page[TicketOut], **ERRORS}, summary="List tickets",
+            openapi_extra=CONDITIONAL_OPENAPI)
+def list_tickets(request, response: HttpResponse, filters: Query[TicketFilters],
+                 sync: Query[SyncParams], page: Query[PageParams]):
     """The tickets the caller may see, newest first, with the ticket list's filters."""
     user = require_role(request, *EVERYONE_OF_PARTNER)
     data = filters.dict(exclude_none=True)
@@ -221,10 +225,12 @@ def list_tickets(request, filters: Query[TicketFilters], page: Query[PageParams]
             "customer", "assignee", "device"),
         user=user, customers=Customer.objects.visible_to(user), customer_key="site_id")
     cleaned(tickets.form, {"customer": "site_id"})
-    rows, cursor = paginate(services.with_breach_flag(tickets.qs), page, "-created_at")
+    rows, cursor = paginate_synced(services.with_breach_flag(tickets.qs), page, sync,
+                                   "-created_at")
     followers = followers_of(rows) if not user.is_customer_user else {}
-    return {"items": [ticket_out(ticket, user, followers.get(ticket.pk)) for ticket in rows],
-            "next": cursor}
+    return conditional(request, response, {
+        "items": [ticket_out(ticket, user, followers.get(ticket.pk)) for ticket in rows],
+        "next": cursor})
 
 
 @router.post("", response={201: TicketOut, **WRITE_ERRORS}, summary="Open a ticket")
@@ -249,10 +255,11 @@ def open_ticket(request, payload: TicketIn):
     return Status(201, ticket_out(_tickets(user).get(pk=ticket.pk), user))
 
 
-@router.get("/{ticket_id}", response={200: TicketOut, **ERRORS}, summary="Get a ticket")
-def get_ticket(request, ticket_id: int):
+@router.get("/{ticket_id}", response={200: TicketOut, **ERRORS}, summary="Get a ticket",
+            openapi_extra=CONDITIONAL_OPENAPI)
+def get_ticket(request, response: HttpResponse, ticket_id: int):
     user, ticket = _ticket(request, ticket_id)
-    return ticket_out(ticket, user)
+    return conditional(request, response, ticket_out(ticket, user))
 
 
 @router.patch("/{ticket_id}", response={200: TicketOut, **WRITE_ERRORS},

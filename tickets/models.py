@@ -176,7 +176,9 @@ class Ticket(models.Model):
                    models.Index(fields=["escalation_level", "status"]),
                    # The list's first page reads the newest 50, not every ticket sorted.
                    models.Index(fields=["created_at"], name="ticket_created_idx"),
-                   models.Index(next_due_expression(), F("id"), name="ticket_next_due_idx")]
+                   models.Index(next_due_expression(), F("id"), name="ticket_next_due_idx"),
+                   # Partners' syncs: updated_since, ordering=updated_at.
+                   models.Index(fields=["updated_at", "id"], name="ticket_updated_idx")]
         constraints = [models.UniqueConstraint(
             fields=["customer", "external_system", "external_reference"],
             condition=~Q(external_reference=""), name="one_ticket_per_external_reference")]
@@ -403,6 +405,8 @@ class Rma(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     return_reminder_sent_at = models.DateTimeField(_("return reminder sent"), null=True,
                                                    blank=True)
+    # Bumped by every change the API shows: partners sync by it (updated_since).
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = RmaQuerySet.as_manager()
 
@@ -412,7 +416,8 @@ class Rma(models.Model):
         verbose_name_plural = _("RMAs")
         indexes = [models.Index(fields=["customer", "category", "status"]),
                    # The list's first page reads the newest 50, not every replacement sorted.
-                   models.Index(fields=["requested_at", "id"], name="rma_requested_idx")]
+                   models.Index(fields=["requested_at", "id"], name="rma_requested_idx"),
+                   models.Index(fields=["updated_at", "id"], name="rma_updated_idx")]
         constraints = [models.UniqueConstraint(
             fields=["device"], condition=~models.Q(status__in=["closed", "rejected"]),
             name="one_open_rma_per_device")]

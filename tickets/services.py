@@ -151,7 +151,8 @@ def refresh_sla(ticket: Ticket) -> None:
     ticket.response_due_at = sla.due_instant(ticket.created_at, response, pauses, calendar)
     ticket.resolution_due_at = sla.due_instant(ticket.created_at, resolution, pauses, calendar)
     Ticket.objects.filter(pk=ticket.pk).update(response_due_at=ticket.response_due_at,
-                                               resolution_due_at=ticket.resolution_due_at)
+                                               resolution_due_at=ticket.resolution_due_at,
+                                               updated_at=timezone.now())
 
 
 @dataclass
@@ -545,7 +546,8 @@ def add_cloud_notice(ticket: Ticket, *, user: User, body: str, closes_incident: 
                                         author_name=user.display_name)
     CloudNotice.objects.filter(pk=notice.pk).update(created_at=now or timezone.now())
     if closes_incident:
-        Ticket.objects.filter(pk=ticket.pk).update(cloud_status=Ticket.CloudStatus.CLOSED)
+        Ticket.objects.filter(pk=ticket.pk).update(cloud_status=Ticket.CloudStatus.CLOSED,
+                                                   updated_at=timezone.now())
     return notice
 
 

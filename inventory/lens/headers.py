@@ -131,5 +131,6 @@ def settle(lens_import_id, decisions, user=None):
                 defaults={"header": header, "field": decisions[header], "updated_by": user})
         lens_import.status = LensImport.Status.QUEUED
         lens_import.unknown_headers, lens_import.mappable_fields = [], []
-        lens_import.save(update_fields=["status", "unknown_headers", "mappable_fields"])
+        lens_import.save(update_fields=["updated_at", "status", "unknown_headers",
+                                        "mappable_fields"])
     return lens_import

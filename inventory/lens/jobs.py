@@ -31,6 +31,7 @@ MAX_ERRORS = 10_000
 
 def _update(lens_import, **fields):
     """A quick UPDATE of its own: outside any transaction it is seen at once by the page."""
+    fields["updated_at"] = timezone.now()  # update() skips auto_now
     LensImport.objects.filter(pk=lens_import.pk).update(**fields)
     for name, value in fields.items():
         setattr(lens_import, name, value)
@@ -66,7 +67,7 @@ def requeue(lens_import):
         pk=lens_import.pk, status=LensImport.Status.FAILED, can_retry=True).update(
             status=LensImport.Status.QUEUED, can_retry=False, errors=[], error_count=0,
             total_rows=0, processed_rows=0, started_at=None, finished_at=None,
-            queued_at=timezone.now()))
+            queued_at=timezone.now(), updated_at=timezone.now()))
 
 
 def progress_recorder(lens_import, every=0.5):

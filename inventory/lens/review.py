@@ -176,7 +176,7 @@ def mark_confirmed(lens_import, user):
     lens_import.review_confirmed = True
     lens_import.status = LensImport.Status.QUEUED
     lens_import.finished_at = None
-    lens_import.save(update_fields=["review_decided_by", "review_decided_at",
+    lens_import.save(update_fields=["updated_at", "review_decided_by", "review_decided_at",
                                     "review_confirmed", "status", "finished_at"])
 
 
@@ -185,4 +185,5 @@ def discard(lens_import, user):
     locked (select_for_update), inside a transaction."""
     _decide(lens_import, user)
     lens_import.status = LensImport.Status.REVIEW_DISCARDED
-    lens_import.save(update_fields=["review_decided_by", "review_decided_at", "status"])
+    lens_import.save(update_fields=["updated_at", "review_decided_by", "review_decided_at",
+                                    "status"])

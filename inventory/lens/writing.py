@@ -118,9 +118,9 @@ APPLY = """
         INSERT INTO inventory_device AS d
             (serial, product_model_id, customer_id, site, room, mac_address,
              firmware_version, status, source, first_seen, last_seen, not_seen_since,
-             created_at)
+             created_at, updated_at)
         SELECT listed, product_model_id, %(customer)s, site, room, mac, firmware,
-               %(active)s, %(lens)s, seen, seen, NULL, %(now)s
+               %(active)s, %(lens)s, seen, seen, NULL, %(now)s, %(changed_at)s
         FROM matched WHERE id IS NULL
         ORDER BY listed COLLATE "C"
         ON CONFLICT (serial) DO UPDATE SET
@@ -132,7 +132,8 @@ APPLY = """
                                         d.firmware_version),
             first_seen = COALESCE(d.first_seen, EXCLUDED.first_seen),
             last_seen = GREATEST(d.last_seen, EXCLUDED.last_seen),
-            not_seen_since = NULL
+            not_seen_since = NULL,
+            updated_at = EXCLUDED.updated_at
         WHERE d.customer_id = EXCLUDED.customer_id
         RETURNING (xmax = 0) AS inserted
     ),
@@ -145,14 +146,15 @@ APPLY = """
             firmware_version = COALESCE(NULLIF(m.firmware, ''), d.firmware_version),
             first_seen = COALESCE(d.first_seen, m.seen),
             last_seen = GREATEST(d.last_seen, m.seen),
-            not_seen_since = NULL
+            not_seen_since = NULL,
+            updated_at = %(changed_at)s
         FROM matched m
         WHERE m.listed IS NOT NULL AND m.changed AND d.id = m.id
           AND d.customer_id = %(customer)s
         RETURNING 1
     ),
     marked AS (
-        UPDATE inventory_device AS d SET not_seen_since = %(now)s
+        UPDATE inventory_device AS d SET not_seen_since = %(now)s, updated_at = %(changed_at)s
         FROM matched m
         WHERE %(full_export)s AND m.listed IS NULL AND m.status = %(active)s
           AND m.not_seen_since IS NULL AND d.id = m.id
@@ -228,8 +230,11 @@ def apply_rows(cursor, relation, listed, customer, *, full_export, now=None,
     """Writes the `listed` checked rows of `relation` (columns as STAGING_COLUMNS) for
     `customer`, and records the snapshot. Call inside a transaction."""
     now = now or timezone.now()
-    params = {"customer": customer.pk, "now": now, "active": Device.Status.ACTIVE,
-              "lens": Device.Source.LENS, "full_export": full_export,
+    # updated_at is the wall clock's even when `now` is given: syncing partners read changes
+    # in the order they were written.
+    params = {"customer": customer.pk, "now": now, "changed_at": timezone.now(),
+              "active": Device.Status.ACTIVE, "lens": Device.Source.LENS,
+              "full_export": full_export,
               "listed_at_most": settings.WEBHOOK_DEVICES_PER_EVENT}
     # For this transaction only: the join and the sort of a large file stay in memory, and
     # the statement is not compiled (JIT), which takes longer than it saves here.

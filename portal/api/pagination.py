@@ -1,20 +1,25 @@
 """Cursor pagination: `{"items": [...], "next": "<cursor>" | null}`.
 
-The cursor is opaque to callers: URL-safe base64 of the JSON pair [sort value, id] of the
-last item given. The next page starts strictly after that pair, so rows added or removed
-meanwhile never make a page repeat or skip one (keyset pagination; no OFFSET).
+The cursor is opaque to callers: URL-safe base64 of the JSON list [sort value, id, order]
+of the last item given. The next page starts strictly after that pair, so rows added or
+removed meanwhile never make a page repeat or skip one (keyset pagination; no OFFSET).
+
+Syncing (`updated_since`, `ordering=updated_at`): the cursor is then (updated_at, id). A row
+changed while a client pages gets a later updated_at, so it leaves its place and comes
+again on a later page: a row is never skipped, and seen twice only when it changed.
 """
 
 import base64
 import binascii
 import json
-from datetime import date, datetime
-from typing import Generic, TypeVar
+from datetime import UTC, date, datetime
+from typing import Generic, Literal, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
+from pydantic import AwareDatetime, field_validator
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -28,6 +33,28 @@ class PageParams(Schema):
                        description=f"Items per page, at most {MAX_LIMIT}.")
 
 
+class SyncParams(Schema):
+    updated_since: AwareDatetime | None = Field(
+        None, description="Only what changed at or after this time (ISO 8601 with its "
+                          "offset, e.g. 2026-05-01T08:00:00+00:00).")
+    ordering: Literal["updated_at", "-updated_at"] | None = Field(
+        None, description="`updated_at`: least recently changed first, the order to sync "
+                          "by (a row changed while you page comes again on a later page); "
+                          "`-updated_at`: most recently changed first. By default, each "
+                          "list's own order.")
+
+    @field_validator("updated_since")
+    @classmethod
+    def in_utc(cls, value):
+        # PostgreSQL takes offsets up to ±15:59 only; Python, up to a day.
+        if value is None:
+            return value
+        try:
+            return value.astimezone(UTC)
+        except OverflowError as error:
+            raise ValueError(_("This date and time is out of range.")) from error
+
+
 class Page(Schema, Generic[T]):
     items: list[T]
     next: str | None = Field(description="Cursor of the next page; null on the last page.")
@@ -38,18 +65,21 @@ def _plain(value):
     return value.isoformat() if isinstance(value, (datetime, date)) else value
 
 
-def encode_cursor(value, pk):
-    raw = json.dumps([_plain(value), pk], separators=(",", ":")).encode()
+def encode_cursor(value, pk, order=None):
+    parts = [_plain(value), pk] if order is None else [_plain(value), pk, order]
+    raw = json.dumps(parts, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor, field):
+def decode_cursor(cursor, field, order=None):
     invalid = ValidationError({"cursor": _("This cursor is not valid: use the `next` value "
                                            "of the previous page.")})
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        value, pk = json.loads(raw)
-        if not isinstance(pk, int):
+        value, pk, *rest = json.loads(raw)
+        # A cursor of another order (say, given back with a new `ordering`) would start the
+        # page at the wrong place.
+        if not isinstance(pk, int) or rest not in ([], [order]):
             raise ValueError
         return field.to_python(value), pk
     except (binascii.Error, ValueError, TypeError, ValidationError, UnicodeDecodeError) as error:
@@ -64,7 +94,7 @@ def paginate(queryset, params, order):
     pk_order = "-pk" if descending else "pk"
     queryset = queryset.order_by(order, pk_order)
     if params.cursor:
-        value, pk = decode_cursor(params.cursor, queryset.model._meta.get_field(name))
+        value, pk = decode_cursor(params.cursor, queryset.model._meta.get_field(name), order)
         after = "lt" if descending else "gt"
         queryset = queryset.filter(Q(**{f"{name}__{after}": value})
                                    | Q(**{name: value, f"pk__{after}": pk}))
@@ -72,7 +102,21 @@ def paginate(queryset, params, order):
     if len(rows) <= params.limit:
         return rows, None
     last = rows[params.limit - 1]
-    return rows[:params.limit], encode_cursor(getattr(last, name), last.pk)
+    return rows[:params.limit], encode_cursor(getattr(last, name), last.pk, order)
+
+
+def synced(queryset, sync):
+    """The rows changed since `sync.updated_since` (all without it). At or after: a client
+    that passes the latest updated_at it saw gets that row again rather than missing one
+    written in the same instant."""
+    if sync.updated_since is None:
+        return queryset
+    return queryset.filter(updated_at__gte=sync.updated_since)
+
+
+def paginate_synced(queryset, params, sync, order):
+    """`paginate` with the list's sync parameters: `updated_since` and `ordering`."""
+    return paginate(synced(queryset, sync), params, sync.ordering or order)
 
 
 # Offset pages, for lists that are read whole or across partners' schemas (the vendor

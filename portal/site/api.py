@@ -8,6 +8,7 @@ problem details (problems.py), cursor pages (pagination.py), Idempotency-Key
 
 from ninja import Swagger
 
+from contracts.api import customers
 from contracts.api import router as contracts
 from inventory.api import router as devices
 from inventory.lens_api import router as lens_imports
@@ -48,6 +49,17 @@ enrol one on the portal first), `csrf-failed`, `rate-limited`, `idempotency-key-
 **Lists** are pages of `{"items": [...], "next": "<cursor>" | null}`: pass `next` back as
 `cursor` for the following page; `limit` is 50 by default, 200 at most.
 
+**Syncing.** Every list takes `updated_since` (ISO 8601 with its offset) and
+`ordering=updated_at` (or `-updated_at`); every item carries its `updated_at`. Page through
+with `ordering=updated_at`: a row changed while you page moves to the end and comes again
+on a later page, so nothing is skipped and a row comes twice only when it changed. For the
+next sync, pass the greatest `updated_at` you received, less a minute: a change written at
+the same time as your last page may become visible a moment later; items you receive again
+are the same or newer.
+
+**Conditional reads.** Lists and details answer an `ETag`; send it back as
+`If-None-Match` to get 304 with no body while the answer is unchanged.
+
 **Uploads.** A Poly Lens export is sent as `multipart/form-data` (`file`, `site_id`,
 `full_export`); its import runs in the background (202): follow it at
 `/api/v1/lens-imports/{id}`.
@@ -84,6 +96,7 @@ api.add_router("/devices", devices)
 api.add_router("/lens-imports", lens_imports)
 api.add_router("/tickets", tickets)
 api.add_router("/rmas", rmas)
+api.add_router("/customers", customers)
 api.add_router("/contracts", contracts)
 api.add_router("/reports", reports)
 api.add_router("/true-up-quotes", quotes)

@@ -24,7 +24,7 @@ PATH_OBJECTS = {"device_id": "device", "ticket_id": "ticket", "rma_id": "rma",
                 "contract_id": "contract", "report_id": "report", "quote_id": "quote",
                 "lens_import_id": "lens_import", "comment_id": "comment",
                 "attachment_id": "attachment", "endpoint_id": "webhook_endpoint",
-                "delivery_id": "webhook_delivery"}
+                "delivery_id": "webhook_delivery", "customer_id": "customer"}
 
 
 # A valid body of each POST for the sample's customer; `tag` keeps serials apart.
@@ -67,7 +67,8 @@ ADMIN_ONLY = {"list_quotes", "get_quote", "accept_quote", "decline_quote",
               "update_webhook_endpoint", "delete_webhook_endpoint",
               "list_webhook_deliveries", "redeliver_webhook_delivery"}
 # ... and to partner staff (the Lens import pages).
-STAFF_ONLY = {"list_lens_imports", "get_lens_import", "create_lens_import", "escalate",
+STAFF_ONLY = {"list_customers", "list_lens_imports", "get_lens_import", "create_lens_import",
+              "escalate",
               "confirm_lens_import_review", "discard_lens_import_review",
               "map_lens_import_headers"}
 # ... and what needs its object in a state of its own: the sample import has failed, it

@@ -1,7 +1,7 @@
 """Advance replacements through the API: requested by serial number, with the promised ship
 date and the headset charge decided by the same rules as the replacements page."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -95,3 +95,40 @@ def test_the_detail_gives_the_promise_the_charge_and_the_steps(world, api, sampl
     assert data["promised_ship_date"] == rma.promised_ship_date.isoformat()
     assert data["chargeable"] is False and data["status"] == "requested"
     assert data["headset_rate"]["threshold_percent"] == "5.0"
+
+
+def test_the_late_filter_reads_the_promise_in_the_customers_time_zone(world, api, samples,
+                                                                       monkeypatch):
+    """At 23:30 UTC on 10 March it is already 11 March in Paris: a replacement promised
+    for the 10th and not shipped is late there, as the replacements page's "Late only"
+    says; one promised for the 11th is not, nor a late one already shipped."""
+    from datetime import date, datetime
+
+    from contracts.models import Customer
+
+    clock = datetime(2026, 3, 10, 23, 30, tzinfo=UTC)
+    late, on_time = samples["AL-0001"].rma, samples["AL-0002"].rma
+    with tenant_context(world.alpha):
+        Customer.objects.filter(pk__in=[late.customer_id, on_time.customer_id]).update(
+            time_zone="Europe/Paris")
+        Rma.objects.filter(pk=late.pk).update(promised_ship_date=date(2026, 3, 10),
+                                              status=Rma.Status.APPROVED)
+        Rma.objects.filter(pk=on_time.pk).update(promised_ship_date=date(2026, 3, 11))
+    monkeypatch.setattr("django.utils.timezone.now", lambda: clock)
+    client = api("alpha_agent")
+    listed = client.get("/api/v1/rmas", {"late": "true"}).json()["items"]
+    assert [item["id"] for item in listed] == [late.pk]
+    everything = client.get("/api/v1/rmas", {"late": "false"}).json()["items"]
+    assert {late.pk, on_time.pk} <= {item["id"] for item in everything}
+    with tenant_context(world.alpha):
+        Rma.objects.filter(pk=late.pk).update(status=Rma.Status.SHIPPED)
+    assert client.get("/api/v1/rmas", {"late": "true"}).json()["items"] == []
+
+
+def test_a_customer_user_sees_only_their_own_late_replacements(world, api, samples):
+    past = timezone.localdate() - timedelta(days=10)
+    with tenant_context(world.alpha):
+        Rma.objects.filter(pk__in=[s.rma.pk for s in samples.values()]).update(
+            promised_ship_date=past)
+    listed = api("alpha_customer1").get("/api/v1/rmas", {"late": "true"}).json()["items"]
+    assert [item["customer"]["site_id"] for item in listed] == ["AL-0001"]

@@ -439,3 +439,24 @@ def test_the_demo_customers_get_devices_from_a_lens_export(db):
                 assert devices.exclude(covered_q(NOW.date())).exists()
                 assert devices.filter(outdated_firmware_q()).exists()
                 assert InventorySnapshot.objects.filter(customer=customer).exists()
+
+
+def test_an_import_moves_updated_at_of_what_it_changes_only(world, catalogue):
+    """Partners sync devices by updated_at: the bulk SQL sets it (by the wall clock, not
+    the import's NOW) on devices created, changed or marked as not seen, and leaves the
+    others alone."""
+    from django.utils import timezone
+
+    run(world, lines("Desk 1,hs-1,hs100001,2.0,Paris HQ,4.12,,2026-05-31 14:02",
+                     "Desk 2,hs-1,hs100002,2.0,Paris HQ,4.13,,2026-05-31 14:02",
+                     "Desk 3,hs-1,hs100003,2.0,Paris HQ,4.14,,2026-05-31 14:02"))
+    before = {serial: device.updated_at for serial, device in devices(world).items()}
+    started = timezone.now()
+    run(world, lines("Desk 1,hs-1,hs100001,2.0,Paris HQ,4.12,,2026-05-31 14:02",
+                     "Desk 2,hs-1,hs100002,2.1,Paris HQ,4.13,,2026-05-31 14:02",
+                     "Desk 4,hs-1,hs100004,2.0,Paris HQ,4.15,,2026-05-31 14:02"))
+    after = {serial: device.updated_at for serial, device in devices(world).items()}
+    assert after["HS100001"] == before["HS100001"]  # listed again, unchanged
+    assert after["HS100002"] >= started  # new firmware
+    assert after["HS100003"] >= started  # not listed by a full export: not seen
+    assert after["HS100004"] >= started  # created

@@ -4,11 +4,13 @@ date and the headset charge come from the RMA services, as on the pages."""
 
 from datetime import date, datetime
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from portal.api.auth import require_own_site_id, require_role
-from portal.api.pagination import Page, PageParams, paginate
+from portal.api.conditional import CONDITIONAL_OPENAPI, conditional
+from portal.api.pagination import Page, PageParams, SyncParams, paginate_synced
 from portal.api.problems import cleaned
 from portal.api.schemas import (
     ERRORS,
@@ -38,6 +40,9 @@ class RmaFilters(Schema):
     status: one_of(["open", *Rma.Status.values]) = None
     category: one_of(Category.values) = None
     chargeable: one_of(["yes", "no"]) = None
+    late: bool | None = Field(None, description="Only replacements past their promised "
+                                                "ship date and not shipped yet, as the "
+                                                "replacements page's \"Late only\".")
 
 
 class TicketRef(Schema):
@@ -70,6 +75,7 @@ class RmaOut(Schema):
     delivered_at: datetime | None
     received_at: datetime | None
     closed_at: datetime | None
+    updated_at: datetime
 
 
 class StepOut(Schema):
@@ -117,7 +123,7 @@ def rma_out(rma):
         "replacement": {"id": rma.replacement.pk, "serial": rma.replacement.serial}
         if rma.replacement else None,
         "delivered_at": rma.delivered_at, "received_at": rma.received_at,
-        "closed_at": rma.closed_at,
+        "closed_at": rma.closed_at, "updated_at": rma.updated_at,
     }
 
 
@@ -139,14 +145,17 @@ def _rmas(user):
         "customer", "device", "product_model", "replacement", "ticket")
 
 
-@router.get("", response={200: Page[RmaOut], **ERRORS}, summary="List replacements")
-def list_rmas(request, filters: Query[RmaFilters], page: Query[PageParams]):
+@router.get("", response={200: Page[RmaOut], **ERRORS}, summary="List replacements",
+            openapi_extra=CONDITIONAL_OPENAPI)
+def list_rmas(request, response: HttpResponse, filters: Query[RmaFilters],
+              sync: Query[SyncParams], page: Query[PageParams]):
     """Newest first, with the replacements page's filters."""
     user = require_role(request, *EVERYONE_OF_PARTNER)
     rmas = RmaFilterSet(filters.dict(exclude_none=True), queryset=_rmas(user))
     cleaned(rmas.form)
-    rows, cursor = paginate(rmas.qs, page, "-requested_at")
-    return {"items": [rma_out(rma) for rma in rows], "next": cursor}
+    rows, cursor = paginate_synced(rmas.qs, page, sync, "-requested_at")
+    return conditional(request, response, {"items": [rma_out(rma) for rma in rows],
+                                           "next": cursor})
 
 
 @router.post("", response={201: RmaDetailOut, **WRITE_ERRORS},
@@ -173,7 +182,9 @@ def request_rma(request, payload: RmaIn):
     return Status(201, rma_detail_out(_rmas(user).get(pk=rma.pk)))
 
 
-@router.get("/{rma_id}", response={200: RmaDetailOut, **ERRORS}, summary="Get a replacement")
-def get_rma(request, rma_id: int):
+@router.get("/{rma_id}", response={200: RmaDetailOut, **ERRORS}, summary="Get a replacement",
+            openapi_extra=CONDITIONAL_OPENAPI)
+def get_rma(request, response: HttpResponse, rma_id: int):
     user = require_role(request, *EVERYONE_OF_PARTNER)
-    return rma_detail_out(get_object_or_404(_rmas(user), pk=rma_id))
+    return conditional(request, response,
+                       rma_detail_out(get_object_or_404(_rmas(user), pk=rma_id)))

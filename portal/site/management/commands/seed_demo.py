@@ -85,7 +85,8 @@ def ensure_contracts(customer, details):
     for line in renewal.lines.all():
         line.growth = lines[line.category][1]
         line.save()
-    Contract.objects.filter(pk=previous.pk).update(status=Contract.Status.EXPIRED)
+    Contract.objects.filter(pk=previous.pk).update(status=Contract.Status.EXPIRED,
+                                                   updated_at=timezone.now())
     activate_contract(renewal, author=author)
 
 
