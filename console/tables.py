@@ -3,6 +3,7 @@ partners in one query, in its own order: its columns do not sort. The rows of th
 partners' list and the escalation queue."""
 
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -34,11 +35,11 @@ def _charge(row):
 
 
 RMA_QUEUE_COLUMNS = [
-    Column(gettext_lazy("RMA"), _reference),
+    Column(gettext_lazy("RMA"), _reference, lead=True),
     Column(gettext_lazy("Partner"), _partner),
     Column(gettext_lazy("Customer"), _customer),
     Column(gettext_lazy("Device"), _device),
-    Column(gettext_lazy("Status"), status),
+    Column(gettext_lazy("Status"), status, lead=True),
     Column(gettext_lazy("Requested"), requested),
     Column(gettext_lazy("Promised ship date"), promised_ship_date),
     Column(gettext_lazy("Charge"), _charge),
@@ -68,19 +69,32 @@ def partner_rows(partners, user):
         for partner in partners]
 
 
+# The escalation queue's columns: (label, shown first on a narrow screen's cards).
+ESCALATION_COLUMNS = [
+    (gettext_lazy("Ticket"), True), (gettext_lazy("Partner"), False),
+    (gettext_lazy("Customer"), False), (gettext_lazy("Subject"), False),
+    (gettext_lazy("Priority"), True), (gettext_lazy("Status"), True),
+    (gettext_lazy("Level"), False), (gettext_lazy("Escalated"), False),
+    (gettext_lazy("SLA"), True),
+]
+
+
 def escalation_rows(tickets):
     """The rows of the escalation queue (crossschema.EscalatedTicket)."""
     rows = []
     sla = sla_cell()
+    # Each cell names its column for the cards of a narrow screen, as includes/table.html.
+    row_html = "<tr>" + "".join(
+        html('<td data-label="{}"{}>', label, mark_safe(' class="cell--lead"') if lead else "")
+        .replace("{", "{{").replace("}", "}}") + "{}</td>"
+        for label, lead in ESCALATION_COLUMNS) + "</tr>"
     for ticket in tickets:
         rows.append(html(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-            '<td><span class="badge">{}</span></td><td>{}</td><td>{}</td><td>{}</td>'
-            "<td>{}</td></tr>",
+            row_html,
             link(reverse("escalation_detail", args=[ticket.partner.slug, ticket.pk]),
                  ticket.reference),
             ticket.partner.name, with_muted(ticket.customer_name, ticket.site_id),
-            ticket.subject, ticket.priority, ticket.get_status_display(),
-            ticket.get_escalation_level_display(),
+            ticket.subject, html('<span class="badge">{}</span>', ticket.priority),
+            ticket.get_status_display(), ticket.get_escalation_level_display(),
             short_datetime(ticket.escalated_at) if ticket.escalated_at else "", sla(ticket)))
     return rows
