@@ -55,12 +55,34 @@ def _swatch(colour):
                 '<rect width="1" height="1" fill="{}"/></svg>', colour)
 
 
+# The partners' list's columns: (label, shown first on a narrow screen's cards).
+PARTNER_COLUMNS = [
+    (gettext_lazy("Partner"), True), (gettext_lazy("Domains"), False),
+    (gettext_lazy("Language"), False), (gettext_lazy("Colours"), False),
+    (gettext_lazy("Status"), True),
+]
+
+
+def _row_template(columns, cell_counts=None):
+    """A row's HTML with a `{}` per value: each cell names its column for the cards of a
+    narrow screen, as includes/table.html does. `cell_counts`: values per cell (one each
+    unless said)."""
+    cells = []
+    for index, (label, lead) in enumerate(columns):
+        opening = html('<td data-label="{}"{}>', label,
+                       mark_safe(' class="cell--lead"') if lead else "")
+        values = " ".join(["{}"] * (cell_counts or {}).get(index, 1))
+        cells.append(opening.replace("{", "{{").replace("}", "}}") + values + "</td>")
+    return "<tr>" + "".join(cells) + "</tr>"
+
+
 def partner_rows(partners, user):
     """The rows of `console/partials/partner_table.html` (partners with their domains
     prefetched)."""
     linked = user.is_vendor_admin
+    row_html = _row_template(PARTNER_COLUMNS, {3: 2})
     return [html(
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td></tr>",
+        row_html,
         link(reverse("console_partner_detail", args=[partner.slug]), partner.name)
         if linked else partner.name,
         ", ".join(domain.domain for domain in partner.domains.all()),
@@ -83,11 +105,7 @@ def escalation_rows(tickets):
     """The rows of the escalation queue (crossschema.EscalatedTicket)."""
     rows = []
     sla = sla_cell()
-    # Each cell names its column for the cards of a narrow screen, as includes/table.html.
-    row_html = "<tr>" + "".join(
-        html('<td data-label="{}"{}>', label, mark_safe(' class="cell--lead"') if lead else "")
-        .replace("{", "{{").replace("}", "}}") + "{}</td>"
-        for label, lead in ESCALATION_COLUMNS) + "</tr>"
+    row_html = _row_template(ESCALATION_COLUMNS)
     for ticket in tickets:
         rows.append(html(
             row_html,

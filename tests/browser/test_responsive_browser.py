@@ -94,6 +94,7 @@ PARTNER_PAGES = [
     ("tickets", "/tickets/", "rows"),
     ("ticket", "/tickets/{ticket}/", "head"),
     ("devices", "/devices/", "rows"),
+    ("ticket-form", "/tickets/new/", ""),
     ("rma-form", "/rma/new/", ""),
     ("report", "/reports/{report}/", ""),
     ("contract", "/contracts/{contract}/", ""),
@@ -102,6 +103,12 @@ ROLES = {
     "customer-user": (PORTAL, CUSTOMER_EMAIL, "", PARTNER_PAGES),
     "partner-agent": (PORTAL, "agent@beta.example", "", PARTNER_PAGES),
     "partner-admin": (PORTAL, "admin@beta.example", "beta", PARTNER_PAGES),
+    "console-vendor-admin": (CONSOLE, "vendor.admin@vendor.example", "public", [
+        ("dashboard", "/", ""),
+        ("partners", "/partners/", "rows"),
+        ("partner-form", "/partners/new/", ""),
+        ("catalogue", "/catalogue/", ""),
+    ]),
     "console-csm": (CONSOLE, "csm@vendor.example", "public", [
         ("dashboard", "/", ""),
         ("my-customers", "/customers/", ""),
