@@ -45,6 +45,7 @@ def phone_world(django_db_setup, django_db_blocker):
     from tests.personas import _user
     from tests.reporting.conftest import contract_for
     from tickets.models import Ticket
+    from tickets.notifications import muted
     from tickets.services import escalate, open_ticket
 
     with django_db_blocker.unblock():
@@ -61,11 +62,13 @@ def phone_world(django_db_setup, django_db_blocker):
                 DeviceFactory(customer=customer, serial=SERIAL,
                               product_model=ProductModel.objects.get(sku="VOY-TEST"),
                               site="Bâtiment principal", room="Salle de conférence Léman")
-                ticket = open_ticket(user=customer_user, customer=customer, subject=SUBJECT,
-                                     description="Le casque perd la connexion Bluetooth.",
-                                     category="hardware", priority="P2")
-                escalate(ticket, user=User.objects.get(email="agent@beta.example"),
-                         to_level="vendor", reason="Reproductible sur trois casques.")
+                with muted():  # no e-mail to send
+                    ticket = open_ticket(
+                        user=customer_user, customer=customer, subject=SUBJECT,
+                        description="Le casque perd la connexion Bluetooth.",
+                        category="hardware", priority="P2")
+                    escalate(ticket, user=User.objects.get(email="agent@beta.example"),
+                             to_level="vendor", reason="Reproductible sur trois casques.")
                 snapshot = InventorySnapshot.objects.create(
                     customer=customer, taken_on=date(2026, 10, 20),
                     source=InventorySnapshot.Source.LENS)
