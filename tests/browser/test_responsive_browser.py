@@ -261,3 +261,20 @@ def test_a_desktop_keeps_the_menu_inline_and_lists_as_tables(portal_server, phon
         assert table.evaluate("element => getComputedStyle(element).display") == "table"
         assert page.locator("main table.table--cards thead").is_visible()
         screenshot(page, "partner-agent-tickets-1366")
+
+
+def test_without_scripts_a_phone_shows_the_menu_open_and_its_groups_still_open(portal_server):
+    with chromium_page() as page:
+        context = page.context.browser.new_context(java_script_enabled=False, viewport=PHONE)
+        try:
+            bare = context.new_page()
+            signed_in(bare, portal_server, PORTAL, "agent@beta.example", "")
+            assert not bare.locator("header .menu-button").is_visible()
+            assert bare.locator("#site-menu nav a").first.is_visible()
+            resources = bare.locator("#site-menu details.nav__group").first
+            resources.locator("summary").click()
+            assert resources.locator(".nav__submenu a").first.is_visible()
+            assert_fits(bare, "the agent's dashboard without scripts")
+            screenshot(bare, "partner-agent-menu-without-scripts-390")
+        finally:
+            context.close()
