@@ -3,6 +3,7 @@ partners in one query, in its own order: its columns do not sort. The rows of th
 partners' list and the escalation queue."""
 
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -44,11 +45,11 @@ def _charge(row):
 
 
 RMA_QUEUE_COLUMNS = [
-    Column(gettext_lazy("RMA"), _reference),
+    Column(gettext_lazy("RMA"), _reference, lead=True),
     Column(gettext_lazy("Partner"), _partner),
     Column(gettext_lazy("Customer"), _customer),
     Column(gettext_lazy("Device"), _device),
-    Column(gettext_lazy("Status"), status),
+    Column(gettext_lazy("Status"), status, lead=True),
     Column(gettext_lazy("Requested"), requested),
     Column(gettext_lazy("Promised ship date"), promised_ship_date),
     Column(gettext_lazy("Charge"), _charge),
@@ -94,12 +95,34 @@ def _swatch(colour):
                 '<rect width="1" height="1" fill="{}"/></svg>', colour)
 
 
+# The partners' list's columns: (label, shown first on a narrow screen's cards).
+PARTNER_COLUMNS = [
+    (gettext_lazy("Partner"), True), (gettext_lazy("Domains"), False),
+    (gettext_lazy("Language"), False), (gettext_lazy("Colours"), False),
+    (gettext_lazy("Status"), True),
+]
+
+
+def _row_template(columns, cell_counts=None):
+    """A row's HTML with a `{}` per value: each cell names its column for the cards of a
+    narrow screen, as includes/table.html does. `cell_counts`: values per cell (one each
+    unless said)."""
+    cells = []
+    for index, (label, lead) in enumerate(columns):
+        opening = html('<td data-label="{}"{}>', label,
+                       mark_safe(' class="cell--lead"') if lead else "")
+        values = " ".join(["{}"] * (cell_counts or {}).get(index, 1))
+        cells.append(opening.replace("{", "{{").replace("}", "}}") + values + "</td>")
+    return "<tr>" + "".join(cells) + "</tr>"
+
+
 def partner_rows(partners, user):
     """The rows of `console/partials/partner_table.html` (partners with their domains
     prefetched)."""
     linked = user.is_vendor_admin
+    row_html = _row_template(PARTNER_COLUMNS, {3: 2})
     return [html(
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td></tr>",
+        row_html,
         link(reverse("console_partner_detail", args=[partner.slug]), partner.name)
         if linked else partner.name,
         ", ".join(domain.domain for domain in partner.domains.all()),
@@ -108,19 +131,28 @@ def partner_rows(partners, user):
         for partner in partners]
 
 
+# The escalation queue's columns: (label, shown first on a narrow screen's cards).
+ESCALATION_COLUMNS = [
+    (gettext_lazy("Ticket"), True), (gettext_lazy("Partner"), False),
+    (gettext_lazy("Customer"), False), (gettext_lazy("Subject"), False),
+    (gettext_lazy("Priority"), True), (gettext_lazy("Status"), True),
+    (gettext_lazy("Level"), False), (gettext_lazy("Escalated"), False),
+    (gettext_lazy("SLA"), True),
+]
+
+
 def escalation_rows(tickets):
     """The rows of the escalation queue (crossschema.EscalatedTicket)."""
     rows = []
     sla = sla_cell()
+    row_html = _row_template(ESCALATION_COLUMNS)
     for ticket in tickets:
         rows.append(html(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-            '<td><span class="badge">{}</span></td><td>{}</td><td>{}</td><td>{}</td>'
-            "<td>{}</td></tr>",
+            row_html,
             link(reverse("escalation_detail", args=[ticket.partner.slug, ticket.pk]),
                  ticket.reference),
             ticket.partner.name, with_muted(ticket.customer_name, ticket.site_id),
-            ticket.subject, ticket.priority, ticket.get_status_display(),
-            ticket.get_escalation_level_display(),
+            ticket.subject, html('<span class="badge">{}</span>', ticket.priority),
+            ticket.get_status_display(), ticket.get_escalation_level_display(),
             short_datetime(ticket.escalated_at) if ticket.escalated_at else "", sla(ticket)))
     return rows

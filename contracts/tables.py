@@ -22,8 +22,8 @@ def _country(row):
 
 
 CUSTOMER_COLUMNS = [
-    Column(_("Customer"), _customer_name, sort="name"),
-    Column(_("Site ID"), _site_id, sort="site_id"),
+    Column(_("Customer"), _customer_name, sort="name", lead=True),
+    Column(_("Site ID"), _site_id, sort="site_id", lead=True),
     Column(_("City"), _city),
     Column(_("Country"), _country),
 ]
@@ -58,7 +58,7 @@ def contract_columns(show_customer=True):
     ] if show_customer else []
     return [
         *customer,
-        Column(_("Term"), _term, sort="start"),
+        Column(_("Term"), _term, sort="start", lead=True),
         Column(_("Covered categories"), _categories),
-        Column(_("Status"), _status),
+        Column(_("Status"), _status, lead=True),
     ]

@@ -57,14 +57,14 @@ def _last_seen(row):
 def device_columns(user):
     """Partner staff also see whose device it is."""
     columns = [
-        Column(gettext_lazy("Serial number"), _serial),
+        Column(gettext_lazy("Serial number"), _serial, lead=True),
         Column(gettext_lazy("Model"), _model, sort="model"),
         None if user.is_customer_user else Column(gettext_lazy("Customer"), _customer,
                                                   sort="customer"),
         Column(format_lazy("{} / {}", gettext_lazy("Site"), gettext_lazy("Room")), _place),
         Column(gettext_lazy("Firmware"), _firmware),
-        Column(gettext_lazy("Status"), _status, sort="status"),
-        Column(gettext_lazy("Coverage"), _coverage),
+        Column(gettext_lazy("Status"), _status, sort="status", lead=True),
+        Column(gettext_lazy("Coverage"), _coverage, lead=True),
         Column(gettext_lazy("Last seen"), _last_seen, sort="last_seen"),
     ]
     return [column for column in columns if column]

@@ -140,6 +140,9 @@ class Column:
     label: str
     cell: Callable[[object], str]
     sort: str = ""
+    # Shown first when a narrow screen lays rows out as cards: the row's identifier, its
+    # status and what is urgent about it (SLA, coverage).
+    lead: bool = False
 
 
 @dataclass(frozen=True)
@@ -181,9 +184,12 @@ class Table:
 @register.simple_tag
 def table_rows(table):
     """The rows of `includes/table.html`."""
-    cells = [column.cell for column in table.columns]
+    # Each cell carries its column's name, which the cards of a narrow screen show.
+    cells = [(html('<td data-label="{}"{}>', column.label,
+                   mark_safe(' class="cell--lead"') if column.lead else ""), column.cell)
+             for column in table.columns]
     return SafeString("".join(
-        "<tr>" + "".join(f"<td>{_escaped(cell(row))}</td>" for cell in cells)
+        "<tr>" + "".join(f"{opening}{_escaped(cell(row))}</td>" for opening, cell in cells)
         + "</tr>\n" for row in table.rows))
 
 

@@ -102,14 +102,14 @@ def ticket_columns(user, now=None, selectable=False):
     checkbox of the bulk form."""
     staff = not user.is_customer_user
     columns = [
-        Column(gettext_lazy("Select"), _select) if selectable else None,
-        Column(gettext_lazy("Ticket"), _reference),
+        Column(gettext_lazy("Select"), _select, lead=True) if selectable else None,
+        Column(gettext_lazy("Ticket"), _reference, lead=True),
         Column(gettext_lazy("Subject"), _subject),
         Column(gettext_lazy("Customer"), customer, sort="customer") if staff else None,
-        Column(gettext_lazy("Priority"), _priority, sort="priority"),
-        Column(gettext_lazy("Status"), _status(staff), sort="status"),
+        Column(gettext_lazy("Priority"), _priority, sort="priority", lead=True),
+        Column(gettext_lazy("Status"), _status(staff), sort="status", lead=True),
         Column(gettext_lazy("Assignee"), _assignee, sort="assignee") if staff else None,
         Column(gettext_lazy("Opened"), _opened, sort="opened"),
-        Column(gettext_lazy("SLA"), sla_cell(now), sort="sla_due"),
+        Column(gettext_lazy("SLA"), sla_cell(now), sort="sla_due", lead=True),
     ]
     return [column for column in columns if column]

@@ -11,7 +11,7 @@ def test_partner_admin_sees_the_branded_dashboard(world):
     assert [str(label) for label in nav] == [
         "Dashboard", "Tickets", "Replacements", "Reports", "Customers", "Contracts", "Quotes",
         "Devices", "Firmware", "Downloads", "Spare parts", "Licences", "Users", "Branding",
-        "Webhooks"]
+        "Webhooks", "API tokens"]
     assert "invitee@alpha.example" in body  # pending invitation
 
 
@@ -19,7 +19,7 @@ def test_agent_navigation_has_no_admin_entries(world):
     response = world["alpha_agent"].client().get("/")
     nav = [str(entry["label"]) for entry in response.context["navigation"]]
     assert nav == ["Dashboard", "Tickets", "Replacements", "Reports", "Customers", "Contracts",
-                   "Devices", "Firmware", "Downloads", "Spare parts", "Licences"]
+                   "Devices", "Firmware", "Downloads", "Spare parts", "Licences", "API tokens"]
 
 
 def test_customer_user_dashboard_shows_only_their_organisation(world):
@@ -29,7 +29,50 @@ def test_customer_user_dashboard_shows_only_their_organisation(world):
     assert "Alpha Customer Two" not in body
     nav = [str(entry["label"]) for entry in response.context["navigation"]]
     assert nav == ["Dashboard", "Tickets", "Replacements", "Reports", "Contracts", "Devices",
-                   "Firmware", "Downloads", "Spare parts", "Licences", "My organisation"]
+                   "Firmware", "Downloads", "Spare parts", "Licences", "API tokens",
+                   "My organisation"]
+
+
+def shown_menu(response):
+    """The menu as the page shows it: an entry's label, or a group's label and entries."""
+    return [(str(item["label"]), [str(entry["label"]) for entry in item["entries"]])
+            if "entries" in item else str(item["label"]) for item in response.context["menu"]]
+
+
+def test_partner_admin_menu_groups_resources_and_settings(world):
+    response = world["alpha_admin"].client().get("/")
+    assert shown_menu(response) == [
+        "Dashboard", "Tickets", "Replacements", "Reports", "Customers", "Contracts", "Quotes",
+        "Devices", ("Resources", ["Firmware", "Downloads", "Spare parts", "Licences"]),
+        ("Settings", ["Users", "Branding", "Webhooks", "API tokens"])]
+    body = response.content.decode()
+    assert body.count('<details class="nav__group">') == 2
+    assert '<button type="button" class="menu-button" aria-expanded="false" ' \
+        'aria-controls="site-menu" hidden>' in body
+
+
+def test_a_group_shows_only_what_the_role_may_open(world):
+    agent = shown_menu(world["alpha_agent"].client().get("/"))
+    customer_user = shown_menu(world["alpha_customer1"].client().get("/"))
+    assert ("Settings", ["API tokens"]) in agent and ("Settings", ["API tokens"]) in customer_user
+    assert agent[-2] == customer_user[-3] == (
+        "Resources", ["Firmware", "Downloads", "Spare parts", "Licences"])
+    assert customer_user[-1] == "My organisation"
+
+
+def test_the_group_of_the_open_page_is_marked(world):
+    response = world["alpha_admin"].client().get("/users/")
+    settings_group = next(item for item in response.context["menu"]
+                          if str(item["label"]) == "Settings")
+    assert settings_group["active"]
+    assert '<details class="nav__group is-active">' in response.content.decode()
+
+
+def test_the_skip_link_comes_first_and_leads_to_the_main_content(world):
+    body = world["alpha_agent"].client().get("/").content.decode()
+    first_link = body.index("<a ", body.index("<body"))
+    assert body[first_link:].startswith('<a class="skip-link" href="#content">Skip to content</a>')
+    assert '<main id="content" tabindex="-1"' in body
 
 
 def test_console_dashboard_lists_partners_for_vendor_staff(world):

@@ -80,3 +80,34 @@ def test_row_links_are_the_routes_urls(world):
     response = client.get("/tickets/")
     assert response.status_code == 200
     assert id_url("ticket_detail", 42) == reverse("ticket_detail", args=[42]) == "/tickets/42/"
+
+
+def test_each_cell_names_its_column_and_the_lead_cells_are_marked():
+    from portal.lists import Column, Table, table_rows
+
+    table = Table([Column("Ticket", lambda row: row["ref"], lead=True),
+                   Column('Subject "long"', lambda row: row["subject"]),
+                   Column("Status", lambda row: row["status"], lead=True)],
+                  [{"ref": "T-000001", "subject": "<b>", "status": "Open"}], empty="")
+    assert str(table_rows(table)) == (
+        '<tr><td data-label="Ticket" class="cell--lead">T-000001</td>'
+        '<td data-label="Subject &quot;long&quot;">&lt;b&gt;</td>'
+        '<td data-label="Status" class="cell--lead">Open</td></tr>\n')
+
+
+def test_the_ticket_list_leads_with_reference_priority_status_and_sla(world):
+    from tickets.tables import ticket_columns
+
+    columns = ticket_columns(world["alpha_agent"].user)
+    assert [str(column.label) for column in columns if column.lead] == [
+        "Ticket", "Priority", "Status", "SLA"]
+
+
+def test_the_consoles_own_rows_name_their_columns_too():
+    from console.tables import _row_template
+    from portal.lists import html
+
+    row = html(_row_template([("Partner {x}", True), ("Colours", False)], {1: 2}),
+               "Alpha", "<b>", "#123456")
+    assert row == ('<tr><td data-label="Partner {x}" class="cell--lead">Alpha</td>'
+                   '<td data-label="Colours">&lt;b&gt; #123456</td></tr>')

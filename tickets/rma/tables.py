@@ -69,11 +69,11 @@ def _charge(row):
 def rma_columns(user):
     """Partner staff also see whose replacement it is."""
     columns = [
-        Column(gettext_lazy("RMA"), _reference),
+        Column(gettext_lazy("RMA"), _reference, lead=True),
         None if user.is_customer_user else Column(gettext_lazy("Customer"), customer,
                                                   sort="customer"),
         Column(gettext_lazy("Device"), device),
-        Column(gettext_lazy("Status"), status, sort="status"),
+        Column(gettext_lazy("Status"), status, sort="status", lead=True),
         Column(gettext_lazy("Requested"), requested, sort="requested"),
         Column(gettext_lazy("Promised ship date"), promised_ship_date,
                sort="promised_ship_date"),
