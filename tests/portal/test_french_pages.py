@@ -24,10 +24,8 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sdf]|%[sd]|\{\{.*?\}\}|<[^>]+>")
 READ_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt"}
 # Not prose: scripts, and what a file or a system carries, quoted as code.
 HIDDEN = {"script", "style", "template", "code", "kbd", "samp"}
-# Words that read the same to a French user in this domain: names, brands, codes.
 # A language's name is shown in that language, for whoever looks for it.
-SAME_IN_BOTH = {"English", "E-mail", "Contact", "Portal", "Message", "Description", "Type", "Code",
-                "Date", "Actions", "Notes", "Total", "Support", "Version", "Source"}
+LANGUAGE_NAMES = {"English"}
 
 
 def _fragments(msgid):
@@ -54,7 +52,7 @@ def english_strings():
             # One word is ambiguous unless it is the whole string and not a mere
             # abbreviation ("Customer" of "Customer %(name)s has been saved." is not).
             if not words or (len(words) == 1 and (len(piece) < 4 or len(pieces) > 1)) \
-                    or piece in SAME_IN_BOTH:
+                    or piece in LANGUAGE_NAMES:
                 continue
             if re.search(rf"(?<!\w){re.escape(piece)}(?!\w)", french):
                 continue
