@@ -40,8 +40,9 @@ SHOWN_IN_ENGLISH = (
     "Model Category Why Devices Old Phone OLD-1 phones The product has reached its end of "
     "life. 1 Notes from your Customer Success Manager —")
 SHOWN_IN_FRENCH = (
-    "Contrat Client Alpha Customer One · Identifiant de site AL-0001 Période 1 janvier 2026 – 31 décembre"
-    " 2027 Version de référence 1 Décomptes issus de l’export Poly Lens du 20 octobre 2026 "
+    "Contrat Client Alpha Customer One · Identifiant de site AL-0001 Période 1 janvier 2026 "
+    "– 31 décembre 2027 Version de référence 1 Décomptes issus de l’export Poly Lens du "
+    "20 octobre 2026 "
     "Référence et parc réel Catégorie Commandés Référence Réel Écart / commandé Statut Casques "
     "et appareils personnels 100 105 * 106 +6,0 % True-up dû Vidéo 10 11 * 10 0,0 % Dans la "
     "référence * Les références sont arrondies à l’appareil supérieur. Valeurs exactes : "
