@@ -176,12 +176,13 @@ def ensure_authorisation_letter(partner, customer, uploaded_by):
     signed_on = customer.today() - timedelta(days=days_ago)
     expires_on = signed_on + timedelta(days=valid_days)
     if partner.default_language == "fr":
-        lines = [f"{customer.name} (Site ID {customer.site_id})", "",
+        lines = [f"{customer.name} (identifiant de site {customer.site_id})", "",
                  f"Nous autorisons {partner.name} à ouvrir et suivre en notre nom les",
                  "incidents auprès de nos partenaires cloud (Microsoft Teams, Zoom,",
                  "Google Meet, Webex, RingCentral).", "",
                  f"Valable du {signed_on:%d/%m/%Y} au {expires_on:%d/%m/%Y}.", "",
-                 f"Signé : {signatory}, {title}, le {signed_on:%d/%m/%Y}"]
+                 # A full no-break space: Windows-1252, the letter's, has no narrow one.
+                 f"Signé\u00a0: {signatory}, {title}, le {signed_on:%d/%m/%Y}"]
     else:
         lines = [f"{customer.name} (Site ID {customer.site_id})", "",
                  f"We authorise {partner.name} to open and follow incidents with our",
