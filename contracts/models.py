@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from portal import timezones
 from portal.catalogue.models import Category
 from portal.programme import whole_devices
 from portal.users.models import Role, User
@@ -25,7 +26,8 @@ site_id_validator = RegexValidator(
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+    """By country and city in the active language (portal/timezones.py)."""
+    return timezones.time_zone_choices()
 
 
 def visible_customers_q(user: User, field: str = "customer") -> Q:

@@ -171,7 +171,9 @@ def lens_import_create(request):
         created(request, lens_import)
         return redirect("lens_import_detail", pk=lens_import.pk)
     return render(request, "inventory/lens_import_form.html", {
-        "form": form, "max_bytes": reading.max_bytes(), "headers": columns.LENS_HEADERS})
+        "form": form, "max_bytes": reading.max_bytes(),
+        "headers": [(columns.field_label(field), names)
+                    for field, names in columns.LENS_HEADERS.items()]})
 
 
 def _lens_import(request, pk):

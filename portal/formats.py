@@ -22,6 +22,7 @@ from django.db import connection
 from django.utils import timezone, translation
 
 from portal.programme import whole_devices
+from portal.timezones import time_zone_label
 
 register = template.Library()
 
@@ -202,3 +203,24 @@ def time_of_day_filter(value: time | datetime | None):
 @register.filter(name="date_time")
 def date_time_filter(value: date | datetime | None):
     return date_time(value)
+
+
+@register.filter(name="time_zone")
+def time_zone_filter(value):
+    """"France — Paris" for "Europe/Paris", in the active language."""
+    return time_zone_label(value)
+
+
+@register.filter(name="long_date_time")
+def long_date_time_filter(value: date | datetime | None):
+    return long_date_time(value)
+
+
+def colon(*, language=None) -> str:
+    """The colon after a label: French sets a narrow no-break space before it."""
+    return "\u202f:" if _locale(language).startswith("fr") else ":"
+
+
+@register.simple_tag(name="colon")
+def colon_tag():
+    return colon()

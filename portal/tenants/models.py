@@ -1,5 +1,4 @@
 import uuid
-import zoneinfo
 from datetime import time
 from pathlib import PurePath
 
@@ -12,6 +11,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.utils import get_public_schema_name, schema_exists
+
+from portal import timezones
 
 from .references import PREFIX_PATTERN, qualified, reference_prefix_for
 
@@ -37,8 +38,9 @@ weekdays_validator = RegexValidator(
 )
 
 
-def time_zone_choices():
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+def time_zone_choices() -> list[tuple[str, str]]:
+    """By country and city in the active language (portal/timezones.py)."""
+    return timezones.time_zone_choices()
 
 
 def branding_storage():

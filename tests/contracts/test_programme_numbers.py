@@ -114,7 +114,7 @@ def test_the_french_portal_writes_french_numbers(world):
         snapshot(customer, timezone.localdate(), headsets=7)
     html = world["beta_admin"].client().get(
         f"/contracts/{contract.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
-    assert 'title="Référence exacte\u00a0: 7,35">8<' in html
+    assert 'title="Référence exacte\u202f: 7,35">8<' in html
     assert f"(14,3{NNBSP}%)" in html  # 1 device of 7 to the threshold
     assert "24,00\xa0€" in html
 

@@ -85,3 +85,17 @@ def test_the_switcher_refuses_foreign_redirects_and_unknown_languages(world):
     response = client.post("/language/", {"language": "fr", "next": "https://evil.example/"})
     assert response["Location"] == "/"
     assert client.post("/language/", {"language": "de"}).status_code == 404
+
+
+def test_french_strings_set_a_narrow_no_break_space_before_high_punctuation():
+    import polib
+
+    catalogue = polib.pofile(str(ROOT / "locale/fr/LC_MESSAGES/django.po"))
+    wrong = []
+    for entry in catalogue:
+        for text in [entry.msgstr, *entry.msgstr_plural.values()]:
+            # A plain or a full no-break space before ; ! ? or a colon ending a label,
+            # or a literal percent: French typography wants a narrow no-break one.
+            if re.search(r"[ \u00a0][;!?]|[ \u00a0]:(\s|$)|\w[ \u00a0]?%%", text):
+                wrong.append(text)
+    assert not wrong, "\n".join(wrong[:20])

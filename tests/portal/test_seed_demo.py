@@ -157,7 +157,27 @@ def check_demo_webhook_endpoint():
         assert not Endpoint.objects.exists()
 
 
+def check_the_french_partners_demo_is_written_in_french():
+    from contracts.models import BaselineVersion
+    from reporting.models import CsmHours
+
+    with schema_context("azur"):
+        assert Ticket.objects.filter(subject="Toutes les salles hors ligne").exists()
+        assert not Ticket.objects.filter(subject="All rooms offline").exists()
+        reasons = set(BaselineVersion.objects.values_list("reason", flat=True))
+        assert "Référence initiale" in reasons and "Initial baseline" not in reasons
+        assert set(BaselineVersion.objects.values_list("author", flat=True)) == {
+            "Élise Fournier"}
+        assert set(CsmHours.objects.values_list("description", flat=True)) == {
+            "Revue de service mensuelle"}
+    with schema_context("northwind"):
+        assert Ticket.objects.filter(subject="All rooms offline").exists()
+        assert "True-up: 28 headsets added" in BaselineVersion.objects.values_list(
+            "reason", flat=True)
+
+
 CHECKS = [
+    check_the_french_partners_demo_is_written_in_french,
     check_demo_webhook_endpoint,
     check_every_role,
     check_demo_customers_have_active_contracts_and_one_has_a_renewal_history,

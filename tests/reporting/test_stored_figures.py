@@ -40,23 +40,24 @@ SHOWN_IN_ENGLISH = (
     "Model Category Why Devices Old Phone OLD-1 phones The product has reached its end of "
     "life. 1 Notes from your Customer Success Manager —")
 SHOWN_IN_FRENCH = (
-    "Contrat Client Alpha Customer One · Site ID AL-0001 Période 1 janvier 2026 – 31 décembre"
-    " 2027 Version de baseline 1 Décomptes issus de l’export Poly Lens du 20 octobre 2026 "
-    "Baseline et parc réel Catégorie Commandés Baseline Réel Écart / commandé Statut Casques "
+    "Contrat Client Alpha Customer One · Identifiant de site AL-0001 Période 1 janvier 2026 "
+    "– 31 décembre 2027 Version de référence 1 Décomptes issus de l’export Poly Lens du "
+    "20 octobre 2026 "
+    "Référence et parc réel Catégorie Commandés Référence Réel Écart / commandé Statut Casques "
     "et appareils personnels 100 105 * 106 +6,0 % True-up dû Vidéo 10 11 * 10 0,0 % Dans la "
-    "baseline * Les références sont arrondies à l’appareil supérieur. Valeurs exactes : "
+    "référence * Les références sont arrondies à l’appareil supérieur. Valeurs exactes : "
     "Casques et appareils personnels 105 · Vidéo 10,5 Les 12 derniers mois Décompte réel par "
     "mois ; la ligne pointillée est la référence. Casques et appareils personnels Vidéo "
     "True-up Ces catégories dépassent de 5 % ou plus la quantité commandée. Ajustement de "
     "novembre 2026 à la fin de la période (14 mois) : Catégorie Appareils ajoutés Prix "
     "unitaire annuel Mois Montant Casques et appareils personnels 6 24,00 € 14 168,00 € Total"
     " 168,00 € Remplacements de casques Approuvés en 2026 0 / 100 · 0,0 % Seuil 5 % "
-    "Facturable 0 · 0,00 € Tickets Ouvert le 2 (0 P1) Résolu 2 Escalades 0 Incidents cloud 0 "
+    "Facturable 0 · 0,00 € Tickets Ouverts 2 (0 P1) Résolu 2 Escalades 0 Incidents cloud 0 "
     "dépassements de SLA 1 Priorité Résolu SLA respecté P1 0 — P2 1 100,0 % P3 1 0,0 % P4 0 —"
     " Conformité du micrologiciel 100,0 % des appareils au micrologiciel actuel (0 sur 1 en "
     "retard). Heures CSM 3,5 heures utilisées sur 16 achetées ce mois-ci. Appareils trouvés "
     "non couverts Modèle Catégorie Motif Appareils Old Phone OLD-1 phones Le produit a "
-    "atteint sa fin de vie. 1 Notes de votre Customer Success Manager —")
+    "atteint sa fin de vie. 1 Notes de votre responsable du succès client —")
 
 
 def shown(html):

@@ -1,9 +1,13 @@
 """Ticket e-mails: the right people, the partner's brand, the recipient's language, sent
 after commit, and nothing internal."""
 
+from zoneinfo import ZoneInfo
+
 from django.core import mail
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from portal import formats
 from portal.users.models import User
 from tickets import services
 
@@ -117,7 +121,7 @@ def test_a_status_change_subject_speaks_the_recipients_language(
     with tenant_context(world.beta), django_capture_on_commit_callbacks(execute=True):
         services.change_status(ticket, "in_progress", user=world["beta_agent"].user)
     message = next(m for m in mail.outbox if m.to == ["user1@customer.beta.example"])
-    assert message.subject == f"[{ticket.reference}] Désormais : En cours"
+    assert message.subject == f"[{ticket.reference}] Statut\u202f: En cours"
 
 
 def test_a_status_change_from_the_console_speaks_the_recipients_language(
@@ -130,7 +134,7 @@ def test_a_status_change_from_the_console_speaks_the_recipients_language(
         world["support_engineer"].client().post(f"/escalations/beta/{ticket.pk}/update/",
                                                 {"status": "in_progress"})
     message = next(m for m in mail.outbox if m.to == ["user1@customer.beta.example"])
-    assert message.subject == f"[{ticket.reference}] Désormais : En cours"
+    assert message.subject == f"[{ticket.reference}] Statut\u202f: En cours"
 
 
 # --- The requester's acknowledgement ----------------------------------------------------
@@ -167,6 +171,31 @@ def test_the_acknowledgement_speaks_the_requesters_language(
     [message] = [m for m in mail.outbox if m.to == ["user1@customer.beta.example"]]
     assert message.subject.startswith(f"[{ticket.reference}] Nous avons bien reçu")
     assert "Beta" in message.from_email
+
+
+def test_the_acknowledgement_writes_labels_and_the_due_time_the_french_way(
+        world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = open_for(world, "beta_customer1", site_id="BE-0001", tenant=world.beta)
+    [message] = [m for m in mail.outbox if m.to == ["user1@customer.beta.example"]]
+    due = timezone.localtime(ticket.response_due_at, ZoneInfo("Europe/Paris"))
+    assert "Objet\u202f: Room 4 has no video" in message.body
+    # "7 décembre 2026 14:00": French month name, day first.
+    assert formats.long_date_time(due, language="fr") in message.body
+    assert formats.long_date(due, language="fr").split()[1] in (
+        "janvier février mars avril mai juin juillet août septembre octobre novembre "
+        "décembre").split()
+
+
+def test_the_acknowledgement_writes_the_due_date_as_a_uk_partner_does(
+        world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = open_for(world, "alpha_customer1")
+    [message] = [m for m in mail.outbox if m.to == ["user1@customer.alpha.example"]]
+    due = ticket.response_due_at.astimezone(ZoneInfo(ticket.customer.time_zone))
+    # Day first, then the month's name: "7 December 2026", never "December 7, 2026".
+    assert f"{due.day} {due:%B} {due.year}" in message.body
+    assert "Subject: Room 4 has no video" in message.body
 
 
 # --- Vendor support on escalation -------------------------------------------------------

@@ -56,4 +56,4 @@ def test_a_french_reader_reads_it_in_french(setup, world):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
     form = client.get("/rma/new/").content.decode()
     assert "après 15:00, un week-end ou un jour férié" in form
-    assert "Jours ouvrés et jours fériés : France." in form
+    assert "Jours ouvrés et jours fériés\u202f: France." in form

@@ -151,3 +151,23 @@ def test_the_panel_says_whether_the_tickets_device_is_covered(setup, world):
     assert first.context["panel"]["contract_id"] == setup["contract"].pk
     assert not second.context["panel"]["device_coverage"].covered
     assert "Not covered" in second.content.decode()
+
+
+def test_the_ticket_page_writes_dates_in_the_partners_order(world):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from portal.tenants.models import Partner
+
+    ticket = open_for(world, subject="Dated")
+    with tenant_context(world.alpha):
+        Ticket.objects.filter(pk=ticket.pk).update(
+            created_at=datetime(2026, 3, 4, 13, 5, tzinfo=ZoneInfo("Europe/Paris")))
+    client = world["alpha_agent"].client()
+    # A UK partner: day first, 24-hour clock.
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "04/03/2026 13:05" in page
+    Partner.objects.filter(pk=world.alpha.pk).update(date_order="mdy")
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "03/04/2026 1:05\u202fPM" in page or "03/04/2026 1:05 PM" in page
+    assert "04/03/2026" not in page

@@ -43,6 +43,7 @@ from contracts.models import Contract, Customer, visible_customers_q
 from inventory.coverage import device_coverage
 from inventory.models import Device, normalise_serial
 from portal.catalogue.models import Category
+from portal.formats import time_of_day
 from portal.programme import rule
 from portal.users.models import Role, User
 from portal.webhooks import services as webhooks
@@ -113,7 +114,7 @@ def ship_date_rule(country: str) -> str:
              "address), a replacement ships on the next business day. Requested after "
              "%(cutoff)s, or on a weekend or a public holiday, it ships on the second "
              "business day after the request. Business days and public holidays: "
-             "%(country)s.") % {"cutoff": order_cutoff().strftime("%H:%M"),
+             "%(country)s.") % {"cutoff": time_of_day(order_cutoff()),
                                "country": Country(country).name}
 
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from console.crossschema import assign_csm
 from console.models import CsmAssignment
@@ -51,9 +51,14 @@ from tickets.demo import ensure_demo_tickets
 CUSTOMER_FIELDS = ["address", "postal_code", "city", "country", "time_zone", "language"]
 
 
-def ensure_contracts(customer, details):
+TRUE_UP_REASON = {"en": "True-up: 28 headsets added",
+                  "fr": "Ajustement\u202f: 28 casques ajoutés"}
+
+
+def ensure_contracts(customer, details, author, language):
     """This year's active contract; for a renewed customer, last year's too, adjusted
-    mid-term and renewed into this year's."""
+    mid-term and renewed into this year's. `author` signs the baseline versions, in the
+    partner's `language`."""
     if customer.contracts.exists():
         return
     today = timezone.localdate()
@@ -63,7 +68,6 @@ def ensure_contracts(customer, details):
     terms = {"currency": "EUR", "csm_blocks_per_month": details["csm_blocks_per_month"],
              "tam_hours": details["tam_hours"],
              "professional_services_discount": Decimal("10.00")}
-    author = "seed"
     if not details.get("renewed"):
         contract = save_draft_contract(
             Contract(customer=customer, start=this_year[0], end=this_year[1], **terms), lines)
@@ -79,7 +83,7 @@ def ensure_contracts(customer, details):
     adjusted = {line.category: line.ordered for line in previous.lines.all()}
     adjusted["headsets"] += 28
     record_baseline_version(previous, effective_date=date(today.year - 1, 7, 1),
-                            reason="True-up: 28 headsets added", author=author,
+                            reason=TRUE_UP_REASON[language], author=author,
                             ordered=adjusted)
     renewal = renew_contract(previous)
     for line in renewal.lines.all():
@@ -178,12 +182,13 @@ def ensure_authorisation_letter(partner, customer, uploaded_by):
     signed_on = customer.today() - timedelta(days=days_ago)
     expires_on = signed_on + timedelta(days=valid_days)
     if partner.default_language == "fr":
-        lines = [f"{customer.name} (Site ID {customer.site_id})", "",
+        lines = [f"{customer.name} (identifiant de site {customer.site_id})", "",
                  f"Nous autorisons {partner.name} à ouvrir et suivre en notre nom les",
                  "incidents auprès de nos partenaires cloud (Microsoft Teams, Zoom,",
                  "Google Meet, Webex, RingCentral).", "",
                  f"Valable du {signed_on:%d/%m/%Y} au {expires_on:%d/%m/%Y}.", "",
-                 f"Signé : {signatory}, {title}, le {signed_on:%d/%m/%Y}"]
+                 # A full no-break space: Windows-1252, the letter's, has no narrow one.
+                 f"Signé\u00a0: {signatory}, {title}, le {signed_on:%d/%m/%Y}"]
     else:
         lines = [f"{customer.name} (Site ID {customer.site_id})", "",
                  f"We authorise {partner.name} to open and follow incidents with our",
@@ -226,7 +231,10 @@ class Command(BaseCommand):
         self.ensure_catalogue()
         tokens = []
         for spec in PARTNERS:
-            self.ensure_partner(spec, partner_domain_suffix)
+            # What the services write (an initial baseline's reason, a ticket's history)
+            # is in the partner's language, as its own staff would have written it.
+            with translation.override(spec["branding"]["default_language"]):
+                self.ensure_partner(spec, partner_domain_suffix)
             tokens.append(fresh_api_token(spec))
         write_api_tokens(tokens)
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))
@@ -259,7 +267,8 @@ class Command(BaseCommand):
                 customer, _ = Customer.objects.get_or_create(site_id=site_id, defaults={
                     "name": name, **{key: details[key] for key in CUSTOMER_FIELDS}})
                 ensure_user(email, first, last, "customer_user", customer=customer)
-                ensure_contracts(customer, details)
+                ensure_contracts(customer, details, staff["partner_admin"].display_name,
+                                 partner.default_language)
                 ensure_authorisation_letter(partner, customer,
                                             uploaded_by=staff["partner_agent"])
         if partner.status != Partner.Status.ACTIVE:
@@ -269,7 +278,8 @@ class Command(BaseCommand):
                 ensure_devices(partner, Customer.objects.get(site_id=site_id), self.stdout)
         with partner_schema(partner):
             ensure_demo_tickets(
-                headset_rmas_over_threshold=spec.get("headset_rmas_over_threshold", 0))
+                headset_rmas_over_threshold=spec.get("headset_rmas_over_threshold", 0),
+                language=partner.default_language)
         for _name, site_id, *_rest in spec["customers"]:
             with partner_schema(partner):
                 customer = Customer.objects.get(site_id=site_id)
@@ -282,7 +292,8 @@ class Command(BaseCommand):
             site_id: (names[CUSTOMER_DETAILS[site_id]["csm"]], CUSTOMER_DETAILS[site_id]["csm"])
             for _name, site_id, *_rest in spec["customers"]}
         with partner_schema(partner):
-            ensure_demo_reports(csm_by_site_id, spec.get("true_up_customer"))
+            ensure_demo_reports(csm_by_site_id, spec.get("true_up_customer"),
+                                language=partner.default_language)
             if spec.get("webhook") and not Endpoint.objects.exists():
                 url, events = spec["webhook"]
                 Endpoint.objects.create(url=url, events=events, secret=new_secret(),
