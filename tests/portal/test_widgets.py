@@ -1,11 +1,14 @@
 """The form renderer writes the common widgets as Django's templates do, character for
-character: ids, names, values, required, aria attributes, selected options and errors."""
+character: ids, names, values, required, aria attributes, selected options and errors; the
+`{% form_field %}` tag writes a field as `includes/field.html` does."""
 
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
+from django.template.loader import render_to_string
 from django.utils import translation
 
+from portal.lists import form_field
 from portal.widgets import BUILT, WidgetRenderer
 from tickets.forms import BulkUpdateForm
 
@@ -69,6 +72,9 @@ def test_widgets_are_the_templates_markup(data, language):
         form.is_valid()
         for theirs, ours in _pairs(form):
             assert ours == theirs
+        for field in form:
+            assert form_field(field) == render_to_string("includes/field.html",
+                                                         {"field": field}), field.name
     # Only the radio list and the file input went through templates.
     assert Recording.left == {"django/forms/widgets/radio.html",
                               "django/forms/widgets/clearable_file_input.html"}
@@ -91,6 +97,9 @@ def test_the_ticket_screen_is_the_templates_markup(world):
                 assert not form.is_valid()
             for theirs, ours in _pairs(form):
                 assert ours == theirs
+            for field in form:
+                assert form_field(field) == render_to_string("includes/field.html",
+                                                             {"field": field}), field.name
         Recording.left.clear()
         bulk = BulkUpdateForm(assignees=[user])
         for theirs, ours in _pairs(bulk):
