@@ -160,6 +160,7 @@ def device_detail(request, pk):
 def contract_detail(request, pk):
     contract = get_object_or_404(
         contract_views.contracts_visible_to(request.user)
+        .select_related("renewal_of", "renewal")
         .prefetch_related("baseline_versions__entries"), pk=pk)
     versions = list(contract.baseline_versions.all())
     baseline = {entry.category: entry for entry in versions[-1].entries.all()} \
