@@ -20,7 +20,7 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.dateformat import DateFormat
 from django.utils.formats import get_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_filters import Filter
@@ -91,6 +91,22 @@ def filter_field(field):
                            format_html(' value="{}"', field.value()) if field.value() else "",
                            format_html(' placeholder="{}"', placeholder) if placeholder else "")
     return format_html("{}{}", label, field)
+
+
+@register.simple_tag
+def form_field(field):
+    """`includes/field.html` (a field's label, input, help and errors), built here: the
+    ticket page's form has a dozen fields, each a template included."""
+    if field.widget_type == "checkbox":
+        control = format_html("<label>{} {}</label>", field, field.label)
+    else:
+        control = format_html("{}{}", field.label_tag(), field)
+    helptext = format_html('<span class="helptext">{}</span>', mark_safe(field.help_text)) \
+        if field.help_text else ""
+    errors = format_html('<ul class="errorlist" role="alert">{}</ul>', format_html_join(
+        "", "<li>{}</li>", ((error,) for error in field.errors))) if field.errors else ""
+    return format_html('<div class="field">\n  {}\n  {}\n  {}\n</div>\n', control, helptext,
+                       errors)
 
 
 def html(template, *args):

@@ -166,6 +166,9 @@ TEMPLATES = [
     },
 ]
 
+# Common widgets written in Python, as their templates write them (portal.widgets).
+FORM_RENDERER = "portal.widgets.WidgetRenderer"
+
 WSGI_APPLICATION = "portal.wsgi.application"
 
 DATABASES = {

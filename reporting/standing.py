@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
 
-from django.db.models import Sum
+from django.db.models import Sum, Window
 
 from contracts.models import Contract
 from portal.programme import rule, whole_devices
@@ -119,10 +119,12 @@ def contract_standing(contract: Contract, on_date: date) -> Standing:
             category=line.category, installed=line.installed, growth=line.growth,
             true_ups=steps, ordered=ordered, baseline=entry.baseline if entry else None,
             actual=actual.get(line.category, 0), threshold=threshold_count(ordered)))
-    tam = TamHours.objects.filter(contract=contract)
-    used = tam.aggregate(used=Sum("hours"))["used"]
+    # The hours used ride along the latest entries (a window over all of them): one query.
+    tam_entries = list(TamHours.objects.filter(contract=contract).annotate(
+        used=Window(Sum("hours")))[:TAM_ENTRIES_SHOWN])
+    used = tam_entries[0].used if tam_entries else None
     return Standing(on_date=on_date, source=source,
                     threshold_percent=(rule("TRUE_UP_THRESHOLD") * 100).normalize(),
                     categories=categories, tam_hours_used=used or Decimal("0"),
                     tam_hours_bought=contract.tam_hours,
-                    tam_entries=list(tam[:TAM_ENTRIES_SHOWN]))
+                    tam_entries=tam_entries)

@@ -6,11 +6,24 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Window
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Window,
+)
 
 from contracts.models import Contract, Customer
 from inventory.coverage import covered_q
 from inventory.models import Device
+from portal.users.models import User
 from reporting.models import MonthlyReport, TrueUpQuote
 from tickets.rma.services import headset_rate
 
@@ -31,6 +44,15 @@ def _listed(queryset, size=LIST_SIZE):
     return Listed(rows, rows[0].listed_total if rows else 0)
 
 
+def counts(user: User, **querysets: QuerySet) -> dict[str, int]:
+    """The number of rows of each queryset, by name, in one query: each count a subquery
+    read alongside the signed-in user's row (which is there), rather than a query each."""
+    return User.objects.filter(pk=user.pk).values(**{
+        name: Subquery(queryset.order_by().annotate(
+            rows=Func(F("pk"), function="COUNT", output_field=IntegerField())).values("rows"))
+        for name, queryset in querysets.items()}).get()
+
+
 def customer_programme(customer: Customer, today: date) -> dict[str, Any]:
     """A customer user's numbers: devices covered or not, headset replacements used and
     left this year, the latest published report."""
@@ -46,8 +68,9 @@ def customer_programme(customer: Customer, today: date) -> dict[str, Any]:
 
 
 def partner_admin_programme(today: date, now: datetime) -> dict[str, Any]:
-    """A partner administrator's to-do: contracts ending soon, true-ups due, quotes
-    waiting for a purchase order, customers whose Lens import is old or missing."""
+    """A partner administrator's to-do: contracts ending soon, true-ups due, customers whose
+    Lens import is old or missing (and, for `counts`, the quotes waiting for a purchase
+    order in `quotes_awaiting_po`)."""
     ending = (Contract.objects.active().filter(
         end__gte=today, end__lte=today + timedelta(days=settings.DASHBOARD_CONTRACTS_ENDING_DAYS))
         .select_related("customer").order_by("end", "pk"))
@@ -71,6 +94,8 @@ def partner_admin_programme(today: date, now: datetime) -> dict[str, Any]:
         "ending_days": settings.DASHBOARD_CONTRACTS_ENDING_DAYS,
         "true_ups_due": _listed(true_ups),
         "stale_lens_imports": _listed(stale),
-        "quotes_awaiting_po": TrueUpQuote.objects.filter(
-            status=TrueUpQuote.Status.ISSUED).count(),
     }
+
+
+def quotes_awaiting_po() -> QuerySet:
+    return TrueUpQuote.objects.filter(status=TrueUpQuote.Status.ISSUED)

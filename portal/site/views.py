@@ -43,16 +43,20 @@ def dashboard(request):
         if customer is not None:
             context.update(dashboards.customer_programme(customer, customer.today()))
     else:
-        context["customer_count"] = Customer.objects.count()
         context["recent_customers"] = Customer.objects.order_by("-created_at")[:5]
     context["tickets"] = ticket_services.dashboard(tickets_visible_to(user), user)
     if user.role == Role.PARTNER_ADMIN:
-        context["user_count"] = User.objects.filter(is_active=True).count()
         context.update(dashboards.partner_admin_programme(timezone.localdate(),
                                                           timezone.now()))
         context["pending_invitations"] = User.objects.filter(
             is_active=True, password__startswith=UNUSABLE_PASSWORD_PREFIX
         )
+        context.update(dashboards.counts(
+            user, customer_count=Customer.objects.all(),
+            user_count=User.objects.filter(is_active=True),
+            quotes_awaiting_po=dashboards.quotes_awaiting_po()))
+    elif user.role != Role.CUSTOMER_USER:
+        context.update(dashboards.counts(user, customer_count=Customer.objects.all()))
     return render(request, "tenants/dashboard.html", context)
 
 
@@ -156,6 +160,7 @@ def device_detail(request, pk):
 def contract_detail(request, pk):
     contract = get_object_or_404(
         contract_views.contracts_visible_to(request.user)
+        .select_related("renewal_of", "renewal")
         .prefetch_related("baseline_versions__entries"), pk=pk)
     versions = list(contract.baseline_versions.all())
     baseline = {entry.category: entry for entry in versions[-1].entries.all()} \

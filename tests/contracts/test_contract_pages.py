@@ -125,6 +125,13 @@ def test_renewal_from_the_page(world):
     with tenant_context(world.alpha):
         renewal = Contract.objects.get(renewal_of=contract)
     assert response["Location"] == f"/contracts/{renewal.pk}/"
+    # Each page links to the other; the renewed one no longer offers a renewal.
+    renewed = client.get(f"/contracts/{contract.pk}/").content.decode()
+    assert "Renewed by" in renewed and f'href="/contracts/{renewal.pk}/"' in renewed
+    assert "Prepare renewal" not in renewed
+    page = client.get(f"/contracts/{renewal.pk}/").content.decode()
+    assert "Renews" in page and f'href="/contracts/{contract.pk}/"' in page
+    assert "Renewed by" not in page
 
 
 def test_contract_csv_export(world):

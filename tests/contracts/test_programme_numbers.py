@@ -138,6 +138,12 @@ def test_tam_hours_show_used_against_bought(world):
     html = page(world, "alpha_admin", contract)
     assert "2.5 used of 20 bought" in html
     assert "Firmware plan" in html and "Tam Engineer" in html
+    with tenant_context(world.alpha):
+        TamHours.objects.create(contract=contract, worked_on=timezone.localdate(),
+                                hours=Decimal("1.25"), description="Room audit",
+                                engineer_name="Tam Engineer", engineer_email="tam@x.example")
+    html = page(world, "alpha_admin", contract)
+    assert "3.75 used of 20 bought" in html and "Room audit" in html
 
 
 def test_the_contract_page_queries_do_not_grow_with_categories_versions_or_hours(

@@ -139,3 +139,23 @@ def test_the_console_dashboard_counts_staff_and_invitations_without_reading_them
               if f'FROM "{User._meta.db_table}"' in q["sql"] and "COUNT(" not in q["sql"]
               and "LIMIT 21" not in q["sql"]]
     assert loaded == []
+
+
+def test_the_dashboards_counts_are_the_partners_rows(world):
+    from django_tenants.utils import tenant_context
+
+    from contracts.models import Customer
+    from portal.users.models import User
+
+    with tenant_context(world.alpha):
+        customers = Customer.objects.count()
+        active = User.objects.filter(is_active=True).count()
+        Customer.objects.create(name="Alpha Customer Three", site_id="AL-0003")
+    admin = world["alpha_admin"].client().get("/").context
+    assert (admin["customer_count"], admin["user_count"]) == (customers + 1, active)
+    assert world["alpha_agent"].client().get("/").context["customer_count"] == customers + 1
+    beta = world["beta_admin"].client().get("/").context
+    with tenant_context(world.beta):
+        assert beta["customer_count"] == Customer.objects.count() != customers + 1
+    customer = world["alpha_customer1"].client().get("/").context
+    assert "customer_count" not in customer and "user_count" not in customer
