@@ -120,14 +120,20 @@ class CustomerSummary:
     country: object
     time_zone: str
     language: str
+    updated_at: object = None
 
 
 class Rows:
     """A queue's rows as a sequence read from the database page by page: len() counts
-    them, a slice reads one page (the console API's lists)."""
+    them, a slice reads one page (the console API's lists). `queryset` gives the index's
+    rows in the queue's order, `row` what the console makes of one of them."""
 
     def __init__(self, queryset, row):
         self.queryset, self.row = queryset, row
+
+    def narrowed(self, queryset):
+        """These rows as read from `queryset`, a narrower queryset of the same rows."""
+        return Rows(queryset, self.row)
 
     def __len__(self):
         return self.queryset.count()
@@ -155,7 +161,7 @@ def assigned_customers(csm):
             .order_by("partner__name", "partner__id", "customer_name", "object_id"))
     return Rows(rows, lambda row: AssignedCustomer(row.partner, CustomerSummary(
         row.object_id, row.customer_name, row.site_id, row.city, row.country,
-        row.time_zone, row.language), csm, LatestFigures.of(
+        row.time_zone, row.language, row.updated_at), csm, LatestFigures.of(
         row.report_month, row.report_categories, row.report_true_up_due)))
 
 
@@ -191,14 +197,16 @@ def assign_csm(partner, customer_id, csm):
     """Assigns `csm` to a partner's customer (None: no CSM any more), and writes the
     customer's row of the console's index in the same transaction."""
     with transaction.atomic():
+        previous = CsmAssignment.objects.filter(
+            partner=partner, customer_id=customer_id).values_list("csm_id", flat=True).first()
         with partner_schema(partner):
             customer = Customer.objects.filter(pk=customer_id).first()
             if customer is None:
                 raise Customer.DoesNotExist
             if csm is not None:
                 console_index.customer_assigned(
-                    customer.pk, name=customer.name, site_id=customer.site_id,
-                    city=customer.city, country=str(customer.country),
+                    customer.pk, moved=previous != csm.pk, name=customer.name,
+                    site_id=customer.site_id, city=customer.city, country=str(customer.country),
                     time_zone=customer.time_zone, language=customer.language)
         if csm is None:
             CsmAssignment.objects.filter(partner=partner, customer_id=customer_id).delete()
@@ -319,6 +327,7 @@ class EscalatedTicket:
     breached: bool
     first_response_at: object = None
     response_due_at: object = None
+    updated_at: object = None
 
     @property
     def reference(self):
@@ -354,13 +363,22 @@ def _breached(now):
         output_field=BooleanField())
 
 
-def escalated_tickets(*, status="open", level="", query="", partner_slug="", limit=50,
-                      offset=0, now=None):
-    """Escalated tickets of every active partner, newest escalation first, and their count.
+def _escalated_ticket(row):
+    return EscalatedTicket(
+        row.partner, row.object_id, row.subject, row.priority, row.status,
+        row.escalation_level, row.escalated_at, row.resolution_due_at, row.resolved_at,
+        row.cloud_partner, row.customer_name, row.site_id, row.breached,
+        row.first_response_at, row.response_due_at, row.updated_at)
 
-    Read from the console's index (portal/consoleindex): one query whatever the number
-    of partners.
-    """
+
+# The queue's order. Ties go by the partner's schema, a column of the index, so that the
+# open queue's index (consoleindex_ticket_open) gives the whole order.
+ESCALATION_ORDER = [F("escalated_at").desc(nulls_last=True), "partner_id", "-object_id"]
+
+
+def escalation_rows(*, status="open", level="", query="", partner_slug="", now=None):
+    """The escalated tickets of every active partner the queue's filters select, newest
+    escalation first, read from the console's index (see Rows)."""
     now = now or timezone.now()
     rows = _indexed(IndexedTicket, partner_slug)
     if status == "open":
@@ -375,19 +393,23 @@ def escalated_tickets(*, status="open", level="", query="", partner_slug="", lim
         rows = rows.filter(Q(subject__icontains=query) | Q(site_id__icontains=query)
                            | Q(customer_name__icontains=query)
                            | Q(cloud_incident_number__icontains=query))
-    # Ties go by the partner's schema, a column of the index, so that the open queue's
-    # index (consoleindex_ticket_open) gives the whole order.
+    return Rows(rows.annotate(breached=_breached(now)).order_by(*ESCALATION_ORDER),
+                _escalated_ticket)
+
+
+def escalated_tickets(*, status="open", level="", query="", partner_slug="", limit=50,
+                      offset=0, now=None):
+    """Escalated tickets of every active partner, newest escalation first, and their count.
+
+    Read from the console's index (portal/consoleindex): one query whatever the number
+    of partners.
+    """
+    rows = escalation_rows(status=status, level=level, query=query,
+                           partner_slug=partner_slug, now=now)
     open_queue = status == "open" and not level and not query
-    rows, total = _page(rows.annotate(breached=_breached(now)),
-                        [F("escalated_at").desc(nulls_last=True), "partner_id",
-                         "-object_id"], limit, offset,
-                        _open_count(IndexedTicket, partner_slug) if open_queue else None)
-    return [EscalatedTicket(
-        row.partner, row.object_id, row.subject, row.priority, row.status,
-        row.escalation_level, row.escalated_at, row.resolution_due_at, row.resolved_at,
-        row.cloud_partner, row.customer_name, row.site_id, row.breached,
-        row.first_response_at, row.response_due_at)
-        for row in rows], total
+    found, total = _page(rows.queryset, ESCALATION_ORDER, limit, offset,
+                         _open_count(IndexedTicket, partner_slug) if open_queue else None)
+    return [rows.row(row) for row in found], total
 
 
 @dataclass
@@ -458,6 +480,7 @@ class CsmReport:
     customer_name: str
     site_id: str
     quote_awaiting_po: bool = False
+    updated_at: object = None
 
     def get_status_display(self):
         return MonthlyReport.Status(self.status).label
@@ -485,7 +508,7 @@ def csm_reports(csm, *, status="", awaiting_po=False):
     return Rows(rows, lambda row: CsmReport(
         row.partner, row.object_id, row.customer_id, row.month, row.status,
         row.generated_at, row.published_at, row.customer_name, row.site_id,
-        row.quote_awaiting_po))
+        row.quote_awaiting_po, row.updated_at))
 
 
 @dataclass
@@ -589,5 +612,6 @@ def rebuild_partner_index(partner):
         index_reports()
         index_quotes()
         console_index.replace_customers(Customer.objects.filter(pk__in=assigned).values(
-            "id", "name", "site_id", "city", "country", "time_zone", "language"))
+            "id", "name", "site_id", "city", "country", "time_zone", "language",
+            "updated_at"))
     return True

@@ -1,6 +1,7 @@
 """One partner schema's monthly reports as the console's index holds them
-(portal/consoleindex): the SELECT that report actions, and the rebuild, hand to
-consoleindex.sync in the partner's schema."""
+(portal/consoleindex), each with the latest updated_at of the rows it shows: the
+SELECTs that report actions, and the rebuild, hand to consoleindex.sync in the
+partner's schema."""
 
 from collections.abc import Iterable
 
@@ -18,7 +19,9 @@ def reports_select() -> tuple[str, list[object]]:
         f"COALESCE(r.figures -> 'categories', '[]'::jsonb), "
         f"COALESCE((r.figures -> 'true_up' ->> 'due')::boolean, false), "
         f"EXISTS (SELECT 1 FROM {TrueUpQuote._meta.db_table} q "
-        f"WHERE q.report_id = r.id AND q.status = %s) "
+        f"WHERE q.report_id = r.id AND q.status = %s), "
+        f"GREATEST(r.updated_at, c.updated_at, (SELECT MAX(q.updated_at) FROM "
+        f"{TrueUpQuote._meta.db_table} q WHERE q.report_id = r.id)) "
         f"FROM {MonthlyReport._meta.db_table} r "
         f"JOIN {Customer._meta.db_table} c ON c.id = r.customer_id")
     return sql, [TrueUpQuote.Status.ISSUED.value]
@@ -38,7 +41,8 @@ LISTED_QUOTE_STATUSES = (TrueUpQuote.Status.ISSUED.value, TrueUpQuote.Status.ACC
 def quotes_select() -> tuple[str, list[object]]:
     sql = (
         f"SELECT q.id, r.customer_id, c.name, c.site_id, q.report_id, q.status, q.currency, "
-        f"q.total, q.adjustment_month, q.issued_at, q.decided_at "
+        f"q.total, q.adjustment_month, q.issued_at, q.decided_at, "
+        f"GREATEST(q.updated_at, c.updated_at) "
         f"FROM {TrueUpQuote._meta.db_table} q "
         f"JOIN {MonthlyReport._meta.db_table} r ON r.id = q.report_id "
         f"JOIN {Customer._meta.db_table} c ON c.id = r.customer_id "

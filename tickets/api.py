@@ -143,6 +143,8 @@ class CommentOut(Schema):
     internal: bool = Field(description="An internal note: only ever shown to partner staff.")
     body: str
     created_at: datetime
+    updated_at: datetime = Field(description="The text never changes: its files may be "
+                                             "attached later.")
     attachments: list[AttachmentOut]
 
 
@@ -196,6 +198,7 @@ def comment_out(comment):
         "id": comment.pk, "author_name": comment.author_name,
         "from_vendor": comment.from_vendor, "internal": comment.internal,
         "body": comment.body, "created_at": comment.created_at,
+        "updated_at": comment.updated_at,
         "attachments": [{"id": a.pk, "filename": a.filename, "content_type": a.content_type,
                          "size": a.size} for a in comment.attachments.all()],
     }
@@ -288,12 +291,15 @@ def update_ticket(request, ticket_id: int, payload: TicketUpdateIn):
 
 
 @router.get("/{ticket_id}/comments", response={200: Page[CommentOut], **ERRORS},
-            summary="List a ticket's comments")
-def list_comments(request, ticket_id: int, page: Query[PageParams]):
+            summary="List a ticket's comments", openapi_extra=CONDITIONAL_OPENAPI)
+def list_comments(request, response: HttpResponse, ticket_id: int, sync: Query[SyncParams],
+                  page: Query[PageParams]):
     """Public answers, oldest first; internal notes too for partner staff."""
     user, ticket = _ticket(request, ticket_id)
-    rows, cursor = paginate(services.visible_comments(ticket, user), page, "created_at")
-    return {"items": [comment_out(comment) for comment in rows], "next": cursor}
+    rows, cursor = paginate_synced(services.visible_comments(ticket, user), page, sync,
+                                   "created_at")
+    return conditional(request, response, {
+        "items": [comment_out(comment) for comment in rows], "next": cursor})
 
 
 @router.post("/{ticket_id}/comments", response={201: CommentOut, **WRITE_ERRORS},

@@ -5,9 +5,10 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Attachment
+from .models import Attachment, Comment
 
 # extension → (content type, signatures the file must start with; empty = text)
 ALLOWED_TYPES = {
@@ -73,10 +74,13 @@ def check_upload(upload):
 
 
 def store_attachment(comment, upload):
+    """Attaches `upload` to `comment`, which changes: the comment's answer lists its files."""
     content_type = check_upload(upload)
-    return Attachment.objects.create(
+    attachment = Attachment.objects.create(
         comment=comment, file=upload, filename=PurePath(upload.name).name[:255],
         content_type=content_type, size=upload.size)
+    Comment.objects.filter(pk=comment.pk).update(updated_at=timezone.now())
+    return attachment
 
 
 def open_attachment(attachment):

@@ -217,9 +217,14 @@ class Comment(models.Model):
     body = models.TextField(_("message"))
     internal = models.BooleanField(_("internal note"), default=False)
     created_at = models.DateTimeField(_("written"), auto_now_add=True)
+    # A comment's text never changes, but files may be attached to it later.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
+        # Partners' syncs of a ticket's conversation: updated_since, ordering=updated_at.
+        indexes = [models.Index(fields=["ticket", "updated_at", "id"],
+                                name="comment_updated_idx")]
         verbose_name = _("comment")
         verbose_name_plural = _("comments")
 

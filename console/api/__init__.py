@@ -33,7 +33,15 @@ assigned customers and their reports. Anything else answers 404.
 **Errors** are RFC 9457 problem details (`application/problem+json`), as in the partners'
 API: every answer is JSON, and a query parameter an operation does not take is refused
 (422). **Lists** are pages of `{"items": [...], "next": "<cursor>" | null}`: pass `next`
-back as `cursor`; `limit` is 50 by default, 200 at most. **Rate limit:** every answer
+back as `cursor`; `limit` is 50 by default, 200 at most. **Syncing**, as in the partners'
+API: every list takes `updated_since` (ISO 8601 with its offset) and `ordering=updated_at`
+(or `-updated_at`), every item carries its `updated_at`, and a row changed while you page
+with `ordering=updated_at` comes again on a later page, never skipped. A row is changed
+when what the list shows of it changes, or when its customer is newly assigned to you; a
+row that leaves a list (an escalation closed, with the default `status=open`; a customer
+no longer yours) does not come: to follow escalations to their end, sync with `status=`
+(empty). Lists answer an `ETag`; send it back as `If-None-Match` to get 304 with no body
+while the answer is unchanged. **Rate limit:** every answer
 carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`; beyond it, 429
 with `Retry-After`.
 

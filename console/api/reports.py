@@ -6,11 +6,13 @@ from datetime import date, datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema
 
 from console import crossschema
 from portal.api.auth import require_role
-from portal.api.pagination import Page, PageParams, paginate_list
+from portal.api.conditional import CONDITIONAL_OPENAPI, conditional
+from portal.api.pagination import Page, PageParams, SyncParams, paginate_rows
 from portal.api.schemas import ERRORS, CustomerRef, PartnerRef, one_of, partner_ref
 from portal.users.models import Role
 from reporting.models import MonthlyReport
@@ -31,6 +33,8 @@ class CsmReportOut(Schema):
     status: str
     generated_at: datetime | None
     published_at: datetime | None
+    updated_at: datetime = Field(description="When what is shown here last changed, or its "
+                                             "customer was assigned to me.")
 
 
 def csm_report_out(report):
@@ -40,16 +44,20 @@ def csm_report_out(report):
                      "name": report.customer_name},
         "month": report.month, "status": report.status,
         "generated_at": report.generated_at, "published_at": report.published_at,
+        "updated_at": report.updated_at,
     }
 
 
-@router.get("", response={200: Page[CsmReportOut], **ERRORS}, summary="List my reports")
-def list_csm_reports(request, filters: Query[ReportFilters], page: Query[PageParams]):
+@router.get("", response={200: Page[CsmReportOut], **ERRORS}, summary="List my reports",
+            openapi_extra=CONDITIONAL_OPENAPI)
+def list_csm_reports(request, response: HttpResponse, filters: Query[ReportFilters],
+                     sync: Query[SyncParams], page: Query[PageParams]):
     """Reports of the customers assigned to me, across partners: newest month first."""
     csm = require_role(request, Role.CSM)
     try:  # Django's own choice check and message
         status = STATUS_FIELD.clean(filters.status or "")
     except ValidationError as error:
         raise ValidationError({"status": error.messages}) from error
-    rows, cursor = paginate_list(crossschema.csm_reports(csm, status=status), page)
-    return {"items": [csm_report_out(report) for report in rows], "next": cursor}
+    rows, cursor = paginate_rows(crossschema.csm_reports(csm, status=status), page, sync)
+    return conditional(request, response, {
+        "items": [csm_report_out(report) for report in rows], "next": cursor})

@@ -119,6 +119,19 @@ def paginate_synced(queryset, params, sync, order):
     return paginate(synced(queryset, sync), params, sync.ordering or order)
 
 
+def paginate_rows(rows, params, sync):
+    """(the page's items, the next cursor) of a list read by offset in its own order (the
+    vendor console's: console.crossschema.Rows, rows of the console's index and what each
+    becomes), with the sync parameters: with `ordering`, keyset pages on (updated_at, id)
+    as in paginate_synced; without it, offset pages of what changed since `updated_since`
+    in the list's own order."""
+    queryset = synced(rows.queryset, sync)
+    if sync.ordering:
+        found, cursor = paginate(queryset, params, sync.ordering)
+        return [rows.row(row) for row in found], cursor
+    return paginate_list(rows.narrowed(queryset), params)
+
+
 # Offset pages, for lists that are read whole or across partners' schemas (the vendor
 # console's): the same {"items", "next"} shape, but the cursor is an opaque position, so a
 # row added meanwhile may shift a page by one.

@@ -12,6 +12,7 @@ notes or files. A row is named by its partner's schema and the object's id there
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django_countries.fields import CountryField
 
 # The statuses of the console's default "open" queues, as the partners' apps define them
@@ -29,8 +30,13 @@ class IndexedRow(models.Model):
     customer_id = models.PositiveBigIntegerField()
     customer_name = models.CharField(max_length=200)
     site_id = models.CharField(max_length=40)
+    # When what the row shows last changed, for the console API's syncs (updated_since,
+    # ordering=updated_at): set by each write that changes the row, in the writer's
+    # transaction; the rebuild takes the source rows' own times (see services.sync).
+    updated_at = models.DateTimeField(default=timezone.now)
 
-    # The columns a partner's SELECT gives, in its order (see services.sync).
+    # The columns a partner's SELECT gives, in its order, before a last one: the latest
+    # updated_at of the source rows the row shows (see services.sync).
     SOURCE_COLUMNS: tuple[str, ...] = ()
 
     class Meta:
@@ -67,7 +73,9 @@ class IndexedTicket(IndexedRow):
                                 name="consoleindex_ticket_queue"),
                    models.Index(F("escalated_at").desc(nulls_last=True), F("partner_id"),
                                 F("object_id").desc(), name="consoleindex_ticket_open",
-                                condition=Q(status__in=OPEN_TICKET_STATUSES))]
+                                condition=Q(status__in=OPEN_TICKET_STATUSES)),
+                   models.Index(fields=["updated_at", "id"],
+                                name="consoleindex_ticket_updated")]
 
     def __str__(self):
         return f"{self.partner_id} T-{self.object_id:06d}"
@@ -127,7 +135,9 @@ class IndexedReport(IndexedRow):
 
     class Meta(IndexedRow.Meta):
         indexes = [models.Index(fields=["partner", "customer_id"],
-                                name="consoleindex_report_customer")]
+                                name="consoleindex_report_customer"),
+                   models.Index(fields=["updated_at", "id"],
+                                name="consoleindex_report_updated")]
 
     def __str__(self):
         return f"{self.partner_id} {self.site_id} {self.month:%Y-%m}"
@@ -168,6 +178,10 @@ class IndexedCustomer(IndexedRow):
 
     SOURCE_COLUMNS = ("object_id", "customer_id", "customer_name", "site_id", "city",
                       "country", "time_zone", "language")
+
+    class Meta(IndexedRow.Meta):
+        indexes = [models.Index(fields=["updated_at", "id"],
+                                name="consoleindex_customer_updated")]
 
     def __str__(self):
         return f"{self.partner_id} {self.site_id}"

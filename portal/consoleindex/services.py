@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
 from .models import (
@@ -42,9 +43,15 @@ def _table(model: type[IndexedRow]) -> str:
 def sync(model: type[IndexedRow], select: str, params: Sequence[Any],
          ids: Iterable[int] | None = None) -> None:
     """Brings the current partner's rows of `model` in step with `select`, a SELECT in the
-    partner's schema whose columns are `model.SOURCE_COLUMNS` in that order and whose rows
-    are those the index should hold: ids it returns are written, the other `ids` removed.
-    Without `ids`, the whole of the partner's part of the index (the rebuild)."""
+    partner's schema whose columns are `model.SOURCE_COLUMNS` in that order, then the
+    latest updated_at of the source rows, and whose rows are those the index should hold:
+    ids it returns are written, the other `ids` removed. Without `ids`, the whole of the
+    partner's part of the index (the rebuild).
+
+    A row is only written when something it shows changed, so that a sync through the
+    console's API never gets a row again for nothing: a write names the time of the
+    change as the row's updated_at; the rebuild, the source rows' own (a rebuild that
+    finds nothing to correct leaves every row as it was)."""
     schema = _current_schema()
     columns = model.SOURCE_COLUMNS
     quoted = [connection.ops.quote_name(column) for column in columns]
@@ -58,41 +65,65 @@ def sync(model: type[IndexedRow], select: str, params: Sequence[Any],
         gone_filter = " AND i.object_id = ANY(%s)"
         filter_params = [id_list]
     names = ", ".join(f"s.{column}" for column in quoted)
-    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in quoted[1:])
+    shown = quoted[1:]
+    if id_list is None:
+        stamp, stamp_params, compared = "src.source_updated_at", [], [*shown, "updated_at"]
+    else:
+        stamp, stamp_params, compared = "%s", [timezone.now()], shown
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in [*shown, "updated_at"])
+    changed = (f"ROW({', '.join('i.' + column for column in compared)}) IS DISTINCT FROM "
+               f"ROW({', '.join('EXCLUDED.' + column for column in compared)})")
     sql = (
-        f"WITH src AS (SELECT {names} FROM ({select}) s({', '.join(quoted)}){source_filter}), "
+        f"WITH src AS (SELECT {names}, s.source_updated_at "
+        f"FROM ({select}) s({', '.join(quoted)}, source_updated_at){source_filter}), "
         f"gone AS (DELETE FROM {table} i WHERE i.schema_name = %s{gone_filter} "
         f"AND NOT EXISTS (SELECT 1 FROM src WHERE src.object_id = i.object_id)) "
-        f"INSERT INTO {table} (schema_name, {', '.join(quoted)}) "
-        f"SELECT %s, {', '.join('src.' + column for column in quoted)} FROM src "
-        f"ON CONFLICT (schema_name, object_id) DO UPDATE SET {updates}")
+        f"INSERT INTO {table} AS i (schema_name, {', '.join(quoted)}, updated_at) "
+        f"SELECT %s, {', '.join('src.' + column for column in quoted)}, {stamp} FROM src "
+        f"ON CONFLICT (schema_name, object_id) DO UPDATE SET {updates} WHERE {changed}")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *filter_params, schema, *filter_params, schema])
+        cursor.execute(sql, [*params, *filter_params, schema, *filter_params, schema,
+                             *stamp_params])
 
 
 def customer_changed(customer_id: int, *, name: str, site_id: str, city: str, country: str,
                      time_zone: str, language: str) -> None:
     """A customer of the current partner was edited: its name and Site ID as the queues
-    show them, and its row if it is assigned to a CSM."""
+    show them, and its row if it is assigned to a CSM. Only rows that show something
+    else now are written (and so count as changed)."""
     schema = _current_schema()
+    now = timezone.now()
     for model in DENORMALISED:
+        model.objects.filter(partner_id=schema, customer_id=customer_id).exclude(
+            customer_name=name, site_id=site_id).update(
+            customer_name=name, site_id=site_id, updated_at=now)
+    IndexedRma.objects.filter(partner_id=schema, customer_id=customer_id).exclude(
+        time_zone=time_zone).update(time_zone=time_zone, updated_at=now)
+    values = {"customer_name": name, "site_id": site_id, "city": city, "country": country,
+              "time_zone": time_zone, "language": language}
+    IndexedCustomer.objects.filter(partner_id=schema, object_id=customer_id).exclude(
+        **values).update(**values, updated_at=now)
+
+
+def customer_assigned(customer_id: int, *, moved: bool, name: str, site_id: str,
+                      city: str, country: str, time_zone: str, language: str) -> None:
+    """A customer of the current partner now has a CSM; `moved`: another one than before
+    (or none before). The CSM's lists then hold the customer's row and its reports and
+    quotes as changed now: their syncs would miss rows changed before they were theirs."""
+    schema = _current_schema()
+    now = timezone.now()
+    values = {"customer_id": customer_id, "customer_name": name, "site_id": site_id,
+              "city": city, "country": country, "time_zone": time_zone,
+              "language": language}
+    rows = IndexedCustomer.objects.filter(partner_id=schema, object_id=customer_id)
+    if not moved and rows.exists():
+        rows.exclude(**values).update(**values, updated_at=now)
+        return
+    IndexedCustomer.objects.update_or_create(partner_id=schema, object_id=customer_id,
+                                             defaults={**values, "updated_at": now})
+    for model in (IndexedReport, IndexedQuote):
         model.objects.filter(partner_id=schema, customer_id=customer_id).update(
-            customer_name=name, site_id=site_id)
-    IndexedRma.objects.filter(partner_id=schema, customer_id=customer_id).update(
-        time_zone=time_zone)
-    IndexedCustomer.objects.filter(partner_id=schema, object_id=customer_id).update(
-        customer_name=name, site_id=site_id, city=city, country=country,
-        time_zone=time_zone, language=language)
-
-
-def customer_assigned(customer_id: int, *, name: str, site_id: str, city: str,
-                      country: str, time_zone: str, language: str) -> None:
-    """A customer of the current partner now has a CSM."""
-    IndexedCustomer.objects.update_or_create(
-        partner_id=_current_schema(), object_id=customer_id,
-        defaults={"customer_id": customer_id, "customer_name": name, "site_id": site_id,
-                  "city": city, "country": country, "time_zone": time_zone,
-                  "language": language})
+            updated_at=now)
 
 
 def customer_unassigned(schema_name: str, customer_id: int) -> None:
@@ -100,12 +131,14 @@ def customer_unassigned(schema_name: str, customer_id: int) -> None:
 
 
 def replace_customers(rows: Iterable[dict[str, Any]]) -> None:
-    """The current partner's assigned customers, all of them (the rebuild)."""
+    """The current partner's assigned customers, all of them (the rebuild), each changed
+    when its customer last was."""
     schema = _current_schema()
     IndexedCustomer.objects.filter(partner_id=schema).delete()
     IndexedCustomer.objects.bulk_create([
         IndexedCustomer(partner_id=schema, object_id=row["id"], customer_id=row["id"],
                         customer_name=row["name"], site_id=row["site_id"],
                         city=row["city"], country=row["country"],
-                        time_zone=row["time_zone"], language=row["language"])
+                        time_zone=row["time_zone"], language=row["language"],
+                        updated_at=row["updated_at"])
         for row in rows])

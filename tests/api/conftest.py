@@ -208,3 +208,41 @@ def samples(world):
     with tenant_context(world.alpha):
         return {site_id: make_sample(world.customer(world.alpha, site_id))
                 for site_id in ("AL-0001", "AL-0002")}
+
+
+# --- The vendor console's API ---------------------------------------------------------
+
+@pytest.fixture
+def console(world):
+    """console("csm") → the console's session of that vendor persona."""
+    return lambda persona: world[persona].client()
+
+
+@pytest.fixture
+def cross(world, samples):
+    """Alpha's samples, Beta's BE-0001 too; an escalated ticket at Alpha (AL-0002) and at
+    Beta; AL-0001 assigned to our CSM, BE-0001 to another CSM; AL-0002 to nobody."""
+    from django_tenants.utils import schema_context
+
+    from console.crossschema import assign_csm
+    from portal.users.models import Role, User
+    from tickets.models import Ticket
+    from tickets.queries import index_tickets
+
+    with tenant_context(world.beta):
+        beta = make_sample(world.customer(world.beta, "BE-0001"))
+    now = timezone.now()
+    # Escalated directly (the index rows written as the escalation does).
+    with tenant_context(world.alpha):
+        Ticket.objects.filter(pk=samples["AL-0002"].ticket.pk).update(
+            escalation_level=Ticket.Level.VENDOR, escalated_at=now)
+        index_tickets([samples["AL-0002"].ticket.pk])
+    with tenant_context(world.beta):
+        Ticket.objects.filter(pk=beta.ticket.pk).update(
+            escalation_level=Ticket.Level.SPECIALIST, escalated_at=now)
+        index_tickets([beta.ticket.pk])
+    with schema_context("public"):
+        other = User.objects.create(email="other.csm@vendor.example", role=Role.CSM)
+    assign_csm(world.alpha, samples["AL-0001"].customer.pk, world["csm"].user)
+    assign_csm(world.beta, beta.customer.pk, other)
+    return {**samples, "BE-0001": beta}

@@ -4,14 +4,11 @@ those customers' reports; every other role 404; partner users never get in (401)
 
 import pytest
 from django.test import Client
-from django.utils import timezone
-from django_tenants.utils import schema_context, tenant_context
+from django_tenants.utils import tenant_context
 
 from console.api import console_api
-from console.crossschema import assign_csm
-from portal.users.models import Role, User
 from reporting.models import MonthlyReport
-from tests.api.conftest import make_sample, make_token
+from tests.api.conftest import make_token
 from tickets.models import Ticket
 from tickets.queries import index_tickets
 
@@ -26,35 +23,6 @@ def operations():
     for path, methods in schema["paths"].items():
         for method, operation in methods.items():
             yield method.upper(), path, operation["operationId"]
-
-
-@pytest.fixture
-def console(world):
-    """console("csm") → the console's session of that vendor persona."""
-    return lambda persona: world[persona].client()
-
-
-@pytest.fixture
-def cross(world, samples):
-    """Alpha's samples, Beta's BE-0001 too; an escalated ticket at Alpha (AL-0002) and at
-    Beta; AL-0001 assigned to our CSM, BE-0001 to another CSM; AL-0002 to nobody."""
-    with tenant_context(world.beta):
-        beta = make_sample(world.customer(world.beta, "BE-0001"))
-    now = timezone.now()
-    # Escalated directly (the index rows written as the escalation does).
-    with tenant_context(world.alpha):
-        Ticket.objects.filter(pk=samples["AL-0002"].ticket.pk).update(
-            escalation_level=Ticket.Level.VENDOR, escalated_at=now)
-        index_tickets([samples["AL-0002"].ticket.pk])
-    with tenant_context(world.beta):
-        Ticket.objects.filter(pk=beta.ticket.pk).update(
-            escalation_level=Ticket.Level.SPECIALIST, escalated_at=now)
-        index_tickets([beta.ticket.pk])
-    with schema_context("public"):
-        other = User.objects.create(email="other.csm@vendor.example", role=Role.CSM)
-    assign_csm(world.alpha, samples["AL-0001"].customer.pk, world["csm"].user)
-    assign_csm(world.beta, beta.customer.pk, other)
-    return {**samples, "BE-0001": beta}
 
 
 def test_the_console_api_is_on_the_console_domain_only(world, console):

@@ -10,7 +10,6 @@ from portal.api.problems import InsufficientScope
 from portal.users import services
 from portal.users.models import ApiToken
 from tests.api.conftest import ApiClient
-from tests.api.test_console_api import console, cross  # noqa: F401,F811 (shared fixtures)
 
 
 def console_token(world, persona="csm", scope="read"):

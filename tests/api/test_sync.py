@@ -302,3 +302,108 @@ def test_an_accepted_quote_brings_its_contract_into_the_next_sync(world, api, sa
     assert [item["id"] for item in synced["items"]] == [contract.pk]
     detail = client.get(f"/api/v1/contracts/{contract.pk}", **{"If-None-Match": etag})
     assert detail.status_code == 200 and len(detail.json()["baseline_versions"]) == 2
+
+
+# --- A ticket's conversation ----------------------------------------------------------------
+
+def comments_path(sample):
+    return f"/api/v1/tickets/{sample.ticket.pk}/comments"
+
+
+def attach(world, comment_id, name="later.txt"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tickets.attachments import store_attachment
+    from tickets.models import Comment
+
+    with tenant_context(world.alpha):
+        store_attachment(Comment.objects.get(pk=comment_id),
+                         SimpleUploadedFile(name, b"trace\n", content_type="text/plain"))
+
+
+def test_a_tickets_comments_sync_and_a_file_attached_later_is_a_change(world, api, samples):
+    client = api("alpha_agent")
+    path = comments_path(samples["AL-0001"])
+    items = client.get(path).json()["items"]
+    assert len(items) == 2 and all(item["updated_at"] for item in items)
+    since = timezone.now()
+    assert client.get(path, {"updated_since": since.isoformat()}).json() == {
+        "items": [], "next": None}
+    written = client.post(path, {"body": "Firmware 3.2 fixes it"}).json()
+    oldest = items[0]["id"]
+    attach(world, oldest)
+    changed = client.get(path, {"updated_since": since.isoformat()}).json()["items"]
+    assert [item["id"] for item in changed] == [oldest, written["id"]]  # by when written
+    assert "later.txt" in [a["filename"] for a in changed[0]["attachments"]]
+    by_change = client.get(path, {"updated_since": since.isoformat(),
+                                  "ordering": "updated_at"}).json()["items"]
+    assert [item["id"] for item in by_change] == [written["id"], oldest]
+
+
+def test_paging_a_conversation_by_updated_at_with_a_file_attached_between_pages(
+        world, api, samples):
+    client = api("alpha_agent")
+    path = comments_path(samples["AL-0001"])
+    for number in range(3):
+        client.post(path, {"body": f"Answer {number}"})
+    everything = [item["id"] for item in client.get(path).json()["items"]]
+    touched = []
+
+    def attach_to_the_first_comment_seen(number, items):
+        if number == 1:
+            touched.append(items[0]["id"])
+            attach(world, items[0]["id"])
+
+    seen = every_page(client, path, {"ordering": "updated_at", "limit": 2},
+                      attach_to_the_first_comment_seen)
+    assert sorted(seen) == sorted([*everything, touched[0]]) and seen[-1] == touched[0]
+
+
+def test_a_customer_user_syncs_no_internal_note_and_another_customer_none(world, api,
+                                                                          samples):
+    since = {"updated_since": "2000-01-01T00:00:00+00:00"}
+    own = api("alpha_customer1").get(comments_path(samples["AL-0001"]), since)
+    assert own.status_code == 200
+    assert [item["internal"] for item in own.json()["items"]] == [False]
+    other = api("alpha_customer1").get(comments_path(samples["AL-0002"]), since)
+    assert other.status_code == 404 and b"looking into it" not in other.content
+    beta = api("beta_agent").get(comments_path(samples["AL-0001"]), since)
+    assert beta.status_code == 404
+
+
+def test_an_unchanged_conversation_answers_304_until_a_file_is_attached(world, api, samples):
+    client = api("alpha_agent")
+    path = comments_path(samples["AL-0001"])
+    first = client.get(path)
+    etag = first["ETag"]
+    assert client.get(path, **{"If-None-Match": etag}).status_code == 304
+    # A customer user's answer leaves the internal note out: another tag.
+    assert api("alpha_customer1").get(path, **{"If-None-Match": etag}).status_code == 200
+    attach(world, first.json()["items"][0]["id"])
+    response = client.get(path, **{"If-None-Match": etag})
+    assert response.status_code == 200 and response["ETag"] != etag
+    operation = partner_api.get_openapi_schema(path_prefix="/api/v1/")["paths"][
+        "/api/v1/tickets/{ticket_id}/comments"]["get"]
+    names = {parameter["name"] for parameter in operation["parameters"]}
+    assert {"updated_since", "ordering", "If-None-Match"} <= names
+
+
+def test_a_conversation_sync_page_costs_the_same_queries_with_more_comments(
+        world, api, samples):
+    client = api("alpha_agent")
+    path = comments_path(samples["AL-0001"])
+    params = {"ordering": "updated_at", "updated_since": "2000-01-01T00:00:00+00:00"}
+
+    def queries():
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(path, params)
+        assert response.status_code == 200
+        return len(context), len(response.json()["items"])
+
+    queries()  # the token's first use of the day is written once
+    before, few = queries()
+    for number in range(3):
+        written = client.post(path, {"body": f"Answer {number}"}).json()
+        attach(world, written["id"], f"trace{number}.txt")
+    after, many = queries()
+    assert after == before and many == few + 3
