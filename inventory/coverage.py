@@ -56,6 +56,8 @@ class CoveredDevice(NamedTuple):
 def with_coverage(devices, on_date):
     """[(device, coverage)] for a page of devices, in a fixed number of queries."""
     devices = list(devices)
+    if not devices:  # an empty page (a sync poll that finds nothing) needs no contracts
+        return []
     contracts = active_contracts_by_customer({d.customer_id for d in devices}, on_date)
     return [CoveredDevice(device, device_coverage(device, on_date,
                                                   contracts.get(device.customer_id)))

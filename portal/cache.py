@@ -25,6 +25,27 @@ RETRY_AFTER = 5
 _down_until: dict[str, float] = {}
 
 
+# INCR, and the expiry given by the request that makes the key: one round trip, atomic.
+COUNT_SCRIPT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+
+
+def count(cache, key, timeout):
+    """Adds one to the counter `key` of `cache`, made with `timeout` seconds to live when
+    missing, and returns it."""
+    if isinstance(cache, FallbackRedisCache):
+        return cache.count(key, timeout)
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between the two calls
+        cache.set(key, 1, timeout=timeout)
+        return 1
+
+
 class FallbackRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
@@ -39,6 +60,17 @@ class FallbackRedisCache(RedisCache):
             self._warned_at = now
             logger.warning("Redis cannot be reached (%s): the cache of this process stands "
                            "in; rate limits count per process until Redis is back.", error)
+
+    def count(self, key, timeout):
+        if time.monotonic() < _down_until.get(self.server, 0.0):
+            return count(self.fallback, key, timeout)
+        redis_key = self.make_and_validate_key(key)
+        try:
+            client = self._cache.get_client(redis_key, write=True)
+            return int(client.eval(COUNT_SCRIPT, 1, redis_key, int(timeout)))
+        except UNREACHABLE as error:
+            self._unreachable(error)
+            return count(self.fallback, key, timeout)
 
 
 def _falls_back(name):

@@ -11,7 +11,9 @@ import re
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+
+from portal import cache as shared_cache
 
 from .problems import RateLimited
 
@@ -35,13 +37,7 @@ def check(subject, now=None, unknown_token=False, request=None):
     now = time.time() if now is None else now
     window = int(now // period)
     key = f"api-rate:{subject}:{period}:{window}"
-    # add() only sets a missing key; incr() is atomic in Redis.
-    cache.add(key, 0, timeout=period + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between the two calls
-        cache.set(key, 1, timeout=period + 1)
-        count = 1
+    count = shared_cache.count(caches["default"], key, timeout=period + 1)
     reset = max(1, math.ceil((window + 1) * period - now))
     if request is not None:
         request.api_rate_limit = (limit, max(0, limit - count), reset)

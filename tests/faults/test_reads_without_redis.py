@@ -7,6 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache
 from django.test import override_settings
+from redis import Redis
 
 from tests.api.conftest import ApiClient, make_token
 from tests.portal.test_login import login
@@ -67,3 +68,23 @@ def test_after_a_failure_redis_is_left_alone_for_a_few_seconds(world, redis_cach
         assert cache.get("probe") is None
     # One call found Redis gone; the next four did not wait for it.
     assert calls == ["probe"]
+
+
+def test_the_api_rate_limit_counts_in_redis_and_in_the_process_while_it_is_down(
+        world, redis_cache, settings):
+    settings.API_RATE_LIMIT = "3/min"
+    agent = world["alpha_agent"]
+    tool = ApiClient(agent.host, make_token(agent, scope="read"))
+
+    answers = [tool.get("/api/v1/devices") for _ in range(4)]
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
+    assert [answer["RateLimit-Remaining"] for answer in answers[:3]] == ["2", "1", "0"]
+    # The window's counter goes with the window: it expires after its minute.
+    redis = Redis.from_url(redis_cache.url)
+    [key] = redis.keys("*api-rate:token:*")
+    assert int(redis.get(key)) == 4
+    assert 0 < redis.ttl(key) <= 61
+
+    redis_cache.stop()
+    answers = [tool.get("/api/v1/devices") for _ in range(4)]
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
