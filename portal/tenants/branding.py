@@ -1,6 +1,11 @@
+import base64
+import mimetypes
+
 from django.conf import settings
 from django.db import connection
 from django_tenants.utils import get_public_schema_name
+
+from portal.storage import read_bytes
 
 from .models import Partner
 
@@ -35,3 +40,16 @@ def current_brand():
 def on_console():
     """True while serving the vendor console (the public schema)."""
     return connection.schema_name == get_public_schema_name()
+
+
+def logo_uri(brand):
+    """The logo inline, as a data: URI, for WeasyPrint: no request to the web server, and
+    no local path (the worker rendering the PDF may not share a disk with the web server)."""
+    if not brand.logo:
+        return ""
+    try:
+        data = read_bytes(brand.logo)
+    except FileNotFoundError:
+        return ""
+    content_type = mimetypes.guess_type(brand.logo.name)[0] or "application/octet-stream"
+    return f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from . import services
+from .branding import logo_uri
 from .models import Partner
 
 PREVIEWED_FIELDS = ["name", "primary_colour", "accent_colour", "support_phone",
@@ -79,8 +80,6 @@ def preview_context(form, partner, logo_urls, *, unsaved):
 def preview_pdf(form, partner: Partner):
     """The PDF report's header with the form's values, as the report would print it."""
     from weasyprint import HTML
-
-    from reporting.pdf import logo_uri
 
     brand = previewed_brand(form, partner)
     logo = form.cleaned_data.get("logo")

@@ -41,6 +41,8 @@ def test_a_validation_error_is_a_problem_with_messages_per_field(world, api):
     assert problem["errors"]["priority"] == [
         "Select a valid choice. P9 is not one of the available choices."]
 
+UNKNOWN_SITE_FR = "Aucun client n’a l’identifiant de site « ZZ-0404 »."
+
 
 def test_a_missing_field_is_named_before_the_form_is_asked(world, api):
     response = api("alpha_agent").post("/api/v1/tickets", {"site_id": "AL-0001"})
@@ -181,7 +183,7 @@ def test_not_found_is_a_problem(world, api):
 def test_accept_language_chooses_french_over_the_partners_english(world, api):
     client = api("alpha_agent", **{"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"})
     response = client.post("/api/v1/tickets", {**TICKET, "site_id": "ZZ-0404"})
-    assert response.json()["errors"]["site_id"] == ["Aucun client n’a l’identifiant de site « ZZ-0404 »."]
+    assert response.json()["errors"]["site_id"] == [UNKNOWN_SITE_FR]
     assert response["Content-Language"] == "fr"
     missing = client.post("/api/v1/tickets", {"site_id": "AL-0001"}).json()
     assert missing["errors"]["subject"] == ["Ce champ est obligatoire."]
@@ -195,7 +197,7 @@ def test_accept_language_chooses_english_over_the_partners_french(world, api):
 
 def test_without_accept_language_the_users_then_the_partners_language(world, api):
     response = api("beta_agent").post("/api/v1/tickets", {**TICKET, "site_id": "ZZ-0404"})
-    assert response.json()["errors"]["site_id"] == ["Aucun client n’a l’identifiant de site « ZZ-0404 »."]
+    assert response.json()["errors"]["site_id"] == [UNKNOWN_SITE_FR]
     with tenant_context(world.alpha):
         user = world["alpha_agent"].user
         type(user).objects.filter(pk=user.pk).update(language="fr")

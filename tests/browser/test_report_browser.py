@@ -107,7 +107,8 @@ def test_a_report_from_the_csm_to_the_customer_and_a_true_up_accepted(portal_ser
         page.click("form:has(input[value=accept]) button[type=submit]")
         page.wait_for_load_state()
         confirmation = page.inner_text("main")
-        assert "BC-2026-118" in confirmation and "EUR" in confirmation
+        # The amount with its currency, in the French partner's format ("233,33 €").
+        assert "BC-2026-118" in confirmation and "\u00a0€" in confirmation
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=ARTIFACTS / "beta-true-up-confirmation.png", full_page=True)
         page.click("form:has(input[name=confirmed]) button[type=submit]")

@@ -17,8 +17,9 @@ from PIL import Image
 
 from inventory.lens import jobs
 from portal.catalogue.models import Document, ProductModel
+from portal.tenants.branding import logo_uri
 from portal.tenants.models import Partner
-from reporting.pdf import logo_uri, render_report_html
+from reporting.pdf import render_report_html
 from tests.contracts.test_authorisation_letters import upload as letter_upload
 from tests.files import object_key, on_s3, stored_bytes
 from tests.test_access_matrix import sample_attachment, sample_report

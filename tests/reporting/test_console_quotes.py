@@ -83,9 +83,11 @@ def test_a_csm_not_assigned_sees_neither_the_quote_nor_its_report(reported, worl
 
 def test_the_vendor_administrator_sees_every_partners_quotes(reported, world):
     _report, quote = issued(reported, world)
-    pks, page = listed(world["vendor_admin"].client())
+    pks, page = listed(world["vendor_admin"].client(), "?partner=alpha")
     assert pks == [quote.pk]
     assert 'href="/partners/alpha/"' in page
+    # Unfiltered, every partner's quotes: Alpha's among them.
+    assert quote.pk in listed(world["vendor_admin"].client())[0]
 
 
 def test_support_engineers_and_partner_users_cannot_open_the_list(reported, world):
