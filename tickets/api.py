@@ -226,7 +226,8 @@ def list_tickets(request, response: HttpResponse, filters: Query[TicketFilters],
     tickets = TicketFilterSet(
         data, queryset=services.tickets_visible_to(user).select_related(
             "customer", "assignee", "device"),
-        user=user, customers=Customer.objects.visible_to(user), customer_key="site_id")
+        user=user, customers=Customer.objects.visible_to(user), customer_key="site_id",
+        api=True)
     cleaned(tickets.form, {"customer": "site_id"})
     rows, cursor = paginate_synced(services.with_breach_flag(tickets.qs), page, sync,
                                    "-created_at")

@@ -47,16 +47,20 @@ class TicketFilterSet(django_filters.FilterSet):
     STAFF_ONLY = ("customer", "assignee", "escalated", "external_reference",
                   "external_system")
 
+    # The API's only: on the page, the search box finds an external reference.
+    API_ONLY = ("external_reference", "external_system")
+
     def __init__(self, data=None, *args, user, customers, customer_key="pk", now=None,
-                 **kwargs):
+                 api=False, **kwargs):
         """`customers`: those the user may pick; `customer_key`: the field that names one
         (the page sends its primary key, the API its Site ID)."""
         super().__init__(data, *args, **kwargs)
         self.user, self.now = user, now
-        if user.is_customer_user:
-            for name in self.STAFF_ONLY:
-                del self.filters[name]
-        else:
+        hidden = set(self.STAFF_ONLY if user.is_customer_user else ())
+        hidden |= set() if api else set(self.API_ONLY)
+        for name in hidden:
+            del self.filters[name]
+        if not user.is_customer_user:
             self.filters["customer"].queryset = customers.order_by("name")
             self.filters["customer"].extra["to_field_name"] = customer_key
             self.form.fields["customer"].label_from_instance = \

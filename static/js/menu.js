@@ -18,6 +18,25 @@
         setOpen(button, menu, button.getAttribute("aria-expanded") !== "true");
       });
     }
+    // A list's filters, folded behind their button on a phone (the CSS shows the button
+    // there only); the button says how many filters are in use.
+    var filtersToggle = document.querySelector(".filters-toggle");
+    var filters = filtersToggle &&
+      document.getElementById(filtersToggle.getAttribute("aria-controls"));
+    if (filters) {
+      var inUse = Array.prototype.filter.call(
+        filters.querySelectorAll("input:not([type=hidden]), select"),
+        function (field) { return field.value !== ""; }).length;
+      if (inUse) {
+        filtersToggle.querySelector(".filters-toggle__count").textContent = " (" + inUse + ")";
+      }
+      filtersToggle.hidden = false;
+      filtersToggle.addEventListener("click", function () {
+        var open = filtersToggle.getAttribute("aria-expanded") !== "true";
+        filtersToggle.setAttribute("aria-expanded", open ? "true" : "false");
+        filters.classList.toggle("is-open", open);
+      });
+    }
     var groups = Array.prototype.slice.call(document.querySelectorAll(".nav__group"));
     // One submenu open at a time; a click elsewhere or Escape closes it.
     groups.forEach(function (group) {

@@ -257,6 +257,8 @@ def test_a_desktop_keeps_the_menu_inline_and_lists_as_tables(portal_server, phon
         assert not resources.locator(".nav__submenu").is_visible()
 
         page.goto(portal_server.url(PORTAL, "/tickets/"))
+        assert page.locator("main form.filters").is_visible()
+        assert not page.locator("main .filters-toggle").is_visible()
         table = page.locator("main table.table--cards")
         assert table.evaluate("element => getComputedStyle(element).display") == "table"
         assert page.locator("main table.table--cards thead").is_visible()
@@ -275,6 +277,28 @@ def test_without_scripts_a_phone_shows_the_menu_open_and_its_groups_still_open(p
             resources.locator("summary").click()
             assert resources.locator(".nav__submenu a").first.is_visible()
             assert_fits(bare, "the agent's dashboard without scripts")
+            bare.goto(portal_server.url(PORTAL, "/tickets/"))
+            assert bare.locator("main form.filters").is_visible()
             screenshot(bare, "partner-agent-menu-without-scripts-390")
         finally:
             context.close()
+
+
+def test_a_phone_folds_a_lists_filters_behind_a_button_that_counts_those_in_use(
+        portal_server, phone_world):
+    with chromium_page() as page:
+        page.set_viewport_size(PHONE)
+        signed_in(page, portal_server, PORTAL, "agent@beta.example", "")
+        page.goto(portal_server.url(PORTAL, "/tickets/?status=open&priority=P2"))
+        toggle, filters = page.locator("main .filters-toggle"), page.locator("main form.filters")
+        assert toggle.is_visible() and not filters.is_visible()
+        assert toggle.inner_text() == "Filtres (2)"
+        # Folded, the filters leave the first row on the first screen.
+        row = page.locator("main table.table--cards tbody tr").first
+        assert_in_viewport(page, row.locator("td.cell--lead a").first, "the first ticket")
+        toggle.click()
+        assert toggle.get_attribute("aria-expanded") == "true" and filters.is_visible()
+        assert_fits(page, "the ticket list with its filters open")
+        screenshot(page, "partner-agent-tickets-filters-open-390")
+        toggle.click()
+        assert not filters.is_visible()
