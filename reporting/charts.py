@@ -14,7 +14,8 @@ from portal.programme import whole_devices
 from .report_figures import category_label
 
 WIDTH, HEIGHT = 300, 130
-LEFT, RIGHT, TOP, BOTTOM = 36, 10, 10, 24
+# RIGHT leaves room for half of the last month's label, centred on the last point.
+LEFT, RIGHT, TOP, BOTTOM = 36, 24, 10, 24
 DEFAULT_COLOUR = "#1f4e79"
 BASELINE_COLOUR = "#b42318"
 GRID_COLOUR = "#d0d5dd"

@@ -98,6 +98,12 @@ def test_one_chart_per_category_with_its_own_scale_and_baseline(reported, world)
                   re.findall(r'text-anchor="end"[^>]*>([\d,]+)<', charts[1])]
     assert max(video_axis) < 20
     assert 'class="legend-swatch"' not in html
+    # Every month's label fits the chart's width, the last one included (about 5.4 px a
+    # character at font size 9, centred on its point).
+    width = int(re.search(r'viewBox="0 0 (\d+) ', charts[0]).group(1))
+    for x, label in re.findall(
+            r'<text x="([\d.]+)"[^>]*text-anchor="middle"[^>]*>([^<]+)<', charts[0]):
+        assert float(x) + len(label) * 5.4 / 2 <= width, label
 
 
 def test_tam_hours_are_logged_in_the_console_and_shown_in_the_report(reported, world,
