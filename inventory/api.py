@@ -3,12 +3,9 @@ same forms and services as the pages."""
 
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from contracts.models import Customer
@@ -155,17 +152,8 @@ def register_devices(request, payload: BulkRegistrationIn):
         pending.append((index, normalise_serial(values["serial"]),
                         values["model"].strip().upper(),
                         {"site": values["site"], "room": values["room"]}))
-    rows, errors = registration.checked_rows(customer, pending, timezone.localdate(),
-                                             precise=fixed is None, items=True)
-    for error in errors:
-        found.setdefault(f"devices.{error.line}.{error.column}", []).append(error.message)
-    if found:
-        raise ValidationError(found)
-    try:
-        registration.register_devices(customer, rows, user=user)
-    except IntegrityError:
-        raise ValidationError(_("A device of the list was registered by someone else "
-                                "meanwhile. Nothing was registered: try again.")) from None
+    rows = registration.register_items(customer, pending, timezone.localdate(),
+                                       precise=fixed is None, user=user, refused=found)
     devices = services.devices_visible_to(user).select_related(
         "product_model", "customer").filter(
             customer=customer, serial__in=[row.serial for row in rows]).order_by("serial")

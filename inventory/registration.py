@@ -4,7 +4,8 @@
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -125,3 +126,22 @@ def register_devices(customer, rows, *, user=None):
         bulk_create_with_history(devices, Device, batch_size=500, default_user=user)
         webhooks.emit_devices_registered(customer, devices)
     return len(devices)
+
+
+def register_items(customer, pending, on_date, *, precise=True, user=None, refused=None):
+    """The API's bulk registration: `pending` as for `checked_rows`, positions from 0;
+    `refused`: the errors of the items that could not be read, by the same names. All the
+    devices, or none and a ValidationError naming each error `devices.<position>.<field>`.
+    Returns the rows registered."""
+    rows, errors = checked_rows(customer, pending, on_date, precise=precise, items=True)
+    if errors or refused:
+        found = dict(refused or {})
+        for error in errors:
+            found.setdefault(f"devices.{error.line}.{error.column}", []).append(error.message)
+        raise ValidationError(found)
+    try:
+        register_devices(customer, rows, user=user)
+    except IntegrityError:
+        raise ValidationError(_("A device of the list was registered by someone else "
+                                "meanwhile. Nothing was registered: try again.")) from None
+    return rows

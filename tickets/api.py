@@ -30,11 +30,10 @@ from portal.users.access import EVERYONE_OF_PARTNER
 from portal.users.models import Role
 
 from . import services
-from .attachments import store_attachment
+from .attachments import attachment_response, store_attachment
 from .filters import TicketFilterSet
 from .forms import TicketApiUpdateForm, TicketForm
 from .models import Attachment, Comment, Ticket
-from .views import attachment_response
 
 router = Router(tags=["Tickets"])
 

@@ -4,6 +4,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -85,3 +86,15 @@ def store_attachment(comment, upload):
 
 def open_attachment(attachment):
     return attachment.file.storage.open(attachment.file.name, "rb")
+
+
+def attachment_response(attachment):
+    """The file as a download, with the type read from its content at upload."""
+    try:
+        handle = open_attachment(attachment)
+    except FileNotFoundError as error:
+        raise Http404 from error
+    response = FileResponse(handle, as_attachment=True, filename=attachment.filename,
+                            content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +20,7 @@ from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_STAFF, role_require
 from portal.users.models import Role
 
 from . import services
-from .attachments import open_attachment
+from .attachments import attachment_response
 from .filters import TICKET_SORTS, TicketFilterSet, presets_of
 from .forms import BulkUpdateForm, TicketForm, TicketScreenForm
 from .models import Attachment, Comment, Ticket, next_due_expression
@@ -234,17 +234,6 @@ def ticket_bulk_update(request):
                                            "%(count)d tickets updated.", changed)
                          % {"count": changed})
     return redirect(reverse("ticket_list") + back)
-
-
-def attachment_response(attachment):
-    try:
-        handle = open_attachment(attachment)
-    except FileNotFoundError as error:
-        raise Http404 from error
-    response = FileResponse(handle, as_attachment=True, filename=attachment.filename,
-                            content_type=attachment.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @role_required(*EVERYONE_OF_PARTNER)

@@ -13,8 +13,9 @@ from portal.submissions.once import sent_once
 from portal.tenants.schemas import active_partner
 from portal.users.access import role_required
 from portal.users.models import Role
+from tickets.attachments import attachment_response
 from tickets.models import Attachment, Ticket
-from tickets.views import attachment_response, detail_context, post_update, screen_form
+from tickets.views import detail_context, post_update, screen_form
 
 PAGE_SIZE = 50
 
