@@ -30,15 +30,29 @@ def time_zone_choices() -> list[tuple[str, str]]:
     return timezones.time_zone_choices()
 
 
-def visible_customers_q(user: User, field: str = "customer") -> Q:
-    """The rule of `CustomerQuerySet.visible_to` as a filter on rows that belong to a
-    customer through `field`. Partner staff see every customer of the schema: no condition,
-    rather than a join the database would make for nothing on every list and count."""
+ALL_CUSTOMERS = "all"
+
+
+def visible_customer_scope(user: User) -> int | str | None:
+    """The rule of `CustomerQuerySet.visible_to`: ALL_CUSTOMERS for partner staff, the
+    customer user's own customer's id, or None (sees no customer)."""
     if user.role in (Role.PARTNER_ADMIN, Role.PARTNER_AGENT):
-        return Q()
+        return ALL_CUSTOMERS
     if user.role == Role.CUSTOMER_USER and user.customer_id:
-        return Q(**{f"{field}_id": user.customer_id})
-    return Q(pk__in=[])
+        return user.customer_id
+    return None
+
+
+def visible_customers_q(user: User, field: str = "customer") -> Q:
+    """`visible_customer_scope` as a filter on rows that belong to a customer through
+    `field`. Partner staff see every customer of the schema: no condition, rather than a
+    join the database would make for nothing on every list and count."""
+    scope = visible_customer_scope(user)
+    if scope == ALL_CUSTOMERS:
+        return Q()
+    if scope is None:
+        return Q(pk__in=[])
+    return Q(**{f"{field}_id": scope})
 
 
 class CustomerQuerySet(models.QuerySet["Customer"]):

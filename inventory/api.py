@@ -11,7 +11,13 @@ from ninja import Field, Query, Router, Schema, Status
 from contracts.models import Customer
 from portal.api.auth import require_own_site_id, require_role
 from portal.api.conditional import CONDITIONAL_OPENAPI, conditional
-from portal.api.pagination import Page, PageParams, SyncParams, paginate_synced
+from portal.api.pagination import (
+    Page,
+    PageParams,
+    SyncParams,
+    paginate_prepared,
+    paginate_synced,
+)
 from portal.api.problems import cleaned
 from portal.api.schemas import ERRORS, WRITE_ERRORS, CustomerRef, customer_ref, one_of
 from portal.catalogue.models import Category
@@ -99,13 +105,20 @@ def list_devices(request, response: HttpResponse, filters: Query[DeviceFilters],
     number."""
     user = require_role(request, *EVERYONE_OF_PARTNER)
     today = timezone.localdate()
-    devices = services.devices_visible_to(user).select_related("product_model", "customer")
     given = filters.dict(exclude_none=True)
-    if given:  # without filters, the filter form would change nothing (a sync poll's case)
-        filtered = DeviceFilterSet(given, today=today, queryset=devices)
-        cleaned(filtered.form)
-        devices = filtered.qs
-    rows, cursor = paginate_synced(devices, page, sync, "serial")
+    prepared = None if given else services.devices_prepared_for(user)
+    if prepared is not None:
+        # Without filters, the filter form would change nothing: a sync poll's case, the
+        # request integrations repeat all day.
+        rows, cursor = paginate_prepared(prepared, page, sync, "serial")
+    else:
+        devices = services.devices_visible_to(user).select_related("product_model",
+                                                                   "customer")
+        if given:
+            filtered = DeviceFilterSet(given, today=today, queryset=devices)
+            cleaned(filtered.form)
+            devices = filtered.qs
+        rows, cursor = paginate_synced(devices, page, sync, "serial")
     return conditional(request, response, {
         "items": [device_out(device, result) for device, result in with_coverage(rows, today)],
         "next": cursor})

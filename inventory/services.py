@@ -11,9 +11,15 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contracts.models import Customer, visible_customers_q
+from contracts.models import (
+    ALL_CUSTOMERS,
+    Customer,
+    visible_customer_scope,
+    visible_customers_q,
+)
 from portal.catalogue.eligibility import Reason, coverage
 from portal.catalogue.models import ProductModel
+from portal.prepared import PreparedRows
 from portal.users.models import Role, User
 from portal.webhooks import services as webhooks
 
@@ -22,6 +28,23 @@ from .models import Device, LensImport, normalise_serial, serial_validator
 
 def devices_visible_to(user: User) -> QuerySet[Device]:
     return Device.objects.filter(visible_customers_q(user))
+
+
+def devices_prepared_for(user: User) -> PreparedRows | None:
+    """`devices_visible_to(user)` with their model and customer, for a list that sync
+    clients poll (portal/api/pagination.paginate_prepared); None when the user sees
+    none."""
+    scope = visible_customer_scope(user)
+    if scope is None:
+        return None
+    related = ("product_model", "customer")
+    if scope == ALL_CUSTOMERS:
+        return PreparedRows("devices:all", Device,
+                            lambda: Device.objects.select_related(*related))
+    return PreparedRows(
+        "devices:customer", Device,
+        lambda customer: Device.objects.select_related(*related).filter(customer=customer),
+        params={"customer": Device._meta.get_field("customer")}, values={"customer": scope})
 
 
 def lens_imports_visible_to(user: User) -> QuerySet[LensImport]:

@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import AwareDatetime, field_validator
 
+from portal.prepared import PreparedQuery
+
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
@@ -86,23 +88,35 @@ def decode_cursor(cursor, field, order=None):
         raise invalid from error
 
 
-def paginate(queryset, params, order):
-    """(the page's rows, the next cursor). `order` is one field, "-" for descending; the
-    primary key breaks ties in the same direction."""
+def _page_query(queryset, order, after, limit):
+    """The page's queryset: `limit + 1` rows in `order` (one field, "-" for descending;
+    the primary key breaks ties in the same direction), strictly after the pair `after`
+    (value, pk) when given."""
     name = order.lstrip("-")
     descending = order.startswith("-")
-    pk_order = "-pk" if descending else "pk"
-    queryset = queryset.order_by(order, pk_order)
-    if params.cursor:
-        value, pk = decode_cursor(params.cursor, queryset.model._meta.get_field(name), order)
-        after = "lt" if descending else "gt"
-        queryset = queryset.filter(Q(**{f"{name}__{after}": value})
-                                   | Q(**{name: value, f"pk__{after}": pk}))
-    rows = list(queryset[:params.limit + 1])
-    if len(rows) <= params.limit:
+    queryset = queryset.order_by(order, "-pk" if descending else "pk")
+    if after is not None:
+        value, pk = after
+        direction = "lt" if descending else "gt"
+        queryset = queryset.filter(Q(**{f"{name}__{direction}": value})
+                                   | Q(**{name: value, f"pk__{direction}": pk}))
+    return queryset[:limit + 1]
+
+
+def _page(rows, limit, order):
+    if len(rows) <= limit:
         return rows, None
-    last = rows[params.limit - 1]
-    return rows[:params.limit], encode_cursor(getattr(last, name), last.pk, order)
+    last = rows[limit - 1]
+    return rows[:limit], encode_cursor(getattr(last, order.lstrip("-")), last.pk, order)
+
+
+def paginate(queryset, params, order):
+    """(the page's rows, the next cursor), by `order` then the primary key."""
+    after = None
+    if params.cursor:
+        field = queryset.model._meta.get_field(order.lstrip("-"))
+        after = decode_cursor(params.cursor, field, order)
+    return _page(list(_page_query(queryset, order, after, params.limit)), params.limit, order)
 
 
 def synced(queryset, sync):
@@ -117,6 +131,34 @@ def synced(queryset, sync):
 def paginate_synced(queryset, params, sync, order):
     """`paginate` with the list's sync parameters: `updated_since` and `ordering`."""
     return paginate(synced(queryset, sync), params, sync.ordering or order)
+
+
+def paginate_prepared(rows, params, sync, order):
+    """`paginate_synced` of a list that sync clients poll all day, compiled once per thread
+    for each shape (portal/prepared.py): `rows` is a PreparedRows."""
+    order = sync.ordering or order
+    model = rows.model
+    fields = dict(rows.params)
+    values = dict(rows.values)
+    if sync.updated_since is not None:
+        fields["since"] = model._meta.get_field("updated_at")
+        values["since"] = sync.updated_since
+    if params.cursor:
+        fields["after"] = model._meta.get_field(order.lstrip("-"))
+        fields["after_pk"] = model._meta.pk
+        values["after"], values["after_pk"] = decode_cursor(params.cursor, fields["after"],
+                                                            order)
+
+    def build(**given):
+        queryset = rows.build(**{name: given[name] for name in rows.params})
+        if "since" in given:
+            queryset = queryset.filter(updated_at__gte=given["since"])
+        after = (given["after"], given["after_pk"]) if "after" in given else None
+        return _page_query(queryset, order, after, params.limit)
+
+    query = PreparedQuery((rows.key, order, tuple(sorted(fields)), params.limit), build,
+                          fields)
+    return _page(query(**values), params.limit, order)
 
 
 def paginate_rows(rows, params, sync):

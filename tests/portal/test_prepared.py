@@ -1,0 +1,162 @@
+"""Queries compiled once per thread (portal/prepared.py) give what the queryset gives, with
+each call's own values, in every thread."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from inventory import services as inventory_services
+from inventory.models import Device
+from portal.prepared import PreparedQuery, PreparedRows
+from portal.users.models import User
+from tests.factories import DeviceFactory
+
+EMAIL = User._meta.get_field("email")
+
+
+def _by_email(key):
+    return PreparedQuery(key, lambda email: User.objects.select_related("customer")
+                         .filter(email=email), {"email": EMAIL})
+
+
+def _fields(instance):
+    return {name: value for name, value in instance.__dict__.items() if name != "_state"}
+
+
+def test_a_prepared_query_gives_the_querysets_instances_with_their_related_rows(world):
+    query = _by_email("test:user-by-email")
+    with tenant_context(world.alpha):
+        for email in ("agent@alpha.example", "user1@customer.alpha.example", "nobody@x.y"):
+            expected = list(User.objects.select_related("customer").filter(email=email))
+            found = query(email=email)
+            assert [_fields(user) for user in found] == [_fields(user) for user in expected]
+            for mine, theirs in zip(found, expected, strict=True):
+                assert not mine._state.adding and mine._state.db == "default"
+                # The related row came with it: no query to read it.
+                with CaptureQueriesContext(connection) as queries:
+                    customer = mine.customer
+                assert len(queries) == 0
+                assert (customer and customer.site_id) == (
+                    theirs.customer and theirs.customer.site_id)
+
+
+def test_the_values_of_each_call_are_used_not_those_of_the_first(world):
+    query = _by_email("test:user-by-email-2")
+    with tenant_context(world.alpha):
+        assert [user.email for user in query(email="agent@alpha.example")] == [
+            "agent@alpha.example"]
+        assert [user.email for user in query(email="admin@alpha.example")] == [
+            "admin@alpha.example"]
+        with CaptureQueriesContext(connection) as queries:
+            query(email="user2@customer.alpha.example")
+        [statement] = queries.captured_queries
+        assert "user2@customer.alpha.example" in statement["sql"]
+        assert "agent@alpha.example" not in statement["sql"]
+
+
+def test_datetime_and_key_values_are_prepared_as_their_fields_prepare_them(world):
+    with tenant_context(world.alpha):
+        customer = world.customer(world.alpha, "AL-0001")
+        device = DeviceFactory(customer=customer)
+        since = device.updated_at - timedelta(microseconds=1)
+        query = PreparedQuery(
+            "test:devices-since",
+            lambda customer, since: Device.objects.filter(customer=customer,
+                                                          updated_at__gte=since),
+            {"customer": Device._meta.get_field("customer"),
+             "since": Device._meta.get_field("updated_at")})
+        assert device in query(customer=customer.pk, since=since)
+        assert device not in query(customer=customer.pk,
+                                   since=device.updated_at + timedelta(microseconds=1))
+        other = world.customer(world.alpha, "AL-0002")
+        assert device not in query(customer=other.pk, since=since)
+
+
+def test_a_queryset_with_prefetches_is_refused(world):
+    query = PreparedQuery("test:prefetch", lambda email: User.objects.prefetch_related(
+        "groups").filter(email=email), {"email": EMAIL})
+    with tenant_context(world.alpha), pytest.raises(ValueError):
+        query(email="agent@alpha.example")
+
+
+def test_a_customer_user_polls_only_their_own_customers_devices(world):
+    with tenant_context(world.alpha):
+        mine = DeviceFactory(customer=world.customer(world.alpha, "AL-0001"))
+        theirs = DeviceFactory(customer=world.customer(world.alpha, "AL-0002"))
+        one = User.objects.get(email="user1@customer.alpha.example")
+        two = User.objects.get(email="user2@customer.alpha.example")
+        agent = world["alpha_agent"].user
+        for user, sees, not_sees in ((one, mine, theirs), (two, theirs, mine)):
+            rows = inventory_services.devices_prepared_for(user)
+            found = PreparedQuery(rows.key, rows.build, rows.params)(**rows.values)
+            assert sees in found and not_sees not in found
+            assert set(found) == set(inventory_services.devices_visible_to(user))
+        staff = inventory_services.devices_prepared_for(agent)
+        assert {mine, theirs} <= set(
+            PreparedQuery(staff.key, staff.build, staff.params)(**staff.values))
+        nobody = User(role=one.role, customer=None)
+        assert inventory_services.devices_prepared_for(nobody) is None
+
+
+def test_threads_each_get_their_own_rows_at_the_same_time(world):
+    """Four threads, each with its own connection, run one prepared query together with
+    their own values, on rows committed once for the whole suite (the personas)."""
+    query = _by_email("test:user-by-email-threads")
+    emails = ["admin@alpha.example", "agent@alpha.example", "user1@customer.alpha.example",
+              "user2@customer.alpha.example"]
+    start = threading.Barrier(len(emails))
+    wrong = []
+
+    def poll(email):
+        try:
+            with tenant_context(world.alpha):
+                start.wait()
+                for _ in range(50):
+                    found = [user.email for user in query(email=email)]
+                    if found != [email]:
+                        wrong.append((email, found))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=poll, args=(email,)) for email in emails]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == []
+
+
+def test_prepared_rows_page_through_the_api_in_the_querysets_order(world):
+    """Sync pages read through a PreparedQuery come in (updated_at, id) order without a
+    gap or a repeat, as the ORM's would."""
+    from portal.api.pagination import PageParams, SyncParams, paginate_prepared, paginate_synced
+
+    with tenant_context(world.alpha):
+        customer = world.customer(world.alpha, "AL-0001")
+        before = timezone.now()
+        for _ in range(7):
+            DeviceFactory(customer=customer)
+        rows = PreparedRows("test:devices-of-customer", Device,
+                            lambda customer: Device.objects.filter(customer=customer),
+                            {"customer": Device._meta.get_field("customer")},
+                            {"customer": customer.pk})
+        sync = SyncParams(updated_since=before, ordering="updated_at")
+        seen, expected, cursor, expected_cursor = [], [], None, None
+        while True:
+            page, cursor = paginate_prepared(rows, PageParams(cursor=cursor, limit=3), sync,
+                                             "serial")
+            orm_page, expected_cursor = paginate_synced(
+                Device.objects.filter(customer=customer),
+                PageParams(cursor=expected_cursor, limit=3), sync, "serial")
+            seen += page
+            expected += orm_page
+            assert cursor == expected_cursor
+            if cursor is None:
+                break
+        assert [device.pk for device in seen] == [device.pk for device in expected]
+        assert len(seen) == 7
