@@ -3,7 +3,9 @@ from __future__ import annotations
 import datetime
 import uuid
 import zoneinfo
+from collections.abc import Callable
 from pathlib import PurePath
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -16,6 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from portal import timezones
 from portal.catalogue.models import Category
+from portal.prepared import PreparedRows
 from portal.programme import whole_devices
 from portal.users.models import Role, User
 
@@ -53,6 +56,28 @@ def visible_customers_q(user: User, field: str = "customer") -> Q:
     if scope is None:
         return Q(pk__in=[])
     return Q(**{f"{field}_id": scope})
+
+
+def visible_prepared(user: User, key: str, model: type[models.Model], build: Callable,
+                     params: dict | None = None, values: dict | None = None,
+                     field: str = "customer") -> PreparedRows | None:
+    """Rows of `model` that `user` may see, read through a PreparedQuery (portal/prepared.py):
+    `build(visible, **params)` makes the queryset, `visible` being the rule of
+    `visible_customers_q` on `field` with the customer as a Param. None when the user sees
+    no customer (nothing to read)."""
+    scope = visible_customer_scope(user)
+    if scope is None:
+        return None
+    if scope == ALL_CUSTOMERS:
+        return PreparedRows(f"{key}:all", model, lambda **given: build(Q(), **given),
+                            dict(params or {}), dict(values or {}))
+
+    def build_for_customer(visible_customer: Any, **given: Any) -> models.QuerySet:
+        return build(Q(**{field: visible_customer}), **given)
+
+    return PreparedRows(f"{key}:customer", model, build_for_customer,
+                        {**(params or {}), "visible_customer": model._meta.get_field(field)},
+                        {**(values or {}), "visible_customer": scope})
 
 
 class CustomerQuerySet(models.QuerySet["Customer"]):

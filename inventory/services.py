@@ -11,12 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contracts.models import (
-    ALL_CUSTOMERS,
-    Customer,
-    visible_customer_scope,
-    visible_customers_q,
-)
+from contracts.models import Customer, visible_customers_q, visible_prepared
 from portal.catalogue.eligibility import Reason, coverage
 from portal.catalogue.models import ProductModel
 from portal.prepared import PreparedRows
@@ -34,17 +29,26 @@ def devices_prepared_for(user: User) -> PreparedRows | None:
     """`devices_visible_to(user)` with their model and customer, for a list that sync
     clients poll (portal/api/pagination.paginate_prepared); None when the user sees
     none."""
-    scope = visible_customer_scope(user)
-    if scope is None:
-        return None
-    related = ("product_model", "customer")
-    if scope == ALL_CUSTOMERS:
-        return PreparedRows("devices:all", Device,
-                            lambda: Device.objects.select_related(*related))
+    return visible_prepared(user, "devices", Device, lambda visible: Device.objects
+                            .select_related("product_model", "customer").filter(visible))
+
+
+def device_visible_to(user: User, pk: int) -> Device | None:
+    """The device `pk` with its model and customer, if `user` may see it."""
+    rows = visible_prepared(
+        user, "device", Device, lambda visible, pk: Device.objects
+        .select_related("product_model", "customer").filter(visible, pk=pk),
+        {"pk": Device._meta.pk}, {"pk": pk})
+    return rows.first() if rows else None
+
+
+def device_history(device: Device, limit: int) -> list:
+    """The device's `limit` latest history records, with who made them."""
+    history = Device.history.model
     return PreparedRows(
-        "devices:customer", Device,
-        lambda customer: Device.objects.select_related(*related).filter(customer=customer),
-        params={"customer": Device._meta.get_field("customer")}, values={"customer": scope})
+        f"device-history:{limit}", history, lambda device: history.objects
+        .filter(id=device).select_related("history_user").order_by("-history_date")[:limit],
+        {"device": history._meta.get_field("id")}, {"device": device.pk}).all()
 
 
 def lens_imports_visible_to(user: User) -> QuerySet[LensImport]:

@@ -64,16 +64,23 @@ class _Plan:
 
 @dataclass(frozen=True)
 class PreparedRows:
-    """A list to read through a PreparedQuery that a caller narrows further (a page of
-    it): `build(**params)` gives its queryset from Params named as `params`, the fields
-    that prepare their values, and `values` gives this caller's values. `key` names the
-    shape `build` makes."""
+    """Rows to read through a PreparedQuery: `build(**params)` gives the queryset from
+    Params named as `params` (the fields that prepare their values), and `values` gives
+    this caller's values. `key` names the shape `build` makes. A caller may narrow them
+    further (portal/api/pagination.paginate_prepared) or read them with `all()`."""
 
     key: str
     model: type
     build: Callable
     params: dict = field(default_factory=dict)
     values: dict = field(default_factory=dict)
+
+    def all(self):
+        return PreparedQuery(self.key, self.build, self.params)(**self.values)
+
+    def first(self):
+        found = self.all()
+        return found[0] if found else None
 
 
 class PreparedQuery:
@@ -143,3 +150,13 @@ class PreparedQuery:
                 setattr(obj, name, row[position])
             found.append(obj)
         return found
+
+
+def prefetched(instance, name, rows):
+    """Gives `instance` the rows of its relation `name` (a reverse foreign key's accessor)
+    as prefetch_related would: `instance.<name>.all()` then reads them without a query."""
+    queryset = getattr(instance, name).all()
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
+    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache[name] = queryset

@@ -48,6 +48,7 @@ from contracts.models import (
     Customer,
     in_force_q,
     visible_customers_q,
+    visible_prepared,
 )
 from contracts.services import authorisation_letter_refusal
 from inventory.models import Device
@@ -105,6 +106,15 @@ ESCALATIONS = {
 
 def tickets_visible_to(user: User) -> TicketQuerySet:
     return Ticket.objects.filter(visible_customers_q(user))
+
+
+def latest_tickets_of_device(user: User, device: Device, limit: int) -> list[Ticket]:
+    """The device's `limit` latest tickets that `user` may see (the device page's)."""
+    rows = visible_prepared(
+        user, f"device-tickets:{limit}", Ticket, lambda visible, device: Ticket.objects
+        .filter(visible, device=device).order_by("-created_at", "-pk")[:limit],
+        {"device": Ticket._meta.get_field("device")}, {"device": device.pk})
+    return rows.all() if rows else []
 
 
 def is_local(user: User | None) -> bool:

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,8 +18,8 @@ from contracts.forms import AuthorisationLetterForm
 from contracts.models import AuthorisationLetter, Contract, Customer
 from contracts.tables import contract_columns
 from contracts.views import letters_card
-from inventory.coverage import active_contracts_by_customer, covered_until, device_coverage
-from inventory.services import devices_visible_to
+from inventory.coverage import active_contract_of, covered_until, device_coverage
+from inventory.services import device_history, device_visible_to
 from portal.errors import add_to_form
 from portal.lists import Table
 from portal.submissions.once import created, sent_once
@@ -28,7 +28,7 @@ from portal.users.models import Role, User
 from reporting.audit import history_for_customer
 from reporting.standing import contract_standing
 from tickets import services as ticket_services
-from tickets.rma.services import headset_rate, rmas_visible_to
+from tickets.rma.services import headset_rate, rmas_of_device
 from tickets.views import tickets_visible_to
 
 from . import dashboards
@@ -128,31 +128,30 @@ def authorisation_letter_add(request, pk):
     return redirect(letters_card(customer))
 
 
-# The device page lists this many of the device's latest tickets.
+# The device page lists this many of the device's latest tickets, and of its changes.
 DEVICE_TICKETS = 10
+DEVICE_HISTORY = 50
 
 
 @role_required(*EVERYONE_OF_PARTNER)
 def device_detail(request, pk):
     user = request.user
-    device = get_object_or_404(devices_visible_to(user)
-                               .select_related("product_model", "customer"), pk=pk)
+    device = device_visible_to(user, pk)
+    if device is None:
+        raise Http404
     today = timezone.localdate()
-    contract = active_contracts_by_customer([device.customer_id], today).get(device.customer_id)
+    contract = active_contract_of(device.customer_id, today)
     coverage = device_coverage(device, today, contract)
     # Its own replacements, and the one that brought it in.
-    rmas = list(rmas_visible_to(user).filter(Q(device=device) | Q(replacement=device))
-                .select_related("device", "replacement").order_by("-requested_at", "-pk"))
+    rmas = rmas_of_device(user, device)
     return render(request, "inventory/device_detail.html", {
         "device": device, "coverage": coverage,
         "covered_until": covered_until(device, contract) if coverage.covered else None,
-        "tickets": list(tickets_visible_to(user).filter(device=device)
-                        .order_by("-created_at", "-pk")[:DEVICE_TICKETS]),
+        "tickets": ticket_services.latest_tickets_of_device(user, device, DEVICE_TICKETS),
         "ticket_limit": DEVICE_TICKETS,
         "rmas": [rma for rma in rmas if rma.device_id == device.pk],
         "replaces": next((rma for rma in rmas if rma.replacement_id == device.pk), None),
-        "history": device.history.select_related("history_user")
-        .order_by("-history_date")[:50],
+        "history": device_history(device, DEVICE_HISTORY),
     })
 
 

@@ -160,3 +160,21 @@ def test_prepared_rows_page_through_the_api_in_the_querysets_order(world):
                 break
         assert [device.pk for device in seen] == [device.pk for device in expected]
         assert len(seen) == 7
+
+
+def test_a_customers_active_contract_comes_with_its_lines_as_the_prefetch_gave_them(world):
+    from inventory.coverage import active_contract_of, active_contracts_by_customer
+
+    with tenant_context(world.beta):
+        customer = world.customer(world.beta, "BE-0002")
+        today = timezone.localdate()
+        expected = active_contracts_by_customer([customer.pk], today)[customer.pk]
+        contract = active_contract_of(customer.pk, today)
+        assert contract.pk == expected.pk
+        with CaptureQueriesContext(connection) as queries:
+            assert contract.covered_categories == expected.covered_categories == ["headsets"]
+        assert len(queries) == 0
+        # Not in force that day: none.
+        assert active_contract_of(customer.pk, expected.end + timedelta(days=1)) is None
+        assert active_contract_of(customer.pk, expected.start - timedelta(days=1)) is None
+        assert active_contract_of(world.customer(world.beta, "BE-0001").pk, today) is None

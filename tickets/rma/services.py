@@ -39,7 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries.fields import Country
 
-from contracts.models import Contract, Customer, visible_customers_q
+from contracts.models import Contract, Customer, visible_customers_q, visible_prepared
 from inventory.coverage import device_coverage
 from inventory.models import Device, normalise_serial
 from portal.catalogue.models import Category
@@ -72,6 +72,17 @@ NEXT = {
 
 def rmas_visible_to(user: User) -> RmaQuerySet:
     return Rma.objects.filter(visible_customers_q(user))
+
+
+def rmas_of_device(user: User, device: Device) -> list[Rma]:
+    """The replacements of `device` and the one that brought it in, that `user` may see,
+    latest first, with both devices."""
+    rows = visible_prepared(
+        user, "device-rmas", Rma, lambda visible, device: Rma.objects.filter(
+            visible, Q(device=device) | Q(replacement=device))
+        .select_related("device", "replacement").order_by("-requested_at", "-pk"),
+        {"device": Rma._meta.get_field("device")}, {"device": device.pk})
+    return rows.all() if rows else []
 
 
 # --- Next business day ------------------------------------------------------------------
