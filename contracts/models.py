@@ -211,9 +211,7 @@ class Contract(models.Model):
     def baseline_version_on(self, day: datetime.date) -> BaselineVersion | None:
         """The baseline version in force on `day`: the latest effective by then, or the
         first one for a day before it."""
-        versions = self.baseline_versions.all()
-        return (versions.filter(effective_date__lte=day).order_by("-number").first()
-                or versions.order_by("number").first())
+        return self.baseline_versions.in_force_first(day).first()
 
 
 class ContractLine(models.Model):
@@ -243,6 +241,19 @@ class ContractLine(models.Model):
         return self.installed + self.growth
 
 
+class BaselineVersionQuerySet(models.QuerySet["BaselineVersion"]):
+    def in_force_first(self, day: datetime.date) -> BaselineVersionQuerySet:
+        """The version in force on `day` first: the latest effective by then, or the first
+        one for a day before them all."""
+        effective = Q(effective_date__lte=day)
+        rank = models.IntegerField()
+        return self.order_by(
+            models.Case(models.When(effective, then=models.Value(0)),
+                        default=models.Value(1), output_field=rank),
+            models.Case(models.When(effective, then=-models.F("number")),
+                        default=models.F("number"), output_field=rank))
+
+
 class BaselineVersion(models.Model):
     """The baselines in force from `effective_date`: the initial one, then one per
     accepted adjustment. Versions are only ever added, never changed."""
@@ -256,6 +267,8 @@ class BaselineVersion(models.Model):
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     history = HistoricalRecords(excluded_fields=["created_at"])
+
+    objects = BaselineVersionQuerySet.as_manager()
 
     class Meta:
         ordering = ["contract", "number"]

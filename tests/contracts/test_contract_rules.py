@@ -181,3 +181,28 @@ def test_the_daily_task_expires_ended_contracts_in_every_partner(world, monkeypa
     assert expire_ended_contracts.delay().get() == 2
     with tenant_context(world.beta):
         assert Contract.objects.get(pk=beta_contract.pk).status == Contract.Status.EXPIRED
+
+
+def test_the_baseline_in_force_is_the_latest_effective_by_then_or_else_the_first(world):
+    from contracts.services import record_baseline_version
+    from tickets.rma.services import contracted_headsets
+
+    with tenant_context(world.alpha):
+        customer = world.customer(world.alpha, "AL-0002")
+        contract = ContractFactory(customer=customer, start=date(2028, 1, 1),
+                                   end=date(2028, 12, 31),
+                                   lines={"headsets": (100, 0, Decimal("20.00"))})
+        record_baseline_version(contract, effective_date=date(2028, 6, 1), reason="true-up",
+                                author="tests", ordered={"headsets": 120})
+        record_baseline_version(contract, effective_date=date(2028, 9, 1), reason="true-up",
+                                author="tests", ordered={"video": 3})
+        numbers = {day: contract.baseline_version_on(day).number
+                   for day in (date(2027, 12, 31), date(2028, 1, 1), date(2028, 5, 31),
+                               date(2028, 6, 1), date(2028, 8, 31), date(2028, 9, 1))}
+        assert numbers == {date(2027, 12, 31): 1, date(2028, 1, 1): 1, date(2028, 5, 31): 1,
+                           date(2028, 6, 1): 2, date(2028, 8, 31): 2, date(2028, 9, 1): 3}
+        # The headsets of the version in force, in one statement; none in version 3, and no
+        # contract in force outside its term.
+        assert [contracted_headsets(customer, day) for day in (
+            date(2027, 12, 31), date(2028, 1, 1), date(2028, 5, 31), date(2028, 6, 1),
+            date(2028, 9, 1), date(2029, 1, 1))] == [0, 100, 100, 120, 0, 0]

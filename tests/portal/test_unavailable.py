@@ -40,7 +40,7 @@ def test_a_page_that_needs_the_broker_answers_503_in_the_partners_brand(
 
 def test_an_api_request_that_needs_redis_answers_a_503_problem(world, monkeypatch, settings):
     settings.UNAVAILABLE_RETRY_AFTER_SECONDS = 45
-    monkeypatch.setattr("inventory.services.devices_visible_to", redis_down)
+    monkeypatch.setattr("inventory.services.devices_prepared_for", redis_down)
     agent = world["alpha_agent"]
     response = ApiClient(agent.host, make_token(agent, scope="read")).get("/api/v1/devices")
     assert response.status_code == 503

@@ -26,12 +26,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import (
     BooleanField,
+    Count,
     DateField,
     DateTimeField,
     ExpressionWrapper,
     F,
     Func,
     Q,
+    Subquery,
+    Sum,
     Value,
 )
 from django.db.models.functions import Cast
@@ -39,11 +42,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries.fields import Country
 
-from contracts.models import Contract, Customer, visible_customers_q, visible_prepared
+from contracts.models import (
+    BaselineEntry,
+    BaselineVersion,
+    Contract,
+    Customer,
+    visible_customers_q,
+    visible_prepared,
+)
 from inventory.coverage import device_coverage
 from inventory.models import Device, normalise_serial
 from portal.catalogue.models import Category
 from portal.formats import time_of_day
+from portal.prepared import PreparedRows
 from portal.programme import rule
 from portal.users.models import Role, User
 from portal.webhooks import services as webhooks
@@ -72,6 +83,24 @@ NEXT = {
 
 def rmas_visible_to(user: User) -> RmaQuerySet:
     return Rma.objects.filter(visible_customers_q(user))
+
+
+# What a replacement's page shows with it.
+RMA_PAGE_RELATED = ("customer", "device", "product_model", "replacement", "ticket")
+
+
+def rma_visible_to(user: User, pk: int) -> Rma | None:
+    """The replacement `pk` with what its page shows, if `user` may see it."""
+    rows = visible_prepared(
+        user, "rma", Rma, lambda visible, pk: Rma.objects.select_related(*RMA_PAGE_RELATED)
+        .filter(visible, pk=pk), {"pk": Rma._meta.pk}, {"pk": pk})
+    return rows.first() if rows else None
+
+
+def steps_of(rma: Rma) -> list[RmaStep]:
+    """The replacement's steps, in their order."""
+    return PreparedRows("rma-steps", RmaStep, lambda rma: RmaStep.objects.filter(rma=rma),
+                        {"rma": RmaStep._meta.get_field("rma")}, {"rma": rma.pk}).all()
 
 
 def rmas_of_device(user: User, device: Device) -> list[Rma]:
@@ -182,14 +211,14 @@ def late_first(time_zone_field: str, now: datetime | None = None) -> ExpressionW
 def contracted_headsets(customer: Customer, on_date: date) -> int:
     """The ordered headset quantity of the customer's contract in force on `on_date`."""
     contract = Contract.objects.in_force(on_date).filter(customer=customer).order_by(
-        "-start").first()
-    if contract is None:
-        return 0
-    version = contract.baseline_version_on(on_date)
-    if version is None:
-        return 0
-    entry = version.entries.filter(category=Category.HEADSETS).first()
-    return entry.ordered if entry else 0
+        "-start").values("pk")[:1]
+    # The version `Contract.baseline_version_on` gives, in the same statement.
+    version = BaselineVersion.objects.filter(contract=Subquery(contract)).in_force_first(
+        on_date).values("pk")[:1]
+    ordered = BaselineEntry.objects.filter(version=Subquery(version),
+                                           category=Category.HEADSETS).values_list(
+        "ordered", flat=True).first()
+    return ordered or 0
 
 
 def is_chargeable(ordinal: int, base: int) -> bool:
@@ -261,11 +290,13 @@ def headset_rate(customer: Customer, year: int, on_date: date | None = None,
     counted = headset_rmas(customer, year).filter(status__in=COUNTED_STATUSES)
     if until is not None:
         counted = counted.filter(requested_at__lt=until)
-    charged = counted.filter(chargeable=True)
+    charged = Q(chargeable=True)
+    totals = counted.aggregate(counted=Count("pk"), charged=Count("pk", filter=charged),
+                               charges=Sum("charge", filter=charged))
     return HeadsetRate(
-        year=year, base=contracted_headsets(customer, on_date), approved=counted.count(),
-        chargeable=charged.count(),
-        charges=sum((rma.charge or Decimal("0") for rma in charged), Decimal("0.00")),
+        year=year, base=contracted_headsets(customer, on_date), approved=totals["counted"],
+        chargeable=totals["charged"],
+        charges=totals["charges"] if totals["charges"] is not None else Decimal("0.00"),
         threshold=rule("HEADSET_RMA_THRESHOLD"))
 
 

@@ -4,6 +4,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -150,7 +151,7 @@ def rma_preview(request):
 def rma_context(rma, user, urls):
     statuses = [s for s in Rma.Status if s in rma_services.allowed_statuses(rma, user)]
     return {
-        "rma": rma, "steps": list(rma.steps.all()), "urls": urls,
+        "rma": rma, "steps": rma_services.steps_of(rma), "urls": urls,
         "action_form": RmaActionForm(statuses=statuses) if statuses else None,
         "headset_rate": rma_services.rate_of_rma_year(rma),
         "ship_rule": rma_services.ship_date_rule(rma.ship_to_country),
@@ -161,8 +162,9 @@ def rma_context(rma, user, urls):
 
 @role_required(*EVERYONE_OF_PARTNER)
 def rma_detail(request, pk):
-    rma = get_object_or_404(rmas_visible_to(request.user).select_related(
-        "customer", "device", "product_model", "replacement", "ticket"), pk=pk)
+    rma = rma_services.rma_visible_to(request.user, pk)
+    if rma is None:
+        raise Http404
     urls = {"advance": reverse("rma_advance", args=[rma.pk])}
     return render(request, "tickets/rma_detail.html", rma_context(rma, request.user, urls))
 
