@@ -246,7 +246,7 @@ class BaselineVersionQuerySet(models.QuerySet["BaselineVersion"]):
         """The version in force on `day` first: the latest effective by then, or the first
         one for a day before them all."""
         effective = Q(effective_date__lte=day)
-        rank = models.IntegerField()
+        rank: models.IntegerField = models.IntegerField()
         return self.order_by(
             models.Case(models.When(effective, then=models.Value(0)),
                         default=models.Value(1), output_field=rank),
