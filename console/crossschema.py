@@ -43,6 +43,7 @@ from portal.consoleindex.models import (
     IndexedRma,
     IndexedTicket,
     OpenCount,
+    StatusCount,
 )
 from portal.programme import whole_devices
 from portal.tenants.models import Partner
@@ -595,13 +596,15 @@ def rebuild_index():
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE " + ", ".join(
             model._meta.db_table
-            for model in (IndexedTicket, IndexedRma, IndexedReport, IndexedCustomer, OpenCount)))
+            for model in (IndexedTicket, IndexedRma, IndexedReport, IndexedCustomer, OpenCount,
+                          StatusCount)))
     return rebuilt
 
 
 def rebuild_partner_index(partner):
-    """Writes one partner's part of the console's index again from its schema, in one
-    transaction; False when the partner has no schema."""
+    """Writes one partner's part of the console's index, and its counts of Lens imports
+    and report runs by status (/metrics), again from its schema, in one transaction;
+    False when the partner has no schema."""
     if not schema_exists(partner.schema_name):
         return False
     assigned = list(CsmAssignment.objects.filter(partner=partner)
@@ -614,4 +617,6 @@ def rebuild_partner_index(partner):
         console_index.replace_customers(Customer.objects.filter(pk__in=assigned).values(
             "id", "name", "site_id", "city", "country", "time_zone", "language",
             "updated_at"))
+        # Last: it holds off the partner's writes to those tables until the commit.
+        console_index.recount_statuses()
     return True

@@ -495,10 +495,8 @@ if SENTRY_DSN:
 # /readyz gives each part (PostgreSQL, Redis, storage) this long to answer.
 READINESS_TIMEOUT_SECONDS = float(os.environ.get("READINESS_TIMEOUT_SECONDS", "3"))
 # /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` (404 otherwise, and while
-# it is empty). The partners' import and report-run counts are read once per this many
-# seconds per process (a query per partner).
+# it is empty).
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
-METRICS_PARTNER_COUNTS_SECONDS = envint("METRICS_PARTNER_COUNTS_SECONDS", 60)
 
 # Rules of the Poly+ Enterprise programme (SPEC §5, §8, §9), read through portal.programme.
 PROGRAMME = {

@@ -113,6 +113,8 @@ class ReportRun(models.Model):
         waited = timezone.now() - timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
         return oldest if oldest is not None and oldest <= waited else None
 
+    # /metrics counts runs by the same rule, written in SQL for the trigger that keeps its
+    # counts (consoleindex_report_run_status(), consoleindex migration 0008).
     @property
     def status_label(self):
         if not self.has_ended:

@@ -41,5 +41,3 @@ SITE_SCHEME = "http"
 SITE_PORT = ""
 # The policy is on for the whole suite and the browser tests' server alike (DEBUG or not).
 CONTENT_SECURITY_POLICY = True
-# /metrics reads the partners' counts afresh at every scrape.
-METRICS_PARTNER_COUNTS_SECONDS = 0

@@ -205,3 +205,31 @@ class OpenCount(models.Model):
 
     def __str__(self):
         return f"{self.partner_id} {self.queue}: {self.open_rows}"
+
+
+# The statuses /metrics reports a partner's report runs in (a run has no status column:
+# the rule is consoleindex_report_run_status(), migration 0008).
+REPORT_RUN_STATUSES = ("running", "finished", "finished_with_failures")
+
+
+class StatusCount(models.Model):
+    """How many of a partner's rows of a table (`table_name`: its Lens imports or report
+    runs) are in a status: /metrics adds these up, one query whatever the number of
+    partners, instead of counting in every partner's schema. A trigger on each table of
+    every partner's schema keeps it in step with every insert, update, delete and
+    truncate, in the writer's transaction (migrations inventory 0012 and reporting 0005,
+    their functions in migration 0008)."""
+
+    partner = models.ForeignKey("tenants.Partner", to_field="schema_name",
+                                db_column="schema_name", on_delete=models.CASCADE,
+                                related_name="+")
+    table_name = models.CharField(max_length=63)
+    status = models.CharField(max_length=30)
+    rows = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["partner", "table_name", "status"],
+                                               name="consoleindex_statuscount_one_row")]
+
+    def __str__(self):
+        return f"{self.partner_id} {self.table_name} {self.status}: {self.rows}"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import connection, models
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
@@ -25,6 +25,7 @@ from .models import (
     IndexedRma,
     IndexedRow,
     IndexedTicket,
+    StatusCount,
 )
 
 DENORMALISED = (IndexedTicket, IndexedRma, IndexedReport, IndexedQuote)
@@ -35,7 +36,7 @@ def _current_schema() -> str:
     return str(connection.schema_name)  # type: ignore[attr-defined]
 
 
-def _table(model: type[IndexedRow]) -> str:
+def _table(model: type[models.Model]) -> str:
     quote = connection.ops.quote_name
     return f"{quote(get_public_schema_name())}.{quote(model._meta.db_table)}"
 
@@ -142,3 +143,37 @@ def replace_customers(rows: Iterable[dict[str, Any]]) -> None:
                         time_zone=row["time_zone"], language=row["language"],
                         updated_at=row["updated_at"])
         for row in rows])
+
+
+# The partners' tables whose rows /metrics counts by status (StatusCount), each with a
+# row's status as the triggers work it out (migration 0008).
+COUNTED_STATUSES = {
+    "inventory_lensimport": "status",
+    "reporting_reportrun": "{public}.consoleindex_report_run_status(total, done, failed)",
+}
+
+
+def recount_statuses() -> None:
+    """Counts the current partner's rows of each counted table by status again (the
+    rebuild). The tables take no writes from here to the end of the caller's transaction:
+    a write counted by its trigger meanwhile would otherwise be overwritten by a count
+    made without it."""
+    schema = _current_schema()
+    quote = connection.ops.quote_name
+    public, table = quote(get_public_schema_name()), _table(StatusCount)
+    tables = list(COUNTED_STATUSES)
+    counted = " UNION ALL ".join(
+        f"SELECT '{name}', {status.format(public=public)}, count(*) "
+        f"FROM {quote(name)} GROUP BY 2" for name, status in COUNTED_STATUSES.items())
+    with connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {', '.join(map(quote, tables))} IN SHARE MODE")
+        cursor.execute(
+            f"WITH counted (table_name, status, rows) AS ({counted}), "
+            f"gone AS (DELETE FROM {table} c WHERE c.schema_name = %s "
+            f"AND c.table_name = ANY(%s) AND NOT EXISTS (SELECT 1 FROM counted "
+            f"WHERE counted.table_name = c.table_name AND counted.status = c.status)) "
+            f"INSERT INTO {table} AS c (schema_name, table_name, status, rows) "
+            f"SELECT %s, table_name, status, rows FROM counted "
+            f"ON CONFLICT (schema_name, table_name, status) "
+            f"DO UPDATE SET rows = EXCLUDED.rows WHERE c.rows <> EXCLUDED.rows",
+            [schema, tables, schema])

@@ -3,22 +3,19 @@ outbox, and the partners' Lens imports and report runs in PostgreSQL. The same o
 web instance (they read the same servers); see README, "Deploying"."""
 
 import logging
-import time
 
 from django.conf import settings
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q, Sum
 from prometheus_client.core import GaugeMetricFamily
 
 from inventory.models import LensImport
+from portal.consoleindex.models import REPORT_RUN_STATUSES, StatusCount
 from portal.observability import metrics
 from portal.outbox.models import PendingTask
-from portal.tenants.schemas import each_active_partner
+from portal.tenants.schemas import active_partners
 from reporting.models import ReportRun
 
 logger = logging.getLogger(__name__)
-
-# The partners' counts need a query per partner: kept this long (seconds) in each process.
-_partner_counts: dict[str, object] = {"at": None, "value": None}
 
 
 class RedisCollector:
@@ -84,24 +81,19 @@ class DatabaseCollector:
 
 
 def partner_counts():
-    now = time.monotonic()
-    if (_partner_counts["at"] is not None
-            and now - _partner_counts["at"] < settings.METRICS_PARTNER_COUNTS_SECONDS):
-        return _partner_counts["value"]
+    """The active partners' Lens imports and report runs by status: their counters in the
+    public schema added up (StatusCount, kept by triggers in every partner's schema), one
+    query whatever the number of partners."""
     imports: dict[str, int] = {}
-    runs = {"running": 0, "finished": 0, "finished_with_failures": 0}
-    settled = F("done") + F("failed")
-    # One partner at a time: a statement across every schema would lock them all at once.
-    for _partner in each_active_partner():
-        for row in LensImport.objects.values("status").annotate(count=Count("pk")).order_by():
-            imports[row["status"]] = imports.get(row["status"], 0) + row["count"]
-        found = ReportRun.objects.aggregate(
-            running=Count("pk", filter=Q(total__gt=settled)),
-            finished=Count("pk", filter=Q(total__lte=settled, failed=0)),
-            finished_with_failures=Count("pk", filter=Q(total__lte=settled, failed__gt=0)))
-        for status, count in found.items():
-            runs[status] += count
-    _partner_counts.update(at=now, value=(imports, runs))
+    runs = dict.fromkeys(REPORT_RUN_STATUSES, 0)
+    counted = {LensImport._meta.db_table: imports, ReportRun._meta.db_table: runs}
+    rows = (StatusCount.objects
+            .filter(partner_id__in=active_partners().values("schema_name"),
+                    table_name__in=counted)
+            .values("table_name", "status").annotate(total=Sum("rows")).order_by())
+    for row in rows:
+        counts = counted[row["table_name"]]
+        counts[row["status"]] = counts.get(row["status"], 0) + row["total"]
     return imports, runs
 
 

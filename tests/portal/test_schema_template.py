@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
+from portal.consoleindex.models import StatusCount
 from portal.tenants.models import Partner
 from portal.tenants.schemas import catalogue_search_path
 from portal.tenants.template import (
@@ -20,6 +21,10 @@ from portal.tenants.template import (
     prepare_spare_schemas,
     spare_schemas,
 )
+
+# The triggers that keep the partner's counts of /metrics (consoleindex.StatusCount).
+COUNTING_TRIGGERS = {"inventory_lensimport_count_status", "inventory_lensimport_forget_status",
+                     "reporting_reportrun_count_status", "reporting_reportrun_forget_status"}
 
 DESCRIPTIONS = {
     "tables": """
@@ -109,6 +114,7 @@ def test_a_schema_made_from_the_template_equals_a_migrated_one(db):
     assert ("inventory_device", "r", "p", ["fillfactor=50"]) in migrated["tables"]
     assert any(row[2] == "f" and row[4] for row in migrated["constraints"])  # deferrable FKs
     assert migrated["migration records"] and migrated["content types"]
+    assert COUNTING_TRIGGERS <= {row[1] for row in migrated["triggers"]}
     for what in migrated:
         assert cloned[what] == migrated[what], what
 
@@ -177,6 +183,16 @@ def test_a_schema_made_from_a_spare_equals_a_migrated_one(db):
         cursor.execute("INSERT INTO cloned_check.auth_group (name) VALUES ('First') "
                        "RETURNING id")
         assert cursor.fetchone()[0] == 1
+
+    # The partner's report runs are counted for /metrics from its first one.
+    Partner.objects.bulk_create([Partner(slug="cloned-check", schema_name="cloned_check",
+                                         name="Cloned", status=Partner.Status.ACTIVE)])
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO cloned_check.reporting_reportrun "
+                       "(month, requested_by, total, done, failed, created_at) "
+                       "VALUES ('2026-01-01', '', 2, 0, 0, now())")
+    assert list(StatusCount.objects.filter(partner_id="cloned_check").values_list(
+        "table_name", "status", "rows")) == [("reporting_reportrun", "running", 1)]
 
 
 def test_without_a_spare_the_schema_is_made_from_the_template(db):

@@ -1,4 +1,5 @@
-"""Writes the console's index again from every partner's schema (portal/consoleindex).
+"""Writes the console's index, and the counts /metrics reads, again from every partner's
+schema (portal/consoleindex).
 
 Idempotent; run once after `migrate_schemas` on a deploy, and whenever the index is in
 doubt: partners' schemas are the source of truth.
