@@ -11,33 +11,29 @@ from django.db.models import Exists, F, OuterRef, Q
 
 from contracts.models import Contract, ContractLine, in_force_q
 from portal.catalogue.eligibility import Coverage, Reason, coverage
-from portal.prepared import PreparedRows, prefetched
+from portal.prepared import KEYS, AnyOf, PreparedRows, prefetched
 
 from .models import Device
 
 
 def active_contracts_by_customer(customer_ids, on_date):
-    contracts = (Contract.objects.active().in_force(on_date)
-                 .filter(customer_id__in=customer_ids).prefetch_related("lines"))
+    """{customer id: its active contract on `on_date`, with its lines} (every list of
+    devices reads it, so through SQL compiled once per thread)."""
+    contracts = PreparedRows(
+        "active-contracts", Contract, lambda customers, on_date: Contract.objects.active()
+        .in_force(on_date).filter(AnyOf(F("customer_id"), customers)),
+        {"customers": KEYS, "on_date": Contract._meta.get_field("start")},
+        {"customers": list(customer_ids), "on_date": on_date}).all()
+    if not contracts:
+        return {}
+    lines = PreparedRows(
+        "active-contracts-lines", ContractLine, lambda contracts: ContractLine.objects
+        .filter(AnyOf(F("contract_id"), contracts)), {"contracts": KEYS},
+        {"contracts": [contract.pk for contract in contracts]}).all()
+    for contract in contracts:
+        prefetched(contract, "lines", [line for line in lines
+                                       if line.contract_id == contract.pk])
     return {contract.customer_id: contract for contract in contracts}
-
-
-def active_contract_of(customer_id, on_date):
-    """`active_contracts_by_customer` of one customer: its active contract on `on_date`,
-    with its lines, or None (a device's page, read all day)."""
-    contract = PreparedRows(
-        "active-contract", Contract, lambda customer, on_date: Contract.objects.active()
-        .in_force(on_date).filter(customer=customer),
-        {"customer": Contract._meta.get_field("customer"),
-         "on_date": Contract._meta.get_field("start")},
-        {"customer": customer_id, "on_date": on_date}).first()
-    if contract is not None:
-        lines = PreparedRows(
-            "contract-lines", ContractLine, lambda contract: ContractLine.objects
-            .filter(contract=contract), {"contract": ContractLine._meta.get_field("contract")},
-            {"contract": contract.pk}).all()
-        prefetched(contract, "lines", lines)
-    return contract
 
 
 def device_coverage(device, on_date, contract):

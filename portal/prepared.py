@@ -21,8 +21,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Expression
+from django.db.models import BigIntegerField, Expression, Lookup
 from django.db.models.query import ModelIterable, get_related_populators
 
 _plans = threading.local()
@@ -47,6 +48,24 @@ class Param(Expression):
 
     def as_sql(self, compiler, connection):
         return "%s", [_Slot(self.name, self.output_field)]
+
+
+# A Param's field for a list of primary keys (with AnyOf).
+KEYS = ArrayField(BigIntegerField())
+
+
+class AnyOf(Lookup):
+    """`lhs = ANY(rhs)`: a filter on a list of values given as one Param (an ArrayField's),
+    where `__in` would need one placeholder per value and so a plan per list length.
+    `queryset.filter(AnyOf(F("customer_id"), customers))`."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
 
 
 @dataclass(frozen=True)

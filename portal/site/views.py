@@ -18,7 +18,7 @@ from contracts.forms import AuthorisationLetterForm
 from contracts.models import AuthorisationLetter, Contract, Customer
 from contracts.tables import contract_columns
 from contracts.views import letters_card
-from inventory.coverage import active_contract_of, covered_until, device_coverage
+from inventory.coverage import active_contracts_by_customer, covered_until, device_coverage
 from inventory.services import device_history, device_visible_to
 from portal.errors import add_to_form
 from portal.lists import Table
@@ -140,7 +140,8 @@ def device_detail(request, pk):
     if device is None:
         raise Http404
     today = timezone.localdate()
-    contract = active_contract_of(device.customer_id, today)
+    contract = active_contracts_by_customer([device.customer_id], today).get(
+        device.customer_id)
     coverage = device_coverage(device, today, contract)
     # Its own replacements, and the one that brought it in.
     rmas = rmas_of_device(user, device)

@@ -162,19 +162,23 @@ def test_prepared_rows_page_through_the_api_in_the_querysets_order(world):
         assert len(seen) == 7
 
 
-def test_a_customers_active_contract_comes_with_its_lines_as_the_prefetch_gave_them(world):
-    from inventory.coverage import active_contract_of, active_contracts_by_customer
+def test_active_contracts_come_with_their_lines_as_the_prefetch_gave_them(world):
+    from contracts.models import Contract
+    from inventory.coverage import active_contracts_by_customer
 
     with tenant_context(world.beta):
-        customer = world.customer(world.beta, "BE-0002")
+        one, two = (world.customer(world.beta, site_id) for site_id in ("BE-0001", "BE-0002"))
         today = timezone.localdate()
-        expected = active_contracts_by_customer([customer.pk], today)[customer.pk]
-        contract = active_contract_of(customer.pk, today)
+        expected = (Contract.objects.active().in_force(today).filter(customer=two)
+                    .prefetch_related("lines").get())
+        found = active_contracts_by_customer({one.pk, two.pk}, today)
+        assert list(found) == [two.pk]
+        contract = found[two.pk]
         assert contract.pk == expected.pk
         with CaptureQueriesContext(connection) as queries:
             assert contract.covered_categories == expected.covered_categories == ["headsets"]
         assert len(queries) == 0
-        # Not in force that day: none.
-        assert active_contract_of(customer.pk, expected.end + timedelta(days=1)) is None
-        assert active_contract_of(customer.pk, expected.start - timedelta(days=1)) is None
-        assert active_contract_of(world.customer(world.beta, "BE-0001").pk, today) is None
+        # Not in force that day, or no customer: none.
+        assert active_contracts_by_customer([two.pk], expected.end + timedelta(days=1)) == {}
+        assert active_contracts_by_customer([two.pk], expected.start - timedelta(days=1)) == {}
+        assert active_contracts_by_customer([], today) == {}
