@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django_tenants.utils import schema_exists
 
+from contracts import services as contract_services
 from contracts.models import Customer
 from inventory.models import LensImport
 from inventory.tasks import queue_import
@@ -45,6 +46,7 @@ from portal.consoleindex.models import (
     OpenCount,
     StatusCount,
 )
+from portal.prepared import PreparedRows
 from portal.programme import whole_devices
 from portal.tenants.models import Partner
 from portal.tenants.references import parse_reference
@@ -170,16 +172,20 @@ def assigned_customer(csm, partner_slug, customer_id):
     """One customer with its contracts and change history, if assigned to `csm`; None
     otherwise (the caller answers 404)."""
 
-    assignment = CsmAssignment.objects.select_related("partner").filter(
-        csm=csm, partner__slug=partner_slug, customer_id=customer_id).first()
+    assignment = PreparedRows(
+        "csm-assignment", CsmAssignment, lambda csm, slug, customer: CsmAssignment.objects
+        .select_related("partner").filter(csm=csm, partner__slug=slug, customer_id=customer),
+        {"csm": CsmAssignment._meta.get_field("csm"), "slug": Partner._meta.get_field("slug"),
+         "customer": CsmAssignment._meta.get_field("customer_id")},
+        {"csm": csm.pk, "slug": partner_slug, "customer": customer_id}).first()
     if assignment is None:
         return None
     with partner_schema(assignment.partner):
-        customer = Customer.objects.filter(pk=customer_id).first()
+        customer = PreparedRows("customer", Customer, lambda pk: Customer.objects.filter(pk=pk),
+                                {"pk": Customer._meta.pk}, {"pk": customer_id}).first()
         if customer is None:
             return None
-        contracts = list(customer.contracts.prefetch_related("lines",
-                                                             "baseline_versions__entries"))
+        contracts = contract_services.contracts_with_baselines(customer)
         history = history_for_customer(customer)
     return AssignedCustomer(assignment.partner, customer, csm), contracts, history
 
@@ -220,12 +226,17 @@ def assign_csm(partner, customer_id, csm):
 
 def customer_assigned_to(csm, partner_slug, customer_id):
     """(partner, customer) when the customer is assigned to `csm`; None otherwise."""
-    assignment = CsmAssignment.objects.select_related("partner").filter(
-        csm=csm, partner__slug=partner_slug, customer_id=customer_id).first()
+    assignment = PreparedRows(
+        "csm-assignment", CsmAssignment, lambda csm, slug, customer: CsmAssignment.objects
+        .select_related("partner").filter(csm=csm, partner__slug=slug, customer_id=customer),
+        {"csm": CsmAssignment._meta.get_field("csm"), "slug": Partner._meta.get_field("slug"),
+         "customer": CsmAssignment._meta.get_field("customer_id")},
+        {"csm": csm.pk, "slug": partner_slug, "customer": customer_id}).first()
     if assignment is None:
         return None
     with partner_schema(assignment.partner):
-        customer = Customer.objects.filter(pk=customer_id).first()
+        customer = PreparedRows("customer", Customer, lambda pk: Customer.objects.filter(pk=pk),
+                                {"pk": Customer._meta.pk}, {"pk": customer_id}).first()
     return (assignment.partner, customer) if customer else None
 
 

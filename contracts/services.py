@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from portal import formats
 from portal.catalogue.eligibility import is_eligible
 from portal.consoleindex import services as console_index
+from portal.prepared import PreparedRows, prefetch_prepared
 from portal.programme import rule
 from portal.users.models import User
 
@@ -147,6 +148,20 @@ def record_baseline_version(contract: Contract, *, effective_date: date, reason:
     # The contract's API answer lists its versions: syncing partners see it changed.
     Contract.objects.filter(pk=contract.pk).update(updated_at=timezone.now())
     return version
+
+
+def contracts_with_baselines(customer: Customer) -> list[Contract]:
+    """The customer's contracts with their lines, baseline versions and entries, as
+    `prefetch_related("lines", "baseline_versions__entries")` gives them (four statements,
+    compiled once per thread)."""
+    contracts = PreparedRows(
+        "customer-contracts", Contract, lambda customer: Contract.objects.filter(
+            customer=customer), {"customer": Contract._meta.get_field("customer")},
+        {"customer": customer.pk}).all()
+    prefetch_prepared(contracts, "lines", ContractLine, "contract")
+    versions = prefetch_prepared(contracts, "baseline_versions", BaselineVersion, "contract")
+    prefetch_prepared(versions, "entries", BaselineEntry, "version")
+    return contracts
 
 
 def current_baseline(contract: Contract) -> dict[str, BaselineEntry]:

@@ -11,7 +11,7 @@ from django.db.models import Exists, F, OuterRef, Q
 
 from contracts.models import Contract, ContractLine, in_force_q
 from portal.catalogue.eligibility import Coverage, Reason, coverage
-from portal.prepared import KEYS, AnyOf, PreparedRows, prefetched
+from portal.prepared import KEYS, AnyOf, PreparedRows, prefetch_prepared
 
 from .models import Device
 
@@ -24,15 +24,7 @@ def active_contracts_by_customer(customer_ids, on_date):
         .in_force(on_date).filter(AnyOf(F("customer_id"), customers)),
         {"customers": KEYS, "on_date": Contract._meta.get_field("start")},
         {"customers": list(customer_ids), "on_date": on_date}).all()
-    if not contracts:
-        return {}
-    lines = PreparedRows(
-        "active-contracts-lines", ContractLine, lambda contracts: ContractLine.objects
-        .filter(AnyOf(F("contract_id"), contracts)), {"contracts": KEYS},
-        {"contracts": [contract.pk for contract in contracts]}).all()
-    for contract in contracts:
-        prefetched(contract, "lines", [line for line in lines
-                                       if line.contract_id == contract.pk])
+    prefetch_prepared(contracts, "lines", ContractLine, "contract")
     return {contract.customer_id: contract for contract in contracts}
 
 

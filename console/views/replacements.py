@@ -13,7 +13,7 @@ from portal.lists import Table
 from portal.tenants.schemas import active_partner
 from portal.users.access import role_required
 from portal.users.models import Role
-from tickets.models import Rma
+from tickets.rma.services import rma_of_partner
 from tickets.rma.views import post_advance, rma_context
 
 from .escalations import PAGE_SIZE, _page_number, _pages
@@ -36,8 +36,7 @@ def console_rma_list(request):
 
 
 def _partner_rma(slug, pk):
-    rma = (Rma.objects.select_related("customer", "device", "product_model", "replacement",
-                                      "ticket").filter(pk=pk).first())
+    rma = rma_of_partner(pk)
     if rma is None:
         raise Http404
     return rma

@@ -182,3 +182,30 @@ def test_active_contracts_come_with_their_lines_as_the_prefetch_gave_them(world)
         assert active_contracts_by_customer([two.pk], expected.end + timedelta(days=1)) == {}
         assert active_contracts_by_customer([two.pk], expected.start - timedelta(days=1)) == {}
         assert active_contracts_by_customer([], today) == {}
+
+
+def test_contracts_with_baselines_equal_what_prefetch_related_gives(world):
+    from contracts.models import Contract
+    from contracts.services import contracts_with_baselines, record_baseline_version
+
+    with tenant_context(world.beta):
+        customer = world.customer(world.beta, "BE-0002")
+        [active] = Contract.objects.filter(customer=customer)
+        record_baseline_version(active, effective_date=active.start + timedelta(days=30),
+                                reason="true-up", author="tests",
+                                ordered={"headsets": 7, "video": 2})
+        expected = list(customer.contracts.prefetch_related("lines",
+                                                            "baseline_versions__entries"))
+        found = contracts_with_baselines(customer)
+        with CaptureQueriesContext(connection) as queries:
+            shape = [(contract.pk, [_fields(line) for line in contract.lines.all()],
+                      [(version.number, [_fields(entry) for entry in version.entries.all()])
+                       for version in contract.baseline_versions.all()])
+                     for contract in found]
+        assert len(queries) == 0
+        assert shape == [(contract.pk, [_fields(line) for line in contract.lines.all()],
+                          [(version.number, [_fields(entry) for entry in version.entries.all()])
+                           for version in contract.baseline_versions.all()])
+                         for contract in expected]
+        assert [number for number, _entries in shape[0][2]] == [1, 2]
+        assert [entry["category"] for entry in shape[0][2][1][1]] == ["headsets", "video"]

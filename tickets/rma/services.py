@@ -97,6 +97,14 @@ def rma_visible_to(user: User, pk: int) -> Rma | None:
     return rows.first() if rows else None
 
 
+def rma_of_partner(pk: int) -> Rma | None:
+    """The replacement `pk` of the current partner's schema with what its page shows: the
+    vendor console's read, for whom every replacement of a partner is visible."""
+    return PreparedRows("console-rma", Rma, lambda pk: Rma.objects
+                        .select_related(*RMA_PAGE_RELATED).filter(pk=pk),
+                        {"pk": Rma._meta.pk}, {"pk": pk}).first()
+
+
 def steps_of(rma: Rma) -> list[RmaStep]:
     """The replacement's steps, in their order."""
     return PreparedRows("rma-steps", RmaStep, lambda rma: RmaStep.objects.filter(rma=rma),
