@@ -19,7 +19,7 @@ from portal.api.pagination import (
     paginate_synced,
 )
 from portal.api.problems import cleaned
-from portal.api.schemas import ERRORS, WRITE_ERRORS, CustomerRef, customer_ref, one_of
+from portal.api.schemas import ERRORS, WRITE_ERRORS, CustomerRef, Out, customer_ref, one_of
 from portal.catalogue.models import Category
 from portal.users.access import EVERYONE_OF_PARTNER
 from portal.users.models import Role
@@ -43,7 +43,7 @@ class DeviceFilters(Schema):
     end_of_life: bool | None = Field(None, description="End of life passed.")
 
 
-class Coverage(Schema):
+class Coverage(Out):
     covered: bool
     reasons: list[str] = Field(description="Why not, as codes (no_active_contract, "
                                            "category_not_covered, quote_only, end_of_life, "
@@ -51,7 +51,7 @@ class Coverage(Schema):
     messages: list[str] = Field(description="Why not, in words.")
 
 
-class DeviceOut(Schema):
+class DeviceOut(Out):
     id: int
     serial: str
     sku: str

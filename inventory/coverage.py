@@ -28,16 +28,19 @@ def active_contracts_by_customer(customer_ids, on_date):
     return {contract.customer_id: contract for contract in contracts}
 
 
-def device_coverage(device, on_date, contract):
+def device_coverage(device, on_date, contract, covered_categories=None):
     """`contract` is the customer's active contract on `on_date`, or None. A replaced or
-    retired device has left the installed base: it is not covered, whatever its model."""
+    retired device has left the installed base: it is not covered, whatever its model.
+    `covered_categories`: the contract's, when already read (a list of devices)."""
     if device.status == Device.Status.REPLACED:
         return Coverage(covered=False, reasons=(Reason.DEVICE_REPLACED,))
     if device.status == Device.Status.RETIRED:
         return Coverage(covered=False, reasons=(Reason.DEVICE_RETIRED,))
     if contract is None:
         return Coverage(covered=False, reasons=(Reason.NO_ACTIVE_CONTRACT,))
-    return coverage(device.product_model, contract.covered_categories, on_date)
+    if covered_categories is None:
+        covered_categories = contract.covered_categories
+    return coverage(device.product_model, covered_categories, on_date)
 
 
 class CoveredUntil(NamedTuple):
@@ -66,8 +69,11 @@ def with_coverage(devices, on_date):
     if not devices:  # an empty page (a sync poll that finds nothing) needs no contracts
         return []
     contracts = active_contracts_by_customer({d.customer_id for d in devices}, on_date)
+    categories = {customer_id: frozenset(contract.covered_categories)
+                  for customer_id, contract in contracts.items()}
     return [CoveredDevice(device, device_coverage(device, on_date,
-                                                  contracts.get(device.customer_id)))
+                                                  contracts.get(device.customer_id),
+                                                  categories.get(device.customer_id)))
             for device in devices]
 
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from ninja import Field, Schema
-from pydantic import PlainSerializer, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
 
 # Money and exact quantities travel as decimal strings ("1234.50"), never as floats.
 DecimalString = Annotated[
@@ -14,7 +14,15 @@ DecimalString = Annotated[
 ]
 
 
-class CustomerRef(Schema):
+class Out(BaseModel):
+    """An answer's shape that pydantic reads by itself, from dicts or attributes. Ninja's
+    Schema wraps every item in a getter made for Django objects and runs it field by
+    field: for a page of 50 devices, thousands of calls that these shapes do not need."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class CustomerRef(Out):
     id: int
     site_id: str
     name: str
