@@ -18,7 +18,7 @@ different key.
 """
 
 import threading
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -28,6 +28,9 @@ from django.db.models import BigIntegerField, Expression, F, Lookup
 from django.db.models.query import ModelIterable, get_related_populators
 
 _plans = threading.local()
+# Plans kept per thread, the least recently used dropped first: a few per page shape, and
+# a page size among 200 for the API's lists.
+MAX_PLANS = 1000
 
 
 class _Slot:
@@ -116,10 +119,14 @@ class PreparedQuery:
     def _plan(self):
         plans = getattr(_plans, "by_key", None)
         if plans is None:
-            plans = _plans.by_key = {}
+            plans = _plans.by_key = OrderedDict()
         plan = plans.get(self.key)
         if plan is None:
             plan = plans[self.key] = self._compile()
+            if len(plans) > MAX_PLANS:
+                plans.popitem(last=False)
+        else:
+            plans.move_to_end(self.key)
         return plan
 
     def _compile(self):

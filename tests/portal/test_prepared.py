@@ -209,3 +209,16 @@ def test_contracts_with_baselines_equal_what_prefetch_related_gives(world):
                          for contract in expected]
         assert [number for number, _entries in shape[0][2]] == [1, 2]
         assert [entry["category"] for entry in shape[0][2][1][1]] == ["headsets", "video"]
+
+
+def test_a_thread_keeps_its_most_recently_used_plans_only(world, monkeypatch):
+    from portal import prepared
+
+    monkeypatch.setattr(prepared, "MAX_PLANS", 2)
+    monkeypatch.setattr(prepared._plans, "by_key", None, raising=False)
+    with tenant_context(world.alpha):
+        queries = [_by_email(f"test:lru-{index}") for index in range(3)]
+        for query in (queries[0], queries[1], queries[0], queries[2]):
+            assert [user.email for user in query(email="agent@alpha.example")] == [
+                "agent@alpha.example"]
+        assert list(prepared._plans.by_key) == ["test:lru-0", "test:lru-2"]
