@@ -35,7 +35,12 @@ from .forms import (
 )
 from .lens import columns, reading
 from .models import LensHeaderMapping, LensImport
-from .services import devices_visible_to, lens_imports_retryable_by, lens_imports_visible_to
+from .services import (
+    devices_prepared_for,
+    devices_visible_to,
+    lens_imports_retryable_by,
+    lens_imports_visible_to,
+)
 from .tables import device_columns
 from .tasks import (
     confirm_review,
@@ -54,9 +59,18 @@ def device_list(request):
     filters = DeviceFilterSet(request.GET or None, today=today, queryset=devices_visible_to(
         request.user).select_related("product_model", "customer"))
     sort = request.GET.get("sort")
-    devices = sorted_by(filtered(filters), sort, DEVICE_SORTS)
     if request.GET.get("format") == "csv":
-        return devices_csv(devices, today)
+        return devices_csv(sorted_by(filtered(filters), sort, DEVICE_SORTS), today)
+    prepared = None if request.GET.keys() - {"page", "sort"} \
+        else devices_prepared_for(request.user)
+    if prepared is not None:
+        # The whole list, everyone's first look: its count and page through SQL compiled
+        # once per thread (portal/prepared.py), for each order.
+        order = sort if (sort or "").removeprefix("-") in DEVICE_SORTS else ""
+        devices = prepared.narrowed(f"sorted:{order}",
+                                    lambda queryset: sorted_by(queryset, order, DEVICE_SORTS))
+    else:
+        devices = sorted_by(filtered(filters), sort, DEVICE_SORTS)
     page = Paginator(devices, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = with_coverage(page.object_list, today)
     return render(request, "inventory/device_list.html", {

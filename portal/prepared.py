@@ -20,9 +20,10 @@ different key.
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import BigIntegerField, Expression, F, Lookup
 from django.db.models.query import ModelIterable, get_related_populators
@@ -76,13 +77,18 @@ class AnyOf(Lookup):
 class _Plan:
     sql: str
     params: tuple  # literal values, and _Slot where a Param's value goes
-    init_list: tuple
-    model_start: int
-    model_end: int
-    model: type
-    related_populators: tuple
-    annotation_col_map: dict
-    converters: tuple  # (position, converters, expression)
+    # How a row becomes instances; a count's plan has none.
+    init_list: tuple = ()
+    model_start: int = 0
+    model_end: int = 0
+    model: type | None = None
+    related_populators: tuple = ()
+    annotation_col_map: dict = field(default_factory=dict)
+    converters: tuple = ()  # (position, converters, expression)
+
+
+# The plan of a queryset Django knows to be empty without asking the database.
+_NOTHING = _Plan(sql="", params=())
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,23 @@ class PreparedRows:
         found = self.all()
         return found[0] if found else None
 
+    def narrowed(self, key, narrow):
+        """These rows through `narrow(queryset)`, a shape of its own named `key`."""
+        build = self.build
+        return replace(self, key=f"{self.key}|{key}",
+                       build=lambda **params: narrow(build(**params)))
+
+    # What a Paginator asks of its list: a count, then a slice.
+
+    def count(self):
+        return PreparedQuery(self.key, self.build, self.params).count(**self.values)
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice) or index.step is not None:
+            raise TypeError("Prepared rows are read by slices.")
+        return self.narrowed(f"[{index.start}:{index.stop}]",
+                             lambda queryset: queryset[index.start:index.stop]).all()
+
 
 class PreparedQuery:
     """`build(**params)` → the queryset, with a Param for each value that varies.
@@ -116,27 +139,59 @@ class PreparedQuery:
         self.params = params
         self.using = using
 
-    def _plan(self):
+    def _plan(self, key, compile):
         plans = getattr(_plans, "by_key", None)
         if plans is None:
             plans = _plans.by_key = OrderedDict()
-        plan = plans.get(self.key)
+        plan = plans.get(key)
         if plan is None:
-            plan = plans[self.key] = self._compile()
+            plan = plans[key] = compile()
             if len(plans) > MAX_PLANS:
                 plans.popitem(last=False)
         else:
-            plans.move_to_end(self.key)
+            plans.move_to_end(key)
         return plan
 
+    def _queryset(self):
+        return self.build(**{name: Param(name, field) for name, field in self.params.items()})
+
+    def _compile_count(self):
+        # As a subquery, whatever the queryset holds (PostgreSQL flattens a plain one).
+        queryset = self._queryset().order_by().values("pk")
+        try:
+            sql, params = queryset.query.get_compiler(using=self.using).as_sql()
+        except EmptyResultSet:
+            return _NOTHING
+        return _Plan(sql=f"SELECT COUNT(*) FROM ({sql}) counted", params=tuple(params))
+
+    def _execute(self, plan, values):
+        connection = connections[self.using]
+        if plan is _NOTHING:
+            return connection, []
+        params = [
+            param.field.get_db_prep_value(values[param.name], connection, prepared=False)
+            if isinstance(param, _Slot) else param
+            for param in plan.params]
+        with connection.cursor() as cursor:
+            cursor.execute(plan.sql, params)
+            return connection, cursor.fetchall()
+
+    def count(self, **values):
+        """The number of rows the queryset would give with these values."""
+        plan = self._plan((self.key, "count"), self._compile_count)
+        _connection, rows = self._execute(plan, values)
+        return rows[0][0] if rows else 0
+
     def _compile(self):
-        queryset = self.build(**{name: Param(name, field)
-                                 for name, field in self.params.items()})
+        queryset = self._queryset()
         if queryset._iterable_class is not ModelIterable or queryset._prefetch_related_lookups \
                 or queryset._known_related_objects:
             raise ValueError("A prepared query reads model instances, without prefetches.")
         compiler = queryset.query.get_compiler(using=self.using)
-        sql, params = compiler.as_sql()
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:  # say, an empty slice: no statement to run
+            return _NOTHING
         select, klass_info = compiler.select, compiler.klass_info
         fields = [column[0] for column in select[:compiler.col_count]]
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
@@ -151,15 +206,8 @@ class PreparedQuery:
 
     def __call__(self, **values):
         """The instances the queryset would give with these values."""
-        plan = self._plan()
-        connection = connections[self.using]
-        params = [
-            param.field.get_db_prep_value(values[param.name], connection, prepared=False)
-            if isinstance(param, _Slot) else param
-            for param in plan.params]
-        with connection.cursor() as cursor:
-            cursor.execute(plan.sql, params)
-            rows = cursor.fetchall()
+        plan = self._plan(self.key, self._compile)
+        connection, rows = self._execute(plan, values)
         found = []
         for row in rows:
             if plan.converters:

@@ -222,3 +222,25 @@ def test_a_thread_keeps_its_most_recently_used_plans_only(world, monkeypatch):
             assert [user.email for user in query(email="agent@alpha.example")] == [
                 "agent@alpha.example"]
         assert list(prepared._plans.by_key) == ["test:lru-0", "test:lru-2"]
+
+
+def test_a_paginator_pages_prepared_rows_as_it_pages_the_queryset(world):
+    from django.core.paginator import Paginator
+
+    with tenant_context(world.alpha):
+        customer = world.customer(world.alpha, "AL-0001")
+        for _ in range(5):
+            DeviceFactory(customer=customer)
+        user = User.objects.get(email="user1@customer.alpha.example")
+        rows = inventory_services.devices_prepared_for(user).narrowed(
+            "by-serial-desc", lambda queryset: queryset.order_by("-serial"))
+        expected = inventory_services.devices_visible_to(user).order_by("-serial")
+        assert rows.count() == expected.count() >= 5
+        prepared, plain = Paginator(rows, 2), Paginator(expected, 2)
+        assert prepared.num_pages == plain.num_pages
+        for number in prepared.page_range:
+            assert list(prepared.page(number)) == list(plain.page(number))
+        assert rows[3:3] == []
+        nobody = PreparedRows("test:nobody", Device,
+                              lambda: Device.objects.filter(pk__in=[]))
+        assert nobody.count() == 0 and nobody.all() == [] and nobody[0:2] == []
