@@ -8,6 +8,9 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 from django_tenants.utils import tenant_context
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from tickets.models import Rma
 from tickets.queries import index_rmas
@@ -175,3 +178,22 @@ def test_the_console_reads_the_day_in_the_ship_tos_time_zone(setup, world):
         index_rmas([rma.pk])
     rows, _ = console_rows(world, late="on")
     assert rows == [("alpha", "HS-0005")]
+
+
+@given(start=st.dates(min_value=date(2024, 1, 1), max_value=date(2027, 12, 31)),
+       days=st.integers(min_value=0, max_value=800),
+       country=st.sampled_from(["FR", "DE", "GB", "US", "ZZ"]))
+@examples(max_examples=200, deadline=None)
+def test_business_days_late_are_counted_as_day_by_day(start, days, country):
+    end = start + timedelta(days=days)
+    expected = sum(1 for offset in range(1, days + 1)
+                   if rma_services.is_business_day(start + timedelta(days=offset), country))
+    assert rma_services.business_days_after(start, end, country) == expected
+
+
+def test_a_replacement_two_years_late_counts_both_years_holidays():
+    # 2 January 2026 – 1 January 2028 (a Saturday): 522 weekdays, of which 16 are French
+    # public holidays (1 January of both years, Easter Mondays, 1 and 8 May, Ascension,
+    # Whit Monday, 14 July, 11 November, Christmas 2026, All Saints' Day 2027…).
+    found = late(date(2025, 12, 31), at(PARIS, 2028, 1, 1, 10, 0))
+    assert found == rma_services.Lateness(731, 506)

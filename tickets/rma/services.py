@@ -196,9 +196,20 @@ def lateness(status: str, promised: date, country: str, time_zone: str,
     if today <= promised:
         return None
     days = (today - promised).days
-    business = sum(1 for offset in range(1, days + 1)
-                   if is_business_day(promised + timedelta(days=offset), country))
-    return Lateness(days, business)
+    return Lateness(days, business_days_after(promised, today, country))
+
+
+def business_days_after(start: date, end: date, country: str) -> int:
+    """The business days of `country` in (start, end]: weekdays counted by whole weeks,
+    less the public holidays on weekdays, a year's holidays at a time (a replacement a
+    year late costs the same as one a day late)."""
+    weeks, rest = divmod((end - start).days, 7)
+    weekdays = weeks * 5 + sum(1 for offset in range(1, rest + 1)
+                               if (start + timedelta(days=offset)).weekday() < 5)
+    holidays = sum(1 for year in range(start.year, end.year + 1)
+                   for day in public_holidays(country, year)
+                   if start < day <= end and day.weekday() < 5)
+    return weekdays - holidays
 
 
 def late_q(time_zone_field: str, now: datetime | None = None) -> Q:
