@@ -57,7 +57,7 @@ def customer_programme(customer: Customer, today: date) -> dict[str, Any]:
     """A customer user's numbers: devices covered or not, headset replacements used and
     left this year, the latest published report."""
     devices = Device.objects.filter(customer=customer, status=Device.Status.ACTIVE).aggregate(
-        total=Count("pk"), covered=Count("pk", filter=covered_q(today)))
+        total=Count("pk"), covered=Count("pk", filter=covered_q(today, customer)))
     return {
         "devices_covered": devices["covered"],
         "devices_not_covered": devices["total"] - devices["covered"],
