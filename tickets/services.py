@@ -760,15 +760,16 @@ def dashboard(tickets: TicketQuerySet, user: User, now: datetime | None = None,
     """
     now = now or timezone.now()
     open_tickets = tickets.open().select_related("customer")
-    mine = open_tickets if user.role == Role.CUSTOMER_USER else open_tickets.filter(
-        assignee=user)
+    # What the dashboards' rows show (tickets/templatetags/ticket_rows.py).
+    shown = open_tickets.only("subject", "priority", "resolution_due_at", "customer__site_id")
+    mine = shown if user.role == Role.CUSTOMER_USER else shown.filter(assignee=user)
     # The three figures in one pass over the open tickets rather than one query each.
     counts = open_tickets.aggregate(
         open_count=Count("pk"), breached_count=Count("pk", filter=breached_q(now, hashed=True)),
         unassigned_count=Count("pk", filter=Q(assignee__isnull=True)))
     return {
         "my_open_tickets": list(mine.order_by("resolution_due_at", "-created_at")[:size]),
-        "breaching_soon": list(open_tickets.filter(breaching_soon_q(now))
+        "breaching_soon": list(shown.filter(breaching_soon_q(now))
                                .order_by("resolution_due_at")[:size]),
         "open_count": counts["open_count"],
         "breached_count": counts["breached_count"],
