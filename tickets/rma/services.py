@@ -26,12 +26,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import (
     BooleanField,
+    Count,
     DateField,
     DateTimeField,
     ExpressionWrapper,
     F,
     Func,
     Q,
+    Sum,
     Value,
 )
 from django.db.models.functions import Cast
@@ -250,11 +252,14 @@ def headset_rate(customer: Customer, year: int, on_date: date | None = None,
     counted = headset_rmas(customer, year).filter(status__in=COUNTED_STATUSES)
     if until is not None:
         counted = counted.filter(requested_at__lt=until)
-    charged = counted.filter(chargeable=True)
+    # The three figures in one pass over the year's replacements.
+    figures = counted.aggregate(
+        approved_count=Count("pk"), chargeable_count=Count("pk", filter=Q(chargeable=True)),
+        charges_total=Sum("charge", filter=Q(chargeable=True)))
     return HeadsetRate(
-        year=year, base=contracted_headsets(customer, on_date), approved=counted.count(),
-        chargeable=charged.count(),
-        charges=sum((rma.charge or Decimal("0") for rma in charged), Decimal("0.00")),
+        year=year, base=contracted_headsets(customer, on_date),
+        approved=figures["approved_count"], chargeable=figures["chargeable_count"],
+        charges=figures["charges_total"] or Decimal("0.00"),
         threshold=rule("HEADSET_RMA_THRESHOLD"))
 
 
