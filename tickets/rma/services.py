@@ -33,15 +33,22 @@ from django.db.models import (
     F,
     Func,
     Q,
+    Subquery,
     Sum,
     Value,
 )
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries.fields import Country
 
-from contracts.models import Contract, Customer, visible_customers_q
+from contracts.models import (
+    BaselineEntry,
+    BaselineVersion,
+    Contract,
+    Customer,
+    visible_customers_q,
+)
 from inventory.coverage import device_coverage
 from inventory.models import Device, normalise_serial
 from portal.catalogue.models import Category
@@ -171,16 +178,19 @@ def late_first(time_zone_field: str, now: datetime | None = None) -> ExpressionW
 # --- Headset threshold ------------------------------------------------------------------
 
 def contracted_headsets(customer: Customer, on_date: date) -> int:
-    """The ordered headset quantity of the customer's contract in force on `on_date`."""
+    """The ordered headset quantity of the customer's contract in force on `on_date`, in
+    the baseline version of that day (`Contract.baseline_version_on`): one query rather
+    than one for the contract, its version and the entry."""
     contract = Contract.objects.in_force(on_date).filter(customer=customer).order_by(
-        "-start").first()
-    if contract is None:
-        return 0
-    version = contract.baseline_version_on(on_date)
-    if version is None:
-        return 0
-    entry = version.entries.filter(category=Category.HEADSETS).first()
-    return entry.ordered if entry else 0
+        "-start").values("pk")[:1]
+    versions = BaselineVersion.objects.filter(contract=Subquery(contract))
+    version = Coalesce(
+        Subquery(versions.filter(effective_date__lte=on_date).order_by("-number")
+                 .values("pk")[:1]),
+        Subquery(versions.order_by("number").values("pk")[:1]))
+    ordered = (BaselineEntry.objects.filter(version=version, category=Category.HEADSETS)
+               .values_list("ordered", flat=True).first())
+    return ordered or 0
 
 
 def is_chargeable(ordinal: int, base: int) -> bool:
