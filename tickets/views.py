@@ -62,7 +62,8 @@ def ticket_list(request):
     filters = TicketFilterSet(
         request.GET or None, queryset=tickets_visible_to(user).select_related(
             "customer", "assignee"),
-        user=user, customers=Customer.objects.visible_to(user), now=now)
+        user=user, customers=Customer.objects.visible_to(user).only("name", "site_id"),
+        now=now)
     sort = request.GET.get("sort")
     # The most urgent first unless the reader sorts otherwise.
     rows = services.with_breach_flag(filtered(filters), now).order_by(
