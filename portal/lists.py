@@ -10,18 +10,20 @@ which the page, its CSV export and the API share; this module holds what every l
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from datetime import time
+from functools import cache, lru_cache
 from html import escape as html_escape
 
 import django_filters
 from django import forms, template
 from django.db.models import Case, F, Q, Value, When
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateformat import DateFormat
 from django.utils.formats import get_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters import Filter
 
@@ -255,10 +257,45 @@ _ESCAPED = re.compile(r"\\(.)")
 
 
 def _date_format(value, format_name):
-    """`date_format(value, format_name)` in the active language, the format split once."""
-    formatter = DateFormat(value)
-    return "".join(str(getattr(formatter, piece)()) if letter else piece
-                   for letter, piece in _format_pieces(get_format(format_name)))
+    """`date_format(value, format_name)` in the active language, the format split once.
+
+    The numbers of a date and the 12-hour clock are written here as DateFormat writes them:
+    building one for each of a list's hundred dates cost more than the dates themselves."""
+    formatter = None
+    text = []
+    for letter, piece in _format_pieces(get_format(format_name)):
+        if not letter:
+            text.append(piece)
+        elif piece in _NUMBERS:
+            text.append(_NUMBERS[piece](value))
+        elif piece == "P":
+            text.append(_twelve_hour_clock(get_language(), value.hour, value.minute))
+        else:
+            formatter = formatter or DateFormat(value)
+            text.append(str(getattr(formatter, piece)()))
+    return "".join(text)
+
+
+# DateFormat's letters of plain numbers (d, j, m, n, y, Y, G, H, i), as it writes them.
+_NUMBERS = {
+    "d": lambda value: f"{value.day:02d}",
+    "j": lambda value: str(value.day),
+    "m": lambda value: f"{value.month:02d}",
+    "n": lambda value: str(value.month),
+    "y": lambda value: f"{value.year % 100:02d}",
+    "Y": lambda value: f"{value.year:04d}",
+    "G": lambda value: str(value.hour),
+    "H": lambda value: f"{value.hour:02d}",
+    "i": lambda value: f"{value.minute:02d}",
+}
+
+
+@lru_cache(maxsize=4096)
+def _twelve_hour_clock(language, hour, minute):
+    """DateFormat's "P" ("2:05 p.m.", "noon"): a function of the language and the time of
+    day only, worked out once for each."""
+    with translation.override(language):
+        return str(DateFormat(time(hour, minute)).P())
 
 
 @cache

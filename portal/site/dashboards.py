@@ -57,7 +57,7 @@ def customer_programme(customer: Customer, today: date) -> dict[str, Any]:
     """A customer user's numbers: devices covered or not, headset replacements used and
     left this year, the latest published report."""
     devices = Device.objects.filter(customer=customer, status=Device.Status.ACTIVE).aggregate(
-        total=Count("pk"), covered=Count("pk", filter=covered_q(today)))
+        total=Count("pk"), covered=Count("pk", filter=covered_q(today, customer)))
     return {
         "devices_covered": devices["covered"],
         "devices_not_covered": devices["total"] - devices["covered"],
@@ -73,7 +73,7 @@ def partner_admin_programme(today: date, now: datetime) -> dict[str, Any]:
     order in `quotes_awaiting_po`)."""
     ending = (Contract.objects.active().filter(
         end__gte=today, end__lte=today + timedelta(days=settings.DASHBOARD_CONTRACTS_ENDING_DAYS))
-        .select_related("customer").order_by("end", "pk"))
+        .select_related("customer").only("end", "customer__name").order_by("end", "pk"))
     # A true-up is due when the customer's latest report says so and no quote answers it.
     latest_month = MonthlyReport.objects.filter(customer=OuterRef("customer")).order_by(
         "-month").values("month")[:1]
@@ -82,11 +82,12 @@ def partner_admin_programme(today: date, now: datetime) -> dict[str, Any]:
                 .exclude(Exists(TrueUpQuote.objects.filter(
                     report=OuterRef("pk"), status__in=[TrueUpQuote.Status.ISSUED,
                                                        TrueUpQuote.Status.ACCEPTED])))
-                .select_related("customer").order_by("customer__name", "pk"))
+                .select_related("customer").only("month", "customer__name")
+                .order_by("customer__name", "pk"))
     stale_before = now - timedelta(days=settings.DASHBOARD_LENS_IMPORT_STALE_DAYS)
     stale = (Customer.objects.filter(Exists(Contract.objects.active().filter(
         customer=OuterRef("pk"))))
-        .annotate(last_import=Max("lens_imports__created_at"))
+        .only("name").annotate(last_import=Max("lens_imports__created_at"))
         .filter(Q(last_import__isnull=True) | Q(last_import__lt=stale_before))
         .order_by("last_import", "name", "pk"))
     return {

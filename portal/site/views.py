@@ -43,14 +43,15 @@ def dashboard(request):
         if customer is not None:
             context.update(dashboards.customer_programme(customer, customer.today()))
     else:
-        context["recent_customers"] = Customer.objects.order_by("-created_at")[:5]
+        context["recent_customers"] = Customer.objects.only("name", "site_id").order_by(
+            "-created_at")[:5]
     context["tickets"] = ticket_services.dashboard(tickets_visible_to(user), user)
     if user.role == Role.PARTNER_ADMIN:
         context.update(dashboards.partner_admin_programme(timezone.localdate(),
                                                           timezone.now()))
         context["pending_invitations"] = User.objects.filter(
             is_active=True, password__startswith=UNUSABLE_PASSWORD_PREFIX
-        )
+        ).only("email", "role")
         context.update(dashboards.counts(
             user, customer_count=Customer.objects.all(),
             user_count=User.objects.filter(is_active=True),

@@ -160,8 +160,15 @@ def test_the_database_filter_agrees_with_the_rule(world):
                                                   active.get(device.customer_id)).covered
         by_filter = set(Device.objects.filter(covered_q(today), serial__startswith="AGREE")
                         .values_list("pk", flat=True))
+        # A customer's own count (its dashboard) reads its covered categories once.
+        by_customer = {owner.pk: set(Device.objects.filter(
+            covered_q(today, owner), customer=owner, serial__startswith="AGREE")
+            .values_list("pk", flat=True)) for owner in owners.values()}
     assert {pk for pk, covered in expected.items() if covered} == by_filter
     assert 0 < len(by_filter) < len(expected)
+    assert by_customer == {owner.pk: {device.pk for device in devices
+                                      if device.customer_id == owner.pk and expected[device.pk]}
+                           for owner in owners.values()}
 
 
 def replaced_headset(world, catalogue):

@@ -46,6 +46,17 @@ def test_numbers():
     assert formats.number(Decimal("12.5"), 2, language="fr") == "12,50"
 
 
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_whole_numbers_are_written_as_babel_writes_them(language):
+    from babel import numbers as babel_numbers
+
+    locale = formats.locale_name(language)
+    for value in (0, 7, -7, 999, 1000, -1000, 12345, 1234567, -98765432, 10**12):
+        assert formats.number(value, language=language) == babel_numbers.format_decimal(
+            Decimal(value), locale=locale, decimal_quantization=False)
+    assert formats.number(1234567, language="fr") == "1\u202f234\u202f567"
+
+
 LEAP_DAY = date(2028, 2, 29)
 
 

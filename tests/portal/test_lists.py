@@ -15,7 +15,12 @@ from portal.lists import _date_format, filter_field, id_url, short_date, short_d
 
 MOMENTS = [datetime(2028, 2, 29, 0, 5, tzinfo=ZoneInfo("UTC")),
            datetime(2026, 12, 31, 23, 59, tzinfo=ZoneInfo("Europe/Paris")),
-           datetime(2026, 7, 14, 12, 0, tzinfo=ZoneInfo("UTC"))]
+           datetime(2026, 7, 14, 12, 0, tzinfo=ZoneInfo("UTC")),
+           # Midnight, noon and a whole hour where the reader is.
+           datetime(2026, 3, 1, 0, 0, tzinfo=ZoneInfo("Europe/Paris")),
+           datetime(2026, 3, 1, 12, 0, tzinfo=ZoneInfo("America/New_York")),
+           datetime(2026, 3, 1, 9, 0, tzinfo=ZoneInfo("Europe/Paris")),
+           datetime(9, 1, 5, 7, 3, tzinfo=ZoneInfo("UTC"))]
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
@@ -26,8 +31,11 @@ def test_dates_read_as_the_date_filter_shows_them(language, zone):
             assert short_datetime(moment) == date_format(timezone.localtime(moment),
                                                          "SHORT_DATETIME_FORMAT")
             assert short_date(moment.date()) == date_format(moment.date(), "SHORT_DATE_FORMAT")
-            for name in ("DATE_FORMAT", "DATETIME_FORMAT"):
+            for name in ("DATE_FORMAT", "DATETIME_FORMAT", "SHORT_DATETIME_FORMAT",
+                         "YEAR_MONTH_FORMAT", "MONTH_DAY_FORMAT"):
                 assert _date_format(moment, name) == date_format(moment, name)
+            for letters in ("d j m n y Y G H i P", "D l F M N a A f g h s"):
+                assert _date_format(moment, letters) == date_format(moment, letters)
     assert short_datetime(None) == short_date(None) == "—"
 
 

@@ -229,3 +229,13 @@ def test_the_index_of_the_queue_reads_the_open_statuses_of_the_model():
     from tickets.models import OPEN_STATUS_VALUES
 
     assert tuple(Ticket.OPEN_STATUSES) == OPEN_STATUS_VALUES
+
+
+def test_the_list_filters_by_customer_and_names_each_with_its_site_id(world):
+    open_for(world, "AL-0001", subject="Echo in room one")
+    open_for(world, "AL-0002", subject="Echo in room two")
+    with tenant_context(world.alpha):
+        other = world.customer(world.alpha, "AL-0002")
+    body = world["alpha_agent"].client().get(f"/tickets/?customer={other.pk}").content.decode()
+    assert "Echo in room two" in body and "Echo in room one" not in body
+    assert f'<option value="{other.pk}" selected>{other.name} (AL-0002)</option>' in body

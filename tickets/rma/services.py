@@ -228,7 +228,9 @@ def late_first(time_zone_field: str, now: datetime | None = None) -> ExpressionW
 # --- Headset threshold ------------------------------------------------------------------
 
 def contracted_headsets(customer: Customer, on_date: date) -> int:
-    """The ordered headset quantity of the customer's contract in force on `on_date`."""
+    """The ordered headset quantity of the customer's contract in force on `on_date`, in
+    the baseline version of that day (`Contract.baseline_version_on`): one query rather
+    than one for the contract, its version and the entry."""
     contract = Contract.objects.in_force(on_date).filter(customer=customer).order_by(
         "-start").values("pk")[:1]
     # The version `Contract.baseline_version_on` gives, in the same statement.
