@@ -13,7 +13,7 @@ from contracts.models import Customer
 from portal.catalogue.models import ProductModel
 from portal.csvexport import csv_response
 from portal.errors import add_to_form
-from portal.lists import Table, filtered, sorted_by
+from portal.lists import Table, filtered, sorted_by, whole_list_order
 from portal.submissions.once import created, sent_once
 from portal.users.access import (
     EVERYONE_OF_PARTNER,
@@ -61,12 +61,9 @@ def device_list(request):
     sort = request.GET.get("sort")
     if request.GET.get("format") == "csv":
         return devices_csv(sorted_by(filtered(filters), sort, DEVICE_SORTS), today)
-    prepared = None if request.GET.keys() - {"page", "sort"} \
-        else devices_prepared_for(request.user)
+    order = whole_list_order(request, DEVICE_SORTS)
+    prepared = None if order is None else devices_prepared_for(request.user)
     if prepared is not None:
-        # The whole list, everyone's first look: its count and page through SQL compiled
-        # once per thread (portal/prepared.py), for each order.
-        order = sort if (sort or "").removeprefix("-") in DEVICE_SORTS else ""
         devices = prepared.narrowed(f"sorted:{order}",
                                     lambda queryset: sorted_by(queryset, order, DEVICE_SORTS))
     else:

@@ -124,6 +124,17 @@ def _escaped(value):
 
 # --- Sorting ---------------------------------------------------------------------------
 
+def whole_list_order(request, sorts):
+    """The order of a list asked for whole — no filter, only its page and sort order — as a
+    key of `sorts` ("-" for descending, "" for the list's own order); None when filters
+    are given. A whole list is everyone's first look: its view reads it through SQL
+    compiled once per thread (portal/prepared.py), one shape per order."""
+    if request.GET.keys() - {"page", "sort"}:
+        return None
+    sort = request.GET.get("sort") or ""
+    return sort if sort.removeprefix("-") in sorts else ""
+
+
 def sorted_by(queryset, requested, sorts):
     """`queryset` in the order `requested` ("key" or "-key", a key of `sorts`, whose values are
     field names or expressions). Empty values come last either way and the primary key

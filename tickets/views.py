@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from contracts.models import Customer, visible_customers_q
+from contracts.models import Customer, visible_customers_q, visible_prepared
 from inventory.models import Device
 from portal.csvexport import csv_response
 from portal.errors import add_to_form
-from portal.lists import Table, filtered, sorted_by
+from portal.lists import Table, filtered, sorted_by, whole_list_order
 from portal.submissions.once import created, sent_once
 from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_STAFF, role_required
 from portal.users.models import Role
@@ -55,6 +55,13 @@ def tickets_csv(tickets):
         for t in tickets.iterator(chunk_size=2000)))
 
 
+def _in_list_order(tickets, now, sort):
+    """The list's order: the most urgent first unless the reader sorts otherwise."""
+    rows = services.with_breach_flag(tickets, now).order_by(
+        next_due_expression().asc(nulls_last=True), "pk")
+    return sorted_by(rows, sort, TICKET_SORTS)
+
+
 @role_required(*EVERYONE_OF_PARTNER)
 def ticket_list(request):
     user = request.user
@@ -65,14 +72,17 @@ def ticket_list(request):
         user=user, customers=Customer.objects.visible_to(user).only("name", "site_id"),
         now=now)
     sort = request.GET.get("sort")
-    # The most urgent first unless the reader sorts otherwise.
-    rows = services.with_breach_flag(filtered(filters), now).order_by(
-        next_due_expression().asc(nulls_last=True), "pk")
-    tickets = sorted_by(rows, sort, TICKET_SORTS)
     if request.GET.get("format") == "csv":
-        return tickets_csv(tickets)
-    page = Paginator(tickets.only(*TICKET_LIST_FIELDS), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+        return tickets_csv(_in_list_order(filtered(filters), now, sort))
+    order = whole_list_order(request, TICKET_SORTS)
+    prepared = None if order is None else visible_prepared(
+        user, f"ticket-list:{order}", Ticket, lambda visible, now: _in_list_order(
+            Ticket.objects.filter(visible).select_related("customer", "assignee"), now,
+            order).only(*TICKET_LIST_FIELDS),
+        {"now": Ticket._meta.get_field("created_at")}, {"now": now})
+    tickets = prepared if prepared is not None else _in_list_order(
+        filtered(filters), now, sort).only(*TICKET_LIST_FIELDS)
+    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     bulk = not user.is_customer_user
     return render(request, "tickets/ticket_list.html", {
         "filters": filters.form, "page": page,

@@ -215,8 +215,11 @@ def business_days_after(start: date, end: date, country: str) -> int:
 def late_q(time_zone_field: str, now: datetime | None = None) -> Q:
     """The rows `lateness` calls late, for a query: `time_zone_field` names the column of
     the ship-to's time zone."""
-    local_today = Cast(Func(F(time_zone_field), Value(now or timezone.now()),
-                            function="timezone", output_field=DateTimeField()), DateField())
+    now = now or timezone.now()
+    # An instant, or a Param standing for one (portal/prepared.py).
+    instant = now if hasattr(now, "resolve_expression") else Value(now)
+    local_today = Cast(Func(F(time_zone_field), instant, function="timezone",
+                            output_field=DateTimeField()), DateField())
     return Q(status__in=UNSHIPPED, promised_ship_date__lt=local_today)
 
 

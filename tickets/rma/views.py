@@ -11,10 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from contracts.models import visible_prepared
 from portal.csvexport import csv_response
 from portal.errors import add_to_form, add_to_messages
 from portal.formats import long_date
-from portal.lists import Table, filtered, sorted_by
+from portal.lists import Table, filtered, sorted_by, whole_list_order
 from portal.submissions.once import created, sent_once
 from portal.users.access import EVERYONE_OF_PARTNER, role_required
 from portal.users.models import Role
@@ -51,24 +52,37 @@ def rmas_csv(rmas):
         for r in rmas.iterator(chunk_size=2000)))
 
 
+# Each joined table costs the planner on every page; the table itself never shows the
+# ticket, the CSV does.
+RMA_LIST_RELATED = ("customer", "device", "product_model", "replacement")
+
+
+def _in_list_order(rmas, now, sort):
+    """The list's order: late replacements first, then the newest, unless the reader sorts
+    otherwise."""
+    if sort not in RMA_SORTS and sort not in {f"-{key}" for key in RMA_SORTS}:
+        rmas = rmas.order_by(rma_services.late_first("customer__time_zone", now).desc(),
+                             "-requested_at", "-pk")
+    return sorted_by(rmas, sort, RMA_SORTS)
+
+
 @role_required(*EVERYONE_OF_PARTNER)
 def rma_list(request):
     user = request.user
-    # Each joined table costs the planner on every page; the table itself never shows the
-    # ticket, the CSV does.
     filters = RmaFilterSet(request.GET or None, queryset=rmas_visible_to(user).select_related(
-        "customer", "device", "product_model", "replacement"))
+        *RMA_LIST_RELATED))
     sort = request.GET.get("sort")
     now = timezone.now()
-    rmas = filtered(filters)
-    if sort not in RMA_SORTS and sort not in {f"-{key}" for key in RMA_SORTS}:
-        # The default order: late replacements first, then the newest.
-        rmas = rmas.order_by(rma_services.late_first("customer__time_zone", now).desc(),
-                             "-requested_at", "-pk")
-    rmas = sorted_by(rmas, sort, RMA_SORTS)
     if request.GET.get("format") == "csv":
-        return rmas_csv(rmas.select_related("ticket"))
-    page = Paginator(rmas.only(*RMA_LIST_FIELDS), PAGE_SIZE).get_page(request.GET.get("page"))
+        return rmas_csv(_in_list_order(filtered(filters), now, sort).select_related("ticket"))
+    order = whole_list_order(request, RMA_SORTS)
+    prepared = None if order is None else visible_prepared(
+        user, f"rma-list:{order}", Rma, lambda visible, now: _in_list_order(
+            Rma.objects.filter(visible).select_related(*RMA_LIST_RELATED), now, order)
+        .only(*RMA_LIST_FIELDS), {"now": Rma._meta.get_field("requested_at")}, {"now": now})
+    rmas = prepared if prepared is not None else _in_list_order(
+        filtered(filters), now, sort).only(*RMA_LIST_FIELDS)
+    page = Paginator(rmas, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     for rma in rows:
         rma.late = rma_services.lateness(rma.status, rma.promised_ship_date,
