@@ -25,8 +25,8 @@ from dataclasses import dataclass, field, replace
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import BigIntegerField, Expression, F, Lookup
-from django.db.models.query import ModelIterable, get_related_populators
+from django.db.models import BigIntegerField, Expression, F, Lookup, Value
+from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 
 _plans = threading.local()
 # Plans kept per thread, the least recently used dropped first: a few per page shape, and
@@ -85,6 +85,7 @@ class _Plan:
     related_populators: tuple = ()
     annotation_col_map: dict = field(default_factory=dict)
     converters: tuple = ()  # (position, converters, expression)
+    names: tuple = ()  # a values() queryset's keys: rows become dicts
 
 
 # The plan of a queryset Django knows to be empty without asking the database.
@@ -184,9 +185,11 @@ class PreparedQuery:
 
     def _compile(self):
         queryset = self._queryset()
-        if queryset._iterable_class is not ModelIterable or queryset._prefetch_related_lookups \
-                or queryset._known_related_objects:
-            raise ValueError("A prepared query reads model instances, without prefetches.")
+        as_dicts = queryset._iterable_class is ValuesIterable
+        if not (as_dicts or queryset._iterable_class is ModelIterable) \
+                or queryset._prefetch_related_lookups or queryset._known_related_objects:
+            raise ValueError("A prepared query reads model instances or values(), without "
+                             "prefetches.")
         compiler = queryset.query.get_compiler(using=self.using)
         try:
             sql, params = compiler.as_sql()
@@ -194,6 +197,13 @@ class PreparedQuery:
             return _NOTHING
         select, klass_info = compiler.select, compiler.klass_info
         fields = [column[0] for column in select[:compiler.col_count]]
+        converters = tuple((position, converters, expression) for position, (
+            converters, expression) in compiler.get_converters(fields).items())
+        if as_dicts:
+            query = queryset.query
+            return _Plan(sql=sql, params=tuple(params), converters=converters,
+                         names=(*query.extra_select, *query.values_select,
+                                *query.annotation_select))
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         return _Plan(
             sql=sql, params=tuple(params),
@@ -201,11 +211,11 @@ class PreparedQuery:
             model_start=start, model_end=end, model=klass_info["model"],
             related_populators=tuple(get_related_populators(klass_info, select, self.using)),
             annotation_col_map=dict(compiler.annotation_col_map or {}),
-            converters=tuple((position, converters, expression) for position, (
-                converters, expression) in compiler.get_converters(fields).items()))
+            converters=converters)
 
     def __call__(self, **values):
-        """The instances the queryset would give with these values."""
+        """The instances (or, for values(), the dicts) the queryset would give with these
+        values."""
         plan = self._plan(self.key, self._compile)
         connection, rows = self._execute(plan, values)
         found = []
@@ -217,6 +227,9 @@ class PreparedQuery:
                     for converter in converters:
                         value = converter(value, expression, connection)
                     row[position] = value
+            if plan.names:
+                found.append(dict(zip(plan.names, row, strict=False)))
+                continue
             obj = plan.model.from_db(self.using, plan.init_list,
                                      row[plan.model_start:plan.model_end])
             for populator in plan.related_populators:
@@ -225,6 +238,13 @@ class PreparedQuery:
                 setattr(obj, name, row[position])
             found.append(obj)
         return found
+
+
+def totals(queryset, **aggregates):
+    """`queryset.aggregate(**aggregates)` as a values() queryset of one row, for a
+    PreparedQuery: grouped by a constant, which Django leaves out of the SQL."""
+    return (queryset.order_by().annotate(_all=Value(1)).values("_all").annotate(**aggregates)
+            .values(*aggregates))
 
 
 def prefetch_prepared(instances, name, model, field):

@@ -55,6 +55,7 @@ from inventory.models import Device
 from portal.audit import AuditEntry, audit_entries
 from portal.catalogue.eligibility import Coverage, Reason, coverage
 from portal.catalogue.models import Category
+from portal.prepared import totals
 from portal.tenants.branding import current_brand
 from portal.users.models import PARTNER_ROLES, PARTNER_STAFF_ROLES, Role, User
 from portal.webhooks import services as webhooks
@@ -197,9 +198,10 @@ def sla_clocks(ticket: Ticket, now: datetime | None = None) -> list[Clock]:
     return clocks
 
 
-def breaching_soon_q(now: datetime | None = None) -> Q:
+def breaching_soon_q(now: datetime | None = None, soon: datetime | None = None) -> Q:
+    """`soon`: the end of the warning window, when `now` is a query's parameter."""
     now = now or timezone.now()
-    soon = now + timedelta(minutes=settings.TICKET_SLA_WARNING_MINUTES)
+    soon = soon or now + timedelta(minutes=settings.TICKET_SLA_WARNING_MINUTES)
     return Q(status__in=Ticket.OPEN_STATUSES) & (
         Q(first_response_at__isnull=True, response_due_at__gt=now, response_due_at__lte=soon)
         | Q(resolved_at__isnull=True, resolution_due_at__gt=now, resolution_due_at__lte=soon))
@@ -761,31 +763,51 @@ RMAS_READ = 25
 
 # --- Dashboards -------------------------------------------------------------------------
 
-def dashboard(tickets: TicketQuerySet, user: User, now: datetime | None = None,
-              size: int = 8) -> dict[str, Any]:
+def dashboard(user: User, now: datetime | None = None, size: int = 8) -> dict[str, Any]:
     """The tickets a role's dashboard shows: mine that are open, and those breaching soon.
 
-    `tickets` is what the user may see; "mine" is what is assigned to partner staff, or the
+    Of what the user may see, "mine" is what is assigned to partner staff, or the
     customer's own open tickets for a customer user. Those breaching soon are partner
-    staff's (None for a customer user, whose dashboard does not show them).
+    staff's (None for a customer user, whose dashboard does not show them). Every
+    dashboard reads them: through SQL compiled once per thread (portal/prepared.py).
     """
     now = now or timezone.now()
     staff = user.role != Role.CUSTOMER_USER
-    open_tickets = tickets.open().select_related("customer")
-    # What the dashboards' rows show (tickets/templatetags/ticket_rows.py).
-    shown = open_tickets.only("subject", "priority", "resolution_due_at", "customer__site_id")
-    mine = shown.filter(assignee=user) if staff else shown
+    instant = Ticket._meta.get_field("created_at")
+    at = {"now": now, "soon": now + timedelta(minutes=settings.TICKET_SLA_WARNING_MINUTES)}
+
+    def open_tickets(visible: Q) -> TicketQuerySet:
+        return Ticket.objects.filter(visible).open()
+
+    def shown(visible: Q) -> TicketQuerySet:
+        # What the dashboards' rows show (tickets/templatetags/ticket_rows.py).
+        return open_tickets(visible).select_related("customer").only(
+            "subject", "priority", "resolution_due_at", "customer__site_id")
+
+    mine = visible_prepared(
+        user, f"dashboard-mine:{staff}:{size}", Ticket, lambda visible, me: (
+            shown(visible).filter(assignee=me) if staff else shown(visible))
+        .order_by("resolution_due_at", "-created_at")[:size],
+        {"me": Ticket._meta.get_field("assignee")}, {"me": user.pk})
     # The three figures in one pass over the open tickets rather than one query each.
-    counts = open_tickets.aggregate(
-        open_count=Count("pk"), breached_count=Count("pk", filter=breached_q(now, hashed=True)),
-        unassigned_count=Count("pk", filter=Q(assignee__isnull=True)))
+    counts = visible_prepared(
+        user, "dashboard-counts", Ticket, lambda visible, now: totals(
+            open_tickets(visible), open_count=Count("pk"),
+            breached_count=Count("pk", filter=breached_q(now, hashed=True)),
+            unassigned_count=Count("pk", filter=Q(assignee__isnull=True))),
+        {"now": instant}, {"now": now})
+    soon = visible_prepared(
+        user, f"dashboard-soon:{size}", Ticket, lambda visible, now, soon: shown(visible)
+        .filter(breaching_soon_q(now, soon)).order_by("resolution_due_at")[:size],
+        {"now": instant, "soon": instant}, at) if staff else None
+    figures = (counts.first() if counts else None) or dict.fromkeys(
+        ("open_count", "breached_count", "unassigned_count"), 0)
     return {
-        "my_open_tickets": list(mine.order_by("resolution_due_at", "-created_at")[:size]),
-        "breaching_soon": list(shown.filter(breaching_soon_q(now))
-                               .order_by("resolution_due_at")[:size]) if staff else None,
-        "open_count": counts["open_count"],
-        "breached_count": counts["breached_count"],
-        "unassigned_count": counts["unassigned_count"] if staff else None,
+        "my_open_tickets": mine.all() if mine else [],
+        "breaching_soon": (soon.all() if soon else []) if staff else None,
+        "open_count": figures["open_count"],
+        "breached_count": figures["breached_count"],
+        "unassigned_count": figures["unassigned_count"] if staff else None,
     }
 
 

@@ -2,7 +2,6 @@
 device's page, and a contract's page with the programme's numbers of the reporting app."""
 
 from django.contrib import messages
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import Http404
@@ -24,12 +23,11 @@ from portal.errors import add_to_form
 from portal.lists import Table
 from portal.submissions.once import created, sent_once
 from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_STAFF, role_required
-from portal.users.models import Role, User
+from portal.users.models import Role
 from reporting.audit import history_for_customer
 from reporting.standing import contract_standing
 from tickets import services as ticket_services
 from tickets.rma.services import headset_rate, rmas_of_device
-from tickets.views import tickets_visible_to
 
 from . import dashboards
 
@@ -43,21 +41,16 @@ def dashboard(request):
         if customer is not None:
             context.update(dashboards.customer_programme(customer, customer.today()))
     else:
-        context["recent_customers"] = Customer.objects.only("name", "site_id").order_by(
-            "-created_at")[:5]
-    context["tickets"] = ticket_services.dashboard(tickets_visible_to(user), user)
+        context["recent_customers"] = dashboards.recent_customers()
+    context["tickets"] = ticket_services.dashboard(user)
     if user.role == Role.PARTNER_ADMIN:
         context.update(dashboards.partner_admin_programme(timezone.localdate(),
                                                           timezone.now()))
-        context["pending_invitations"] = User.objects.filter(
-            is_active=True, password__startswith=UNUSABLE_PASSWORD_PREFIX
-        ).only("email", "role")
-        context.update(dashboards.counts(
-            user, customer_count=Customer.objects.all(),
-            user_count=User.objects.filter(is_active=True),
-            quotes_awaiting_po=dashboards.quotes_awaiting_po()))
+        context["pending_invitations"] = dashboards.pending_invitations()
+        context.update(dashboards.counts(user, "customer_count", "user_count",
+                                         "quotes_awaiting_po"))
     elif user.role != Role.CUSTOMER_USER:
-        context.update(dashboards.counts(user, customer_count=Customer.objects.all()))
+        context.update(dashboards.counts(user, "customer_count"))
     return render(request, "tenants/dashboard.html", context)
 
 

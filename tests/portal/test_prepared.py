@@ -244,3 +244,25 @@ def test_a_paginator_pages_prepared_rows_as_it_pages_the_queryset(world):
         nobody = PreparedRows("test:nobody", Device,
                               lambda: Device.objects.filter(pk__in=[]))
         assert nobody.count() == 0 and nobody.all() == [] and nobody[0:2] == []
+
+
+def test_totals_are_the_aggregate_of_the_queryset_even_of_no_rows(world):
+    from django.db.models import Count, Q
+
+    from portal.prepared import totals
+
+    with tenant_context(world.alpha):
+        customer = world.customer(world.alpha, "AL-0001")
+        for serial in ("TOTAL-001", "TOTAL-002"):
+            DeviceFactory(customer=customer, serial=serial)
+        query = PreparedQuery(
+            "test:totals", lambda customer: totals(
+                Device.objects.filter(customer=customer), devices=Count("pk"),
+                totalled=Count("pk", filter=Q(serial__startswith="TOTAL-"))),
+            {"customer": Device._meta.get_field("customer")})
+        expected = Device.objects.filter(customer=customer).aggregate(
+            devices=Count("pk"), totalled=Count("pk", filter=Q(serial__startswith="TOTAL-")))
+        assert query(customer=customer.pk) == [expected]
+        assert expected["totalled"] == 2
+        assert query(customer=world.customer(world.alpha, "AL-0002").pk) == [
+            {"devices": 0, "totalled": 0}]
