@@ -1,10 +1,13 @@
 """The one-screen ticket: the conversation, a sidebar applied by one *Update* with the reply,
 the escalation banner and the customer's panel."""
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from portal.catalogue.models import Category
 from tickets import services
 from tickets.models import Ticket
 
@@ -171,3 +174,79 @@ def test_the_ticket_page_writes_dates_in_the_partners_order(world):
     page = client.get(f"/tickets/{ticket.pk}/").content.decode()
     assert "03/04/2026 1:05\u202fPM" in page or "03/04/2026 1:05 PM" in page
     assert "04/03/2026" not in page
+
+
+def test_the_panel_reads_the_contract_lines_and_open_tickets_by_the_models_rules(setup,
+                                                                                 world):
+    """The panel's one statement against the querysets that state the rules: the active
+    contract in force today and its lines, and the customer's other open tickets in the
+    queue's order (most urgent first), never another customer's or a closed one."""
+    from contracts.models import Contract, ContractLine, in_force_q
+    from tests.factories import ContractFactory
+    from tickets.models import next_due_expression
+
+    customer = setup["customer"]
+    ticket = open_for(world, site_id="AL-0001")
+    with tenant_context(world.alpha):
+        # Not in force today: a draft, and an active contract that starts next year.
+        ContractFactory(customer=customer, start=date(2030, 1, 1), end=date(2030, 12, 31),
+                        lines={"voice": (5, 0, Decimal("10.00"))})
+        ContractFactory(customer=customer, status=Contract.Status.DRAFT,
+                        lines={"voice": (5, 0, Decimal("10.00"))})
+        agent = world["alpha_agent"].user
+        others = [services.open_ticket(user=agent, customer=customer, subject=f"Other {n}",
+                                       description="x", category="technical",
+                                       priority=priority)
+                  for n, priority in enumerate(["P4", "P1", "P3", "P2", "P1", "P4", "P3"])]
+        services.change_status(others[0], "waiting", user=agent)
+        services.change_status(others[1], "resolved", user=agent)
+        services.add_comment(others[3], user=agent, body="First answer")
+        open_for(world, site_id="AL-0002", subject="Another customer's")
+        ticket = Ticket.objects.select_related("customer", "device").get(pk=ticket.pk)
+        panel = services.customer_panel(ticket)
+
+        today = customer.today()
+        contract = (Contract.objects.active().in_force(today).filter(customer=customer)
+                    .order_by("-start").first())
+        lines = ContractLine.objects.filter(
+            in_force_q(today, prefix="contract__"), contract__status=Contract.Status.ACTIVE,
+            contract__customer=customer).order_by("category").values_list("category",
+                                                                          flat=True)
+        open_others = (Ticket.objects.open().filter(customer=customer).exclude(pk=ticket.pk)
+                       .order_by(next_due_expression().asc(nulls_last=True), "-created_at"))
+        assert (panel["contract_id"], panel["contract_end"]) == (contract.pk, contract.end)
+        labels = dict(Category.choices)
+        assert panel["categories"] == [labels[category] for category in lines] == [
+            "Headsets and personal devices", "Video"]
+        assert panel["open_count"] == open_others.count() == 6
+        assert [other["reference"] for other in panel["open_tickets"]] == [
+            other.reference for other in open_others[:5]]
+        assert panel["open_tickets"][0]["reference"] == others[4].reference  # the P1
+        assert panel["open_tickets"][0]["status_label"] == "New"
+
+
+def test_the_replacements_of_a_ticket_come_first_then_the_customers_latest(setup, world):
+    from tickets.models import Rma
+
+    customer = setup["customer"]
+    ticket, other = open_for(world, site_id="AL-0001"), open_for(world, site_id="AL-0001")
+    with tenant_context(world.alpha):
+        start = timezone.now() - timedelta(days=40)
+        for number in range(30):
+            device = setup["device"](f"SN-RMA-{number:03d}")
+            Rma.objects.create(
+                ticket=ticket if number in (0, 7) else other, customer=customer,
+                device=device, product_model=device.product_model, category="headsets",
+                fault="x", requested_at=start + timedelta(days=number), ship_to_country="FR",
+                promised_ship_date=start.date(),
+                status="closed" if number % 3 else "requested")
+        own, latest = services.replacements_of(ticket)
+        expected_own = list(Rma.objects.filter(ticket=ticket).order_by("-requested_at", "-pk"))
+        expected_latest = list(Rma.objects.filter(customer=customer)
+                               .order_by("-requested_at", "-pk")[:5])
+    assert [(rma["reference"], rma["serial"]) for rma in own] == [
+        (rma.reference, rma.device.serial) for rma in expected_own] == [
+        (expected_own[0].reference, "SN-RMA-007"), (expected_own[1].reference, "SN-RMA-000")]
+    assert [rma["reference"] for rma in latest] == [rma.reference for rma in expected_latest]
+    assert [rma["status_label"] for rma in latest] == [
+        rma.get_status_display() for rma in expected_latest]
