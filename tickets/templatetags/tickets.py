@@ -1,6 +1,6 @@
 from django import template
-from django.utils.translation import gettext as _
 
+from tickets import screen
 from tickets.forms import JointCallForm, JointCallOutcomeForm
 from tickets.services import JOINT_CALL_STATUSES
 from tickets.tables import sla_cell
@@ -14,16 +14,15 @@ def time_left(row):
     return sla_cell()(row)
 
 
-@register.filter
-def duration(value):
-    """A length of time as hours and minutes, e.g. "26 h 05 min"."""
-    if value is None:
-        return ""
-    minutes = max(int(value.total_seconds() // 60), 0)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return _("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
-    return _("%(minutes)d min") % {"minutes": minutes}
+register.filter("duration", screen.duration)
+
+# The ticket page's pieces (tickets/screen.py), each written as its template in
+# tickets/includes/ would write it.
+for piece in (screen.escalation_banner, screen.conversation, screen.fields,
+              screen.cloud_notices, screen.escalation_rows, screen.ticket_facts,
+              screen.sidebar_fields, screen.service_level, screen.customer_panel,
+              screen.own_replacements):
+    register.simple_tag(piece)
 
 
 @register.simple_tag
