@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.models import (
+    AuthorisationLetter,
     Contract,
     Customer,
     visible_customers_q,
@@ -158,11 +159,15 @@ class Clock:
     left: timedelta | None
 
 
-def sla_clocks(ticket: Ticket, now: datetime | None = None) -> list[Clock]:
-    """The response and resolution clocks as a ticket page shows them."""
+def sla_clocks(ticket: Ticket, now: datetime | None = None,
+               pauses: list[tuple[datetime, datetime | None]] | None = None) -> list[Clock]:
+    """The response and resolution clocks as a ticket page shows them (`pauses`: the
+    ticket's, when read already, as ticket_page_rows does)."""
     now = now or timezone.now()
     _, response, resolution = sla.targets(ticket.priority)
-    calendar, pauses = calendar_for(ticket), _pauses(ticket)
+    calendar = calendar_for(ticket)
+    if pauses is None:
+        pauses = _pauses(ticket)
     clocks = []
     for target, minutes, due_at, met_at in (
         (Breach.Target.RESPONSE, response, ticket.response_due_at, ticket.first_response_at),
@@ -473,9 +478,11 @@ def escalate(ticket: Ticket, *, user: User, to_level: str, reason: str,
 
 # --- Cloud ecosystem partner ------------------------------------------------------------
 
-def letter_refusal(customer: Customer, on_date: date | None = None) -> str | None:
-    """Why no incident may be opened for this customer, or None when a valid letter is on file."""
-    return authorisation_letter_refusal(customer, on_date or customer.today())
+def letter_refusal(customer: Customer, on_date: date | None = None,
+                   letters: list[AuthorisationLetter] | None = None) -> str | None:
+    """Why no incident may be opened for this customer, or None when a valid letter is on file
+    (`letters`: the customer's, when read already, as customer_panel does)."""
+    return authorisation_letter_refusal(customer, on_date or customer.today(), letters)
 
 
 def _cloud_partner(value: str) -> str:
@@ -714,14 +721,17 @@ SELECT
         ORDER BY CASE WHEN NOT t.status = ANY(%(open)s) THEN NULL
                       WHEN t.first_response_at IS NULL THEN t.response_due_at
                       ELSE t.resolution_due_at END ASC NULLS LAST, t.created_at DESC
-        LIMIT 5)
+        LIMIT 5),
+  ARRAY(SELECT json_build_object('signed_on', a.signed_on, 'expires_on', a.expires_on,
+                                 'revoked_at', a.revoked_at)
+        FROM contracts_authorisationletter a WHERE a.customer_id = %(customer)s)
 """
 
 
 def customer_panel(ticket: Ticket, now: datetime | None = None) -> dict[str, Any]:
     """What a ticket page tells staff of its customer, in one query: the active contract
     and the categories it covers, whether the ticket's device is covered, the customer's
-    other open tickets (the most urgent first).
+    other open tickets (the most urgent first), and its authorisation letters.
 
     The ticket's device, not the whole installed base: counting a large customer's covered
     devices would cost the page more than the rest of it together."""
@@ -732,12 +742,18 @@ def customer_panel(ticket: Ticket, now: datetime | None = None) -> dict[str, Any
             "customer": customer.pk, "ticket": ticket.pk, "today": today,
             "active": Contract.Status.ACTIVE.value,
             "open": [str(status) for status in Ticket.OPEN_STATUSES]})
-        contract, categories, open_count, open_tickets = cursor.fetchone()
+        contract, categories, open_count, open_tickets, letters = cursor.fetchone()
     contract = contract or {}
     row: dict[str, Any] = {
         "contract_id": contract.get("pk"),
         "contract_end": date.fromisoformat(contract["end"]) if contract else None,
         "open_count": open_count,
+        # What letter_refusal reads: the page asks whether an incident may be opened.
+        "letters": [AuthorisationLetter(
+            customer=customer, signed_on=date.fromisoformat(letter["signed_on"]),
+            expires_on=date.fromisoformat(letter["expires_on"]),
+            revoked_at=letter["revoked_at"] and datetime.fromisoformat(letter["revoked_at"]))
+            for letter in letters],
     }
     if ticket.device is not None:
         row["device_coverage"] = (
@@ -752,37 +768,63 @@ def customer_panel(ticket: Ticket, now: datetime | None = None) -> dict[str, Any
     return row
 
 
-# The replacements read first, then their devices: joined before the limit, the planner
-# reads a large installed base to keep 25 rows.
-_REPLACEMENTS_SQL = """
-SELECT r.id, r.ticket_id, r.status, r.requested_at, d.serial
-FROM (SELECT id, ticket_id, device_id, status, requested_at FROM tickets_rma
-      WHERE customer_id = %(customer)s
-      ORDER BY CASE WHEN ticket_id = %(ticket)s THEN 0 ELSE 1 END, requested_at DESC, id DESC
-      LIMIT %(limit)s) r
-JOIN inventory_device d ON d.id = r.device_id
-ORDER BY CASE WHEN r.ticket_id = %(ticket)s THEN 0 ELSE 1 END, r.requested_at DESC, r.id DESC
+# What a ticket page reads beside the ticket, in one statement: read one by one through the
+# ORM, building the queries cost the page more than the database took to answer them. The
+# replacements are read before their devices: joined before the limit, the planner reads a
+# large installed base to keep 25 rows.
+_TICKET_PAGE_SQL = """
+SELECT
+  ARRAY(SELECT json_build_object('started_at', p.started_at, 'ended_at', p.ended_at)
+        FROM tickets_pause p WHERE p.ticket_id = %(ticket)s ORDER BY p.started_at, p.id),
+  ARRAY(SELECT row_to_json(e) FROM tickets_escalation e
+        WHERE %(staff)s AND e.ticket_id = %(ticket)s ORDER BY e.created_at, e.id),
+  ARRAY(SELECT json_build_object('pk', r.id, 'ticket_id', r.ticket_id, 'status', r.status,
+                                 'requested_at', r.requested_at, 'serial', d.serial)
+        FROM (SELECT id, ticket_id, device_id, status, requested_at FROM tickets_rma
+              WHERE customer_id = %(customer)s
+              ORDER BY CASE WHEN ticket_id = %(ticket)s THEN 0 ELSE 1 END, requested_at DESC,
+                       id DESC
+              LIMIT %(limit)s) r
+        JOIN inventory_device d ON d.id = r.device_id
+        ORDER BY CASE WHEN r.ticket_id = %(ticket)s THEN 0 ELSE 1 END, r.requested_at DESC,
+                 r.id DESC)
 """
 
 
-def replacements_of(ticket: Ticket, recent: int = 5) -> tuple[list[dict[str, Any]],
-                                                               list[dict[str, Any]]]:
-    """(this ticket's replacements, the customer's latest `recent`), in one query: the
-    ticket's own come first, so the limit only ever cuts the customer's older ones. Each
-    as a ticket page shows it: {pk, reference, serial, status_label}."""
+@dataclass
+class TicketPageRows:
+    pauses: list[tuple[datetime, datetime | None]]
+    escalations: list[Escalation]  # staff only
+    own_rmas: list[dict[str, Any]]
+    recent_rmas: list[dict[str, Any]]
+
+
+def _instant(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def ticket_page_rows(ticket: Ticket, *, staff: bool, recent: int = 5) -> TicketPageRows:
+    """What a ticket page shows beside the ticket, in one query: the pauses of its clock,
+    its escalation steps (for staff), its replacements and the customer's latest `recent`.
+    The ticket's own replacements come first, so the limit only ever cuts the customer's
+    older ones; each as the page shows it: {pk, reference, serial, status_label}."""
     with connection.cursor() as cursor:
-        cursor.execute(_REPLACEMENTS_SQL, {"customer": ticket.customer_id,
-                                           "ticket": ticket.pk, "limit": RMAS_READ})
-        rows = cursor.fetchall()
+        cursor.execute(_TICKET_PAGE_SQL, {"ticket": ticket.pk, "customer": ticket.customer_id,
+                                          "staff": staff, "limit": RMAS_READ})
+        pauses, escalations, rmas = cursor.fetchone()
     labels = dict(Rma.Status.choices)
-    rmas = [{"pk": pk, "reference": f"RMA-{pk:06d}", "serial": serial,
-             "status_label": labels.get(status, status), "ticket_id": ticket_id,
-             "requested_at": requested_at}
-            for pk, ticket_id, status, requested_at, serial in rows]
-    own = [rma for rma in rmas if rma["ticket_id"] == ticket.pk]
-    latest = sorted(rmas, key=lambda rma: (rma["requested_at"], rma["pk"]),
-                    reverse=True)[:recent]
-    return own, latest
+    rmas = [{"pk": rma["pk"], "reference": f"RMA-{rma['pk']:06d}", "serial": rma["serial"],
+             "status_label": labels.get(rma["status"], rma["status"]),
+             "ticket_id": rma["ticket_id"], "requested_at": _instant(rma["requested_at"])}
+            for rma in rmas]
+    return TicketPageRows(
+        pauses=[(datetime.fromisoformat(pause["started_at"]), _instant(pause["ended_at"]))
+                for pause in pauses],
+        escalations=[Escalation(**{**step, "created_at": _instant(step["created_at"])})
+                     for step in escalations],
+        own_rmas=[rma for rma in rmas if rma["ticket_id"] == ticket.pk],
+        recent_rmas=sorted(rmas, key=lambda rma: (rma["requested_at"], rma["pk"]),
+                           reverse=True)[:recent])
 
 
 # A ticket's replacements, with room for the customer's latest.

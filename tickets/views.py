@@ -117,21 +117,23 @@ def detail_context(ticket, user, urls, form=None):
     staff = user.role != Role.CUSTOMER_USER
     cloud_form_shown = staff and ticket.is_open and ticket.cloud_status not in (
         Ticket.CloudStatus.OPEN, Ticket.CloudStatus.CLOSED)
-    # Read only where the page offers to open an incident.
-    letter_refusal = services.letter_refusal(ticket.customer) if cloud_form_shown else None
-    own_rmas, recent_rmas = services.replacements_of(ticket)
+    panel = services.customer_panel(ticket) if staff else None
+    # Only where the page offers to open an incident, from the letters the panel read.
+    letter_refusal = services.letter_refusal(
+        ticket.customer, letters=panel["letters"]) if cloud_form_shown and panel else None
+    rows = services.ticket_page_rows(ticket, staff=staff)
     context = {
         "ticket": ticket,
         "urls": urls,
         "comments": services.visible_comments(ticket, user),
         "form": form or screen_form(ticket, user),
-        "clocks": services.sla_clocks(ticket),
+        "clocks": services.sla_clocks(ticket, pauses=rows.pauses),
         "cloud_notices": ticket.cloud_notices.all(),
         "staff": staff,
-        "rmas": own_rmas,
+        "rmas": rows.own_rmas,
     }
     if staff:
-        escalations = list(ticket.escalations.all())
+        escalations = rows.escalations
         context.update({
             "escalations": escalations,
             # The step that brought the ticket to its level, for the banner.
@@ -140,8 +142,8 @@ def detail_context(ticket, user, urls, form=None):
                                 and step.is_escalation), None) if ticket.is_escalated else None,
             "letter_refusal": letter_refusal,
             "history": services.ticket_history(ticket),
-            "panel": services.customer_panel(ticket),
-            "recent_rmas": recent_rmas,
+            "panel": panel,
+            "recent_rmas": rows.recent_rmas,
         })
     return context
 

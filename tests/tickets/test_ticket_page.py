@@ -226,6 +226,7 @@ def test_the_panel_reads_the_contract_lines_and_open_tickets_by_the_models_rules
 
 
 def test_the_replacements_of_a_ticket_come_first_then_the_customers_latest(setup, world):
+    """Read with the clock's pauses and the escalations (ticket_page_rows)."""
     from tickets.models import Rma
 
     customer = setup["customer"]
@@ -240,7 +241,8 @@ def test_the_replacements_of_a_ticket_come_first_then_the_customers_latest(setup
                 fault="x", requested_at=start + timedelta(days=number), ship_to_country="FR",
                 promised_ship_date=start.date(),
                 status="closed" if number % 3 else "requested")
-        own, latest = services.replacements_of(ticket)
+        rows = services.ticket_page_rows(ticket, staff=True)
+        own, latest = rows.own_rmas, rows.recent_rmas
         expected_own = list(Rma.objects.filter(ticket=ticket).order_by("-requested_at", "-pk"))
         expected_latest = list(Rma.objects.filter(customer=customer)
                                .order_by("-requested_at", "-pk")[:5])
@@ -250,3 +252,24 @@ def test_the_replacements_of_a_ticket_come_first_then_the_customers_latest(setup
     assert [rma["reference"] for rma in latest] == [rma.reference for rma in expected_latest]
     assert [rma["status_label"] for rma in latest] == [
         rma.get_status_display() for rma in expected_latest]
+
+
+def test_the_page_reads_the_pauses_and_escalation_steps_as_the_models_hold_them(world):
+    ticket = open_for(world, site_id="AL-0001")
+    with tenant_context(world.alpha):
+        agent = world["alpha_agent"].user
+        services.change_status(ticket, "waiting", user=agent)
+        services.change_status(ticket, "in_progress", user=agent)
+        services.change_status(ticket, "waiting", user=agent)
+        services.escalate(ticket, user=agent, to_level="vendor", reason="Needs <them>")
+        rows = services.ticket_page_rows(ticket, staff=True)
+        assert rows.pauses == [(pause.started_at, pause.ended_at)
+                               for pause in ticket.pauses.all()]
+        assert len(rows.pauses) == 2 and rows.pauses[1][1] is None
+        fields = ("pk", "from_level", "to_level", "actor_name", "from_vendor", "reason",
+                  "created_at", "is_escalation")
+        assert [[getattr(step, name) for name in fields] for step in rows.escalations] == [
+            [getattr(step, name) for name in fields] for step in ticket.escalations.all()]
+        assert rows.escalations[0].get_to_level_display() == "Vendor support"
+        # A customer user's page does not read them.
+        assert services.ticket_page_rows(ticket, staff=False).escalations == []
