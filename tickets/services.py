@@ -774,6 +774,12 @@ def customer_panel(ticket: Ticket, now: datetime | None = None) -> dict[str, Any
 # large installed base to keep 25 rows.
 _TICKET_PAGE_SQL = """
 SELECT
+  (SELECT count(*) FROM tickets_ticket_watchers w WHERE w.ticket_id = %(ticket)s),
+  EXISTS(SELECT 1 FROM tickets_ticket_watchers w
+         WHERE w.ticket_id = %(ticket)s AND w.user_id = %(watcher)s),
+  ARRAY(SELECT json_build_object('id', u.id, 'first_name', u.first_name,
+                                 'last_name', u.last_name, 'email', u.email)
+        FROM users_user u WHERE u.id IN (%(opened_by)s, %(assignee)s)),
   ARRAY(SELECT json_build_object('started_at', p.started_at, 'ended_at', p.ended_at)
         FROM tickets_pause p WHERE p.ticket_id = %(ticket)s ORDER BY p.started_at, p.id),
   ARRAY(SELECT row_to_json(e) FROM tickets_escalation e
@@ -793,6 +799,8 @@ SELECT
 
 @dataclass
 class TicketPageRows:
+    watcher_count: int
+    watching: bool
     pauses: list[tuple[datetime, datetime | None]]
     escalations: list[Escalation]  # staff only
     own_rmas: list[dict[str, Any]]
@@ -803,21 +811,33 @@ def _instant(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def ticket_page_rows(ticket: Ticket, *, staff: bool, recent: int = 5) -> TicketPageRows:
-    """What a ticket page shows beside the ticket, in one query: the pauses of its clock,
-    its escalation steps (for staff), its replacements and the customer's latest `recent`.
-    The ticket's own replacements come first, so the limit only ever cuts the customer's
-    older ones; each as the page shows it: {pk, reference, serial, status_label}."""
+def ticket_page_rows(ticket: Ticket, *, staff: bool, watcher: User | None = None,
+                     recent: int = 5) -> TicketPageRows:
+    """What a ticket page shows beside the ticket, in one query: how many follow it and
+    whether `watcher` does, who opened it and who it is assigned to (their names, set on
+    `ticket`), the pauses of its clock, its escalation steps (for staff), its replacements
+    and the customer's latest `recent`. The ticket's own replacements come first, so the
+    limit only ever cuts the customer's older ones; each as the page shows it: {pk,
+    reference, serial, status_label}."""
     with connection.cursor() as cursor:
-        cursor.execute(_TICKET_PAGE_SQL, {"ticket": ticket.pk, "customer": ticket.customer_id,
-                                          "staff": staff, "limit": RMAS_READ})
-        pauses, escalations, rmas = cursor.fetchone()
+        cursor.execute(_TICKET_PAGE_SQL, {
+            "ticket": ticket.pk, "customer": ticket.customer_id, "staff": staff,
+            "watcher": watcher.pk if watcher is not None else None,
+            "opened_by": ticket.opened_by_id, "assignee": ticket.assignee_id,
+            "limit": RMAS_READ})
+        watcher_count, watching, people, pauses, escalations, rmas = cursor.fetchone()
+    # The names the page shows; any other field of theirs would be read when asked for.
+    people = {person["id"]: User.from_db(connection.alias, list(person), list(person.values()))
+              for person in people}
+    ticket.opened_by = people.get(ticket.opened_by_id)
+    ticket.assignee = people.get(ticket.assignee_id)
     labels = dict(Rma.Status.choices)
     rmas = [{"pk": rma["pk"], "reference": f"RMA-{rma['pk']:06d}", "serial": rma["serial"],
              "status_label": labels.get(rma["status"], rma["status"]),
              "ticket_id": rma["ticket_id"], "requested_at": _instant(rma["requested_at"])}
             for rma in rmas]
     return TicketPageRows(
+        watcher_count=watcher_count, watching=watching,
         pauses=[(datetime.fromisoformat(pause["started_at"]), _instant(pause["ended_at"]))
                 for pause in pauses],
         escalations=[Escalation(**{**step, "created_at": _instant(step["created_at"])})

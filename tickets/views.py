@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -112,8 +111,9 @@ def screen_form(ticket, user, data=None, files=None):
         else [])
 
 
-def detail_context(ticket, user, urls, form=None):
-    """What a ticket page shows `user`; shared by the portal and the console."""
+def detail_context(ticket, user, urls, form=None, watcher=None):
+    """What a ticket page shows `user`; shared by the portal and the console (`watcher`:
+    the user of the partner's own whose following the page shows)."""
     staff = user.role != Role.CUSTOMER_USER
     cloud_form_shown = staff and ticket.is_open and ticket.cloud_status not in (
         Ticket.CloudStatus.OPEN, Ticket.CloudStatus.CLOSED)
@@ -121,9 +121,11 @@ def detail_context(ticket, user, urls, form=None):
     # Only where the page offers to open an incident, from the letters the panel read.
     letter_refusal = services.letter_refusal(
         ticket.customer, letters=panel["letters"]) if cloud_form_shown and panel else None
-    rows = services.ticket_page_rows(ticket, staff=staff)
+    rows = services.ticket_page_rows(ticket, staff=staff, watcher=watcher)
     context = {
         "ticket": ticket,
+        "watcher_count": rows.watcher_count,
+        "watching": rows.watching,
         "urls": urls,
         "comments": services.visible_comments(ticket, user),
         "form": form or screen_form(ticket, user),
@@ -149,16 +151,16 @@ def detail_context(ticket, user, urls, form=None):
 
 
 def _visible_ticket(request, pk):
-    watchers = Ticket.watchers.through.objects.filter(ticket_id=OuterRef("pk"))
-    tickets = tickets_visible_to(request.user).select_related(
-        "customer", "device__product_model", "opened_by", "assignee").annotate(
-        watcher_count=services.count_of(watchers, "ticket_id"),
-        watching=Exists(watchers.filter(user_id=request.user.pk)))
-    return get_object_or_404(tickets, pk=pk)
+    # Its followers and its people's names come with the page's other rows
+    # (services.ticket_page_rows).
+    return get_object_or_404(
+        tickets_visible_to(request.user).select_related("customer", "device__product_model"),
+        pk=pk)
 
 
 def _detail_page(request, ticket, form=None):
-    context = detail_context(ticket, request.user, portal_urls(ticket), form)
+    context = detail_context(ticket, request.user, portal_urls(ticket), form,
+                             watcher=request.user)
     return render(request, "tickets/ticket_detail.html", context,
                   status=400 if form is not None else 200)
 

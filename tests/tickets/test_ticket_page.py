@@ -273,3 +273,32 @@ def test_the_page_reads_the_pauses_and_escalation_steps_as_the_models_hold_them(
         assert rows.escalations[0].get_to_level_display() == "Vendor support"
         # A customer user's page does not read them.
         assert services.ticket_page_rows(ticket, staff=False).escalations == []
+
+
+def _head_and_facts(page):
+    head = page.split('action="/tickets/')[1].split("</form>")[0]
+    facts = page.split('<dl class="details">')[1].split("</dl>")[0]
+    return head, facts
+
+
+def test_the_page_says_who_follows_who_opened_and_who_has_the_ticket(world):
+    ticket = open_for(world, site_id="AL-0001")
+    agent, admin = world["alpha_agent"], world["alpha_admin"]
+    with tenant_context(world.alpha):
+        services.set_watching(ticket, admin.user, True)
+        Ticket.objects.filter(pk=ticket.pk).update(assignee=admin.user)
+    head, facts = _head_and_facts(agent.client().get(f"/tickets/{ticket.pk}/").content.decode())
+    # The agent opened it, so follows it too.
+    assert 'value="0"' in head and "2 people follow this ticket" in head
+    assert "Stop following" in head
+    assert agent.user.display_name in facts
+    customer_page = world["alpha_customer1"].client().get(f"/tickets/{ticket.pk}/")
+    head, facts = _head_and_facts(customer_page.content.decode())
+    assert 'value="1"' in head and ">Follow<" in head and "2 people follow" in head
+    # Vendor support states the assignee, which partner staff choose in the sidebar.
+    with tenant_context(world.alpha):
+        services.escalate(ticket, user=agent.user, to_level="vendor", reason="Needs them")
+    page = world["support_engineer"].client().get(
+        f"/escalations/alpha/{ticket.pk}/").content.decode()
+    facts = page.split('<dl class="details">')[1].split("</dl>")[0]
+    assert admin.user.display_name in facts and agent.user.display_name in facts
