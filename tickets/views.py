@@ -127,7 +127,8 @@ def detail_context(ticket, user, urls, form=None, watcher=None):
         "watcher_count": rows.watcher_count,
         "watching": rows.watching,
         "urls": urls,
-        "comments": services.visible_comments(ticket, user),
+        # The page shows the name recorded with each message, not its author's row.
+        "comments": services.visible_comments(ticket, user).select_related(None),
         "form": form or screen_form(ticket, user),
         "clocks": services.sla_clocks(ticket, pauses=rows.pauses),
         "cloud_notices": ticket.cloud_notices.all(),

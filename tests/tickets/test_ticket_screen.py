@@ -134,3 +134,26 @@ def test_the_customer_panel_and_the_replacements(world, busy, language):
                           screen.customer_panel(busy, panel, recent, partner))
                 _same("own_replacements.html", {"rmas": rmas, "partner": partner},
                       screen.own_replacements(rmas, partner))
+
+
+@LANGUAGES
+def test_the_history(world, busy, language):
+    from decimal import Decimal
+
+    from django.template.loader import render_to_string as render
+    from django.utils.translation import gettext_lazy
+
+    from portal.audit import AuditEntry, history_card
+
+    when = timezone.now()
+    entries = [
+        AuditEntry(when=when, who="Ann <Support>", subject=gettext_lazy("Ticket"),
+                   action=gettext_lazy("changed"),
+                   changes=[(gettext_lazy("status"), "New", "In progress & <b>"),
+                            ("resolved", when, None), ("count", 0, Decimal("1.5"))]),
+        AuditEntry(when=when, who="x", subject="Ticket", action="created"),
+    ]
+    with tenant_context(world.alpha), translation.override(language):
+        for history in (entries, services.ticket_history(busy), []):
+            assert str(history_card(history)) == render("includes/history.html",
+                                                        {"history": history})

@@ -1,5 +1,6 @@
 from django import template
 
+from portal.audit import history_card
 from tickets import screen
 from tickets.forms import JointCallForm, JointCallOutcomeForm
 from tickets.services import JOINT_CALL_STATUSES
@@ -21,7 +22,7 @@ register.filter("duration", screen.duration)
 for piece in (screen.escalation_banner, screen.conversation, screen.fields,
               screen.cloud_notices, screen.escalation_rows, screen.ticket_facts,
               screen.sidebar_fields, screen.service_level, screen.customer_panel,
-              screen.own_replacements):
+              screen.own_replacements, history_card):
     register.simple_tag(piece)
 
 
