@@ -32,9 +32,11 @@ def joint_calls(ticket, staff=False):
     them with: the card's own data, so the ticket page's view needs nothing for it."""
     # Calls are only recorded on an incident: no incident, nothing to read.
     incident = ticket.cloud_status in JOINT_CALL_STATUSES
+    may_record = staff and incident
     return {
         "calls": list(ticket.joint_calls.all()) if incident else [],
-        "may_record": staff and incident,
-        "form": JointCallForm() if staff else None,
-        "outcome_form": JointCallOutcomeForm() if staff else None,
+        "may_record": may_record,
+        # Shown only to who may record a call (each form issues its one-time token).
+        "form": JointCallForm() if may_record else None,
+        "outcome_form": JointCallOutcomeForm() if may_record else None,
     }
