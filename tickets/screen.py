@@ -53,7 +53,7 @@ def escalation_banner(ticket, escalation):
 
 def _comment(comment, urls):
     attachments = ""
-    files = comment.attachments.all()
+    files = comment.files
     if files:
         attachments = '<ul class="attachments">' + "".join(
             html('\n            <li><a href="{}attachments/{}/">{}</a> '

@@ -57,6 +57,7 @@ from portal.webhooks.models import Event
 from . import notifications, sla
 from .attachments import store_attachment
 from .models import (
+    Attachment,
     Breach,
     CloudNotice,
     Comment,
@@ -784,6 +785,16 @@ SELECT
         FROM tickets_pause p WHERE p.ticket_id = %(ticket)s ORDER BY p.started_at, p.id),
   ARRAY(SELECT row_to_json(e) FROM tickets_escalation e
         WHERE %(staff)s AND e.ticket_id = %(ticket)s ORDER BY e.created_at, e.id),
+  ARRAY(SELECT json_build_object(
+                 'id', c.id, 'author_name', c.author_name, 'from_vendor', c.from_vendor,
+                 'body', c.body, 'internal', c.internal, 'created_at', c.created_at,
+                 'files', ARRAY(SELECT json_build_object('id', a.id, 'filename', a.filename,
+                                                         'size', a.size)
+                                FROM tickets_attachment a WHERE a.comment_id = c.id
+                                ORDER BY a.id))
+        FROM tickets_comment c
+        WHERE c.ticket_id = %(ticket)s AND (%(staff)s OR NOT c.internal)
+        ORDER BY c.created_at, c.id),
   ARRAY(SELECT json_build_object('pk', r.id, 'ticket_id', r.ticket_id, 'status', r.status,
                                  'requested_at', r.requested_at, 'serial', d.serial)
         FROM (SELECT id, ticket_id, device_id, status, requested_at FROM tickets_rma
@@ -803,6 +814,7 @@ class TicketPageRows:
     watching: bool
     pauses: list[tuple[datetime, datetime | None]]
     escalations: list[Escalation]  # staff only
+    comments: list[Comment]  # each with its `files`
     own_rmas: list[dict[str, Any]]
     recent_rmas: list[dict[str, Any]]
 
@@ -811,11 +823,23 @@ def _instant(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def _comment(row: dict[str, Any]) -> Comment:
+    """A message of the thread as the page shows it; its other fields are read if asked."""
+    files = row.pop("files")
+    row["created_at"] = _instant(row["created_at"])
+    comment = Comment.from_db(connection.alias, list(row), list(row.values()))
+    # The page's list, not a field of the model.
+    comment.files = [  # type: ignore[attr-defined]
+        Attachment.from_db(connection.alias, list(file), list(file.values())) for file in files]
+    return comment
+
+
 def ticket_page_rows(ticket: Ticket, *, staff: bool, watcher: User | None = None,
                      recent: int = 5) -> TicketPageRows:
     """What a ticket page shows beside the ticket, in one query: how many follow it and
     whether `watcher` does, who opened it and who it is assigned to (their names, set on
-    `ticket`), the pauses of its clock, its escalation steps (for staff), its replacements
+    `ticket`), the pauses of its clock, its escalation steps (for staff), its messages with
+    their attachments (internal notes for staff only, as visible_comments), its replacements
     and the customer's latest `recent`. The ticket's own replacements come first, so the
     limit only ever cuts the customer's older ones; each as the page shows it: {pk,
     reference, serial, status_label}."""
@@ -825,7 +849,8 @@ def ticket_page_rows(ticket: Ticket, *, staff: bool, watcher: User | None = None
             "watcher": watcher.pk if watcher is not None else None,
             "opened_by": ticket.opened_by_id, "assignee": ticket.assignee_id,
             "limit": RMAS_READ})
-        watcher_count, watching, people, pauses, escalations, rmas = cursor.fetchone()
+        (watcher_count, watching, people, pauses, escalations, comments,
+         rmas) = cursor.fetchone()
     # The names the page shows; any other field of theirs would be read when asked for.
     people = {person["id"]: User.from_db(connection.alias, list(person), list(person.values()))
               for person in people}
@@ -842,6 +867,7 @@ def ticket_page_rows(ticket: Ticket, *, staff: bool, watcher: User | None = None
                 for pause in pauses],
         escalations=[Escalation(**{**step, "created_at": _instant(step["created_at"])})
                      for step in escalations],
+        comments=[_comment(row) for row in comments],
         own_rmas=[rma for rma in rmas if rma["ticket_id"] == ticket.pk],
         recent_rmas=sorted(rmas, key=lambda rma: (rma["requested_at"], rma["pk"]),
                            reverse=True)[:recent])

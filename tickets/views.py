@@ -127,8 +127,7 @@ def detail_context(ticket, user, urls, form=None, watcher=None):
         "watcher_count": rows.watcher_count,
         "watching": rows.watching,
         "urls": urls,
-        # The page shows the name recorded with each message, not its author's row.
-        "comments": services.visible_comments(ticket, user).select_related(None),
+        "comments": rows.comments,
         "form": form or screen_form(ticket, user),
         "clocks": services.sla_clocks(ticket, pauses=rows.pauses),
         "cloud_notices": ticket.cloud_notices.all(),

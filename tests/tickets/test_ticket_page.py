@@ -302,3 +302,31 @@ def test_the_page_says_who_follows_who_opened_and_who_has_the_ticket(world):
         f"/escalations/alpha/{ticket.pk}/").content.decode()
     facts = page.split('<dl class="details">')[1].split("</dl>")[0]
     assert admin.user.display_name in facts and agent.user.display_name in facts
+
+
+def test_the_page_reads_the_messages_each_reader_may_see_with_their_files(world):
+    """The thread of ticket_page_rows is visible_comments': internal notes for staff only,
+    oldest first, each with its attachments."""
+    from tickets.models import Attachment, Comment
+
+    ticket = open_for(world, site_id="AL-0001")
+    with tenant_context(world.alpha):
+        agent, customer = world["alpha_agent"].user, world["alpha_customer1"].user
+        services.add_comment(ticket, user=customer, body="It <still> fails")
+        note = services.add_comment(ticket, user=agent, body="Internal", internal=True)
+        services.add_comment(ticket, user=agent, body="Fixed\nsecond line")
+        Comment.objects.filter(pk=note.pk).update(created_at=timezone.now() - timedelta(days=1))
+        for name in ("b.log", "a.log"):
+            Attachment.objects.create(comment=note, file="x", filename=name, size=3,
+                                      content_type="text/plain")
+        fields = ("pk", "author_name", "from_vendor", "body", "internal", "created_at")
+        for user, staff in ((agent, True), (customer, False)):
+            read = services.ticket_page_rows(ticket, staff=staff).comments
+            expected = list(services.visible_comments(ticket, user))
+            assert [[getattr(c, name) for name in fields] for c in read] == [
+                [getattr(c, name) for name in fields] for c in expected]
+            assert [[(f.pk, f.filename, f.size) for f in c.files] for c in read] == [
+                [(f.pk, f.filename, f.size) for f in c.attachments.all()] for c in expected]
+            assert len(read) == (3 if staff else 2)
+        assert [f.filename for f in services.ticket_page_rows(
+            ticket, staff=True).comments[0].files] == ["b.log", "a.log"]
