@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import QuerySet
 from django.template import Context
 from django.template.base import render_value_in_context
 from django.utils.safestring import SafeString
@@ -25,8 +26,11 @@ class AuditEntry:
 
 
 def audit_entries(records, subject, hidden=()):
-    """One entry per historical record, with the fields that changed (except `hidden`)."""
-    records = list(records.select_related("history_user").order_by("history_date"))
+    """One entry per historical record, with the fields that changed (except `hidden`).
+    `records`: a queryset of historical records, or a list of them already read (with their
+    `history_user`) in the order of their dates."""
+    if isinstance(records, QuerySet):
+        records = list(records.select_related("history_user").order_by("history_date"))
     previous_by_object = {}
     entries = []
     for record in records:

@@ -426,9 +426,12 @@ def add_comment(ticket: Ticket, *, user: User, body: str, internal: bool = False
 HISTORY_HIDDEN = ["response_due_at", "resolution_due_at", "first_response_at", "created_at"]
 
 
-def ticket_history(ticket: Ticket) -> list[AuditEntry]:
-    return list(reversed(audit_entries(ticket.history.all(), lambda record: _("Ticket"),
-                                       hidden=HISTORY_HIDDEN)))
+def ticket_history(ticket: Ticket, records: list[Any] | None = None) -> list[AuditEntry]:
+    """The ticket's changes, the latest first (`records`: its historical records, when read
+    already, as ticket_page_rows does)."""
+    return list(reversed(audit_entries(
+        ticket.history.all() if records is None else records, lambda record: _("Ticket"),
+        hidden=HISTORY_HIDDEN)))
 
 
 def visible_comments(ticket: Ticket, user: User) -> QuerySet[Comment]:
@@ -795,6 +798,14 @@ SELECT
         FROM tickets_comment c
         WHERE c.ticket_id = %(ticket)s AND (%(staff)s OR NOT c.internal)
         ORDER BY c.created_at, c.id),
+  ARRAY(SELECT json_build_object(
+                 'record', row_to_json(h),
+                 'user', (SELECT json_build_object('id', u.id, 'email', u.email,
+                                                   'first_name', u.first_name,
+                                                   'is_service_account', u.is_service_account)
+                          FROM users_user u WHERE u.id = h.history_user_id))
+        FROM tickets_historicalticket h
+        WHERE %(staff)s AND h.id = %(ticket)s ORDER BY h.history_date, h.history_id),
   ARRAY(SELECT json_build_object('pk', r.id, 'ticket_id', r.ticket_id, 'status', r.status,
                                  'requested_at', r.requested_at, 'serial', d.serial)
         FROM (SELECT id, ticket_id, device_id, status, requested_at FROM tickets_rma
@@ -815,6 +826,7 @@ class TicketPageRows:
     pauses: list[tuple[datetime, datetime | None]]
     escalations: list[Escalation]  # staff only
     comments: list[Comment]  # each with its `files`
+    history: list[Any]  # the ticket's historical records, for staff
     own_rmas: list[dict[str, Any]]
     recent_rmas: list[dict[str, Any]]
 
@@ -823,23 +835,40 @@ def _instant(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def _loaded(model: Any, row: dict[str, Any]) -> Any:
+    """An instance of `model` read with the fields of `row` (by attribute name), the others
+    read if asked for (`from_db` takes the values in the model's order of fields)."""
+    names = [field.attname for field in model._meta.concrete_fields if field.attname in row]
+    return model.from_db(connection.alias, names, [row[name] for name in names])
+
+
 def _comment(row: dict[str, Any]) -> Comment:
     """A message of the thread as the page shows it; its other fields are read if asked."""
     files = row.pop("files")
     row["created_at"] = _instant(row["created_at"])
-    comment = Comment.from_db(connection.alias, list(row), list(row.values()))
+    comment = _loaded(Comment, row)
     # The page's list, not a field of the model.
-    comment.files = [  # type: ignore[attr-defined]
-        Attachment.from_db(connection.alias, list(file), list(file.values())) for file in files]
+    comment.files = [_loaded(Attachment, file) for file in files]
     return comment
+
+
+def _historical(record: dict[str, Any], user: dict[str, Any] | None) -> Any:
+    """A historical record of the ticket from its row, with who made the change."""
+    fields = Ticket.history.model._meta.concrete_fields
+    historical = Ticket.history.model.from_db(
+        connection.alias, [field.attname for field in fields],
+        [field.to_python(record[field.column]) for field in fields])
+    historical.history_user = _loaded(User, user) if user else None
+    return historical
 
 
 def ticket_page_rows(ticket: Ticket, *, staff: bool, watcher: User | None = None,
                      recent: int = 5) -> TicketPageRows:
     """What a ticket page shows beside the ticket, in one query: how many follow it and
     whether `watcher` does, who opened it and who it is assigned to (their names, set on
-    `ticket`), the pauses of its clock, its escalation steps (for staff), its messages with
-    their attachments (internal notes for staff only, as visible_comments), its replacements
+    `ticket`), the pauses of its clock, its escalation steps and change history (for
+    staff), its messages with their attachments (internal notes for staff only, as
+    visible_comments), its replacements
     and the customer's latest `recent`. The ticket's own replacements come first, so the
     limit only ever cuts the customer's older ones; each as the page shows it: {pk,
     reference, serial, status_label}."""
@@ -849,11 +878,10 @@ def ticket_page_rows(ticket: Ticket, *, staff: bool, watcher: User | None = None
             "watcher": watcher.pk if watcher is not None else None,
             "opened_by": ticket.opened_by_id, "assignee": ticket.assignee_id,
             "limit": RMAS_READ})
-        (watcher_count, watching, people, pauses, escalations, comments,
+        (watcher_count, watching, people, pauses, escalations, comments, history,
          rmas) = cursor.fetchone()
     # The names the page shows; any other field of theirs would be read when asked for.
-    people = {person["id"]: User.from_db(connection.alias, list(person), list(person.values()))
-              for person in people}
+    people = {person["id"]: _loaded(User, person) for person in people}
     ticket.opened_by = people.get(ticket.opened_by_id)
     ticket.assignee = people.get(ticket.assignee_id)
     labels = dict(Rma.Status.choices)
@@ -868,6 +896,7 @@ def ticket_page_rows(ticket: Ticket, *, staff: bool, watcher: User | None = None
         escalations=[Escalation(**{**step, "created_at": _instant(step["created_at"])})
                      for step in escalations],
         comments=[_comment(row) for row in comments],
+        history=[_historical(row["record"], row["user"]) for row in history],
         own_rmas=[rma for rma in rmas if rma["ticket_id"] == ticket.pk],
         recent_rmas=sorted(rmas, key=lambda rma: (rma["requested_at"], rma["pk"]),
                            reverse=True)[:recent])

@@ -143,7 +143,7 @@ def detail_context(ticket, user, urls, form=None, watcher=None):
                                 if step.to_level == ticket.escalation_level
                                 and step.is_escalation), None) if ticket.is_escalated else None,
             "letter_refusal": letter_refusal,
-            "history": services.ticket_history(ticket),
+            "history": services.ticket_history(ticket, rows.history),
             "panel": panel,
             "recent_rmas": rows.recent_rmas,
         })

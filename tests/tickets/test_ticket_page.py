@@ -330,3 +330,29 @@ def test_the_page_reads_the_messages_each_reader_may_see_with_their_files(world)
             assert len(read) == (3 if staff else 2)
         assert [f.filename for f in services.ticket_page_rows(
             ticket, staff=True).comments[0].files] == ["b.log", "a.log"]
+
+
+def test_the_page_reads_the_change_history_as_the_history_records_it(world):
+    ticket = open_for(world, site_id="AL-0001", priority="P3")
+    with tenant_context(world.alpha):
+        agent, admin = world["alpha_agent"].user, world["alpha_admin"].user
+        services.apply_update(ticket, user=agent, priority="P1", assignee=admin,
+                              category="hardware")
+        services.escalate(ticket, user=agent, to_level="vendor", reason="Needs them")
+        services.change_status(ticket, "resolved", user=agent)
+        ticket.refresh_from_db()
+        # Who acted is the request's user, which these calls have not.
+        Ticket.history.model.objects.filter(id=ticket.pk).update(history_user=admin)
+        rows = services.ticket_page_rows(ticket, staff=True)
+        assert len(rows.history) >= 4
+        assert {entry.who for entry in services.ticket_history(ticket, rows.history)} == {
+            admin.email}
+        read, expected = (services.ticket_history(ticket, rows.history),
+                          services.ticket_history(ticket))
+        assert [(e.when, e.who, str(e.subject), str(e.action),
+                 [tuple(map(str, change)) for change in e.changes]) for e in read] == [
+            (e.when, e.who, str(e.subject), str(e.action),
+             [tuple(map(str, change)) for change in e.changes]) for e in expected]
+        changed = {str(label) for entry in read for label, _, _ in entry.changes}
+        assert {"priority", "assignee", "escalation level", "status"} <= changed
+        assert services.ticket_page_rows(ticket, staff=False).history == []
