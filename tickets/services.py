@@ -784,6 +784,12 @@ SELECT
   ARRAY(SELECT json_build_object('id', u.id, 'first_name', u.first_name,
                                  'last_name', u.last_name, 'email', u.email)
         FROM users_user u WHERE u.id IN (%(opened_by)s, %(assignee)s)),
+  ARRAY(SELECT json_build_object('id', u.id, 'first_name', u.first_name,
+                                 'last_name', u.last_name, 'email', u.email)
+        FROM users_user u
+        WHERE %(assignees)s AND u.role = ANY(%(staff_roles)s) AND u.is_active
+          AND NOT u.is_service_account
+        ORDER BY u.first_name, u.email),
   ARRAY(SELECT json_build_object('started_at', p.started_at, 'ended_at', p.ended_at)
         FROM tickets_pause p WHERE p.ticket_id = %(ticket)s ORDER BY p.started_at, p.id),
   ARRAY(SELECT row_to_json(e) FROM tickets_escalation e
@@ -823,6 +829,7 @@ SELECT
 class TicketPageRows:
     watcher_count: int
     watching: bool
+    assignees: list[User] | None  # as assignable_staff(), when asked for
     pauses: list[tuple[datetime, datetime | None]]
     escalations: list[Escalation]  # staff only
     comments: list[Comment]  # each with its `files`
@@ -863,22 +870,23 @@ def _historical(record: dict[str, Any], user: dict[str, Any] | None) -> Any:
 
 
 def ticket_page_rows(ticket: Ticket, *, staff: bool, watcher: User | None = None,
-                     recent: int = 5) -> TicketPageRows:
+                     assignees: bool = False, recent: int = 5) -> TicketPageRows:
     """What a ticket page shows beside the ticket, in one query: how many follow it and
     whether `watcher` does, who opened it and who it is assigned to (their names, set on
-    `ticket`), the pauses of its clock, its escalation steps and change history (for
-    staff), its messages with their attachments (internal notes for staff only, as
-    visible_comments), its replacements
-    and the customer's latest `recent`. The ticket's own replacements come first, so the
-    limit only ever cuts the customer's older ones; each as the page shows it: {pk,
-    reference, serial, status_label}."""
+    `ticket`), whom it may be assigned to (`assignees`: for the sidebar's choice, as
+    assignable_staff), the pauses of its clock, its escalation steps and change history
+    (for staff), its messages with their attachments (internal notes for staff only, as
+    visible_comments), its replacements and the customer's latest `recent`. The ticket's
+    own replacements come first, so the limit only ever cuts the customer's older ones;
+    each as the page shows it: {pk, reference, serial, status_label}."""
     with connection.cursor() as cursor:
         cursor.execute(_TICKET_PAGE_SQL, {
             "ticket": ticket.pk, "customer": ticket.customer_id, "staff": staff,
             "watcher": watcher.pk if watcher is not None else None,
             "opened_by": ticket.opened_by_id, "assignee": ticket.assignee_id,
+            "assignees": assignees, "staff_roles": [str(role) for role in PARTNER_STAFF_ROLES],
             "limit": RMAS_READ})
-        (watcher_count, watching, people, pauses, escalations, comments, history,
+        (watcher_count, watching, people, staff_users, pauses, escalations, comments, history,
          rmas) = cursor.fetchone()
     # The names the page shows; any other field of theirs would be read when asked for.
     people = {person["id"]: _loaded(User, person) for person in people}
@@ -891,6 +899,7 @@ def ticket_page_rows(ticket: Ticket, *, staff: bool, watcher: User | None = None
             for rma in rmas]
     return TicketPageRows(
         watcher_count=watcher_count, watching=watching,
+        assignees=[_loaded(User, person) for person in staff_users] if assignees else None,
         pauses=[(datetime.fromisoformat(pause["started_at"]), _instant(pause["ended_at"]))
                 for pause in pauses],
         escalations=[Escalation(**{**step, "created_at": _instant(step["created_at"])})

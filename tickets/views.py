@@ -102,10 +102,10 @@ def portal_urls(ticket):
     return {name: reverse(f"ticket_{name}", args=[ticket.pk]) for name in ("update", "detail")}
 
 
-def screen_form(ticket, user, data=None, files=None):
+def screen_form(ticket, user, data=None, files=None, assignees=None):
     """The ticket page's one form (`TicketScreenForm`), for what `user` may change now."""
     return TicketScreenForm(
-        data, files, ticket=ticket, user=user,
+        data, files, ticket=ticket, user=user, assignees=assignees,
         statuses=services.allowed_statuses(ticket, user),
         levels=services.allowed_levels(ticket, user) if user.role != Role.CUSTOMER_USER
         else [])
@@ -121,14 +121,16 @@ def detail_context(ticket, user, urls, form=None, watcher=None):
     # Only where the page offers to open an incident, from the letters the panel read.
     letter_refusal = services.letter_refusal(
         ticket.customer, letters=panel["letters"]) if cloud_form_shown and panel else None
-    rows = services.ticket_page_rows(ticket, staff=staff, watcher=watcher)
+    # The sidebar's assignees are read with the rest, unless a form sent back has them.
+    rows = services.ticket_page_rows(ticket, staff=staff, watcher=watcher,
+                                     assignees=form is None and user.is_partner_staff)
     context = {
         "ticket": ticket,
         "watcher_count": rows.watcher_count,
         "watching": rows.watching,
         "urls": urls,
         "comments": rows.comments,
-        "form": form or screen_form(ticket, user),
+        "form": form or screen_form(ticket, user, assignees=rows.assignees),
         "clocks": services.sla_clocks(ticket, pauses=rows.pauses),
         "cloud_notices": ticket.cloud_notices.all(),
         "staff": staff,

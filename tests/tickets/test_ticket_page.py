@@ -356,3 +356,35 @@ def test_the_page_reads_the_change_history_as_the_history_records_it(world):
         changed = {str(label) for entry in read for label, _, _ in entry.changes}
         assert {"priority", "assignee", "escalation level", "status"} <= changed
         assert services.ticket_page_rows(ticket, staff=False).history == []
+
+
+def test_the_sidebar_offers_the_assignable_staff_read_with_the_page(world):
+    """Whom the page offers to assign are assignable_staff: active partner staff, neither
+    an integration's account nor a customer user."""
+    from portal.users.models import User
+
+    ticket = open_for(world, site_id="AL-0001")
+    with tenant_context(world.alpha):
+        User.all_objects.create(email="integration@alpha.example", first_name="Sync",
+                                role="partner_admin", is_service_account=True)
+        User.all_objects.create(email="gone@alpha.example", role="partner_agent",
+                                is_active=False)
+        User.all_objects.create(email="aaron@alpha.example", first_name="Aaron",
+                                role="partner_agent")
+        rows = services.ticket_page_rows(ticket, staff=True, assignees=True)
+        assert [person.pk for person in rows.assignees] == [
+            person.pk for person in services.assignable_staff()]
+        assert [person.display_name for person in rows.assignees][0] == "Aaron"
+        assert services.ticket_page_rows(ticket, staff=True).assignees is None
+        # The same select as the field's own query writes.
+        from portal.lists import form_field
+        from tickets.views import screen_form
+
+        agent = world["alpha_agent"].user
+        Ticket.objects.filter(pk=ticket.pk).update(assignee=agent)
+        ticket.refresh_from_db()
+        assert form_field(screen_form(ticket, agent, assignees=rows.assignees)["assignee"]) \
+            == form_field(screen_form(ticket, agent)["assignee"])
+    page = world["alpha_agent"].client().get(f"/tickets/{ticket.pk}/").content.decode()
+    select = page.split('name="assignee"')[1].split("</select>")[0]
+    assert "Aaron" in select and "Sync" not in select and "gone@" not in select
