@@ -28,6 +28,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import (
     BooleanField,
     Count,
+    DateField,
+    DateTimeField,
     ExpressionWrapper,
     F,
     Q,
@@ -859,12 +861,25 @@ def _comment(row: dict[str, Any]) -> Comment:
     return comment
 
 
+def _from_json(field: Any, value: Any) -> Any:
+    """A field's value from a JSON row: instants and dates are text there (read as
+    `fromisoformat` reads them, quicker than the fields' own parsing); the rest as the field
+    reads it."""
+    if value is None:
+        return None
+    if isinstance(field, DateTimeField):
+        return datetime.fromisoformat(value)
+    if isinstance(field, DateField):
+        return date.fromisoformat(value)
+    return field.to_python(value)
+
+
 def _historical(record: dict[str, Any], user: dict[str, Any] | None) -> Any:
     """A historical record of the ticket from its row, with who made the change."""
     fields = Ticket.history.model._meta.concrete_fields
     historical = Ticket.history.model.from_db(
         connection.alias, [field.attname for field in fields],
-        [field.to_python(record[field.column]) for field in fields])
+        [_from_json(field, record[field.column]) for field in fields])
     historical.history_user = _loaded(User, user) if user else None
     return historical
 
