@@ -34,9 +34,7 @@ from django.db.models import (
     F,
     Q,
     QuerySet,
-    Subquery,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -696,17 +694,12 @@ def assignable_staff() -> list[User]:
 
 # --- The customer's panel of a ticket page ---------------------------------------------
 
-def count_of(rows: QuerySet[Any], by: str) -> Coalesce:
-    return Coalesce(Subquery(rows.order_by().values(by).annotate(n=Count("pk")).values("n")),
-                    0)
-
-
-# The panel's four answers in one statement, written out: built by the ORM, its four
-# subqueries cost the page more to compile than the database takes to answer them. The
-# rules are the ORM's (tests compare): the contract active and in force today, the lines of
-# such contracts, the other open tickets most urgent first (the order of
-# `next_due_expression`, which the queue's index holds, so that a large customer's first
-# five are read in order).
+# The panel's answers in one statement, written out: built by the ORM, its subqueries cost
+# the page more to compile than the database takes to answer them. The rules are the ORM's
+# (tests compare): the contract active and in force today, the lines of such contracts, the
+# other open tickets most urgent first (the order of `next_due_expression`, which the
+# queue's index holds, so that a large customer's first five are read in order); and the
+# customer's authorisation letters, which letter_refusal reads.
 _PANEL_SQL = """
 SELECT
   (SELECT json_build_object('pk', c.id, 'end', c."end") FROM contracts_contract c
