@@ -220,11 +220,14 @@ def long_date(value: date) -> str:
     return formats.long_date(value)
 
 
-def authorisation_letter_refusal(customer: Customer, on_date: date) -> str | None:
+def authorisation_letter_refusal(customer: Customer, on_date: date,
+                                 letters: list[AuthorisationLetter] | None = None) -> str | None:
     """None when a valid letter is on file on `on_date`; otherwise why no cloud-partner
-    incident can be opened on the customer's behalf, in the active language."""
+    incident can be opened on the customer's behalf, in the active language. `letters`: the
+    customer's letters when the caller has read them already (their dates suffice)."""
     # A customer has a handful of letters: read once, each case picked from them.
-    letters = list(AuthorisationLetter.objects.filter(customer=customer))
+    if letters is None:
+        letters = list(AuthorisationLetter.objects.filter(customer=customer))
     if any(letter.revoked_at is None and letter.signed_on <= on_date <= letter.expires_on
            for letter in letters):
         return None

@@ -3,11 +3,17 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import F
+from django.db.models import F, QuerySet
+from django.template import Context
+from django.template.base import render_value_in_context
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from portal.formats import date_time
 from portal.prepared import KEYS, AnyOf, PreparedRows
 
+DASH = "—"
 ACTIONS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
 
 
@@ -36,8 +42,9 @@ def history_of(model, field, keys):
 
 def audit_entries(records, subject, hidden=()):
     """One entry per historical record, with the fields that changed (except `hidden`).
-    `records`: a queryset of historical records, or the list `history_of` reads."""
-    if not isinstance(records, list):
+    `records`: a queryset of historical records, or a list of them already read (with their
+    `history_user`) in the order of their dates, as `history_of` reads them."""
+    if isinstance(records, QuerySet):
         records = list(records.select_related("history_user").order_by("history_date"))
     previous_by_object = {}
     entries = []
@@ -66,3 +73,34 @@ def audit_entries(records, subject, hidden=()):
             subject=subject(record), action=ACTIONS[record.history_type], changes=changes,
         ))
     return entries
+
+
+_CONTEXT = Context()  # escaping on, localisation and time zones as templates have them
+
+
+def _shown(value):
+    """`{{ value }}`: a date or a number of the record as a template writes it."""
+    return render_value_in_context(value, _CONTEXT)
+
+
+def _change(label, old, new):
+    return f"{_shown(label)}: {_shown(old or DASH)} → {_shown(new or DASH)}"
+
+
+def history_card(history):
+    """`includes/history.html`, written in Python as the template writes it (a ticket's
+    history has a row per change of state, priority, assignee or level)."""
+    if history:
+        rows = "".join(
+            f"\n      <tr><td>{_shown(date_time(entry.when))}</td><td>{_shown(entry.who)}</td>"
+            f"<td>{_shown(entry.subject)} — {_shown(entry.action)}</td>\n"
+            f"      <td>{'<br>'.join(_change(*change) for change in entry.changes)}</td></tr>\n"
+            "    " for entry in history)
+        headers = "".join(f"<th>{label}</th>" for label in (
+            gettext("When"), gettext("Who"), gettext("What"), gettext("Changes")))
+        body = (f'\n  <table class="table">\n    <thead><tr>{headers}</tr></thead>\n'
+                f"    <tbody>{rows}</tbody>\n  </table>\n  ")
+    else:
+        body = f'<p class="empty">{gettext("No changes recorded yet.")}</p>'
+    return SafeString(f'\n<div class="card">\n  <h2 class="flush-top">{gettext("Change history")}'
+                      f"</h2>\n  {body}\n</div>\n")

@@ -27,6 +27,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters import Filter
 
+from portal.widgets import bound_select
+
 register = template.Library()
 
 
@@ -102,7 +104,7 @@ def form_field(field):
     if field.widget_type == "checkbox":
         control = format_html("<label>{} {}</label>", field, field.label)
     else:
-        control = format_html("{}{}", field.label_tag(), field)
+        control = format_html("{}{}", field.label_tag(), bound_select(field) or field)
     helptext = format_html('<span class="helptext">{}</span>', mark_safe(field.help_text)) \
         if field.help_text else ""
     errors = format_html('<ul class="errorlist" role="alert">{}</ul>', format_html_join(

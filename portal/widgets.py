@@ -6,6 +6,7 @@ Each widget, and each option of a select, is a template of its own: the ticket p
 one form, and the selects of list pages, cost as much as the rest of their page. An app
 overriding one of these templates would need it taken out of `BUILT`."""
 
+from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.template import Context
 from django.template.base import render_value_in_context
@@ -97,3 +98,33 @@ class WidgetRenderer(DjangoTemplates):
         # with blanks.
         return SafeString(html)
 
+
+
+SELECT_OPTION = f"{WIDGETS}select_option.html"
+
+
+def bound_select(field):
+    """`str(field)` of a bound field shown as a plain select, written from the field's
+    choices: the widget's own context builds a dictionary, with copies of its attributes,
+    for every option. None for any other widget (and any other renderer)."""
+    widget = field.field.widget
+    if (type(widget) is not forms.Select or widget.template_name != f"{WIDGETS}select.html"
+            or widget.option_template_name != SELECT_OPTION
+            or not isinstance(field.form.renderer, WidgetRenderer)):
+        return None
+    attrs = field.build_widget_attrs({}, widget)
+    if field.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", field.auto_id)
+    chosen = widget.format_value(field.value())
+    parts = [f'<select name="{_text(field.html_name)}"{_attrs({**widget.attrs, **attrs})}>']
+    found = False
+    for value, label in widget.choices:
+        if isinstance(label, (list, tuple)):
+            return None  # groups: as the widget writes them
+        value = "" if value is None else value
+        selected = not found and str(value) in chosen
+        found = found or selected
+        parts.append(f'\n  <option value="{_formatted(value)}"{" selected" if selected else ""}>'
+                     f"{_text(label)}</option>\n")
+    parts.append("\n</select>")
+    return SafeString("".join(parts))

@@ -81,9 +81,10 @@ class TicketScreenForm(OneTimeTokenForm):
 
     REPLY = ("body", "files", "internal")
 
-    def __init__(self, *args, ticket, user, statuses, levels, **kwargs):
+    def __init__(self, *args, ticket, user, statuses, levels, assignees=None, **kwargs):
         """`statuses`, `levels`: where `user` may move the ticket (services'
-        allowed_statuses and allowed_levels)."""
+        allowed_statuses and allowed_levels); `assignees`: whom it may be assigned to, when
+        read already (the choices shown; a choice sent is still checked by the query)."""
         initial = {"status": ticket.status, "priority": ticket.priority,
                    "category": ticket.category, "assignee": ticket.assignee_id,
                    "level": ticket.escalation_level, "cloud_partner": ticket.cloud_partner,
@@ -128,6 +129,10 @@ class TicketScreenForm(OneTimeTokenForm):
             self.fields["assignee"].queryset = User.objects.filter(
                 role__in=PARTNER_STAFF_ROLES, is_active=True).order_by("first_name", "email")
             self.fields["assignee"].label_from_instance = lambda person: person.display_name
+            if assignees is not None:
+                self.fields["assignee"].choices = [
+                    ("", self.fields["assignee"].empty_label),
+                    *((person.pk, person.display_name) for person in assignees)]
 
     @property
     def editable(self):

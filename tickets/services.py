@@ -22,31 +22,26 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import (
     BooleanField,
-    Case,
     Count,
+    DateField,
+    DateTimeField,
     ExpressionWrapper,
     F,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    When,
 )
-from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.models import (
+    AuthorisationLetter,
     Contract,
-    ContractLine,
     Customer,
-    in_force_q,
     visible_customers_q,
     visible_prepared,
 )
@@ -64,6 +59,7 @@ from portal.webhooks.models import Event
 from . import notifications, sla
 from .attachments import store_attachment
 from .models import (
+    Attachment,
     Breach,
     CloudNotice,
     Comment,
@@ -74,7 +70,6 @@ from .models import (
     Ticket,
     TicketQuerySet,
     breached_q,
-    next_due_expression,
 )
 from .queries import index_tickets
 
@@ -176,11 +171,15 @@ class Clock:
     left: timedelta | None
 
 
-def sla_clocks(ticket: Ticket, now: datetime | None = None) -> list[Clock]:
-    """The response and resolution clocks as a ticket page shows them."""
+def sla_clocks(ticket: Ticket, now: datetime | None = None,
+               pauses: list[tuple[datetime, datetime | None]] | None = None) -> list[Clock]:
+    """The response and resolution clocks as a ticket page shows them (`pauses`: the
+    ticket's, when read already, as ticket_page_rows does)."""
     now = now or timezone.now()
     _, response, resolution = sla.targets(ticket.priority)
-    calendar, pauses = calendar_for(ticket), _pauses(ticket)
+    calendar = calendar_for(ticket)
+    if pauses is None:
+        pauses = _pauses(ticket)
     clocks = []
     for target, minutes, due_at, met_at in (
         (Breach.Target.RESPONSE, response, ticket.response_due_at, ticket.first_response_at),
@@ -439,9 +438,12 @@ def add_comment(ticket: Ticket, *, user: User, body: str, internal: bool = False
 HISTORY_HIDDEN = ["response_due_at", "resolution_due_at", "first_response_at", "created_at"]
 
 
-def ticket_history(ticket: Ticket) -> list[AuditEntry]:
-    return list(reversed(audit_entries(ticket.history.all(), lambda record: _("Ticket"),
-                                       hidden=HISTORY_HIDDEN)))
+def ticket_history(ticket: Ticket, records: list[Any] | None = None) -> list[AuditEntry]:
+    """The ticket's changes, the latest first (`records`: its historical records, when read
+    already, as ticket_page_rows does)."""
+    return list(reversed(audit_entries(
+        ticket.history.all() if records is None else records, lambda record: _("Ticket"),
+        hidden=HISTORY_HIDDEN)))
 
 
 def visible_comments(ticket: Ticket, user: User) -> QuerySet[Comment]:
@@ -492,9 +494,11 @@ def escalate(ticket: Ticket, *, user: User, to_level: str, reason: str,
 
 # --- Cloud ecosystem partner ------------------------------------------------------------
 
-def letter_refusal(customer: Customer, on_date: date | None = None) -> str | None:
-    """Why no incident may be opened for this customer, or None when a valid letter is on file."""
-    return authorisation_letter_refusal(customer, on_date or customer.today())
+def letter_refusal(customer: Customer, on_date: date | None = None,
+                   letters: list[AuthorisationLetter] | None = None) -> str | None:
+    """Why no incident may be opened for this customer, or None when a valid letter is on file
+    (`letters`: the customer's, when read already, as customer_panel does)."""
+    return authorisation_letter_refusal(customer, on_date or customer.today(), letters)
 
 
 def _cloud_partner(value: str) -> str:
@@ -702,59 +706,229 @@ def assignable_staff() -> list[User]:
 
 # --- The customer's panel of a ticket page ---------------------------------------------
 
-def count_of(rows: QuerySet[Any], by: str) -> Coalesce:
-    return Coalesce(Subquery(rows.order_by().values(by).annotate(n=Count("pk")).values("n")),
-                    0)
+# The panel's answers in one statement, written out: built by the ORM, its subqueries cost
+# the page more to compile than the database takes to answer them. The rules are the ORM's
+# (tests compare): the contract active and in force today, the lines of such contracts, the
+# other open tickets most urgent first (the order of `next_due_expression`, which the
+# queue's index holds, so that a large customer's first five are read in order); and the
+# customer's authorisation letters, which letter_refusal reads.
+_PANEL_SQL = """
+SELECT
+  (SELECT json_build_object('pk', c.id, 'end', c."end") FROM contracts_contract c
+    WHERE c.customer_id = %(customer)s AND c.status = %(active)s
+      AND c.start <= %(today)s AND c."end" >= %(today)s
+    ORDER BY c.start DESC LIMIT 1),
+  ARRAY(SELECT l.category FROM contracts_contractline l
+          JOIN contracts_contract c ON c.id = l.contract_id
+        WHERE c.customer_id = %(customer)s AND c.status = %(active)s
+          AND c.start <= %(today)s AND c."end" >= %(today)s
+        ORDER BY l.category),
+  (SELECT count(*) FROM tickets_ticket t
+    WHERE t.customer_id = %(customer)s AND t.status = ANY(%(open)s) AND t.id <> %(ticket)s),
+  ARRAY(SELECT json_build_object('pk', t.id, 'subject', t.subject, 'priority', t.priority,
+                                 'status', t.status)
+        FROM tickets_ticket t
+        WHERE t.customer_id = %(customer)s AND t.status = ANY(%(open)s) AND t.id <> %(ticket)s
+        ORDER BY CASE WHEN NOT t.status = ANY(%(open)s) THEN NULL
+                      WHEN t.first_response_at IS NULL THEN t.response_due_at
+                      ELSE t.resolution_due_at END ASC NULLS LAST, t.created_at DESC
+        LIMIT 5),
+  ARRAY(SELECT json_build_object('signed_on', a.signed_on, 'expires_on', a.expires_on,
+                                 'revoked_at', a.revoked_at)
+        FROM contracts_authorisationletter a WHERE a.customer_id = %(customer)s)
+"""
 
 
 def customer_panel(ticket: Ticket, now: datetime | None = None) -> dict[str, Any]:
     """What a ticket page tells staff of its customer, in one query: the active contract
     and the categories it covers, whether the ticket's device is covered, the customer's
-    other open tickets (the most urgent first).
+    other open tickets (the most urgent first), and its authorisation letters.
 
     The ticket's device, not the whole installed base: counting a large customer's covered
     devices would cost the page more than the rest of it together."""
     customer = ticket.customer
     today = customer.today(now)
-    contracts = (Contract.objects.active().in_force(today).filter(customer=OuterRef("pk"))
-                 .order_by("-start"))
-    lines = ContractLine.objects.filter(
-        in_force_q(today, prefix="contract__"), contract__status=Contract.Status.ACTIVE,
-        contract__customer=OuterRef("pk")).order_by("category").values("category")
-    others = (Ticket.objects.open().filter(customer=OuterRef("pk")).exclude(pk=ticket.pk)
-              .order_by(next_due_expression().asc(nulls_last=True), "-created_at"))
-    row = Customer.objects.filter(pk=customer.pk).annotate(
-        contract=Subquery(contracts.values(json=JSONObject(pk="pk", end="end"))[:1]),
-        categories=ArraySubquery(lines),
-        open_count=count_of(others, "customer"),
-        open_tickets=ArraySubquery(others.values(json=JSONObject(
-            pk="pk", subject="subject", priority="priority", status="status"))[:5]),
-    ).values("contract", "categories", "open_count", "open_tickets").get()
-    contract = row.pop("contract") or {}
-    row["contract_id"] = contract.get("pk")
-    row["contract_end"] = date.fromisoformat(contract["end"]) if contract else None
+    with connection.cursor() as cursor:
+        cursor.execute(_PANEL_SQL, {
+            "customer": customer.pk, "ticket": ticket.pk, "today": today,
+            "active": Contract.Status.ACTIVE.value,
+            "open": [str(status) for status in Ticket.OPEN_STATUSES]})
+        contract, categories, open_count, open_tickets, letters = cursor.fetchone()
+    contract = contract or {}
+    row: dict[str, Any] = {
+        "contract_id": contract.get("pk"),
+        "contract_end": date.fromisoformat(contract["end"]) if contract else None,
+        "open_count": open_count,
+        # What letter_refusal reads: the page asks whether an incident may be opened.
+        "letters": [AuthorisationLetter(
+            customer=customer, signed_on=date.fromisoformat(letter["signed_on"]),
+            expires_on=date.fromisoformat(letter["expires_on"]),
+            revoked_at=letter["revoked_at"] and datetime.fromisoformat(letter["revoked_at"]))
+            for letter in letters],
+    }
     if ticket.device is not None:
         row["device_coverage"] = (
-            coverage(ticket.device.product_model, row["categories"], today)
+            coverage(ticket.device.product_model, categories, today)
             if contract else Coverage(covered=False, reasons=(Reason.NO_ACTIVE_CONTRACT,)))
     labels = dict(Category.choices)
-    row["categories"] = [labels.get(category, category) for category in row["categories"]]
+    row["categories"] = [labels.get(category, category) for category in categories]
     statuses = dict(Ticket.Status.choices)
     row["open_tickets"] = [{**other, "reference": f"T-{other['pk']:06d}",
                             "status_label": statuses.get(other["status"], other["status"])}
-                           for other in row["open_tickets"]]
+                           for other in open_tickets]
     return row
 
 
-def replacements_of(ticket: Ticket, recent: int = 5) -> tuple[list[Rma], list[Rma]]:
-    """(this ticket's replacements, the customer's latest `recent`), in one query: the
-    ticket's own come first, so the limit only ever cuts the customer's older ones."""
-    rmas = list(Rma.objects.filter(customer=ticket.customer_id).select_related("device")
-                .order_by(Case(When(ticket=ticket, then=0), default=1), "-requested_at",
-                          "-pk")[:RMAS_READ])
-    own = [rma for rma in rmas if rma.ticket_id == ticket.pk]
-    latest = sorted(rmas, key=lambda rma: (rma.requested_at, rma.pk), reverse=True)[:recent]
-    return own, latest
+# What a ticket page reads beside the ticket, in one statement: read one by one through the
+# ORM, building the queries cost the page more than the database took to answer them. The
+# replacements are read before their devices: joined before the limit, the planner reads a
+# large installed base to keep 25 rows.
+_TICKET_PAGE_SQL = """
+SELECT
+  (SELECT count(*) FROM tickets_ticket_watchers w WHERE w.ticket_id = %(ticket)s),
+  EXISTS(SELECT 1 FROM tickets_ticket_watchers w
+         WHERE w.ticket_id = %(ticket)s AND w.user_id = %(watcher)s),
+  ARRAY(SELECT json_build_object('id', u.id, 'first_name', u.first_name,
+                                 'last_name', u.last_name, 'email', u.email)
+        FROM users_user u WHERE u.id IN (%(opened_by)s, %(assignee)s)),
+  ARRAY(SELECT json_build_object('id', u.id, 'first_name', u.first_name,
+                                 'last_name', u.last_name, 'email', u.email)
+        FROM users_user u
+        WHERE %(assignees)s AND u.role = ANY(%(staff_roles)s) AND u.is_active
+          AND NOT u.is_service_account
+        ORDER BY u.first_name, u.email),
+  ARRAY(SELECT json_build_object('started_at', p.started_at, 'ended_at', p.ended_at)
+        FROM tickets_pause p WHERE p.ticket_id = %(ticket)s ORDER BY p.started_at, p.id),
+  ARRAY(SELECT row_to_json(e) FROM tickets_escalation e
+        WHERE %(staff)s AND e.ticket_id = %(ticket)s ORDER BY e.created_at, e.id),
+  ARRAY(SELECT json_build_object(
+                 'id', c.id, 'author_name', c.author_name, 'from_vendor', c.from_vendor,
+                 'body', c.body, 'internal', c.internal, 'created_at', c.created_at,
+                 'files', ARRAY(SELECT json_build_object('id', a.id, 'filename', a.filename,
+                                                         'size', a.size)
+                                FROM tickets_attachment a WHERE a.comment_id = c.id
+                                ORDER BY a.id))
+        FROM tickets_comment c
+        WHERE c.ticket_id = %(ticket)s AND (%(staff)s OR NOT c.internal)
+        ORDER BY c.created_at, c.id),
+  ARRAY(SELECT json_build_object(
+                 'record', row_to_json(h),
+                 'user', (SELECT json_build_object('id', u.id, 'email', u.email,
+                                                   'first_name', u.first_name,
+                                                   'is_service_account', u.is_service_account)
+                          FROM users_user u WHERE u.id = h.history_user_id))
+        FROM tickets_historicalticket h
+        WHERE %(staff)s AND h.id = %(ticket)s ORDER BY h.history_date, h.history_id),
+  ARRAY(SELECT json_build_object('pk', r.id, 'ticket_id', r.ticket_id, 'status', r.status,
+                                 'requested_at', r.requested_at, 'serial', d.serial)
+        FROM (SELECT id, ticket_id, device_id, status, requested_at FROM tickets_rma
+              WHERE customer_id = %(customer)s
+              ORDER BY CASE WHEN ticket_id = %(ticket)s THEN 0 ELSE 1 END, requested_at DESC,
+                       id DESC
+              LIMIT %(limit)s) r
+        JOIN inventory_device d ON d.id = r.device_id
+        ORDER BY CASE WHEN r.ticket_id = %(ticket)s THEN 0 ELSE 1 END, r.requested_at DESC,
+                 r.id DESC)
+"""
+
+
+@dataclass
+class TicketPageRows:
+    watcher_count: int
+    watching: bool
+    assignees: list[User] | None  # as assignable_staff(), when asked for
+    pauses: list[tuple[datetime, datetime | None]]
+    escalations: list[Escalation]  # staff only
+    comments: list[Comment]  # each with its `files`
+    history: list[Any]  # the ticket's historical records, for staff
+    own_rmas: list[dict[str, Any]]
+    recent_rmas: list[dict[str, Any]]
+
+
+def _instant(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _loaded(model: Any, row: dict[str, Any]) -> Any:
+    """An instance of `model` read with the fields of `row` (by attribute name), the others
+    read if asked for (`from_db` takes the values in the model's order of fields)."""
+    names = [field.attname for field in model._meta.concrete_fields if field.attname in row]
+    return model.from_db(connection.alias, names, [row[name] for name in names])
+
+
+def _comment(row: dict[str, Any]) -> Comment:
+    """A message of the thread as the page shows it; its other fields are read if asked."""
+    files = row.pop("files")
+    row["created_at"] = _instant(row["created_at"])
+    comment = _loaded(Comment, row)
+    # The page's list, not a field of the model.
+    comment.files = [_loaded(Attachment, file) for file in files]
+    return comment
+
+
+def _from_json(field: Any, value: Any) -> Any:
+    """A field's value from a JSON row: instants and dates are text there (read as
+    `fromisoformat` reads them, quicker than the fields' own parsing); the rest as the field
+    reads it."""
+    if value is None:
+        return None
+    if isinstance(field, DateTimeField):
+        return datetime.fromisoformat(value)
+    if isinstance(field, DateField):
+        return date.fromisoformat(value)
+    return field.to_python(value)
+
+
+def _historical(record: dict[str, Any], user: dict[str, Any] | None) -> Any:
+    """A historical record of the ticket from its row, with who made the change."""
+    fields = Ticket.history.model._meta.concrete_fields
+    historical = Ticket.history.model.from_db(
+        connection.alias, [field.attname for field in fields],
+        [_from_json(field, record[field.column]) for field in fields])
+    historical.history_user = _loaded(User, user) if user else None
+    return historical
+
+
+def ticket_page_rows(ticket: Ticket, *, staff: bool, watcher: User | None = None,
+                     assignees: bool = False, recent: int = 5) -> TicketPageRows:
+    """What a ticket page shows beside the ticket, in one query: how many follow it and
+    whether `watcher` does, who opened it and who it is assigned to (their names, set on
+    `ticket`), whom it may be assigned to (`assignees`: for the sidebar's choice, as
+    assignable_staff), the pauses of its clock, its escalation steps and change history
+    (for staff), its messages with their attachments (internal notes for staff only, as
+    visible_comments), its replacements and the customer's latest `recent`. The ticket's
+    own replacements come first, so the limit only ever cuts the customer's older ones;
+    each as the page shows it: {pk, reference, serial, status_label}."""
+    with connection.cursor() as cursor:
+        cursor.execute(_TICKET_PAGE_SQL, {
+            "ticket": ticket.pk, "customer": ticket.customer_id, "staff": staff,
+            "watcher": watcher.pk if watcher is not None else None,
+            "opened_by": ticket.opened_by_id, "assignee": ticket.assignee_id,
+            "assignees": assignees, "staff_roles": [str(role) for role in PARTNER_STAFF_ROLES],
+            "limit": RMAS_READ})
+        (watcher_count, watching, people, staff_users, pauses, escalations, comments, history,
+         rmas) = cursor.fetchone()
+    # The names the page shows; any other field of theirs would be read when asked for.
+    people = {person["id"]: _loaded(User, person) for person in people}
+    ticket.opened_by = people.get(ticket.opened_by_id)
+    ticket.assignee = people.get(ticket.assignee_id)
+    labels = dict(Rma.Status.choices)
+    rmas = [{"pk": rma["pk"], "reference": f"RMA-{rma['pk']:06d}", "serial": rma["serial"],
+             "status_label": labels.get(rma["status"], rma["status"]),
+             "ticket_id": rma["ticket_id"], "requested_at": _instant(rma["requested_at"])}
+            for rma in rmas]
+    return TicketPageRows(
+        watcher_count=watcher_count, watching=watching,
+        assignees=[_loaded(User, person) for person in staff_users] if assignees else None,
+        pauses=[(datetime.fromisoformat(pause["started_at"]), _instant(pause["ended_at"]))
+                for pause in pauses],
+        escalations=[Escalation(**{**step, "created_at": _instant(step["created_at"])})
+                     for step in escalations],
+        comments=[_comment(row) for row in comments],
+        history=[_historical(row["record"], row["user"]) for row in history],
+        own_rmas=[rma for rma in rmas if rma["ticket_id"] == ticket.pk],
+        recent_rmas=sorted(rmas, key=lambda rma: (rma["requested_at"], rma["pk"]),
+                           reverse=True)[:recent])
 
 
 # A ticket's replacements, with room for the customer's latest.

@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -123,35 +122,42 @@ def portal_urls(ticket):
     return {name: reverse(f"ticket_{name}", args=[ticket.pk]) for name in ("update", "detail")}
 
 
-def screen_form(ticket, user, data=None, files=None):
+def screen_form(ticket, user, data=None, files=None, assignees=None):
     """The ticket page's one form (`TicketScreenForm`), for what `user` may change now."""
     return TicketScreenForm(
-        data, files, ticket=ticket, user=user,
+        data, files, ticket=ticket, user=user, assignees=assignees,
         statuses=services.allowed_statuses(ticket, user),
         levels=services.allowed_levels(ticket, user) if user.role != Role.CUSTOMER_USER
         else [])
 
 
-def detail_context(ticket, user, urls, form=None):
-    """What a ticket page shows `user`; shared by the portal and the console."""
+def detail_context(ticket, user, urls, form=None, watcher=None):
+    """What a ticket page shows `user`; shared by the portal and the console (`watcher`:
+    the user of the partner's own whose following the page shows)."""
     staff = user.role != Role.CUSTOMER_USER
     cloud_form_shown = staff and ticket.is_open and ticket.cloud_status not in (
         Ticket.CloudStatus.OPEN, Ticket.CloudStatus.CLOSED)
-    # Read only where the page offers to open an incident.
-    letter_refusal = services.letter_refusal(ticket.customer) if cloud_form_shown else None
-    own_rmas, recent_rmas = services.replacements_of(ticket)
+    panel = services.customer_panel(ticket) if staff else None
+    # Only where the page offers to open an incident, from the letters the panel read.
+    letter_refusal = services.letter_refusal(
+        ticket.customer, letters=panel["letters"]) if cloud_form_shown and panel else None
+    # The sidebar's assignees are read with the rest, unless a form sent back has them.
+    rows = services.ticket_page_rows(ticket, staff=staff, watcher=watcher,
+                                     assignees=form is None and user.is_partner_staff)
     context = {
         "ticket": ticket,
+        "watcher_count": rows.watcher_count,
+        "watching": rows.watching,
         "urls": urls,
-        "comments": services.visible_comments(ticket, user),
-        "form": form or screen_form(ticket, user),
-        "clocks": services.sla_clocks(ticket),
+        "comments": rows.comments,
+        "form": form or screen_form(ticket, user, assignees=rows.assignees),
+        "clocks": services.sla_clocks(ticket, pauses=rows.pauses),
         "cloud_notices": ticket.cloud_notices.all(),
         "staff": staff,
-        "rmas": own_rmas,
+        "rmas": rows.own_rmas,
     }
     if staff:
-        escalations = list(ticket.escalations.all())
+        escalations = rows.escalations
         context.update({
             "escalations": escalations,
             # The step that brought the ticket to its level, for the banner.
@@ -159,24 +165,24 @@ def detail_context(ticket, user, urls, form=None):
                                 if step.to_level == ticket.escalation_level
                                 and step.is_escalation), None) if ticket.is_escalated else None,
             "letter_refusal": letter_refusal,
-            "history": services.ticket_history(ticket),
-            "panel": services.customer_panel(ticket),
-            "recent_rmas": recent_rmas,
+            "history": services.ticket_history(ticket, rows.history),
+            "panel": panel,
+            "recent_rmas": rows.recent_rmas,
         })
     return context
 
 
 def _visible_ticket(request, pk):
-    watchers = Ticket.watchers.through.objects.filter(ticket_id=OuterRef("pk"))
-    tickets = tickets_visible_to(request.user).select_related(
-        "customer", "device__product_model", "opened_by", "assignee").annotate(
-        watcher_count=services.count_of(watchers, "ticket_id"),
-        watching=Exists(watchers.filter(user_id=request.user.pk)))
-    return get_object_or_404(tickets, pk=pk)
+    # Its followers and its people's names come with the page's other rows
+    # (services.ticket_page_rows).
+    return get_object_or_404(
+        tickets_visible_to(request.user).select_related("customer", "device__product_model"),
+        pk=pk)
 
 
 def _detail_page(request, ticket, form=None):
-    context = detail_context(ticket, request.user, portal_urls(ticket), form)
+    context = detail_context(ticket, request.user, portal_urls(ticket), form,
+                             watcher=request.user)
     return render(request, "tickets/ticket_detail.html", context,
                   status=400 if form is not None else 200)
 

@@ -48,8 +48,8 @@ def escalation_queue(request):
 
 
 def _escalated(partner, pk):
-    ticket = (Ticket.objects.select_related("customer", "device__product_model", "assignee",
-                                            "opened_by")
+    # Its people's names come with the page's other rows (tickets.services.ticket_page_rows).
+    ticket = (Ticket.objects.select_related("customer", "device__product_model")
               .exclude(escalation_level=Ticket.Level.PARTNER).filter(pk=pk).first())
     if ticket is None:
         raise Http404

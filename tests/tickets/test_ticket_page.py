@@ -1,10 +1,13 @@
 """The one-screen ticket: the conversation, a sidebar applied by one *Update* with the reply,
 the escalation banner and the customer's panel."""
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from portal.catalogue.models import Category
 from tickets import services
 from tickets.models import Ticket
 
@@ -171,3 +174,217 @@ def test_the_ticket_page_writes_dates_in_the_partners_order(world):
     page = client.get(f"/tickets/{ticket.pk}/").content.decode()
     assert "03/04/2026 1:05\u202fPM" in page or "03/04/2026 1:05 PM" in page
     assert "04/03/2026" not in page
+
+
+def test_the_panel_reads_the_contract_lines_and_open_tickets_by_the_models_rules(setup,
+                                                                                 world):
+    """The panel's one statement against the querysets that state the rules: the active
+    contract in force today and its lines, and the customer's other open tickets in the
+    queue's order (most urgent first), never another customer's or a closed one."""
+    from contracts.models import Contract, ContractLine, in_force_q
+    from tests.factories import ContractFactory
+    from tickets.models import next_due_expression
+
+    customer = setup["customer"]
+    ticket = open_for(world, site_id="AL-0001")
+    with tenant_context(world.alpha):
+        # Not in force today: a draft, and an active contract that starts next year.
+        ContractFactory(customer=customer, start=date(2030, 1, 1), end=date(2030, 12, 31),
+                        lines={"voice": (5, 0, Decimal("10.00"))})
+        ContractFactory(customer=customer, status=Contract.Status.DRAFT,
+                        lines={"voice": (5, 0, Decimal("10.00"))})
+        agent = world["alpha_agent"].user
+        others = [services.open_ticket(user=agent, customer=customer, subject=f"Other {n}",
+                                       description="x", category="technical",
+                                       priority=priority)
+                  for n, priority in enumerate(["P4", "P1", "P3", "P2", "P1", "P4", "P3"])]
+        services.change_status(others[0], "waiting", user=agent)
+        services.change_status(others[1], "resolved", user=agent)
+        services.add_comment(others[3], user=agent, body="First answer")
+        open_for(world, site_id="AL-0002", subject="Another customer's")
+        ticket = Ticket.objects.select_related("customer", "device").get(pk=ticket.pk)
+        panel = services.customer_panel(ticket)
+
+        today = customer.today()
+        contract = (Contract.objects.active().in_force(today).filter(customer=customer)
+                    .order_by("-start").first())
+        lines = ContractLine.objects.filter(
+            in_force_q(today, prefix="contract__"), contract__status=Contract.Status.ACTIVE,
+            contract__customer=customer).order_by("category").values_list("category",
+                                                                          flat=True)
+        open_others = (Ticket.objects.open().filter(customer=customer).exclude(pk=ticket.pk)
+                       .order_by(next_due_expression().asc(nulls_last=True), "-created_at"))
+        assert (panel["contract_id"], panel["contract_end"]) == (contract.pk, contract.end)
+        labels = dict(Category.choices)
+        assert panel["categories"] == [labels[category] for category in lines] == [
+            "Headsets and personal devices", "Video"]
+        assert panel["open_count"] == open_others.count() == 6
+        assert [other["reference"] for other in panel["open_tickets"]] == [
+            other.reference for other in open_others[:5]]
+        assert panel["open_tickets"][0]["reference"] == others[4].reference  # the P1
+        assert panel["open_tickets"][0]["status_label"] == "New"
+
+
+def test_the_replacements_of_a_ticket_come_first_then_the_customers_latest(setup, world):
+    """Read with the clock's pauses and the escalations (ticket_page_rows)."""
+    from tickets.models import Rma
+
+    customer = setup["customer"]
+    ticket, other = open_for(world, site_id="AL-0001"), open_for(world, site_id="AL-0001")
+    with tenant_context(world.alpha):
+        start = timezone.now() - timedelta(days=40)
+        for number in range(30):
+            device = setup["device"](f"SN-RMA-{number:03d}")
+            Rma.objects.create(
+                ticket=ticket if number in (0, 7) else other, customer=customer,
+                device=device, product_model=device.product_model, category="headsets",
+                fault="x", requested_at=start + timedelta(days=number), ship_to_country="FR",
+                promised_ship_date=start.date(),
+                status="closed" if number % 3 else "requested")
+        rows = services.ticket_page_rows(ticket, staff=True)
+        own, latest = rows.own_rmas, rows.recent_rmas
+        expected_own = list(Rma.objects.filter(ticket=ticket).order_by("-requested_at", "-pk"))
+        expected_latest = list(Rma.objects.filter(customer=customer)
+                               .order_by("-requested_at", "-pk")[:5])
+    assert [(rma["reference"], rma["serial"]) for rma in own] == [
+        (rma.reference, rma.device.serial) for rma in expected_own] == [
+        (expected_own[0].reference, "SN-RMA-007"), (expected_own[1].reference, "SN-RMA-000")]
+    assert [rma["reference"] for rma in latest] == [rma.reference for rma in expected_latest]
+    assert [rma["status_label"] for rma in latest] == [
+        rma.get_status_display() for rma in expected_latest]
+
+
+def test_the_page_reads_the_pauses_and_escalation_steps_as_the_models_hold_them(world):
+    ticket = open_for(world, site_id="AL-0001")
+    with tenant_context(world.alpha):
+        agent = world["alpha_agent"].user
+        services.change_status(ticket, "waiting", user=agent)
+        services.change_status(ticket, "in_progress", user=agent)
+        services.change_status(ticket, "waiting", user=agent)
+        services.escalate(ticket, user=agent, to_level="vendor", reason="Needs <them>")
+        rows = services.ticket_page_rows(ticket, staff=True)
+        assert rows.pauses == [(pause.started_at, pause.ended_at)
+                               for pause in ticket.pauses.all()]
+        assert len(rows.pauses) == 2 and rows.pauses[1][1] is None
+        fields = ("pk", "from_level", "to_level", "actor_name", "from_vendor", "reason",
+                  "created_at", "is_escalation")
+        assert [[getattr(step, name) for name in fields] for step in rows.escalations] == [
+            [getattr(step, name) for name in fields] for step in ticket.escalations.all()]
+        assert rows.escalations[0].get_to_level_display() == "Vendor support"
+        # A customer user's page does not read them.
+        assert services.ticket_page_rows(ticket, staff=False).escalations == []
+
+
+def _head_and_facts(page):
+    head = page.split('action="/tickets/')[1].split("</form>")[0]
+    facts = page.split('<dl class="details">')[1].split("</dl>")[0]
+    return head, facts
+
+
+def test_the_page_says_who_follows_who_opened_and_who_has_the_ticket(world):
+    ticket = open_for(world, site_id="AL-0001")
+    agent, admin = world["alpha_agent"], world["alpha_admin"]
+    with tenant_context(world.alpha):
+        services.set_watching(ticket, admin.user, True)
+        Ticket.objects.filter(pk=ticket.pk).update(assignee=admin.user)
+    head, facts = _head_and_facts(agent.client().get(f"/tickets/{ticket.pk}/").content.decode())
+    # The agent opened it, so follows it too.
+    assert 'value="0"' in head and "2 people follow this ticket" in head
+    assert "Stop following" in head
+    assert agent.user.display_name in facts
+    customer_page = world["alpha_customer1"].client().get(f"/tickets/{ticket.pk}/")
+    head, facts = _head_and_facts(customer_page.content.decode())
+    assert 'value="1"' in head and ">Follow<" in head and "2 people follow" in head
+    # Vendor support states the assignee, which partner staff choose in the sidebar.
+    with tenant_context(world.alpha):
+        services.escalate(ticket, user=agent.user, to_level="vendor", reason="Needs them")
+    page = world["support_engineer"].client().get(
+        f"/escalations/alpha/{ticket.pk}/").content.decode()
+    facts = page.split('<dl class="details">')[1].split("</dl>")[0]
+    assert admin.user.display_name in facts and agent.user.display_name in facts
+
+
+def test_the_page_reads_the_messages_each_reader_may_see_with_their_files(world):
+    """The thread of ticket_page_rows is visible_comments': internal notes for staff only,
+    oldest first, each with its attachments."""
+    from tickets.models import Attachment, Comment
+
+    ticket = open_for(world, site_id="AL-0001")
+    with tenant_context(world.alpha):
+        agent, customer = world["alpha_agent"].user, world["alpha_customer1"].user
+        services.add_comment(ticket, user=customer, body="It <still> fails")
+        note = services.add_comment(ticket, user=agent, body="Internal", internal=True)
+        services.add_comment(ticket, user=agent, body="Fixed\nsecond line")
+        Comment.objects.filter(pk=note.pk).update(created_at=timezone.now() - timedelta(days=1))
+        for name in ("b.log", "a.log"):
+            Attachment.objects.create(comment=note, file="x", filename=name, size=3,
+                                      content_type="text/plain")
+        fields = ("pk", "author_name", "from_vendor", "body", "internal", "created_at")
+        for user, staff in ((agent, True), (customer, False)):
+            read = services.ticket_page_rows(ticket, staff=staff).comments
+            expected = list(services.visible_comments(ticket, user))
+            assert [[getattr(c, name) for name in fields] for c in read] == [
+                [getattr(c, name) for name in fields] for c in expected]
+            assert [[(f.pk, f.filename, f.size) for f in c.files] for c in read] == [
+                [(f.pk, f.filename, f.size) for f in c.attachments.all()] for c in expected]
+            assert len(read) == (3 if staff else 2)
+        assert [f.filename for f in services.ticket_page_rows(
+            ticket, staff=True).comments[0].files] == ["b.log", "a.log"]
+
+
+def test_the_page_reads_the_change_history_as_the_history_records_it(world):
+    ticket = open_for(world, site_id="AL-0001", priority="P3")
+    with tenant_context(world.alpha):
+        agent, admin = world["alpha_agent"].user, world["alpha_admin"].user
+        services.apply_update(ticket, user=agent, priority="P1", assignee=admin,
+                              category="hardware")
+        services.escalate(ticket, user=agent, to_level="vendor", reason="Needs them")
+        services.change_status(ticket, "resolved", user=agent)
+        ticket.refresh_from_db()
+        # Who acted is the request's user, which these calls have not.
+        Ticket.history.model.objects.filter(id=ticket.pk).update(history_user=admin)
+        rows = services.ticket_page_rows(ticket, staff=True)
+        assert len(rows.history) >= 4
+        assert {entry.who for entry in services.ticket_history(ticket, rows.history)} == {
+            admin.email}
+        read, expected = (services.ticket_history(ticket, rows.history),
+                          services.ticket_history(ticket))
+        assert [(e.when, e.who, str(e.subject), str(e.action),
+                 [tuple(map(str, change)) for change in e.changes]) for e in read] == [
+            (e.when, e.who, str(e.subject), str(e.action),
+             [tuple(map(str, change)) for change in e.changes]) for e in expected]
+        changed = {str(label) for entry in read for label, _, _ in entry.changes}
+        assert {"priority", "assignee", "escalation level", "status"} <= changed
+        assert services.ticket_page_rows(ticket, staff=False).history == []
+
+
+def test_the_sidebar_offers_the_assignable_staff_read_with_the_page(world):
+    """Whom the page offers to assign are assignable_staff: active partner staff, neither
+    an integration's account nor a customer user."""
+    from portal.users.models import User
+
+    ticket = open_for(world, site_id="AL-0001")
+    with tenant_context(world.alpha):
+        User.all_objects.create(email="integration@alpha.example", first_name="Sync",
+                                role="partner_admin", is_service_account=True)
+        User.all_objects.create(email="gone@alpha.example", role="partner_agent",
+                                is_active=False)
+        User.all_objects.create(email="aaron@alpha.example", first_name="Aaron",
+                                role="partner_agent")
+        rows = services.ticket_page_rows(ticket, staff=True, assignees=True)
+        assert [person.pk for person in rows.assignees] == [
+            person.pk for person in services.assignable_staff()]
+        assert [person.display_name for person in rows.assignees][0] == "Aaron"
+        assert services.ticket_page_rows(ticket, staff=True).assignees is None
+        # The same select as the field's own query writes.
+        from portal.lists import form_field
+        from tickets.views import screen_form
+
+        agent = world["alpha_agent"].user
+        Ticket.objects.filter(pk=ticket.pk).update(assignee=agent)
+        ticket.refresh_from_db()
+        assert form_field(screen_form(ticket, agent, assignees=rows.assignees)["assignee"]) \
+            == form_field(screen_form(ticket, agent)["assignee"])
+    page = world["alpha_agent"].client().get(f"/tickets/{ticket.pk}/").content.decode()
+    select = page.split('name="assignee"')[1].split("</select>")[0]
+    assert "Aaron" in select and "Sync" not in select and "gone@" not in select

@@ -1,6 +1,7 @@
 from django import template
-from django.utils.translation import gettext as _
 
+from portal.audit import history_card
+from tickets import screen
 from tickets.forms import JointCallForm, JointCallOutcomeForm
 from tickets.services import JOINT_CALL_STATUSES
 from tickets.tables import sla_cell
@@ -14,16 +15,15 @@ def time_left(row):
     return sla_cell()(row)
 
 
-@register.filter
-def duration(value):
-    """A length of time as hours and minutes, e.g. "26 h 05 min"."""
-    if value is None:
-        return ""
-    minutes = max(int(value.total_seconds() // 60), 0)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return _("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
-    return _("%(minutes)d min") % {"minutes": minutes}
+register.filter("duration", screen.duration)
+
+# The ticket page's pieces (tickets/screen.py), each written as its template in
+# tickets/includes/ would write it.
+for piece in (screen.escalation_banner, screen.conversation, screen.fields,
+              screen.cloud_notices, screen.escalation_rows, screen.ticket_facts,
+              screen.sidebar_fields, screen.service_level, screen.customer_panel,
+              screen.own_replacements, history_card):
+    register.simple_tag(piece)
 
 
 @register.simple_tag
@@ -32,9 +32,11 @@ def joint_calls(ticket, staff=False):
     them with: the card's own data, so the ticket page's view needs nothing for it."""
     # Calls are only recorded on an incident: no incident, nothing to read.
     incident = ticket.cloud_status in JOINT_CALL_STATUSES
+    may_record = staff and incident
     return {
         "calls": list(ticket.joint_calls.all()) if incident else [],
-        "may_record": staff and incident,
-        "form": JointCallForm() if staff else None,
-        "outcome_form": JointCallOutcomeForm() if staff else None,
+        "may_record": may_record,
+        # Shown only to who may record a call (each form issues its one-time token).
+        "form": JointCallForm() if may_record else None,
+        "outcome_form": JointCallOutcomeForm() if may_record else None,
     }
