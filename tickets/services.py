@@ -50,7 +50,7 @@ from inventory.models import Device
 from portal.audit import AuditEntry, audit_entries
 from portal.catalogue.eligibility import Coverage, Reason, coverage
 from portal.catalogue.models import Category
-from portal.prepared import totals
+from portal.prepared import PreparedRows, totals
 from portal.tenants.branding import current_brand
 from portal.users.models import PARTNER_ROLES, PARTNER_STAFF_ROLES, Role, User
 from portal.webhooks import services as webhooks
@@ -102,6 +102,28 @@ ESCALATIONS = {
 
 def tickets_visible_to(user: User) -> TicketQuerySet:
     return Ticket.objects.filter(visible_customers_q(user))
+
+
+# What a ticket's page reads with it; the rest comes from `ticket_page_rows`.
+TICKET_PAGE_RELATED = ("customer", "device__product_model")
+
+
+def ticket_visible_to(user: User, pk: int) -> Ticket | None:
+    """The ticket `pk` with what its page reads with it, if `user` may see it."""
+    rows = visible_prepared(
+        user, "ticket", Ticket, lambda visible, pk: Ticket.objects
+        .select_related(*TICKET_PAGE_RELATED).filter(visible, pk=pk),
+        {"pk": Ticket._meta.pk}, {"pk": pk})
+    return rows.first() if rows else None
+
+
+def escalated_ticket(pk: int) -> Ticket | None:
+    """The ticket `pk` of the current partner's schema if it is escalated to the vendor,
+    with what its page reads with it: the vendor console's read."""
+    return PreparedRows(
+        "escalated-ticket", Ticket, lambda pk: Ticket.objects
+        .select_related(*TICKET_PAGE_RELATED).exclude(escalation_level=Ticket.Level.PARTNER)
+        .filter(pk=pk), {"pk": Ticket._meta.pk}, {"pk": pk}).first()
 
 
 def latest_tickets_of_device(user: User, device: Device, limit: int) -> list[Ticket]:

@@ -175,9 +175,10 @@ def detail_context(ticket, user, urls, form=None, watcher=None):
 def _visible_ticket(request, pk):
     # Its followers and its people's names come with the page's other rows
     # (services.ticket_page_rows).
-    return get_object_or_404(
-        tickets_visible_to(request.user).select_related("customer", "device__product_model"),
-        pk=pk)
+    ticket = services.ticket_visible_to(request.user, pk)
+    if ticket is None:
+        raise Http404
+    return ticket
 
 
 def _detail_page(request, ticket, form=None):

@@ -13,6 +13,7 @@ from portal.submissions.once import sent_once
 from portal.tenants.schemas import active_partner
 from portal.users.access import role_required
 from portal.users.models import Role
+from tickets import services as ticket_services
 from tickets.attachments import attachment_response
 from tickets.models import Attachment, Ticket
 from tickets.views import detail_context, post_update, screen_form
@@ -49,8 +50,7 @@ def escalation_queue(request):
 
 def _escalated(partner, pk):
     # Its people's names come with the page's other rows (tickets.services.ticket_page_rows).
-    ticket = (Ticket.objects.select_related("customer", "device__product_model")
-              .exclude(escalation_level=Ticket.Level.PARTNER).filter(pk=pk).first())
+    ticket = ticket_services.escalated_ticket(pk)
     if ticket is None:
         raise Http404
     return ticket
