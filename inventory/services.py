@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.models import Customer, visible_customers_q, visible_prepared
+from portal.audit import historical_model
 from portal.catalogue.eligibility import Reason, coverage
 from portal.catalogue.models import ProductModel
 from portal.prepared import PreparedRows
@@ -44,7 +45,7 @@ def device_visible_to(user: User, pk: int) -> Device | None:
 
 def device_history(device: Device, limit: int) -> list:
     """The device's `limit` latest history records, with who made them."""
-    history = Device.history.model
+    history = historical_model(Device)
     return PreparedRows(
         f"device-history:{limit}", history, lambda device: history.objects
         .filter(id=device).select_related("history_user").order_by("-history_date")[:limit],

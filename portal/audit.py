@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
 from django.db.models import F, QuerySet
 from django.template import Context
@@ -26,13 +27,20 @@ class AuditEntry:
     changes: list = field(default_factory=list)
 
 
+@cache
+def historical_model(model):
+    """The model of `model`'s historical records: read once, as `Model.history` builds a
+    new manager class at every access."""
+    return model.history.model
+
+
 def history_of(model, field, keys):
     """The historical records of `model` whose `field` is one of `keys`, oldest first with
     who made them, for `audit_entries`: read through SQL compiled once per thread, as the
     history of a page that is read all day."""
     if not keys:
         return []
-    history = model.history.model
+    history = historical_model(model)
     return PreparedRows(
         f"history:{history._meta.label}.{field}", history,
         lambda keys: history.objects.filter(AnyOf(F(field), keys))

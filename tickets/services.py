@@ -47,7 +47,7 @@ from contracts.models import (
 )
 from contracts.services import authorisation_letter_refusal
 from inventory.models import Device
-from portal.audit import AuditEntry, audit_entries
+from portal.audit import AuditEntry, audit_entries, historical_model
 from portal.catalogue.eligibility import Coverage, Reason, coverage
 from portal.catalogue.models import Category
 from portal.prepared import PreparedRows, totals
@@ -903,8 +903,9 @@ def _from_json(field: Any, value: Any) -> Any:
 
 def _historical(record: dict[str, Any], user: dict[str, Any] | None) -> Any:
     """A historical record of the ticket from its row, with who made the change."""
-    fields = Ticket.history.model._meta.concrete_fields
-    historical = Ticket.history.model.from_db(
+    history = historical_model(Ticket)
+    fields = history._meta.concrete_fields
+    historical = history.from_db(
         connection.alias, [field.attname for field in fields],
         [_from_json(field, record[field.column]) for field in fields])
     historical.history_user = _loaded(User, user) if user else None
