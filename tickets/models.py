@@ -178,7 +178,15 @@ class Ticket(models.Model):
                    models.Index(fields=["created_at"], name="ticket_created_idx"),
                    models.Index(next_due_expression(), F("id"), name="ticket_next_due_idx"),
                    # Partners' syncs: updated_since, ordering=updated_at.
-                   models.Index(fields=["updated_at", "id"], name="ticket_updated_idx")]
+                   models.Index(fields=["updated_at", "id"], name="ticket_updated_idx"),
+                   # The staff dashboards' "breaching soon": open targets due within the
+                   # warning window, read from these rather than every ticket.
+                   models.Index(fields=["response_due_at"], name="ticket_response_due_idx",
+                                condition=Q(status__in=OPEN_STATUS_VALUES,
+                                            first_response_at__isnull=True)),
+                   models.Index(fields=["resolution_due_at"], name="ticket_resolution_due_idx",
+                                condition=Q(status__in=OPEN_STATUS_VALUES,
+                                            resolved_at__isnull=True))]
         constraints = [models.UniqueConstraint(
             fields=["customer", "external_system", "external_reference"],
             condition=~Q(external_reference=""), name="one_ticket_per_external_reference")]
