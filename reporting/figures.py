@@ -11,9 +11,10 @@ from django.db.models import Count, Q, Sum
 
 from contracts.models import Contract
 from inventory.coverage import outdated_firmware_q
-from inventory.models import Device, InventorySnapshot
+from inventory.models import Device, InventorySnapshot, SnapshotCount
 from portal.catalogue.eligibility import Reason, coverage
 from portal.catalogue.models import Category, ProductModel
+from portal.prepared import PreparedRows, prefetch_prepared
 from portal.programme import rule
 from tickets.models import Breach, Escalation, Ticket
 from tickets.rma.services import headset_rate
@@ -74,13 +75,26 @@ def _snapshots(customer, until):
     return by_month, (snapshots[-1] if snapshots else None)
 
 
+def latest_snapshot(customer, on_date):
+    """The customer's latest inventory snapshot by `on_date`, with its counts, or None
+    (two statements compiled once per thread)."""
+    found = PreparedRows(
+        "latest-snapshot", InventorySnapshot, lambda customer, on_date: InventorySnapshot
+        .objects.filter(customer=customer, taken_on__lte=on_date)
+        .order_by("-taken_on", "-created_at")[:1],
+        {"customer": InventorySnapshot._meta.get_field("customer"),
+         "on_date": InventorySnapshot._meta.get_field("taken_on")},
+        {"customer": customer.pk, "on_date": on_date}).all()
+    prefetch_prepared(found, "counts", SnapshotCount, "snapshot")
+    return found[0] if found else None
+
+
 def actual_counts(customer, on_date, latest=None):
     """The actual count per category on `on_date` and where it came from: the latest
     inventory snapshot by then (Poly Lens or registered), else the devices registered now.
     What the monthly report counts, and the contract and customer pages show today."""
     if latest is None:
-        latest = (InventorySnapshot.objects.filter(customer=customer, taken_on__lte=on_date)
-                  .prefetch_related("counts").order_by("-taken_on", "-created_at").first())
+        latest = latest_snapshot(customer, on_date)
     if latest is not None:
         return ({count.category: count.covered for count in latest.counts.all()},
                 CountSource(kind=latest.source, date=latest.taken_on))

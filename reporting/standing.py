@@ -11,6 +11,7 @@ from decimal import ROUND_CEILING, Decimal
 from django.db.models import Sum, Window
 
 from contracts.models import Contract
+from portal.prepared import PreparedRows
 from portal.programme import rule, whole_devices
 
 from . import trueup
@@ -120,8 +121,10 @@ def contract_standing(contract: Contract, on_date: date) -> Standing:
             true_ups=steps, ordered=ordered, baseline=entry.baseline if entry else None,
             actual=actual.get(line.category, 0), threshold=threshold_count(ordered)))
     # The hours used ride along the latest entries (a window over all of them): one query.
-    tam_entries = list(TamHours.objects.filter(contract=contract).annotate(
-        used=Window(Sum("hours")))[:TAM_ENTRIES_SHOWN])
+    tam_entries = PreparedRows(
+        "contract-tam-hours", TamHours, lambda contract: TamHours.objects.filter(
+            contract=contract).annotate(used=Window(Sum("hours")))[:TAM_ENTRIES_SHOWN],
+        {"contract": TamHours._meta.get_field("contract")}, {"contract": contract.pk}).all()
     used = tam_entries[0].used if tam_entries else None
     return Standing(on_date=on_date, source=source,
                     threshold_percent=(rule("TRUE_UP_THRESHOLD") * 100).normalize(),

@@ -12,7 +12,6 @@ from django.views.decorators.http import require_POST
 
 from console.crossschema import csm_of
 from contracts import services as contract_services
-from contracts import views as contract_views
 from contracts.forms import AuthorisationLetterForm
 from contracts.models import AuthorisationLetter, Contract, Customer
 from contracts.tables import contract_columns
@@ -152,10 +151,9 @@ def device_detail(request, pk):
 
 @role_required(*EVERYONE_OF_PARTNER)
 def contract_detail(request, pk):
-    contract = get_object_or_404(
-        contract_views.contracts_visible_to(request.user)
-        .select_related("renewal_of", "renewal")
-        .prefetch_related("baseline_versions__entries"), pk=pk)
+    contract = contract_services.visible_contract_with_baselines(request.user, pk)
+    if contract is None:
+        raise Http404
     versions = list(contract.baseline_versions.all())
     baseline = {entry.category: entry for entry in versions[-1].entries.all()} \
         if versions else {}

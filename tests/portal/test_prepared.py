@@ -266,3 +266,94 @@ def test_totals_are_the_aggregate_of_the_queryset_even_of_no_rows(world):
         assert expected["totalled"] == 2
         assert query(customer=world.customer(world.alpha, "AL-0002").pk) == [
             {"devices": 0, "totalled": 0}]
+
+
+def _columns(instance):
+    """An instance's column values, without what a prefetch left on it."""
+    return {name: value for name, value in instance.__dict__.items()
+            if not name.startswith("_")}
+
+
+def test_the_contract_pages_read_equals_the_querysets_for_whoever_asks(world):
+    from contracts.models import Contract
+    from contracts.services import (
+        record_baseline_version,
+        renew_contract,
+        visible_contract_with_baselines,
+    )
+    from tests.factories import ContractFactory
+
+    def shape(contract):
+        if contract is None:
+            return None
+        return (_columns(contract), _columns(contract.customer),
+                getattr(getattr(contract, "renewal", None), "pk", None),
+                contract.renewal_of and contract.renewal_of.pk,
+                [_columns(line) for line in contract.lines.all()],
+                [(_columns(version), [_columns(entry) for entry in version.entries.all()])
+                 for version in contract.baseline_versions.all()])
+
+    with tenant_context(world.alpha):
+        mine, theirs = (world.customer(world.alpha, site_id)
+                        for site_id in ("AL-0001", "AL-0002"))
+        today = timezone.localdate()
+        contract = ContractFactory(
+            customer=mine, start=today - timedelta(days=60), end=today + timedelta(days=300),
+            lines={"headsets": (10, 1, 24), "video": (4, 0, 310)})
+        for number in range(2):
+            record_baseline_version(contract, effective_date=today, reason="true-up",
+                                    author="tests",
+                                    ordered={"headsets": 12 + number, "video": 4})
+        renewal = renew_contract(contract)
+        other = ContractFactory(customer=theirs, start=today, end=today + timedelta(days=30),
+                                lines={"voice": (3, 0, 12)})
+        for email in ("admin@alpha.example", "user1@customer.alpha.example"):
+            user = User.objects.get(email=email)
+            for pk in (contract.pk, renewal.pk, other.pk, other.pk + 1000):
+                expected = Contract.objects.visible_to(user).select_related(
+                    "customer", "renewal_of", "renewal").prefetch_related(
+                    "lines", "baseline_versions__entries").filter(pk=pk).first()
+                found = visible_contract_with_baselines(user, pk)
+                with CaptureQueriesContext(connection) as queries:
+                    found_shape = shape(found)
+                assert len(queries) == 0
+                assert found_shape == shape(expected)
+        admin = User.objects.get(email="admin@alpha.example")
+        found = shape(visible_contract_with_baselines(admin, contract.pk))
+        assert found[2] == renewal.pk
+        assert [version["number"] for version, _entries in found[5]] == [1, 2, 3]
+        assert [entry["ordered"] for entry in found[5][2][1]] == [13, 4]
+        assert shape(visible_contract_with_baselines(admin, renewal.pk))[3] == contract.pk
+        customer_user = User.objects.get(email="user1@customer.alpha.example")
+        assert visible_contract_with_baselines(customer_user, other.pk) is None
+
+
+def test_the_latest_snapshot_equals_the_querysets_on_any_day(world):
+    from inventory.models import InventorySnapshot
+    from reporting.figures import latest_snapshot
+    from tests.reporting.conftest import snapshot
+
+    with tenant_context(world.alpha):
+        mine, theirs = (world.customer(world.alpha, site_id)
+                        for site_id in ("AL-0001", "AL-0002"))
+        today = timezone.localdate()
+        snapshot(mine, today - timedelta(days=20), headsets=5, video=1)
+        snapshot(mine, today - timedelta(days=10), headsets=7, voice=2)
+        snapshot(theirs, today - timedelta(days=15), headsets=50)
+        for customer in (mine, theirs):
+            for days_ago in (30, 20, 15, 10, 0):
+                on_date = today - timedelta(days=days_ago)
+                expected = (InventorySnapshot.objects.filter(
+                    customer=customer, taken_on__lte=on_date).prefetch_related("counts")
+                    .order_by("-taken_on", "-created_at").first())
+                found = latest_snapshot(customer, on_date)
+                with CaptureQueriesContext(connection) as queries:
+                    found_shape = found and (_columns(found), [
+                        _columns(count) for count in found.counts.all()])
+                assert len(queries) == 0
+                assert found_shape == (expected and (_columns(expected), [
+                    _columns(count) for count in expected.counts.all()]))
+        assert latest_snapshot(mine, today - timedelta(days=30)) is None
+        assert [count.covered for count in latest_snapshot(
+            mine, today - timedelta(days=15)).counts.all()] == [5, 1]
+        assert latest_snapshot(theirs, today).counts.all()[0].covered == 50
