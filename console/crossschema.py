@@ -581,14 +581,25 @@ def reports_to_review_count(csm):
 def csm_report(csm, partner_slug, report_id):
     """(partner, report) when the report's customer is assigned to `csm`; None otherwise.
     The caller reads the report inside partner_schema(partner)."""
-    partner = active_partners().filter(slug=partner_slug).first()
+    # A CSM's page, read all day: through SQL compiled once per thread.
+    partner = PreparedRows("console-active-partner", Partner, lambda slug: active_partners()
+                           .filter(slug=slug), {"slug": Partner._meta.get_field("slug")},
+                           {"slug": partner_slug}).first()
     if partner is None:
         return None
     with partner_schema(partner):
-        report = MonthlyReport.objects.select_related("customer", "contract").filter(
-            pk=report_id).first()
-    if report is None or not CsmAssignment.objects.filter(
-            csm=csm, partner=partner, customer_id=report.customer_id).exists():
+        report = PreparedRows(
+            "console-report", MonthlyReport, lambda pk: MonthlyReport.objects.select_related(
+                "customer", "contract").filter(pk=pk), {"pk": MonthlyReport._meta.pk},
+            {"pk": report_id}).first()
+    if report is None or PreparedRows(
+            "console-csm-assignment-of", CsmAssignment, lambda csm, partner, customer:
+            CsmAssignment.objects.filter(csm=csm, partner=partner, customer_id=customer),
+            {"csm": CsmAssignment._meta.get_field("csm"),
+             "partner": CsmAssignment._meta.get_field("partner"),
+             "customer": CsmAssignment._meta.get_field("customer_id")},
+            {"csm": csm.pk, "partner": partner.pk, "customer": report.customer_id}
+    ).first() is None:
         return None
     return partner, report
 

@@ -21,6 +21,7 @@ from contracts.services import (
 )
 from portal.catalogue.models import Category
 from portal.outbox.services import enqueue_on_commit
+from portal.prepared import PreparedRows, prefetch_prepared
 from portal.programme import whole_devices
 from portal.users.models import Role, User
 from portal.webhooks import services as webhooks
@@ -366,3 +367,32 @@ def decline_quote(quote: TrueUpQuote, user: User, reason: str,
     notifications.quote_decided.send(sender=TrueUpQuote, quote=quote)
     webhooks.emit(Event.TRUE_UP_DECLINED, webhooks.quote_decision_payload(quote))
     return quote
+
+
+# --- A report's page in the console, read all day: through SQL compiled once per thread ---
+
+def quotes_of_report(report: MonthlyReport) -> list[TrueUpQuote]:
+    """The report's true-up quotes with their lines."""
+    quotes = PreparedRows("report-quotes", TrueUpQuote, lambda report: TrueUpQuote.objects
+                          .filter(report=report), {"report": TrueUpQuote._meta.get_field(
+                              "report")}, {"report": report.pk}).all()
+    prefetch_prepared(quotes, "lines", TrueUpQuoteLine, "quote")
+    return quotes
+
+
+def latest_csm_hours(customer_id: int, limit: int) -> list[CsmHours]:
+    """The CSM hours last recorded for the customer, in their order."""
+    return PreparedRows(f"latest-csm-hours:{limit}", CsmHours, lambda customer: CsmHours
+                        .objects.filter(customer=customer)[:limit],
+                        {"customer": CsmHours._meta.get_field("customer")},
+                        {"customer": customer_id}).all()
+
+
+def latest_tam_hours(contract_id: int | None, limit: int) -> list[TamHours]:
+    """The TAM hours last recorded on the contract, in their order."""
+    if contract_id is None:
+        return []
+    return PreparedRows(f"latest-tam-hours:{limit}", TamHours, lambda contract: TamHours
+                        .objects.filter(contract=contract)[:limit],
+                        {"contract": TamHours._meta.get_field("contract")},
+                        {"contract": contract_id}).all()

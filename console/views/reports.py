@@ -21,7 +21,7 @@ from portal.users.access import role_required
 from portal.users.models import Role
 from reporting import notifications, pdf, services
 from reporting.forms import CsmHoursForm, IssueQuoteForm, NotesForm, TamHoursForm
-from reporting.models import CsmHours, MonthlyReport, TamHours
+from reporting.models import MonthlyReport
 from reporting.presentation import report_context
 
 from .escalations import PAGE_SIZE, _page_number, _pages
@@ -72,11 +72,11 @@ def console_report_detail(request, slug, pk):
         context = report_context(report, partner)
         context.update({
             "partner": partner,
-            "quotes": list(report.quotes.prefetch_related("lines")),
-            "hours": list(CsmHours.objects.filter(customer=report.customer_id)[:10]),
+            "quotes": services.quotes_of_report(report),
+            "hours": services.latest_csm_hours(report.customer_id, 10),
             "notes_form": NotesForm(initial={"csm_notes": report.csm_notes}),
             "hours_form": CsmHoursForm(initial={"worked_on": report.month}),
-            "tam_hours": list(TamHours.objects.filter(contract=report.contract_id)[:10]),
+            "tam_hours": services.latest_tam_hours(report.contract_id, 10),
             "tam_form": TamHoursForm(initial={"worked_on": report.month}),
             "quote_form": IssueQuoteForm(),
             "urls": {"pdf": reverse("console_report_pdf", args=[slug, pk]),
