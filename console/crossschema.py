@@ -171,23 +171,14 @@ def assigned_customers(csm):
 def assigned_customer(csm, partner_slug, customer_id):
     """One customer with its contracts and change history, if assigned to `csm`; None
     otherwise (the caller answers 404)."""
-
-    assignment = PreparedRows(
-        "csm-assignment", CsmAssignment, lambda csm, slug, customer: CsmAssignment.objects
-        .select_related("partner").filter(csm=csm, partner__slug=slug, customer_id=customer),
-        {"csm": CsmAssignment._meta.get_field("csm"), "slug": Partner._meta.get_field("slug"),
-         "customer": CsmAssignment._meta.get_field("customer_id")},
-        {"csm": csm.pk, "slug": partner_slug, "customer": customer_id}).first()
-    if assignment is None:
+    found = customer_assigned_to(csm, partner_slug, customer_id)
+    if found is None:
         return None
-    with partner_schema(assignment.partner):
-        customer = PreparedRows("customer", Customer, lambda pk: Customer.objects.filter(pk=pk),
-                                {"pk": Customer._meta.pk}, {"pk": customer_id}).first()
-        if customer is None:
-            return None
+    partner, customer = found
+    with partner_schema(partner):
         contracts = contract_services.contracts_with_baselines(customer)
         history = history_for_customer(customer)
-    return AssignedCustomer(assignment.partner, customer, csm), contracts, history
+    return AssignedCustomer(partner, customer, csm), contracts, history
 
 
 def partner_customers(partner):
