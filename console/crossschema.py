@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
+    Count,
     Exists,
     ExpressionWrapper,
     F,
@@ -46,7 +47,7 @@ from portal.consoleindex.models import (
     OpenCount,
     StatusCount,
 )
-from portal.prepared import PreparedRows
+from portal.prepared import PreparedRows, totals
 from portal.programme import whole_devices
 from portal.tenants.models import Partner
 from portal.tenants.references import parse_reference
@@ -494,10 +495,16 @@ def _reports_of_csm(csm, status=""):
     return rows.filter(status=status) if status else rows
 
 
-def quotes_awaiting_po_count(csm):
-    """Reports of the CSM's customers with a quote waiting for the partner's purchase
-    order (their dashboard)."""
-    return _reports_of_csm(csm).filter(quote_awaiting_po=True).count()
+def csm_dashboard_counts(csm):
+    """{"reports_to_review": the drafts, "quotes_awaiting_po": reports with a quote waiting
+    for the partner's purchase order} of the CSM's customers: their dashboard's figures, in
+    one statement compiled once per thread."""
+    return PreparedRows(
+        "csm-dashboard-counts", IndexedReport, lambda csm: totals(
+            _indexed(IndexedReport).filter(_assigned_to(csm)),
+            reports_to_review=Count("pk", filter=Q(status=MonthlyReport.Status.DRAFT)),
+            quotes_awaiting_po=Count("pk", filter=Q(quote_awaiting_po=True))),
+        {"csm": CsmAssignment._meta.get_field("csm")}, {"csm": csm.pk}).first()
 
 
 def csm_reports(csm, *, status="", awaiting_po=False):
@@ -562,11 +569,6 @@ def quotes_of_partners(user, *, status="", partner_slug="", query="", limit=50, 
                          row.amount, row.adjustment_month, row.issued_at, row.decided_at,
                          row.customer_name, row.site_id)
             for row in rows], total
-
-
-def reports_to_review_count(csm):
-    """The CSM's drafts (their dashboard)."""
-    return _reports_of_csm(csm, MonthlyReport.Status.DRAFT).count()
 
 
 def csm_report(csm, partner_slug, report_id):
