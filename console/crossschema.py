@@ -297,11 +297,16 @@ def _page(rows, order_by, limit, offset, total=None):
     page reads its rows from an index in `order_by`'s order and stops after them, where a
     count over the page's rows (a window) would make it read and sort every matching row
     first."""
+    rows = list(_paged(rows, order_by, limit, offset, total))
+    return rows, (rows[0].total if rows else 0)
+
+
+def _paged(rows, order_by, limit, offset, total=None):
+    """The queryset of `_page`."""
     if total is None:
         count = Func(F("pk"), function="COUNT", output_field=IntegerField())
         total = Subquery(rows.order_by().annotate(count=count).values("count")[:1])
-    rows = list(rows.annotate(total=total).order_by(*order_by)[offset:offset + limit])
-    return rows, (rows[0].total if rows else 0)
+    return rows.annotate(total=total).order_by(*order_by)[offset:offset + limit]
 
 
 def _by_reference(rows, query, kind):
@@ -447,23 +452,36 @@ def rmas_of_all_partners(*, status="open", query="", partner_slug="", late_only=
     past their promised ship date, in the ship-to's local date), then oldest promise first,
     and their count: one query of the console's index."""
     now = now or timezone.now()
-    rows = _indexed(IndexedRma, partner_slug).select_related("product_model")
-    if status == "open":
-        rows = rows.filter(status__in=Rma.OPEN_STATUSES)
-    elif status:
-        rows = rows.filter(status=status)
-    if parse_reference(query):
-        rows = _by_reference(rows, query, "RMA")
-    elif query:
-        rows = rows.filter(Q(serial__icontains=query) | Q(site_id__icontains=query)
-                           | Q(customer_name__icontains=query))
-    if late_only:
-        rows = rows.filter(late_q("time_zone", now))
-    # Ties go by the partner's schema, as in the open queue's index (consoleindex_rma_open).
     open_queue = status == "open" and not query and not late_only
-    rows, total = _page(rows, [late_first("time_zone", now).desc(), "promised_ship_date",
-                               "requested_at", "partner_id", "object_id"], limit, offset,
-                        _open_count(IndexedRma, partner_slug) if open_queue else None)
+
+    def page(now):
+        rows = _indexed(IndexedRma, partner_slug).select_related("product_model")
+        if status == "open":
+            rows = rows.filter(status__in=Rma.OPEN_STATUSES)
+        elif status:
+            rows = rows.filter(status=status)
+        if parse_reference(query):
+            rows = _by_reference(rows, query, "RMA")
+        elif query:
+            rows = rows.filter(Q(serial__icontains=query) | Q(site_id__icontains=query)
+                               | Q(customer_name__icontains=query))
+        if late_only:
+            rows = rows.filter(late_q("time_zone", now))
+        # Ties go by the partner's schema, as in the open queue's index
+        # (consoleindex_rma_open).
+        return _paged(rows, [late_first("time_zone", now).desc(), "promised_ship_date",
+                             "requested_at", "partner_id", "object_id"], limit, offset,
+                      _open_count(IndexedRma, partner_slug) if open_queue else None)
+
+    if open_queue and not partner_slug:
+        # The queue as vendor support opens it, all day: compiled once per thread (its
+        # only value is the time).
+        rows = PreparedRows(f"console-open-rmas:{limit}:{offset}", IndexedRma, page,
+                            {"now": IndexedRma._meta.get_field("requested_at")},
+                            {"now": now}).all()
+    else:
+        rows = list(page(now))
+    total = rows[0].total if rows else 0
     return [PartnerRma(row.partner, row.object_id, row.status, row.category,
                        row.requested_at, row.promised_ship_date, row.chargeable, row.serial,
                        row.product_model.name, row.customer_name, row.site_id,
