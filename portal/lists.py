@@ -113,6 +113,12 @@ def form_field(field):
                        errors)
 
 
+@register.simple_tag
+def field_input(field):
+    """`{{ field }}`, a plain select written from its choices (`bound_select`)."""
+    return bound_select(field) or field
+
+
 def html(template, *args):
     """`format_html` for the hundreds of cells and options of a list: the same escaping
     (text escaped, HTML made safe kept), without the lazy-text checks Django's escape makes
