@@ -123,10 +123,13 @@ def html(template, *args):
     """`format_html` for the hundreds of cells and options of a list: the same escaping
     (text escaped, HTML made safe kept), without the lazy-text checks Django's escape makes
     on every argument."""
-    return SafeString(template.format(*map(_escaped, args)))
+    return SafeString(template.format(*[
+        arg if type(arg) is SafeString else _escaped(arg) for arg in args]))
 
 
 def _escaped(value):
+    if type(value) is str:
+        return html_escape(value)
     return value.__html__() if hasattr(value, "__html__") else html_escape(str(value))
 
 

@@ -197,3 +197,16 @@ def test_replacement_status_and_charge_cells_write_what_each_translation_writes(
         html = rendered(columns, rows)
         assert html == expected(columns, rows, [status, charge])
     assert ("Gratuit" in html) == (language == "fr")
+
+
+def test_cells_escape_as_format_html_does():
+    from django.utils.translation import gettext_lazy
+
+    from portal.lists import html
+
+    class Marked(str):
+        def __html__(self):
+            return "<i>marked</i>"
+
+    args = ("<a & 'b'>", mark_safe("<b>"), 5, None, gettext_lazy("Status"), Marked("<x>"))
+    assert html("{}|{}|{}|{}|{}|{}", *args) == format_html("{}|{}|{}|{}|{}|{}", *args)
