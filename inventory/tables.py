@@ -4,11 +4,12 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.lists import DASH, Column, html, id_url, link, short_datetime, status_label, with_muted
+from portal.lists import DASH, Column, Words, html, id_url, link, with_muted
 
 
-def coverage_badge(coverage):
-    """Covered or not, the reasons in the badge's title (also on the device's page)."""
+def coverage_badge(coverage, _=_):
+    """Covered or not, the reasons in the badge's title (also on the device's page); `_`
+    translates (a table's `Words`)."""
     if coverage.covered:
         return html('<span class="badge badge--active">{}</span>', _("Covered"))
     return html('<span class="badge badge--failed" title="{}">{}</span>',
@@ -33,38 +34,47 @@ def _place(row):
     return f"{site} / {room}" if room else site
 
 
-def _firmware(row):
-    device = row.device
-    if not device.firmware_outdated:
-        return device.firmware_version or DASH
-    return html('{} <span class="badge badge--provisioning" title="{}: {}">{}</span>',
-                       device.firmware_version, _("Current"),
-                       device.product_model.current_firmware, _("outdated"))
+def _firmware(_):
+    def cell(row):
+        device = row.device
+        if not device.firmware_outdated:
+            return device.firmware_version or DASH
+        return html('{} <span class="badge badge--provisioning" title="{}: {}">{}</span>',
+                    device.firmware_version, _("Current"),
+                    device.product_model.current_firmware, _("outdated"))
+    return cell
 
 
-def _status(row):
-    return status_label(row.device)
+def _status(words):
+    def cell(row):
+        return words.status(row.device)
+    return cell
 
 
-def _coverage(row):
-    return coverage_badge(row.coverage)
+def _coverage(_):
+    def cell(row):
+        return coverage_badge(row.coverage, _)
+    return cell
 
 
-def _last_seen(row):
-    return short_datetime(row.device.last_seen)
+def _last_seen(words):
+    def cell(row):
+        return words.short_datetime(row.device.last_seen)
+    return cell
 
 
 def device_columns(user):
     """Partner staff also see whose device it is."""
+    words = Words()
     columns = [
         Column(gettext_lazy("Serial number"), _serial, lead=True),
         Column(gettext_lazy("Model"), _model, sort="model"),
         None if user.is_customer_user else Column(gettext_lazy("Customer"), _customer,
                                                   sort="customer"),
         Column(format_lazy("{} / {}", gettext_lazy("Site"), gettext_lazy("Room")), _place),
-        Column(gettext_lazy("Firmware"), _firmware),
-        Column(gettext_lazy("Status"), _status, sort="status", lead=True),
-        Column(gettext_lazy("Coverage"), _coverage, lead=True),
-        Column(gettext_lazy("Last seen"), _last_seen, sort="last_seen"),
+        Column(gettext_lazy("Firmware"), _firmware(words)),
+        Column(gettext_lazy("Status"), _status(words), sort="status", lead=True),
+        Column(gettext_lazy("Coverage"), _coverage(words), lead=True),
+        Column(gettext_lazy("Last seen"), _last_seen(words), sort="last_seen"),
     ]
     return [column for column in columns if column]

@@ -23,7 +23,7 @@ from django.utils.dateformat import DateFormat
 from django.utils.formats import get_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django_filters import Filter
 
@@ -113,14 +113,23 @@ def form_field(field):
                        errors)
 
 
+@register.simple_tag
+def field_input(field):
+    """`{{ field }}`, a plain select written from its choices (`bound_select`)."""
+    return bound_select(field) or field
+
+
 def html(template, *args):
     """`format_html` for the hundreds of cells and options of a list: the same escaping
     (text escaped, HTML made safe kept), without the lazy-text checks Django's escape makes
     on every argument."""
-    return SafeString(template.format(*map(_escaped, args)))
+    return SafeString(template.format(*[
+        arg if type(arg) is SafeString else _escaped(arg) for arg in args]))
 
 
 def _escaped(value):
+    if type(value) is str:
+        return html_escape(value)
     return value.__html__() if hasattr(value, "__html__") else html_escape(str(value))
 
 
@@ -219,9 +228,58 @@ def table_rows(table):
     cells = [(html('<td data-label="{}"{}>', column.label,
                    mark_safe(' class="cell--lead"') if column.lead else ""), column.cell)
              for column in table.columns]
-    return SafeString("".join(
-        "<tr>" + "".join(f"{opening}{_escaped(cell(row))}</td>" for opening, cell in cells)
-        + "</tr>\n" for row in table.rows))
+    rows = []
+    for row in table.rows:
+        line = ["<tr>"]
+        for opening, cell in cells:
+            value = cell(row)
+            # Most cells are HTML already made safe: written as they are.
+            line.append(f"{opening}{value if type(value) is SafeString else _escaped(value)}</td>")
+        line.append("</tr>\n")
+        rows.append("".join(line))
+    return SafeString("".join(rows))
+
+
+class Words:
+    """A table's words, each translated once: its hundred rows say the same few ("Covered",
+    "due …", a status), and every translation looks up the reader's language again.
+
+    Made for one table, as it is rendered (one request, one language)."""
+
+    def __init__(self):
+        self._messages = {}
+        self._labels = {}
+        self._reader = None
+
+    def short_datetime(self, value):
+        """`short_datetime(value)`, the reader's time zone and language read once."""
+        if not value:
+            return DASH
+        if self._reader is None:
+            self._reader = (timezone.get_current_timezone(), get_language(),
+                            _format_pieces(get_format("SHORT_DATETIME_FORMAT")))
+        zone, language, pieces = self._reader
+        return _formatted(value.astimezone(zone), pieces, language)
+
+    def __call__(self, message):
+        """`gettext(message)`."""
+        text = self._messages.get(message)
+        if text is None:
+            text = self._messages[message] = gettext(message)
+        return text
+
+    def status(self, obj):
+        """`status_label(obj)`, as text."""
+        return self.choice(obj, "status")
+
+    def choice(self, obj, field):
+        """`obj.get_<field>_display()`."""
+        value = getattr(obj, field)
+        key = (type(obj), field, value)
+        text = self._labels.get(key)
+        if text is None:
+            text = self._labels[key] = str(_choice_labels(type(obj), field).get(value, value))
+        return text
 
 
 # --- Cells -------------------------------------------------------------------------------
@@ -274,15 +332,21 @@ def _date_format(value, format_name):
 
     The numbers of a date and the 12-hour clock are written here as DateFormat writes them:
     building one for each of a list's hundred dates cost more than the dates themselves."""
+    return _formatted(value, _format_pieces(get_format(format_name)), None)
+
+
+def _formatted(value, pieces, language):
+    """`value` written in a format's pieces; `language`: the active one when known."""
     formatter = None
     text = []
-    for letter, piece in _format_pieces(get_format(format_name)):
+    for letter, piece in pieces:
         if not letter:
             text.append(piece)
         elif piece in _NUMBERS:
             text.append(_NUMBERS[piece](value))
         elif piece == "P":
-            text.append(_twelve_hour_clock(get_language(), value.hour, value.minute))
+            text.append(_twelve_hour_clock(language or get_language(), value.hour,
+                                           value.minute))
         else:
             formatter = formatter or DateFormat(value)
             text.append(str(getattr(formatter, piece)()))
@@ -344,7 +408,11 @@ def status_label(obj):
     return _status_labels(type(obj)).get(obj.status, obj.status)
 
 
-@cache
 def _status_labels(model):
-    # What get_status_display() reads, without rebuilding the choices for every row.
-    return dict(model._meta.get_field("status").flatchoices)
+    return _choice_labels(model, "status")
+
+
+@cache
+def _choice_labels(model, field):
+    # What get_<field>_display() reads, without rebuilding the choices for every row.
+    return dict(model._meta.get_field(field).flatchoices)

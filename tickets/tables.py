@@ -5,7 +5,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.lists import DASH, Column, html, id_url, link, short_datetime, status_label, with_muted
+from portal.lists import DASH, Column, Words, html, id_url, link, with_muted
 
 from . import sla
 
@@ -27,14 +27,16 @@ def _priority(row):
     return html('<span class="badge">{}</span>', row.priority)
 
 
-def _status(staff):
+def _status(staff, words):
     def cell(row):
         badges = []
         if staff and row.is_escalated:
-            badges.append(("badge badge--provisioning", row.get_escalation_level_display()))
+            badges.append(("badge badge--provisioning", words.choice(row, "escalation_level")))
         if row.cloud_partner:
-            badges.append(("badge", row.get_cloud_partner_display()))
-        return html("{}{}", status_label(row), SafeString("".join(
+            badges.append(("badge", words.choice(row, "cloud_partner")))
+        if not badges:
+            return words.status(row)
+        return html("{}{}", words.status(row), SafeString("".join(
             html(' <span class="{}">{}</span>', tone, label) for tone, label in badges)))
     return cell
 
@@ -43,12 +45,15 @@ def _assignee(row):
     return row.assignee.display_name if row.assignee else DASH
 
 
-def _opened(row):
-    return short_datetime(row.created_at)
+def _opened(words):
+    def cell(row):
+        return words.short_datetime(row.created_at)
+    return cell
 
 
-def span(delta):
-    """A length of time as a queue shows it: "25 min", "2 h 10 min", "3 h", "2 d 4 h"."""
+def span(delta, _=_):
+    """A length of time as a queue shows it: "25 min", "2 h 10 min", "3 h", "2 d 4 h";
+    `_` translates (a table's `Words`)."""
     minutes = max(int(delta.total_seconds() // 60), 0)
     hours, minutes = divmod(minutes, 60)
     days, hours = divmod(hours, 24)
@@ -61,22 +66,23 @@ def span(delta):
     return _("%(minutes)d min") % {"minutes": minutes}
 
 
-def time_left(target, due_at, now):
+def time_left(target, due_at, now, _=_):
     """(urgency, text) of a target due at `due_at`: "2 h 10 min left (response)",
-    "3 h over (resolution)"."""
+    "3 h over (resolution)"; `_` translates (a table's `Words`)."""
     state = sla.urgency(due_at, now)
     if state == sla.OVER:
         text = (_("%(time)s over (response)") if target == "response"
                 else _("%(time)s over (resolution)"))
-        return state, text % {"time": span(now - due_at)}
+        return state, text % {"time": span(now - due_at, _)}
     text = (_("%(time)s left (response)") if target == "response"
             else _("%(time)s left (resolution)"))
-    return state, text % {"time": span(due_at - now)}
+    return state, text % {"time": span(due_at - now, _)}
 
 
 def sla_cell(now=None):
     """The time left or over for the target that comes next, coloured by urgency."""
     now = now or timezone.now()
+    _ = Words()
 
     def cell(row):
         next_target = row.next_target
@@ -86,9 +92,9 @@ def sla_cell(now=None):
             return html('<span class="sla sla--breached">{}</span>', _("Breached")) \
                 if row.sla_breached else DASH
         target, due_at = next_target
-        state, text = time_left(target, due_at, now)
+        state, text = time_left(target, due_at, now, _)
         return html('<span class="sla sla--{}" title="{}">{}</span>', state,
-                           _("due %(due)s") % {"due": short_datetime(due_at)}, text)
+                           _("due %(due)s") % {"due": _.short_datetime(due_at)}, text)
     return cell
 
 
@@ -101,15 +107,16 @@ def ticket_columns(user, now=None, selectable=False):
     """Partner staff also see whose ticket it is and who handles it; `selectable` adds the
     checkbox of the bulk form."""
     staff = not user.is_customer_user
+    words = Words()
     columns = [
         Column(gettext_lazy("Select"), _select, lead=True) if selectable else None,
         Column(gettext_lazy("Ticket"), _reference, lead=True),
         Column(gettext_lazy("Subject"), _subject),
         Column(gettext_lazy("Customer"), customer, sort="customer") if staff else None,
         Column(gettext_lazy("Priority"), _priority, sort="priority", lead=True),
-        Column(gettext_lazy("Status"), _status(staff), sort="status", lead=True),
+        Column(gettext_lazy("Status"), _status(staff, words), sort="status", lead=True),
         Column(gettext_lazy("Assignee"), _assignee, sort="assignee") if staff else None,
-        Column(gettext_lazy("Opened"), _opened, sort="opened"),
+        Column(gettext_lazy("Opened"), _opened(words), sort="opened"),
         Column(gettext_lazy("SLA"), sla_cell(now), sort="sla_due", lead=True),
     ]
     return [column for column in columns if column]

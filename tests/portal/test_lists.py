@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from django.utils.dateformat import format as django_format
 from django.utils.formats import date_format
 
-from portal.lists import _date_format, filter_field, id_url, short_date, short_datetime
+from portal.lists import Words, _date_format, filter_field, id_url, short_date, short_datetime
 
 MOMENTS = [datetime(2028, 2, 29, 0, 5, tzinfo=ZoneInfo("UTC")),
            datetime(2026, 12, 31, 23, 59, tzinfo=ZoneInfo("Europe/Paris")),
@@ -30,13 +30,14 @@ def test_dates_read_as_the_date_filter_shows_them(language, zone):
         for moment in MOMENTS:
             assert short_datetime(moment) == date_format(timezone.localtime(moment),
                                                          "SHORT_DATETIME_FORMAT")
+            assert Words().short_datetime(moment) == short_datetime(moment)
             assert short_date(moment.date()) == date_format(moment.date(), "SHORT_DATE_FORMAT")
             for name in ("DATE_FORMAT", "DATETIME_FORMAT", "SHORT_DATETIME_FORMAT",
                          "YEAR_MONTH_FORMAT", "MONTH_DAY_FORMAT"):
                 assert _date_format(moment, name) == date_format(moment, name)
             for letters in ("d j m n y Y G H i P", "D l F M N a A f g h s"):
                 assert _date_format(moment, letters) == date_format(moment, letters)
-    assert short_datetime(None) == short_date(None) == "—"
+    assert short_datetime(None) == short_date(None) == Words().short_datetime(None) == "—"
 
 
 def test_escaped_letters_stay_text(settings):

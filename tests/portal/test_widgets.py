@@ -8,7 +8,7 @@ from django.forms.renderers import DjangoTemplates
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from portal.lists import form_field
+from portal.lists import field_input, form_field
 from portal.widgets import BUILT, WidgetRenderer
 from tickets.forms import BulkUpdateForm
 
@@ -75,6 +75,7 @@ def test_widgets_are_the_templates_markup(data, language):
         for field in form:
             assert form_field(field) == render_to_string("includes/field.html",
                                                          {"field": field}), field.name
+            assert str(field_input(field)) == str(field), field.name
     # Only the radio list and the file input went through templates.
     assert Recording.left == {"django/forms/widgets/radio.html",
                               "django/forms/widgets/clearable_file_input.html"}
@@ -104,4 +105,10 @@ def test_the_ticket_screen_is_the_templates_markup(world):
         bulk = BulkUpdateForm(assignees=[user])
         for theirs, ours in _pairs(bulk):
             assert ours == theirs
+        for language in ("en", "fr"):
+            with translation.override(language):
+                for field in BulkUpdateForm({"status": "closed", "assignee": str(user.pk)},
+                                            assignees=[user]):
+                    assert str(field_input(field)) == str(field), field.name
+                    assert "<option" in field_input(field)
         assert not Recording.left

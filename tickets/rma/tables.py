@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from portal.lists import (
     DASH,
     Column,
+    Words,
     html,
     id_url,
     link,
@@ -30,6 +31,14 @@ def device(row):
 
 def status(row):
     return status_badge(row)
+
+
+def _status(words):
+    """`status`, the labels translated once for the table."""
+    def cell(row):
+        return html('<span class="badge badge--{}">{}</span>', row.STATUS_TONES[row.status],
+                    words.status(row))
+    return cell
 
 
 def requested(row):
@@ -60,24 +69,27 @@ def _replacement(row):
     return row.replacement.serial if row.replacement else DASH
 
 
-def _charge(row):
-    if row.chargeable:
-        return html('<span class="badge badge--failed">{}</span>', localize(row.charge))
-    return html('<span class="muted">{}</span>', _("Free"))
+def _charge(_):
+    def cell(row):
+        if row.chargeable:
+            return html('<span class="badge badge--failed">{}</span>', localize(row.charge))
+        return html('<span class="muted">{}</span>', _("Free"))
+    return cell
 
 
 def rma_columns(user):
     """Partner staff also see whose replacement it is."""
+    words = Words()
     columns = [
         Column(gettext_lazy("RMA"), _reference, lead=True),
         None if user.is_customer_user else Column(gettext_lazy("Customer"), customer,
                                                   sort="customer"),
         Column(gettext_lazy("Device"), device),
-        Column(gettext_lazy("Status"), status, sort="status", lead=True),
+        Column(gettext_lazy("Status"), _status(words), sort="status", lead=True),
         Column(gettext_lazy("Requested"), requested, sort="requested"),
         Column(gettext_lazy("Promised ship date"), promised_ship_date,
                sort="promised_ship_date"),
         Column(gettext_lazy("Replacement"), _replacement),
-        Column(gettext_lazy("Charge"), _charge),
+        Column(gettext_lazy("Charge"), _charge(words)),
     ]
     return [column for column in columns if column]
