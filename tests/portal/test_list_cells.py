@@ -22,6 +22,9 @@ from tickets.rma.tables import rma_columns
 from tickets.tables import ticket_columns
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+# The SLA cell's words, as the template said them.
+OVER = {"response": "%(time)s over (response)", "resolution": "%(time)s over (resolution)"}
+LEFT = {"response": "%(time)s left (response)", "resolution": "%(time)s left (resolution)"}
 STAFF = SimpleNamespace(is_customer_user=False)
 
 
@@ -106,10 +109,10 @@ def sla(row):
     over = due_at <= NOW
     if over:
         state = "over"
-        text = gettext(f"%(time)s over ({target})") % {"time": span(NOW - due_at)}
+        text = gettext(OVER[target]) % {"time": span(NOW - due_at)}
     else:
         state = "soon" if due_at - NOW <= timedelta(hours=4) else "ok"
-        text = gettext(f"%(time)s left ({target})") % {"time": span(due_at - NOW)}
+        text = gettext(LEFT[target]) % {"time": span(due_at - NOW)}
     return format_html('<span class="sla sla--{}" title="{}">{}</span>', state,
                        gettext("due %(due)s") % {"due": short_datetime(due_at)}, text)
 
