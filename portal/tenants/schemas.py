@@ -16,6 +16,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
 
+from portal.prepared import PreparedRows
+
 from .models import Partner
 
 
@@ -33,7 +35,9 @@ def each_active_partner() -> Iterator[Partner]:
 @contextmanager
 def active_partner(slug: str) -> Iterator[Partner]:
     """Enters the active partner named by `slug`; 404 when there is none."""
-    partner = active_partners().filter(slug=slug).first()
+    # Every console page of one partner's object: compiled once per thread.
+    partner = PreparedRows("active-partner", Partner, lambda slug: active_partners().filter(
+        slug=slug), {"slug": Partner._meta.get_field("slug")}, {"slug": slug}).first()
     if partner is None:
         raise Http404
     with tenant_context(partner):

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -33,6 +34,7 @@ from django.db.models import (
     F,
     Func,
     Q,
+    QuerySet,
     Subquery,
     Sum,
     Value,
@@ -54,7 +56,7 @@ from inventory.coverage import device_coverage
 from inventory.models import Device, normalise_serial
 from portal.catalogue.models import Category
 from portal.formats import time_of_day
-from portal.prepared import PreparedRows
+from portal.prepared import PreparedRows, totals
 from portal.programme import rule
 from portal.users.models import Role, User
 from portal.webhooks import services as webhooks
@@ -234,15 +236,21 @@ def contracted_headsets(customer: Customer, on_date: date) -> int:
     """The ordered headset quantity of the customer's contract in force on `on_date`, in
     the baseline version of that day (`Contract.baseline_version_on`): one query rather
     than one for the contract, its version and the entry."""
-    contract = Contract.objects.in_force(on_date).filter(customer=customer).order_by(
-        "-start").values("pk")[:1]
-    # The version `Contract.baseline_version_on` gives, in the same statement.
-    version = BaselineVersion.objects.filter(contract=Subquery(contract)).in_force_first(
-        on_date).values("pk")[:1]
-    ordered = BaselineEntry.objects.filter(version=Subquery(version),
-                                           category=Category.HEADSETS).values_list(
-        "ordered", flat=True).first()
-    return ordered or 0
+    def entry(customer: Any, on_date: Any) -> QuerySet:
+        contract = Contract.objects.in_force(on_date).filter(customer=customer).order_by(
+            "-start").values("pk")[:1]
+        # The version `Contract.baseline_version_on` gives, in the same statement.
+        version = BaselineVersion.objects.filter(contract=Subquery(contract)).in_force_first(
+            on_date).values("pk")[:1]
+        return BaselineEntry.objects.filter(version=Subquery(version),
+                                            category=Category.HEADSETS).values("ordered")[:1]
+
+    # Every replacement's page and request reads it: compiled once per thread.
+    found = PreparedRows("contracted-headsets", BaselineEntry, entry,
+                         {"customer": Contract._meta.get_field("customer"),
+                          "on_date": Contract._meta.get_field("start")},
+                         {"customer": customer.pk, "on_date": on_date}).first()
+    return (found["ordered"] if found else None) or 0
 
 
 def is_chargeable(ordinal: int, base: int) -> bool:
@@ -301,7 +309,10 @@ def rate_of_rma_year(rma: Rma) -> HeadsetRate | None:
 
 
 def headset_rmas(customer: Customer, year: int) -> RmaQuerySet:
-    start, end = _year_range(year, customer.time_zone)
+    return _headset_rmas(customer, *_year_range(year, customer.time_zone))
+
+
+def _headset_rmas(customer: Any, start: Any, end: Any) -> RmaQuerySet:
     return Rma.objects.filter(customer=customer, category=Category.HEADSETS,
                               requested_at__gte=start, requested_at__lt=end)
 
@@ -311,16 +322,29 @@ def headset_rate(customer: Customer, year: int, on_date: date | None = None,
     """Headset replacements of a calendar year (by request date, up to `until` if given)
     against the contracted headset base."""
     on_date = on_date or customer.today()
-    counted = headset_rmas(customer, year).filter(status__in=COUNTED_STATUSES)
-    if until is not None:
-        counted = counted.filter(requested_at__lt=until)
-    charged = Q(chargeable=True)
-    totals = counted.aggregate(counted=Count("pk"), charged=Count("pk", filter=charged),
-                               charges=Sum("charge", filter=charged))
+    limited = until is not None
+
+    def figures(customer: Any, start: Any, end: Any, until: Any = None) -> QuerySet:
+        counted = _headset_rmas(customer, start, end).filter(status__in=COUNTED_STATUSES)
+        if limited:
+            counted = counted.filter(requested_at__lt=until)
+        charged = Q(chargeable=True)
+        return totals(counted, counted=Count("pk"), charged=Count("pk", filter=charged),
+                      charges=Sum("charge", filter=charged))
+
+    instant = Rma._meta.get_field("requested_at")
+    start, end = _year_range(year, customer.time_zone)
+    # Every replacement's page, the dashboards and the requests read it: compiled once per
+    # thread (an aggregate always gives its one row).
+    found = PreparedRows(
+        f"headset-rate:{limited}", Rma, figures,
+        {"customer": Rma._meta.get_field("customer"), "start": instant, "end": instant,
+         **({"until": instant} if limited else {})},
+        {"customer": customer.pk, "start": start, "end": end, "until": until}).first()
     return HeadsetRate(
-        year=year, base=contracted_headsets(customer, on_date), approved=totals["counted"],
-        chargeable=totals["charged"],
-        charges=totals["charges"] if totals["charges"] is not None else Decimal("0.00"),
+        year=year, base=contracted_headsets(customer, on_date), approved=found["counted"],
+        chargeable=found["charged"],
+        charges=found["charges"] if found["charges"] is not None else Decimal("0.00"),
         threshold=rule("HEADSET_RMA_THRESHOLD"))
 
 
