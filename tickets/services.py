@@ -721,9 +721,10 @@ def bulk_update(tickets: Iterable[Ticket], *, user: User, status: str | None = N
 
 
 def assignable_staff() -> list[User]:
-    """Whom a ticket may be assigned to: the partner's active staff."""
-    return list(User.objects.filter(role__in=PARTNER_STAFF_ROLES, is_active=True)
-                .order_by("first_name", "email"))
+    """Whom a ticket may be assigned to: the partner's active staff (the ticket list's bulk
+    form reads them on every page: compiled once per thread)."""
+    return PreparedRows("assignable-staff", User, lambda: User.objects.filter(
+        role__in=PARTNER_STAFF_ROLES, is_active=True).order_by("first_name", "email")).all()
 
 
 # --- The customer's panel of a ticket page ---------------------------------------------
