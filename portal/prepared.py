@@ -14,7 +14,9 @@ bound to one connection), and per thread, so two threads never share anything. W
 varies between calls must be a Param: a literal in the built queryset is compiled into
 the SQL for good, so `build` takes the Params as its only arguments, and a shape that
 depends on something else (a role, whether a filter is given, a page size) is a
-different key.
+different key. The same goes for what Django writes into the SQL from the request's
+settings: the active time zone of a `__date` lookup, `Trunc` or `Extract` on a date-time
+(none of the prepared reads uses one; a local day is given as a Param instead).
 """
 
 import threading
