@@ -51,7 +51,11 @@ from portal.prepared import PreparedRows, totals
 from portal.programme import whole_devices
 from portal.tenants.models import Partner
 from portal.tenants.references import parse_reference
-from portal.tenants.schemas import active_partners, partner_schema, public_schema
+from portal.tenants.schemas import (
+    active_partner_named,
+    partner_schema,
+    public_schema,
+)
 from portal.users.models import Role
 from reporting.audit import history_for_customer
 from reporting.models import MonthlyReport, TrueUpQuote
@@ -604,9 +608,7 @@ def csm_report(csm, partner_slug, report_id):
     """(partner, report) when the report's customer is assigned to `csm`; None otherwise.
     The caller reads the report inside partner_schema(partner)."""
     # A CSM's page, read all day: through SQL compiled once per thread.
-    partner = PreparedRows("console-active-partner", Partner, lambda slug: active_partners()
-                           .filter(slug=slug), {"slug": Partner._meta.get_field("slug")},
-                           {"slug": partner_slug}).first()
+    partner = active_partner_named(partner_slug)
     if partner is None:
         return None
     with partner_schema(partner):

@@ -32,12 +32,17 @@ def each_active_partner() -> Iterator[Partner]:
             yield partner
 
 
+def active_partner_named(slug: str) -> Partner | None:
+    """The active partner named by `slug`, or None. Every console page of one partner's
+    object looks it up: compiled once per thread."""
+    return PreparedRows("active-partner", Partner, lambda slug: active_partners().filter(
+        slug=slug), {"slug": Partner._meta.get_field("slug")}, {"slug": slug}).first()
+
+
 @contextmanager
 def active_partner(slug: str) -> Iterator[Partner]:
     """Enters the active partner named by `slug`; 404 when there is none."""
-    # Every console page of one partner's object: compiled once per thread.
-    partner = PreparedRows("active-partner", Partner, lambda slug: active_partners().filter(
-        slug=slug), {"slug": Partner._meta.get_field("slug")}, {"slug": slug}).first()
+    partner = active_partner_named(slug)
     if partner is None:
         raise Http404
     with tenant_context(partner):

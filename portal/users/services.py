@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.outbox.services import enqueue_on_commit
-from portal.prepared import PreparedQuery
+from portal.prepared import PreparedRows
 from portal.tenants.branding import current_brand, on_console
 from portal.tenants.emails import render_branded_email
 
@@ -161,12 +161,15 @@ def revoke_api_token(token: ApiToken, now: datetime | None = None) -> ApiToken:
     return token
 
 
-# Every API request looks its token up: compiled once per thread (portal/prepared.py).
-_API_TOKEN_BY_HASH = PreparedQuery(
-    "users.api_token_by_hash",
-    lambda secret_hash: ApiToken.objects.select_related("user").filter(
-        secret_hash=secret_hash)[:1],
-    {"secret_hash": ApiToken._meta.get_field("secret_hash")})
+def _token_by_secret(model: Any, secret: str) -> Any:
+    """The token of `model` (ApiToken or ServiceToken) with this secret, its user loaded,
+    or None. Every API request looks its token up: compiled once per thread
+    (portal/prepared.py)."""
+    return PreparedRows(
+        f"users.{model._meta.model_name}_by_hash", model,
+        lambda secret_hash: model.objects.select_related("user").filter(
+            secret_hash=secret_hash), {"secret_hash": model._meta.get_field("secret_hash")},
+        {"secret_hash": hash_api_secret(secret)}).first()
 
 
 def api_token_for(secret: str | None, now: datetime | None = None) -> ApiToken | None:
@@ -175,8 +178,7 @@ def api_token_for(secret: str | None, now: datetime | None = None) -> ApiToken |
     if not secret or not secret.startswith(TOKEN_MARK):
         return None
     now = now or timezone.now()
-    found = _API_TOKEN_BY_HASH(secret_hash=hash_api_secret(secret))
-    token: ApiToken | None = found[0] if found else None
+    token: ApiToken | None = _token_by_secret(ApiToken, secret)
     if token is None or token.state_at(now) != ApiToken.State.ACTIVE \
             or not token.user.is_active:
         return None
@@ -265,13 +267,6 @@ def revoke_service_token(token: ServiceToken, now: datetime | None = None) -> Se
     return token
 
 
-_SERVICE_TOKEN_BY_HASH = PreparedQuery(
-    "users.service_token_by_hash",
-    lambda secret_hash: ServiceToken.objects.select_related("user").filter(
-        secret_hash=secret_hash)[:1],
-    {"secret_hash": ServiceToken._meta.get_field("secret_hash")})
-
-
 def service_token_for(secret: str | None, now: datetime | None = None) -> ServiceToken | None:
     """The active integration token with this secret, its service account loaded, or None:
     unknown, expired or revoked. Notes when it was last used (at most once a minute); its
@@ -279,8 +274,7 @@ def service_token_for(secret: str | None, now: datetime | None = None) -> Servic
     if not secret or not secret.startswith(SERVICE_TOKEN_MARK):
         return None
     now = now or timezone.now()
-    found = _SERVICE_TOKEN_BY_HASH(secret_hash=hash_api_secret(secret))
-    token: ServiceToken | None = found[0] if found else None
+    token: ServiceToken | None = _token_by_secret(ServiceToken, secret)
     if token is None or token.state_at(now) != ServiceToken.State.ACTIVE \
             or not token.user.is_active:
         return None
