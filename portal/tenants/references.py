@@ -3,6 +3,7 @@ partner side by side, and a ticket's or replacement's number repeats across part
 
 import re
 import unicodedata
+from itertools import product
 from string import ascii_uppercase
 
 PREFIX_PATTERN = r"^[A-Z]{2,6}$"
@@ -21,23 +22,27 @@ def _letters(text):
 
 def reference_prefix_for(name, slug, taken=()):
     """A prefix of 2 to 6 capital letters for a new partner, not in `taken`: the initials
-    of its name's words, else the first letters of its name or slug; a letter is added
+    of its name's words, else the first letters of its name or slug; letters are added
     when another partner has it already."""
     words = _letters(name) or _letters(slug) or ["P"]
     base = "".join(word[0] for word in words)[:4]
     if len(base) < 2:
         base = (words[0] + "XX")[:2] if len(words[0]) < 2 else words[0][:2]
     taken = {prefix for prefix in taken if prefix}
-    if base not in taken:
-        return base
-    for letter in ascii_uppercase:
-        if base + letter not in taken:
-            return base + letter
-    for first in ascii_uppercase:
-        for second in ascii_uppercase:
-            if base + first + second not in taken:
-                return base + first + second
+    for prefix in _prefixes(base):
+        if prefix not in taken:
+            return prefix
     raise ValueError("no reference prefix left")
+
+
+def _prefixes(base):
+    """`base`, then `base` and shorter stems of it followed by one letter, two, … up to
+    six letters in all: hundreds of partners may share initials ("Best Price …")."""
+    yield base
+    for stem in dict.fromkeys((base, base[:3], base[:2])):
+        for length in range(1, 7 - len(stem)):
+            for letters in product(ascii_uppercase, repeat=length):
+                yield stem + "".join(letters)
 
 
 def qualified(prefix, reference):

@@ -2,7 +2,10 @@
 number repeats across partners, its prefix tells them apart, and the queues' search finds
 an object by its qualified reference."""
 
+import re
 from datetime import date
+from itertools import product
+from string import ascii_uppercase
 
 import pytest
 from django.utils import timezone
@@ -10,7 +13,7 @@ from django.utils import timezone
 from portal.catalogue.models import ProductModel
 from portal.consoleindex.models import IndexedRma, IndexedTicket
 from portal.tenants.models import Partner
-from portal.tenants.references import parse_reference, reference_prefix_for
+from portal.tenants.references import PREFIX_PATTERN, parse_reference, reference_prefix_for
 from tests.console.test_console_index import escalate, open_ticket
 from tests.console.test_console_pages_at_scale import add_partners, queries_of
 
@@ -37,6 +40,20 @@ def test_a_partner_gets_a_prefix_from_its_name_at_onboarding(world):
     partner = Partner.objects.create(slug="alpha-calls", schema_name="alpha_calls",
                                      name="Alpha Calls")
     assert partner.reference_prefix == "ACA"
+
+
+def test_hundreds_of_partners_with_the_same_initials_each_get_a_prefix():
+    taken = set()
+    for number in range(1, 1201):
+        prefix = reference_prefix_for(f"Best Price {number}", f"best-price-{number}", taken)
+        assert re.fullmatch(PREFIX_PATTERN, prefix) and prefix not in taken
+        taken.add(prefix)
+    # BP, BPA…BPZ and BPAA…BPZZ are 703 prefixes; the 704th partner gets three letters more.
+    assert "BPAAA" in taken and "BPZZ" in taken
+    # A four-letter stem has fewer letters to add; it falls back on its shorter stems.
+    four = {"ABCD"} | {"ABCD" + "".join(pair) for pair in product(ascii_uppercase, repeat=2)}
+    four |= {"ABCD" + letter for letter in ascii_uppercase}
+    assert reference_prefix_for("Alpha Beta Charlie Delta", "abcd", four) == "ABCA"
 
 
 def test_references_read_with_or_without_prefix_and_zeros():
