@@ -26,6 +26,7 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
+    Value,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -62,7 +63,7 @@ from reporting.models import MonthlyReport, TrueUpQuote
 from reporting.queries import index_quotes, index_reports
 from tickets.models import Rma, Ticket, next_target
 from tickets.queries import index_rmas, index_tickets
-from tickets.rma.services import Lateness, late_first, late_q, lateness
+from tickets.rma.services import UNSHIPPED, Lateness, late_q, lateness
 
 from .models import CsmAssignment
 
@@ -305,11 +306,16 @@ def _page(rows, order_by, limit, offset, total=None):
     return rows, (rows[0].total if rows else 0)
 
 
+def _count_of(rows):
+    """The number of `rows`, as a subquery."""
+    count = Func(F("pk"), function="COUNT", output_field=IntegerField())
+    return Subquery(rows.order_by().annotate(count=count).values("count")[:1])
+
+
 def _paged(rows, order_by, limit, offset, total=None):
     """The queryset of `_page`."""
     if total is None:
-        count = Func(F("pk"), function="COUNT", output_field=IntegerField())
-        total = Subquery(rows.order_by().annotate(count=count).values("count")[:1])
+        total = _count_of(rows)
     return rows.annotate(total=total).order_by(*order_by)[offset:offset + limit]
 
 
@@ -461,16 +467,33 @@ class PartnerRma:
         return Rma.Status(self.status).label
 
 
+# The open queue's index (consoleindex_rma_open) in its order; ties go by the partner's
+# schema.
+RMA_QUEUE_ORDER = ("promised_ship_date", "requested_at", "partner_id", "object_id")
+# What the queue shows of a row, its partner and its product model.
+RMA_QUEUE_FIELDS = ("object_id", "status", "category", "requested_at", "promised_ship_date",
+                    "chargeable", "serial", "customer_name", "site_id", "ship_to_country",
+                    "time_zone", "partner__name", "partner__slug",
+                    "partner__reference_prefix", "product_model__name")
+
+
 def rmas_of_all_partners(*, status="open", query="", partner_slug="", late_only=False,
                          limit=50, offset=0, now=None):
     """Replacements of every active partner for vendor support, late ones first (unshipped
     past their promised ship date, in the ship-to's local date), then oldest promise first,
-    and their count: one query of the console's index."""
+    and their count.
+
+    Late first is read as two runs of the queue's index, the late rows then the others,
+    each in the index's order and stopping after a page: ordering by lateness itself would
+    work out every open replacement's local date and sort them all on every page."""
     now = now or timezone.now()
     open_queue = status == "open" and not query and not late_only
+    # The open queue as vendor support opens it, all day, is compiled once per thread.
+    prepared = open_queue and not partner_slug
 
-    def page(now):
-        rows = _indexed(IndexedRma, partner_slug).select_related("product_model")
+    def matching(now):
+        rows = _indexed(IndexedRma, partner_slug).select_related("product_model").only(
+            *RMA_QUEUE_FIELDS)
         if status == "open":
             rows = rows.filter(status__in=Rma.OPEN_STATUSES)
         elif status:
@@ -480,22 +503,40 @@ def rmas_of_all_partners(*, status="open", query="", partner_slug="", late_only=
         elif query:
             rows = rows.filter(Q(serial__icontains=query) | Q(site_id__icontains=query)
                                | Q(customer_name__icontains=query))
-        if late_only:
-            rows = rows.filter(late_q("time_zone", now))
-        # Ties go by the partner's schema, as in the open queue's index
-        # (consoleindex_rma_open).
-        return _paged(rows, [late_first("time_zone", now).desc(), "promised_ship_date",
-                             "requested_at", "partner_id", "object_id"], limit, offset,
-                      _open_count(IndexedRma, partner_slug) if open_queue else None)
+        return rows
 
-    if open_queue and not partner_slug:
-        # The queue as vendor support opens it, all day: compiled once per thread (its
-        # only value is the time).
-        rows = PreparedRows(f"console-open-rmas:{limit}:{offset}", IndexedRma, page,
-                            {"now": IndexedRma._meta.get_field("requested_at")},
-                            {"now": now}).all()
-    else:
-        rows = list(page(now))
+    def total_of(now):
+        return _open_count(IndexedRma, partner_slug) if open_queue else _count_of(
+            matching(now).filter(late_q("time_zone", now)) if late_only else matching(now))
+
+    def late(start, stop):
+        return lambda now: _paged(matching(now).filter(late_q("time_zone", now)),
+                                  RMA_QUEUE_ORDER, stop - start, start, total_of(now))
+
+    def rest(start, stop, with_total):
+        return lambda now: _paged(
+            matching(now).exclude(late_q("time_zone", now)), RMA_QUEUE_ORDER, stop - start,
+            start, total_of(now) if with_total else Value(None, IntegerField()))
+
+    def read(key, page):
+        if prepared:
+            return PreparedRows(f"console-open-rmas:{key}", IndexedRma, page,
+                                {"now": IndexedRma._meta.get_field("requested_at")},
+                                {"now": now}).all()
+        return list(page(now))
+
+    can_be_late = status in ("open", "") or status in UNSHIPPED
+    rows = read(f"late:{offset}:{limit}", late(offset, offset + limit)) if can_be_late else []
+    if len(rows) < limit and not late_only:
+        if rows:
+            late_count = offset + len(rows)
+        elif offset and can_be_late:
+            late_count = matching(now).filter(late_q("time_zone", now)).count()
+        else:
+            late_count = 0
+        start = max(0, offset - late_count)
+        stop = start + limit - len(rows)
+        rows += read(f"rest:{start}:{stop}:{not rows}", rest(start, stop, not rows))
     total = rows[0].total if rows else 0
     return [PartnerRma(row.partner, row.object_id, row.status, row.category,
                        row.requested_at, row.promised_ship_date, row.chargeable, row.serial,

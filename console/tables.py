@@ -4,30 +4,24 @@ partners' list and the escalation queue."""
 
 from django.urls import reverse
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal import formats
 from portal.lists import (
     Column,
+    Words,
     html,
     link,
+    row_url,
     short_date,
     short_datetime,
     status_badge,
     with_muted,
 )
 from portal.users.models import Role
-from tickets.rma.tables import promised_ship_date, requested, status
+from tickets.models import Rma
+from tickets.rma.tables import late_badge
 from tickets.tables import sla_cell
-
-
-def _reference(row):
-    return link(reverse("console_rma_detail", args=[row.partner.slug, row.pk]), row.reference)
-
-
-def _partner(row):
-    return row.partner.name
 
 
 def _customer(row):
@@ -38,22 +32,42 @@ def _device(row):
     return with_muted(row.serial, row.model_name)
 
 
-def _charge(row):
-    if row.chargeable:
-        return html('<span class="badge badge--failed">{}</span>', _("Chargeable"))
-    return html('<span class="muted">{}</span>', _("Free"))
+def rma_queue_columns():
+    """The replacement queue's columns, its words translated once for the table: fifty
+    rows of a handful of statuses and lateness."""
+    words, late_badges = Words(), {}
 
+    def reference(row):
+        return link(row_url("console_rma_detail", row.partner.slug, row.pk), row.reference)
 
-RMA_QUEUE_COLUMNS = [
-    Column(gettext_lazy("RMA"), _reference, lead=True),
-    Column(gettext_lazy("Partner"), _partner),
-    Column(gettext_lazy("Customer"), _customer),
-    Column(gettext_lazy("Device"), _device),
-    Column(gettext_lazy("Status"), status, lead=True),
-    Column(gettext_lazy("Requested"), requested),
-    Column(gettext_lazy("Promised ship date"), promised_ship_date),
-    Column(gettext_lazy("Charge"), _charge),
-]
+    def status(row):
+        return html('<span class="badge badge--{}">{}</span>', Rma.STATUS_TONES[row.status],
+                    words.label(Rma, "status", row.status))
+
+    def promised(row):
+        date = short_date(row.promised_ship_date)
+        if row.late is None:
+            return date
+        badge = late_badges.get(row.late)
+        if badge is None:
+            badge = late_badges[row.late] = late_badge(row.late)
+        return html("{}<br>{}", date, badge)
+
+    def charge(row):
+        if row.chargeable:
+            return html('<span class="badge badge--failed">{}</span>', words("Chargeable"))
+        return html('<span class="muted">{}</span>', words("Free"))
+
+    return [
+        Column(gettext_lazy("RMA"), reference, lead=True),
+        Column(gettext_lazy("Partner"), lambda row: row.partner.name),
+        Column(gettext_lazy("Customer"), _customer),
+        Column(gettext_lazy("Device"), _device),
+        Column(gettext_lazy("Status"), status, lead=True),
+        Column(gettext_lazy("Requested"), lambda row: words.short_datetime(row.requested_at)),
+        Column(gettext_lazy("Promised ship date"), promised),
+        Column(gettext_lazy("Charge"), charge),
+    ]
 
 
 def quote_columns(user):

@@ -274,11 +274,14 @@ class Words:
 
     def choice(self, obj, field):
         """`obj.get_<field>_display()`."""
-        value = getattr(obj, field)
-        key = (type(obj), field, value)
+        return self.label(type(obj), field, getattr(obj, field))
+
+    def label(self, model, field, value):
+        """The label of `value` among the choices of `model`'s `field`."""
+        key = (model, field, value)
         text = self._labels.get(key)
         if text is None:
-            text = self._labels[key] = str(_choice_labels(type(obj), field).get(value, value))
+            text = self._labels[key] = str(_choice_labels(model, field).get(value, value))
         return text
 
 
@@ -287,19 +290,33 @@ class Words:
 DASH = "—"
 
 
-# Routes of one id reversed once per site: {(route, urlconf, script prefix): (before, after)}.
-_ID_ROUTES: dict = {}
+# Routes reversed once per site: {(route, values, urlconf, script prefix): pieces}.
+_ROUTES: dict = {}
 _MARKER = 9_876_543_210_123
 
 
 def id_url(route, pk):
     """`reverse(route, args=[pk])` for a list's rows, which share the route and differ only
     in the id: the route is reversed once, then each id put in its place."""
-    key = (route, get_urlconf(), get_script_prefix())
-    parts = _ID_ROUTES.get(key)
-    if parts is None:
-        parts = _ID_ROUTES[key] = tuple(reverse(route, args=[_MARKER]).split(str(_MARKER)))
-    return f"{parts[0]}{pk}{parts[1]}"
+    return row_url(route, pk)
+
+
+def row_url(route, *values):
+    """`reverse(route, args=values)` for a list's rows, whose ids and slugs (which need no
+    quoting in a path) differ from row to row: the route is reversed once, with a marker
+    for each value, then each row's values put in their places."""
+    key = (route, len(values), get_urlconf(), get_script_prefix())
+    pieces = _ROUTES.get(key)
+    if pieces is None:
+        rest, pieces = reverse(route, args=[_MARKER + index for index in range(len(values))]), []
+        for index in range(len(values)):
+            before, rest = rest.split(str(_MARKER + index), 1)
+            pieces.append(before)
+        pieces = _ROUTES[key] = (*pieces, rest)
+    url = pieces[0]
+    for value, after in zip(values, pieces[1:], strict=True):
+        url = f"{url}{value}{after}"
+    return url
 
 
 def link(url, text):

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from console import crossschema
 from console.forms import ConsoleRmaFilterForm
-from console.tables import RMA_QUEUE_COLUMNS
+from console.tables import rma_queue_columns
 from portal.lists import Table
 from portal.tenants.schemas import active_partner
 from portal.users.access import role_required
@@ -31,7 +31,7 @@ def console_rma_list(request):
         offset=(page - 1) * PAGE_SIZE)
     return render(request, "console/rma_list.html", {
         "filters": filters, "rmas": rmas, **_pages(page, total),
-        "table": Table(RMA_QUEUE_COLUMNS, rmas, sortable=False,
+        "table": Table(rma_queue_columns(), rmas, sortable=False,
                        empty=_("No replacements match."))})
 
 

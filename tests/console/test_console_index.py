@@ -250,6 +250,77 @@ def test_the_open_queues_page_through_tied_rows_once_each_with_their_total(world
         [("alpha", n) for n in copied[:-1]] + [("beta", n) for n in copied])
 
 
+def test_the_replacement_queue_pages_late_ones_first_then_the_rest_in_one_order(world):
+    # Late (unshipped, past the promise in the ship-to's day) and on-time rows of two
+    # partners, read page by page at every page size, in every view of the queue: the
+    # pages join into one list, in the rule's order, each row once, with one total.
+    now = timezone.now()
+    today = now.date()
+    headset = ProductModel.objects.get(sku="VOY-TEST")
+    cases = [("approved", -9, "UTC"), ("requested", -3, "Asia/Tokyo"),
+             ("approved", 2, "UTC"), ("shipped", -20, "UTC"), ("requested", 0, "UTC"),
+             ("delivered", -1, "UTC"), ("requested", -1, "Pacific/Kiritimati"),
+             ("approved", -1, "Pacific/Pago_Pago"), ("received", 5, "UTC"),
+             ("approved", -9, "UTC"), ("closed", -30, "UTC")]
+    for partner in ("alpha", "beta"):
+        for number, (status, days, zone) in enumerate(cases):
+            IndexedRma.objects.create(
+                partner_id=partner, object_id=950000 + number, customer_id=1,
+                customer_name="Queue", site_id="QU-1", status=status, category="advance",
+                requested_at=now - timedelta(hours=number), time_zone=zone,
+                promised_ship_date=today + timedelta(days=days), ship_to_country="FR",
+                serial=f"QU-{partner}-{number}", product_model=headset)
+
+    def expected(statuses, late_only=False, partner=None):
+        rows = IndexedRma.objects.filter(status__in=statuses).select_related("partner")
+        rows = [row for row in rows if partner in (None, row.partner.slug)]
+        if late_only:
+            rows = [row for row in rows if is_late(row)]
+        rows.sort(key=lambda row: (not is_late(row), row.promised_ship_date,
+                                   row.requested_at, row.partner_id, row.object_id))
+        return [(row.partner.slug, row.object_id) for row in rows]
+
+    def is_late(row):
+        return rma_services.lateness(row.status, row.promised_ship_date, "FR", row.time_zone,
+                                     now) is not None
+
+    def read_all(limit, **criteria):
+        seen, totals, offset = [], set(), 0
+        while True:
+            rows, total = crossschema.rmas_of_all_partners(limit=limit, offset=offset,
+                                                           now=now, **criteria)
+            if not rows:
+                return seen, totals
+            totals.add(total)
+            seen += [(row.partner.slug, row.pk) for row in rows]
+            offset += limit
+
+    every_status = [status for status, _label in Rma.Status.choices]
+    views = [({}, expected(OPEN_RMA_STATUSES)),
+             ({"status": ""}, expected(every_status)),
+             ({"status": "approved"}, expected(["approved"])),
+             ({"status": "shipped"}, expected(["shipped"])),
+             ({"late_only": True}, expected(OPEN_RMA_STATUSES, late_only=True)),
+             ({"partner_slug": "beta"}, expected(OPEN_RMA_STATUSES, partner="beta")),
+             ({"query": "QU-beta"}, [row for row in expected(OPEN_RMA_STATUSES)
+                                     if row[0] == "beta" and row[1] >= 950000])]
+    flags = [is_late(IndexedRma.objects.get(partner_id=slug, object_id=number))
+             for slug, number in expected(OPEN_RMA_STATUSES) if number >= 950000]
+    # Both kinds, the late ones first: the ship-to's day decides (Kiritimati's today is
+    # ahead of UTC's, Pago Pago's behind).
+    pago_pago = IndexedRma.objects.get(partner_id="alpha", object_id=950007)
+    assert flags == sorted(flags, reverse=True)
+    assert flags.count(True) == 2 * 4 + (2 if is_late(pago_pago) else 0) < len(flags)
+    for criteria, order in views:
+        assert order, criteria
+        for limit in (1, 2, 3, 4, 50):
+            rows, totals = read_all(limit, **criteria)
+            assert rows == order, (criteria, limit)
+            assert totals == {len(order)}, (criteria, limit)
+    # A page past the end is empty.
+    assert crossschema.rmas_of_all_partners(limit=5, offset=500, now=now) == ([], 0)
+
+
 def test_the_open_queues_count_from_counters_kept_in_the_writers_transaction(world):
     headset, now = ProductModel.objects.get(sku="VOY-TEST"), timezone.now()
     beta_before = IndexedRma.objects.filter(partner_id="beta",
