@@ -301,6 +301,8 @@ def start_server(port, workers):
         "DEBUG": "0",
         # The demo admin has no second factor; enforcement would send every page to enrolment.
         "MFA_REQUIRED": "0",
+        # A line per request would bury the figures.
+        "LOG_LEVEL": "WARNING",
     })
     return subprocess.Popen(
         # Without collectstatic, WhiteNoise warns once per worker about STATIC_ROOT.

@@ -11,6 +11,7 @@ from django_tenants.utils import tenant_context
 
 from reporting import services, tasks
 from reporting.models import MonthlyReport, ReportRun, ReportRunItem
+from reporting.queries import index_quotes, index_reports
 from reporting.tasks import generate_monthly_report
 
 from .conftest import OCTOBER
@@ -88,6 +89,9 @@ def committed_run_cleanup(world):
             reports.delete()
             MonthlyReport.history.filter(id__in=pks).delete()
             ReportRun.objects.filter(month=FEBRUARY_2027).delete()
+            # Deleted in bulk, behind the services' backs: the console's index is told.
+            index_reports(pks)
+            index_quotes()
 
     in_own_connection(clean)
 
