@@ -372,7 +372,7 @@ def main():
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--requests", type=int, default=40,
                         help="timed requests per console page")
-    parser.add_argument("--warmup", type=int, default=5,
+    parser.add_argument("--warmup", type=int, default=10,
                         help="untimed requests per console page")
     parser.add_argument("--no-console", action="store_true",
                         help="onboarding and migration only")
