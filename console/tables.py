@@ -11,13 +11,16 @@ from portal.lists import (
     Column,
     Words,
     html,
+    id_url,
     link,
     row_url,
     short_date,
     short_datetime,
     status_badge,
+    translated_choices,
     with_muted,
 )
+from portal.tenants.models import Partner
 from portal.users.models import Role
 from tickets.models import Rma
 from tickets.rma.tables import late_badge
@@ -131,17 +134,21 @@ def _row_template(columns, cell_counts=None):
 
 
 def partner_rows(partners, user):
-    """The rows of `console/partials/partner_table.html` (partners with their domains
-    prefetched)."""
+    """The rows of `console/partials/partner_table.html` (crossschema.ListedPartner): the
+    detail's route reversed and each label translated once for the table."""
     linked = user.is_vendor_admin
     row_html = _row_template(PARTNER_COLUMNS, {3: 2})
+    languages = translated_choices(Partner, "default_language")
+    statuses = translated_choices(Partner, "status")
     return [html(
         row_html,
-        link(reverse("console_partner_detail", args=[partner.slug]), partner.name)
+        # A slug needs no quoting in a path: it takes an id's place as it is.
+        link(id_url("console_partner_detail", partner.slug), partner.name)
         if linked else partner.name,
-        ", ".join(domain.domain for domain in partner.domains.all()),
-        partner.get_default_language_display(), _swatch(partner.primary_colour),
-        _swatch(partner.accent_colour), status_badge(partner))
+        partner.domain_names, languages.get(partner.default_language, partner.default_language),
+        _swatch(partner.primary_colour), _swatch(partner.accent_colour),
+        html('<span class="badge badge--{}">{}</span>', Partner.STATUS_TONES[partner.status],
+             statuses.get(partner.status, partner.status)))
         for partner in partners]
 
 
