@@ -11,13 +11,11 @@ from portal.lists import (
     Column,
     Words,
     html,
-    id_url,
     link,
     row_url,
     short_date,
     short_datetime,
     status_badge,
-    translated_choices,
     with_muted,
 )
 from portal.tenants.models import Partner
@@ -106,10 +104,9 @@ def quote_columns(user):
 # The partners' list and the escalation queue draw their rows here too, with the same
 # helpers: fifty rows of template cells were most of those pages' time.
 
-def _swatch(colour):
-    # As includes/swatch.html draws it: the policy forbids style attributes.
-    return html('<svg class="swatch" viewBox="0 0 1 1" aria-hidden="true" focusable="false">'
-                '<rect width="1" height="1" fill="{}"/></svg>', colour)
+# As includes/swatch.html draws a colour: the policy forbids style attributes.
+_SWATCH = ('<svg class="swatch" viewBox="0 0 1 1" aria-hidden="true" focusable="false">'
+           '<rect width="1" height="1" fill="{}"/></svg>')
 
 
 # The partners' list's columns: (label, shown first on a narrow screen's cards).
@@ -120,36 +117,38 @@ PARTNER_COLUMNS = [
 ]
 
 
-def _row_template(columns, cell_counts=None):
+def _row_template(columns, cells=None):
     """A row's HTML with a `{}` per value: each cell names its column for the cards of a
-    narrow screen, as includes/table.html does. `cell_counts`: values per cell (one each
-    unless said)."""
-    cells = []
+    narrow screen, as includes/table.html does. `cells`: a cell's markup around its
+    values, a `{}` for each (`{}` unless said)."""
+    row = []
     for index, (label, lead) in enumerate(columns):
         opening = html('<td data-label="{}"{}>', label,
                        mark_safe(' class="cell--lead"') if lead else "")
-        values = " ".join(["{}"] * (cell_counts or {}).get(index, 1))
-        cells.append(opening.replace("{", "{{").replace("}", "}}") + values + "</td>")
-    return "<tr>" + "".join(cells) + "</tr>"
+        row.append(opening.replace("{", "{{").replace("}", "}}")
+                   + (cells or {}).get(index, "{}") + "</td>")
+    return "<tr>" + "".join(row) + "</tr>"
 
 
 def partner_rows(partners, user):
-    """The rows of `console/partials/partner_table.html` (crossschema.ListedPartner): the
-    detail's route reversed and each label translated once for the table."""
+    """The rows of `console/partials/partner_table.html` (crossschema.ListedPartner): each
+    row fills in the table's markup once, each label translated once for the table."""
     linked = user.is_vendor_admin
-    row_html = _row_template(PARTNER_COLUMNS, {3: 2})
-    languages = translated_choices(Partner, "default_language")
-    statuses = translated_choices(Partner, "status")
-    return [html(
-        row_html,
-        # A slug needs no quoting in a path: it takes an id's place as it is.
-        link(id_url("console_partner_detail", partner.slug), partner.name)
-        if linked else partner.name,
-        partner.domain_names, languages.get(partner.default_language, partner.default_language),
-        _swatch(partner.primary_colour), _swatch(partner.accent_colour),
-        html('<span class="badge badge--{}">{}</span>', Partner.STATUS_TONES[partner.status],
-             statuses.get(partner.status, partner.status)))
-        for partner in partners]
+    row_html = _row_template(PARTNER_COLUMNS, {
+        0: '<a href="{}">{}</a>' if linked else "{}", 3: f"{_SWATCH} {_SWATCH}",
+        4: '<span class="badge badge--{}">{}</span>'})
+    words = Words()
+    rows = []
+    for partner in partners:
+        rows.append(html(
+            row_html,
+            *((row_url("console_partner_detail", partner.slug), partner.name) if linked
+              else (partner.name,)),
+            partner.domain_names, words.label(Partner, "default_language",
+                                              partner.default_language),
+            partner.primary_colour, partner.accent_colour, Partner.STATUS_TONES[partner.status],
+            words.label(Partner, "status", partner.status)))
+    return rows
 
 
 # The escalation queue's columns: (label, shown first on a narrow screen's cards).

@@ -429,12 +429,6 @@ def _status_labels(model):
     return _choice_labels(model, "status")
 
 
-def translated_choices(model, field):
-    """`{value: label}` of a field's choices in the active language: a table's rows then
-    say `get_<field>_display()` without translating the label again for each row."""
-    return {value: str(label) for value, label in _choice_labels(model, field).items()}
-
-
 @cache
 def _choice_labels(model, field):
     # What get_<field>_display() reads, without rebuilding the choices for every row.

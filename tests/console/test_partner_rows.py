@@ -21,7 +21,7 @@ SWATCH = ('<svg class="swatch" viewBox="0 0 1 1" aria-hidden="true" focusable="f
 def former_rows(partners, user):
     """The rows as written from Partner instances: the route reversed, the language's and
     the status's labels read from the model for each row."""
-    row_html = _row_template(PARTNER_COLUMNS, {3: 2})
+    row_html = _row_template(PARTNER_COLUMNS, {3: "{} {}"})
     return [format_html(
         row_html,
         format_html('<a href="{}">{}</a>', reverse("console_partner_detail",
