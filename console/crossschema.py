@@ -12,6 +12,7 @@ assignments as its starting point.
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.postgres.aggregates import StringAgg
 from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
@@ -26,6 +27,7 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
+    TextField,
     Value,
 )
 from django.db.models.functions import Coalesce
@@ -50,7 +52,7 @@ from portal.consoleindex.models import (
 )
 from portal.prepared import PreparedRows, totals
 from portal.programme import whole_devices
-from portal.tenants.models import Partner
+from portal.tenants.models import Domain, Partner
 from portal.tenants.references import parse_reference
 from portal.tenants.schemas import (
     active_partner_named,
@@ -317,6 +319,64 @@ def _paged(rows, order_by, limit, offset, total=None):
     if total is None:
         total = _count_of(rows)
     return rows.annotate(total=total).order_by(*order_by)[offset:offset + limit]
+
+
+def _count_of(rows):
+    """The number of `rows`, as a subquery."""
+    count = Func(F("pk"), function="COUNT", output_field=IntegerField())
+    return Subquery(rows.order_by().annotate(count=count).values("count")[:1])
+
+
+@dataclass
+class ListedPartner:
+    """A row of the console's partners' list."""
+
+    slug: str
+    name: str
+    domain_names: str  # the primary first, then the others in order, comma-separated
+    default_language: str
+    primary_colour: str
+    accent_colour: str
+    status: str
+
+
+def _listed_domains():
+    # The partner's domains as one value of its row, in the order of Domain.Meta.
+    return Coalesce(Subquery(
+        Domain.objects.filter(tenant=OuterRef("pk")).order_by().values("tenant").annotate(
+            listed=StringAgg("domain", ", ", order_by=("-is_primary", "domain")))
+        .values("listed")), Value(""), output_field=TextField())
+
+
+def listed_partners(*, query="", order_by=("name", "pk"), limit=50, offset=0):
+    """A page of the partners (ListedPartner) whose name, slug or a domain contains
+    `query` (all of them without one), with their domains, and the count of all of them:
+    one query, compiled once per thread for each shape (a search or not, the order, the
+    page)."""
+
+    def page(query=None):
+        partners = Partner.objects.partners()
+        if query is not None:
+            partners = partners.filter(
+                Q(name__icontains=query) | Q(slug__icontains=query)
+                | Exists(Domain.objects.filter(tenant=OuterRef("pk"),
+                                               domain__icontains=query)))
+        # The page's partners are found first: the domains are then read for them alone,
+        # not for every partner of the pages before.
+        shown = partners.order_by(*order_by).values("pk")[offset:offset + limit]
+        return Partner.objects.filter(pk__in=shown).order_by(*order_by).values(
+            "slug", "name", "default_language", "primary_colour", "accent_colour", "status",
+            domain_names=_listed_domains(), total=_count_of(partners))
+
+    shape = f"{'search' if query else 'all'}:{','.join(order_by)}:{limit}:{offset}"
+    params, values = ({"query": Partner._meta.get_field("name")}, {"query": query}) \
+        if query else ({}, {})
+    rows = PreparedRows(f"console-listed-partners:{shape}", Partner, page, params,
+                        values).all()
+    total = rows[0]["total"] if rows else 0
+    for row in rows:
+        del row["total"]
+    return [ListedPartner(**row) for row in rows], total
 
 
 def _by_reference(rows, query, kind):

@@ -18,6 +18,7 @@ from portal.lists import (
     status_badge,
     with_muted,
 )
+from portal.tenants.models import Partner
 from portal.users.models import Role
 from tickets.models import Rma
 from tickets.rma.tables import late_badge
@@ -103,10 +104,9 @@ def quote_columns(user):
 # The partners' list and the escalation queue draw their rows here too, with the same
 # helpers: fifty rows of template cells were most of those pages' time.
 
-def _swatch(colour):
-    # As includes/swatch.html draws it: the policy forbids style attributes.
-    return html('<svg class="swatch" viewBox="0 0 1 1" aria-hidden="true" focusable="false">'
-                '<rect width="1" height="1" fill="{}"/></svg>', colour)
+# As includes/swatch.html draws a colour: the policy forbids style attributes.
+_SWATCH = ('<svg class="swatch" viewBox="0 0 1 1" aria-hidden="true" focusable="false">'
+           '<rect width="1" height="1" fill="{}"/></svg>')
 
 
 # The partners' list's columns: (label, shown first on a narrow screen's cards).
@@ -117,32 +117,38 @@ PARTNER_COLUMNS = [
 ]
 
 
-def _row_template(columns, cell_counts=None):
+def _row_template(columns, cells=None):
     """A row's HTML with a `{}` per value: each cell names its column for the cards of a
-    narrow screen, as includes/table.html does. `cell_counts`: values per cell (one each
-    unless said)."""
-    cells = []
+    narrow screen, as includes/table.html does. `cells`: a cell's markup around its
+    values, a `{}` for each (`{}` unless said)."""
+    row = []
     for index, (label, lead) in enumerate(columns):
         opening = html('<td data-label="{}"{}>', label,
                        mark_safe(' class="cell--lead"') if lead else "")
-        values = " ".join(["{}"] * (cell_counts or {}).get(index, 1))
-        cells.append(opening.replace("{", "{{").replace("}", "}}") + values + "</td>")
-    return "<tr>" + "".join(cells) + "</tr>"
+        row.append(opening.replace("{", "{{").replace("}", "}}")
+                   + (cells or {}).get(index, "{}") + "</td>")
+    return "<tr>" + "".join(row) + "</tr>"
 
 
 def partner_rows(partners, user):
-    """The rows of `console/partials/partner_table.html` (partners with their domains
-    prefetched)."""
+    """The rows of `console/partials/partner_table.html` (crossschema.ListedPartner): each
+    row fills in the table's markup once, each label translated once for the table."""
     linked = user.is_vendor_admin
-    row_html = _row_template(PARTNER_COLUMNS, {3: 2})
-    return [html(
-        row_html,
-        link(reverse("console_partner_detail", args=[partner.slug]), partner.name)
-        if linked else partner.name,
-        ", ".join(domain.domain for domain in partner.domains.all()),
-        partner.get_default_language_display(), _swatch(partner.primary_colour),
-        _swatch(partner.accent_colour), status_badge(partner))
-        for partner in partners]
+    row_html = _row_template(PARTNER_COLUMNS, {
+        0: '<a href="{}">{}</a>' if linked else "{}", 3: f"{_SWATCH} {_SWATCH}",
+        4: '<span class="badge badge--{}">{}</span>'})
+    words = Words()
+    rows = []
+    for partner in partners:
+        rows.append(html(
+            row_html,
+            *((row_url("console_partner_detail", partner.slug), partner.name) if linked
+              else (partner.name,)),
+            partner.domain_names, words.label(Partner, "default_language",
+                                              partner.default_language),
+            partner.primary_colour, partner.accent_colour, Partner.STATUS_TONES[partner.status],
+            words.label(Partner, "status", partner.status)))
+    return rows
 
 
 # The escalation queue's columns: (label, shown first on a narrow screen's cards).

@@ -116,7 +116,7 @@ def test_the_consoles_own_rows_name_their_columns_too():
     from console.tables import _row_template
     from portal.lists import html
 
-    row = html(_row_template([("Partner {x}", True), ("Colours", False)], {1: 2}),
+    row = html(_row_template([("Partner {x}", True), ("Colours", False)], {1: "{} {}"}),
                "Alpha", "<b>", "#123456")
     assert row == ('<tr><td data-label="Partner {x}" class="cell--lead">Alpha</td>'
                    '<td data-label="Colours">&lt;b&gt; #123456</td></tr>')
