@@ -52,8 +52,15 @@ def _status(words):
 
 
 def _coverage(_):
+    # A page's fifty devices have a handful of coverages between them: each badge (its
+    # reasons translated) is written once.
+    badges = {}
+
     def cell(row):
-        return coverage_badge(row.coverage, _)
+        badge = badges.get(row.coverage)
+        if badge is None:
+            badge = badges[row.coverage] = coverage_badge(row.coverage, _)
+        return badge
     return cell
 
 
