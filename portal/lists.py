@@ -133,6 +133,22 @@ def _escaped(value):
     return value.__html__() if hasattr(value, "__html__") else html_escape(str(value))
 
 
+class CountedApart:
+    """What a Paginator reads of a list, its count from `counted` and its pages from
+    `listed`, the same rows with the columns its cells show: a count has no use for the
+    joins that only read those columns, and PostgreSQL keeps an inner join even unused."""
+
+    def __init__(self, counted, listed):
+        self.counted = counted
+        self.listed = listed
+
+    def count(self):
+        return self.counted.count()
+
+    def __getitem__(self, index):
+        return self.listed[index]
+
+
 # --- Sorting ---------------------------------------------------------------------------
 
 def whole_list_order(request, sorts):
@@ -250,6 +266,7 @@ class Words:
         self._messages = {}
         self._labels = {}
         self._reader = None
+        self._date_pieces = None
 
     def short_datetime(self, value):
         """`short_datetime(value)`, the reader's time zone and language read once."""
@@ -260,6 +277,14 @@ class Words:
                             _format_pieces(get_format("SHORT_DATETIME_FORMAT")))
         zone, language, pieces = self._reader
         return _formatted(value.astimezone(zone), pieces, language)
+
+    def short_date(self, value):
+        """`short_date(value)`, the reader's format read once."""
+        if not value:
+            return DASH
+        if self._date_pieces is None:
+            self._date_pieces = _format_pieces(get_format("SHORT_DATE_FORMAT"))
+        return _formatted(value, self._date_pieces, None)
 
     def __call__(self, message):
         """`gettext(message)`."""
