@@ -26,7 +26,8 @@ def _model(row):
 
 
 def _customer(row):
-    return row.device.customer.name
+    """`customer_name`, read with the device by the view."""
+    return row.device.customer_name
 
 
 def _place(row):

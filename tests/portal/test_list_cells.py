@@ -143,6 +143,7 @@ def devices():
              ("active", "1.<5>", True)], start=1):
         device = Device(pk=number, serial=f"SN{number}", product_model=model, status=status,
                         firmware_version=firmware)
+        device.customer_name = "Contoso <Pharma>"  # as the list reads it with the device
         coverage = Coverage(covered=covered, reasons=() if covered else (
             Reason.NO_ACTIVE_CONTRACT, Reason.END_OF_LIFE))
         rows.append(CoveredDevice(device, coverage))
@@ -170,12 +171,13 @@ def coverage(row):
 def test_device_firmware_status_and_coverage_cells_write_what_each_translation_writes(
         language):
     with translation.override(language):
-        columns = only(device_columns(STAFF), gettext("Firmware"), gettext("Status"),
-                       gettext("Coverage"))
+        columns = only(device_columns(STAFF), gettext("Customer"), gettext("Firmware"),
+                       gettext("Status"), gettext("Coverage"))
         rows = devices()
         html = rendered(columns, rows)
         assert html == expected(
-            columns, rows, [firmware, lambda row: row.device.get_status_display(), coverage])
+            columns, rows, [lambda row: row.device.customer_name, firmware,
+                            lambda row: row.device.get_status_display(), coverage])
     assert ("Couvert" in html) == (language == "fr")
     assert ("contrat actif" in html) == (language == "fr")
 
@@ -211,13 +213,13 @@ def test_replacement_status_and_charge_cells_write_what_each_translation_writes(
 def listed_rmas():
     """Replacements as the list reads them (tickets/rma/views.py): the devices' serials and
     the model's name as values of the row; late ones with their `late`."""
-    customer = Customer(name="Contoso", site_id="S-1", time_zone="Europe/Paris")
     rows = []
     for number, (replacement, late) in enumerate(
             [(None, None), ("R<2>", Lateness(1, 1)), ("", Lateness(12, 8))], start=1):
-        rma = Rma(pk=number, status="approved", customer=customer,
+        rma = Rma(pk=number, status="approved",
                   requested_at=NOW - timedelta(days=number, hours=number * 5),
                   promised_ship_date=(NOW - timedelta(days=number * 3)).date())
+        rma.customer_name, rma.customer_site_id = "Contoso <Pharma>", f"S-{number}"
         rma.device_serial, rma.model_name = f"SN<{number}>", "Headset & co"
         rma.replacement_serial = replacement
         if late:
@@ -227,8 +229,12 @@ def listed_rmas():
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_replacement_device_dates_and_replacement_cells_write_what_the_template_wrote(
+def test_replacement_customer_device_dates_and_replacement_cells_write_what_they_wrote(
         language):
+    def customer(row):
+        return format_html('{} <span class="muted">{}</span>', row.customer_name,
+                           row.customer_site_id)
+
     def device(row):
         return format_html('{} <span class="muted">{}</span>', row.device_serial,
                            row.model_name)
@@ -245,11 +251,13 @@ def test_replacement_device_dates_and_replacement_cells_write_what_the_template_
         return "—" if row.replacement_serial is None else row.replacement_serial
 
     with translation.override(language), timezone.override("America/New_York"):
-        columns = only(rma_columns(STAFF), gettext("Device"), gettext("Requested"),
-                       gettext("Promised ship date"), gettext("Replacement"))
+        columns = only(rma_columns(STAFF), gettext("Customer"), gettext("Device"),
+                       gettext("Requested"), gettext("Promised ship date"),
+                       gettext("Replacement"))
         rows = listed_rmas()
         html = rendered(columns, rows)
-        assert html == expected(columns, rows, [device, requested, promised, replacement])
+        assert html == expected(columns, rows,
+                                [customer, device, requested, promised, replacement])
     assert ("jours de retard" in html) == (language == "fr")
 
 

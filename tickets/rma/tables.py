@@ -17,11 +17,15 @@ from portal.lists import (
     with_muted,
 )
 
-from ..tables import customer
-
 
 def _reference(row):
     return link(id_url("rma_detail", row.pk), row.reference)
+
+
+def _customer(row):
+    """The customer, with the Site ID (`customer_name` and `customer_site_id`, read with the
+    row by the view)."""
+    return with_muted(row.customer_name, row.customer_site_id)
 
 
 def device(row):
@@ -98,7 +102,7 @@ def rma_columns(user):
     words = Words()
     columns = [
         Column(gettext_lazy("RMA"), _reference, lead=True),
-        None if user.is_customer_user else Column(gettext_lazy("Customer"), customer,
+        None if user.is_customer_user else Column(gettext_lazy("Customer"), _customer,
                                                   sort="customer"),
         Column(gettext_lazy("Device"), device),
         Column(gettext_lazy("Status"), _status(words), sort="status", lead=True),

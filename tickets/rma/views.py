@@ -38,8 +38,7 @@ CSV_HEADER = ["reference", "site_id", "customer", "serial", "model", "category",
 # What the list's cells and its late badge read (tables.py): the rows' other columns, and
 # those of the tables joined, cost more to read and convert than the page's own rows.
 RMA_LIST_FIELDS = ["status", "requested_at", "promised_ship_date", "ship_to_country",
-                   "chargeable", "charge", "customer__name", "customer__site_id",
-                   "customer__time_zone"]
+                   "chargeable", "charge"]
 
 
 def rmas_csv(rmas):
@@ -58,13 +57,13 @@ RMA_LIST_RELATED = ("customer", "device", "product_model", "replacement")
 
 
 def _as_listed(rmas):
-    """The list's rows with their customer; the devices' serials and the model's name, all
-    the cells show of them, as values of the row (tables.py): a page builds a third of the
-    instances it would with each one's device, model and replacement."""
-    return rmas.select_related(None).select_related("customer").only(
-        *RMA_LIST_FIELDS).annotate(device_serial=F("device__serial"),
-                                   model_name=F("product_model__name"),
-                                   replacement_serial=F("replacement__serial"))
+    """The list's rows with what the cells and the late badge show of their customer,
+    devices and model, as values of the row (tables.py): a page builds one instance a row
+    rather than one for each table joined."""
+    return rmas.select_related(None).only(*RMA_LIST_FIELDS).annotate(
+        customer_name=F("customer__name"), customer_site_id=F("customer__site_id"),
+        customer_time_zone=F("customer__time_zone"), device_serial=F("device__serial"),
+        model_name=F("product_model__name"), replacement_serial=F("replacement__serial"))
 
 
 def _in_list_order(rmas, now, sort):
@@ -99,7 +98,7 @@ def rma_list(request):
     rows = list(page.object_list)
     for rma in rows:
         rma.late = rma_services.lateness(rma.status, rma.promised_ship_date,
-                                         rma.ship_to_country, rma.customer.time_zone, now)
+                                         rma.ship_to_country, rma.customer_time_zone, now)
     return render(request, "tickets/rma_list.html", {
         "filters": filters.form, "page": page,
         "table": Table(rma_columns(user), rows, sort=sort,
