@@ -50,6 +50,28 @@ class StatusFilter(django_filters.ChoiceFilter):
         return qs.open() if value == "open" else super().filter(qs, value)
 
 
+class FixedFilters(django_filters.FilterSet):
+    """A FilterSet whose fields are the same on every request (fixed choices, labels
+    translated when shown): its unbound form, what a list's first look shows, is built once
+    per language and shared. Building it copies every field and choice, and it is only ever
+    rendered: an unbound form has no data, errors or cleaned values to keep apart."""
+
+    @property
+    def form(self):
+        if self.is_bound:
+            return super().form
+        forms_by_language = type(self).__dict__.get("_unbound_forms")
+        if forms_by_language is None:
+            forms_by_language = {}
+            type(self)._unbound_forms = forms_by_language
+        # The language is the form's own at its making (its label suffix).
+        language = get_language()
+        form = forms_by_language.get(language)
+        if form is None:
+            form = forms_by_language[language] = super().form
+        return form
+
+
 def filtered(filterset):
     """The list's rows: filtered when the filters are valid, all of them otherwise (the page
     then shows the form's errors above the whole list, as before)."""
