@@ -26,7 +26,8 @@ def _model(row):
 
 
 def _customer(row):
-    return row.device.customer.name
+    """`customer_name`, read with the device by the view."""
+    return row.device.customer_name
 
 
 def _place(row):
@@ -52,8 +53,15 @@ def _status(words):
 
 
 def _coverage(_):
+    # A page's fifty devices have a handful of coverages between them: each badge (its
+    # reasons translated) is written once.
+    badges = {}
+
     def cell(row):
-        return coverage_badge(row.coverage, _)
+        badge = badges.get(row.coverage)
+        if badge is None:
+            badge = badges[row.coverage] = coverage_badge(row.coverage, _)
+        return badge
     return cell
 
 

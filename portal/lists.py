@@ -50,6 +50,28 @@ class StatusFilter(django_filters.ChoiceFilter):
         return qs.open() if value == "open" else super().filter(qs, value)
 
 
+class FixedFilters(django_filters.FilterSet):
+    """A FilterSet whose fields are the same on every request (fixed choices, labels
+    translated when shown): its unbound form, what a list's first look shows, is built once
+    per language and shared. Building it copies every field and choice, and it is only ever
+    rendered: an unbound form has no data, errors or cleaned values to keep apart."""
+
+    @property
+    def form(self):
+        if self.is_bound:
+            return super().form
+        forms_by_language = type(self).__dict__.get("_unbound_forms")
+        if forms_by_language is None:
+            forms_by_language = {}
+            type(self)._unbound_forms = forms_by_language
+        # The language is the form's own at its making (its label suffix).
+        language = get_language()
+        form = forms_by_language.get(language)
+        if form is None:
+            form = forms_by_language[language] = super().form
+        return form
+
+
 def filtered(filterset):
     """The list's rows: filtered when the filters are valid, all of them otherwise (the page
     then shows the form's errors above the whole list, as before)."""
@@ -131,6 +153,22 @@ def _escaped(value):
     if type(value) is str:
         return html_escape(value)
     return value.__html__() if hasattr(value, "__html__") else html_escape(str(value))
+
+
+class CountedApart:
+    """What a Paginator reads of a list, its count from `counted` and its pages from
+    `listed`, the same rows with the columns its cells show: a count has no use for the
+    joins that only read those columns, and PostgreSQL keeps an inner join even unused."""
+
+    def __init__(self, counted, listed):
+        self.counted = counted
+        self.listed = listed
+
+    def count(self):
+        return self.counted.count()
+
+    def __getitem__(self, index):
+        return self.listed[index]
 
 
 # --- Sorting ---------------------------------------------------------------------------
@@ -250,6 +288,7 @@ class Words:
         self._messages = {}
         self._labels = {}
         self._reader = None
+        self._date_pieces = None
 
     def short_datetime(self, value):
         """`short_datetime(value)`, the reader's time zone and language read once."""
@@ -260,6 +299,14 @@ class Words:
                             _format_pieces(get_format("SHORT_DATETIME_FORMAT")))
         zone, language, pieces = self._reader
         return _formatted(value.astimezone(zone), pieces, language)
+
+    def short_date(self, value):
+        """`short_date(value)`, the reader's format read once."""
+        if not value:
+            return DASH
+        if self._date_pieces is None:
+            self._date_pieces = _format_pieces(get_format("SHORT_DATE_FORMAT"))
+        return _formatted(value, self._date_pieces, None)
 
     def __call__(self, message):
         """`gettext(message)`."""

@@ -6,19 +6,23 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from django.utils import translation
-from django.utils.formats import localize
+from django.utils import timezone, translation
+from django.utils.formats import date_format, localize
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
 from django.utils.translation import gettext
 
 from contracts.models import Customer
+from inventory.coverage import CoveredDevice
 from inventory.models import Device
 from inventory.tables import device_columns
+from portal.catalogue.eligibility import Coverage, Reason
 from portal.catalogue.models import ProductModel
 from portal.lists import Table, short_datetime, table_rows
 from tickets.models import Rma, Ticket
-from tickets.rma.tables import rma_columns
+from tickets.rma.services import Lateness
+from tickets.rma.tables import late_badge, rma_columns
 from tickets.tables import ticket_columns
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
@@ -139,9 +143,10 @@ def devices():
              ("active", "1.<5>", True)], start=1):
         device = Device(pk=number, serial=f"SN{number}", product_model=model, status=status,
                         firmware_version=firmware)
-        coverage = SimpleNamespace(covered=covered,
-                                   messages=[] if covered else ["No contract", "Expired"])
-        rows.append(SimpleNamespace(device=device, coverage=coverage))
+        device.customer_name = "Contoso <Pharma>"  # as the list reads it with the device
+        coverage = Coverage(covered=covered, reasons=() if covered else (
+            Reason.NO_ACTIVE_CONTRACT, Reason.END_OF_LIFE))
+        rows.append(CoveredDevice(device, coverage))
     return rows
 
 
@@ -158,20 +163,23 @@ def coverage(row):
     if row.coverage.covered:
         return format_html('<span class="badge badge--active">{}</span>', gettext("Covered"))
     return format_html('<span class="badge badge--failed" title="{}">{}</span>',
-                       " ".join(row.coverage.messages), gettext("Not covered"))
+                       " ".join(str(message) for message in row.coverage.messages),
+                       gettext("Not covered"))
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_device_firmware_status_and_coverage_cells_write_what_each_translation_writes(
         language):
     with translation.override(language):
-        columns = only(device_columns(STAFF), gettext("Firmware"), gettext("Status"),
-                       gettext("Coverage"))
+        columns = only(device_columns(STAFF), gettext("Customer"), gettext("Firmware"),
+                       gettext("Status"), gettext("Coverage"))
         rows = devices()
         html = rendered(columns, rows)
         assert html == expected(
-            columns, rows, [firmware, lambda row: row.device.get_status_display(), coverage])
+            columns, rows, [lambda row: row.device.customer_name, firmware,
+                            lambda row: row.device.get_status_display(), coverage])
     assert ("Couvert" in html) == (language == "fr")
+    assert ("contrat actif" in html) == (language == "fr")
 
 
 def rmas():
@@ -200,6 +208,57 @@ def test_replacement_status_and_charge_cells_write_what_each_translation_writes(
         html = rendered(columns, rows)
         assert html == expected(columns, rows, [status, charge])
     assert ("Gratuit" in html) == (language == "fr")
+
+
+def listed_rmas():
+    """Replacements as the list reads them (tickets/rma/views.py): the devices' serials and
+    the model's name as values of the row; late ones with their `late`."""
+    rows = []
+    for number, (replacement, late) in enumerate(
+            [(None, None), ("R<2>", Lateness(1, 1)), ("", Lateness(12, 8))], start=1):
+        rma = Rma(pk=number, status="approved",
+                  requested_at=NOW - timedelta(days=number, hours=number * 5),
+                  promised_ship_date=(NOW - timedelta(days=number * 3)).date())
+        rma.customer_name, rma.customer_site_id = "Contoso <Pharma>", f"S-{number}"
+        rma.device_serial, rma.model_name = f"SN<{number}>", "Headset & co"
+        rma.replacement_serial = replacement
+        if late:
+            rma.late = late
+        rows.append(rma)
+    return rows
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_replacement_customer_device_dates_and_replacement_cells_write_what_they_wrote(
+        language):
+    def customer(row):
+        return format_html('{} <span class="muted">{}</span>', row.customer_name,
+                           row.customer_site_id)
+
+    def device(row):
+        return format_html('{} <span class="muted">{}</span>', row.device_serial,
+                           row.model_name)
+
+    def requested(row):
+        return date_format(localtime(row.requested_at), "SHORT_DATETIME_FORMAT")
+
+    def promised(row):
+        day = date_format(row.promised_ship_date, "SHORT_DATE_FORMAT")
+        late = getattr(row, "late", None)
+        return format_html("{}<br>{}", day, late_badge(late)) if late else day
+
+    def replacement(row):
+        return "—" if row.replacement_serial is None else row.replacement_serial
+
+    with translation.override(language), timezone.override("America/New_York"):
+        columns = only(rma_columns(STAFF), gettext("Customer"), gettext("Device"),
+                       gettext("Requested"), gettext("Promised ship date"),
+                       gettext("Replacement"))
+        rows = listed_rmas()
+        html = rendered(columns, rows)
+        assert html == expected(columns, rows,
+                                [customer, device, requested, promised, replacement])
+    assert ("jours de retard" in html) == (language == "fr")
 
 
 def test_cells_escape_as_format_html_does():

@@ -120,3 +120,29 @@ def test_the_consoles_own_rows_name_their_columns_too():
                "Alpha", "<b>", "#123456")
     assert row == ('<tr><td data-label="Partner {x}" class="cell--lead">Alpha</td>'
                    '<td data-label="Colours">&lt;b&gt; #123456</td></tr>')
+
+
+@pytest.mark.parametrize("filterset", ["rma", "device"])
+def test_a_shared_unbound_filter_form_renders_as_one_built_for_the_request(filterset):
+    from django_filters import FilterSet
+
+    from inventory.filters import DeviceFilterSet
+    from inventory.models import Device
+    from tickets.models import Rma
+    from tickets.rma.filters import RmaFilterSet
+
+    shared, model = {"rma": (RmaFilterSet, Rma), "device": (DeviceFilterSet, Device)}[filterset]
+
+    def fields(form):
+        return "".join(filter_field(field) for field in form)
+
+    for language in ["en", "fr", "en"]:
+        with translation.override(language):
+            form = shared(None, queryset=model.objects.none()).form
+            assert form is shared(None, queryset=model.objects.none()).form
+            # As FilterSet builds it for each request.
+            built = FilterSet.form.fget(shared(None, queryset=model.objects.none()))
+            assert fields(form) == fields(built)
+            assert ("Statut" in fields(form)) == (language == "fr")
+            bound = shared({"status": "closed"}, queryset=model.objects.none()).form
+            assert bound is not form and bound.is_bound

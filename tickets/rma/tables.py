@@ -17,16 +17,21 @@ from portal.lists import (
     with_muted,
 )
 
-from ..tables import customer
-
 
 def _reference(row):
     return link(id_url("rma_detail", row.pk), row.reference)
 
 
+def _customer(row):
+    """The customer, with the Site ID (`customer_name` and `customer_site_id`, read with the
+    row by the view)."""
+    return with_muted(row.customer_name, row.customer_site_id)
+
+
 def device(row):
-    """The replaced device's serial, with its model."""
-    return with_muted(row.device.serial, row.product_model.name)
+    """The replaced device's serial, with its model (`device_serial` and `model_name`, read
+    with the row by the view)."""
+    return with_muted(row.device_serial, row.model_name)
 
 
 def status(row):
@@ -45,6 +50,13 @@ def requested(row):
     return short_datetime(row.requested_at)
 
 
+def _requested(words):
+    """`requested`, the reader's time zone and format read once for the table."""
+    def cell(row):
+        return words.short_datetime(row.requested_at)
+    return cell
+
+
 def late_badge(late):
     """"Late", with by how many days, calendar and business (see services.Lateness)."""
     if late is None:
@@ -57,7 +69,7 @@ def late_badge(late):
                 '<span class="muted">{} ({})</span>', _("Late"), days, business)
 
 
-def promised_ship_date(row):
+def promised_ship_date(row, short_date=short_date):
     """The date; a late badge when the view has found the row late (`row.late`)."""
     late = getattr(row, "late", None)
     if late is None:
@@ -65,8 +77,16 @@ def promised_ship_date(row):
     return html("{}<br>{}", short_date(row.promised_ship_date), late_badge(late))
 
 
+def _promised_ship_date(words):
+    """`promised_ship_date`, the reader's format read once for the table."""
+    def cell(row):
+        return promised_ship_date(row, words.short_date)
+    return cell
+
+
 def _replacement(row):
-    return row.replacement.serial if row.replacement else DASH
+    """`replacement_serial`, read with the row by the view: None without a replacement."""
+    return row.replacement_serial if row.replacement_serial is not None else DASH
 
 
 def _charge(_):
@@ -82,12 +102,12 @@ def rma_columns(user):
     words = Words()
     columns = [
         Column(gettext_lazy("RMA"), _reference, lead=True),
-        None if user.is_customer_user else Column(gettext_lazy("Customer"), customer,
+        None if user.is_customer_user else Column(gettext_lazy("Customer"), _customer,
                                                   sort="customer"),
         Column(gettext_lazy("Device"), device),
         Column(gettext_lazy("Status"), _status(words), sort="status", lead=True),
-        Column(gettext_lazy("Requested"), requested, sort="requested"),
-        Column(gettext_lazy("Promised ship date"), promised_ship_date,
+        Column(gettext_lazy("Requested"), _requested(words), sort="requested"),
+        Column(gettext_lazy("Promised ship date"), _promised_ship_date(words),
                sort="promised_ship_date"),
         Column(gettext_lazy("Replacement"), _replacement),
         Column(gettext_lazy("Charge"), _charge(words)),

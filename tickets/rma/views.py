@@ -4,6 +4,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +16,7 @@ from contracts.models import visible_prepared
 from portal.csvexport import csv_response
 from portal.errors import add_to_form, add_to_messages
 from portal.formats import long_date
-from portal.lists import Table, filtered, sorted_by, whole_list_order
+from portal.lists import CountedApart, Table, filtered, sorted_by, whole_list_order
 from portal.submissions.once import created, sent_once
 from portal.users.access import EVERYONE_OF_PARTNER, role_required
 from portal.users.models import Role
@@ -35,11 +36,9 @@ CSV_HEADER = ["reference", "site_id", "customer", "serial", "model", "category",
               "replacement_serial", "chargeable", "charge", "ticket"]
 
 # What the list's cells and its late badge read (tables.py): the rows' other columns, and
-# those of the four tables joined, cost more to read and convert than the page's own rows.
+# those of the tables joined, cost more to read and convert than the page's own rows.
 RMA_LIST_FIELDS = ["status", "requested_at", "promised_ship_date", "ship_to_country",
-                   "chargeable", "charge", "customer__name", "customer__site_id",
-                   "customer__time_zone", "device__serial", "product_model__name",
-                   "replacement__serial"]
+                   "chargeable", "charge"]
 
 
 def rmas_csv(rmas):
@@ -55,6 +54,16 @@ def rmas_csv(rmas):
 # Each joined table costs the planner on every page; the table itself never shows the
 # ticket, the CSV does.
 RMA_LIST_RELATED = ("customer", "device", "product_model", "replacement")
+
+
+def _as_listed(rmas):
+    """The list's rows with what the cells and the late badge show of their customer,
+    devices and model, as values of the row (tables.py): a page builds one instance a row
+    rather than one for each table joined."""
+    return rmas.select_related(None).only(*RMA_LIST_FIELDS).annotate(
+        customer_name=F("customer__name"), customer_site_id=F("customer__site_id"),
+        customer_time_zone=F("customer__time_zone"), device_serial=F("device__serial"),
+        model_name=F("product_model__name"), replacement_serial=F("replacement__serial"))
 
 
 def _in_list_order(rmas, now, sort):
@@ -78,15 +87,18 @@ def rma_list(request):
     order = whole_list_order(request, RMA_SORTS)
     prepared = None if order is None else visible_prepared(
         user, f"rma-list:{order}", Rma, lambda visible, now: _in_list_order(
-            Rma.objects.filter(visible).select_related(*RMA_LIST_RELATED), now, order)
-        .only(*RMA_LIST_FIELDS), {"now": Rma._meta.get_field("requested_at")}, {"now": now})
-    rmas = prepared if prepared is not None else _in_list_order(
-        filtered(filters), now, sort).only(*RMA_LIST_FIELDS)
+            Rma.objects.filter(visible), now, order),
+        {"now": Rma._meta.get_field("requested_at")}, {"now": now})
+    if prepared is not None:
+        rmas = CountedApart(prepared, prepared.narrowed("listed", _as_listed))
+    else:
+        rmas = _in_list_order(filtered(filters), now, sort)
+        rmas = CountedApart(rmas, _as_listed(rmas))
     page = Paginator(rmas, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     for rma in rows:
         rma.late = rma_services.lateness(rma.status, rma.promised_ship_date,
-                                         rma.ship_to_country, rma.customer.time_zone, now)
+                                         rma.ship_to_country, rma.customer_time_zone, now)
     return render(request, "tickets/rma_list.html", {
         "filters": filters.form, "page": page,
         "table": Table(rma_columns(user), rows, sort=sort,
