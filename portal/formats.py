@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale
 from babel import dates as babel_dates
@@ -117,8 +117,23 @@ def short_date(value, *, language=None, order=None) -> str:
         return "—"
     language = language or translation.get_language() or "en"
     order = DAY_FIRST if language.startswith("fr") else (order or date_order())
-    return babel_dates.format_date(_as_date(value), SHORT_DATE[order],
-                                   locale=_locale(language, order))
+    value = _as_date(value)
+    return _short_date(value.date() if isinstance(value, datetime) else value,
+                       SHORT_DATE[order], _locale(language, order))
+
+
+# A page writes its dates and times with Babel, each several times the cost of the page's
+# other values: each day and each minute of the day is written once per locale.
+
+@lru_cache(maxsize=4096)
+def _short_date(day, pattern, locale):
+    return babel_dates.format_date(day, pattern, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _short_time(hour, minute, locale):
+    # A short time shows the hour and the minutes only.
+    return babel_dates.format_time(time(hour, minute), "short", locale=locale)
 
 
 def long_date(value, *, language=None, order=None) -> str:
@@ -146,7 +161,7 @@ def time_of_day(value, *, language=None, order=None) -> str:
         return "—"
     if isinstance(value, datetime):
         value = _as_date(value).time()
-    return babel_dates.format_time(value, "short", locale=_locale(language, order))
+    return _short_time(value.hour, value.minute, _locale(language, order))
 
 
 def date_time(value, *, language=None, order=None) -> str:

@@ -202,10 +202,12 @@ class PreparedQuery:
         converters = tuple((position, converters, expression) for position, (
             converters, expression) in compiler.get_converters(fields).items())
         if as_dicts:
+            # The keys in the SELECT's order, as ValuesIterable reads them: the order
+            # values() names them in, annotations included, when Django keeps it.
             query = queryset.query
-            return _Plan(sql=sql, params=tuple(params), converters=converters,
-                         names=(*query.extra_select, *query.values_select,
-                                *query.annotation_select))
+            names = tuple(query.selected) if query.selected else (
+                *query.extra_select, *query.values_select, *query.annotation_select)
+            return _Plan(sql=sql, params=tuple(params), converters=converters, names=names)
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         return _Plan(
             sql=sql, params=tuple(params),

@@ -6,6 +6,8 @@ Each widget, and each option of a select, is a template of its own: the ticket p
 one form, and the selects of list pages, cost as much as the rest of their page. An app
 overriding one of these templates would need it taken out of `BUILT`."""
 
+from html import escape as html_escape
+
 from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.template import Context
@@ -16,7 +18,10 @@ _CONTEXT = Context()  # escaping on, localisation and time zones as templates ha
 
 
 def _text(value):
-    """`{{ value }}`."""
+    """`{{ value }}`: plain text escaped, as the template escapes it (most of a form's
+    names, values and options' labels), without its look for dates and numbers."""
+    if type(value) is str:
+        return html_escape(value)
     return render_value_in_context(value, _CONTEXT)
 
 

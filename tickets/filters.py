@@ -3,16 +3,41 @@ list all filter through TicketFilterSet. The rules themselves ("open", "breached
 "breaching soon", "escalated") are the queryset's and the services'."""
 
 from dataclasses import dataclass, replace
+from functools import partial
 from urllib.parse import urlencode
 
 import django_filters
 from django.db.models import Q
+from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
+from contracts.models import Customer
 from portal.lists import StatusFilter, in_order_of, reference_q
 
 from .models import Ticket, next_due_expression
 from .services import breaching_soon_q
+
+
+def customer_label(customer):
+    return f"{customer.name} ({customer.site_id})"
+
+
+class CustomerOptions(BaseChoiceIterator):
+    """The customer filter's options, as its field's own iterator gives them, from the
+    customers read as values (`customers_to_pick`): a page offers every customer the user
+    may pick, and building each one's instance cost more than its option."""
+
+    def __init__(self, field, read):
+        self.field = field
+        self.read = read
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        if self.field.null_label is not None:
+            yield (self.field.null_value, self.field.null_label)
+        for customer in self.read():
+            yield customer["pk"], f"{customer['name']} ({customer['site_id']})"
 
 
 class TicketFilterSet(django_filters.FilterSet):
@@ -29,8 +54,10 @@ class TicketFilterSet(django_filters.FilterSet):
     cloud = django_filters.ChoiceFilter(
         label=_("Cloud partner"), method="filter_cloud", empty_label=_("Any"),
         choices=[("yes", _("With a cloud partner")), *Ticket.CloudPartner.choices])
+    # Each form's copy of its field is given the customers the user may pick.
     customer = django_filters.ModelChoiceFilter(label=_("Customer"),
-                                                empty_label=_("All customers"))
+                                                empty_label=_("All customers"),
+                                                queryset=Customer.objects.none())
     assignee = django_filters.ChoiceFilter(
         label=_("Assignee"), method="filter_assignee", empty_label=_("Anyone"),
         choices=[("me", _("Assigned to me")), ("none", _("Unassigned"))])
@@ -50,21 +77,41 @@ class TicketFilterSet(django_filters.FilterSet):
     # The API's only: on the page, the search box finds an external reference.
     API_ONLY = ("external_reference", "external_system")
 
+    # The form's class for each set of filters shown and key of a customer: django-filter
+    # makes a class (and its fields) for every filterset, on every request of the list.
+    # The fields hold nothing of a request: the customers are given to each form's own
+    # copy of its field.
+    _form_classes: dict = {}
+
     def __init__(self, data=None, *args, user, customers, customer_key="pk", now=None,
-                 api=False, **kwargs):
+                 api=False, customer_options=None, **kwargs):
         """`customers`: those the user may pick; `customer_key`: the field that names one
-        (the page sends its primary key, the API its Site ID)."""
+        (the page sends its primary key, the API its Site ID); `customer_options`: when
+        the filter is shown, a function reading the same customers' options
+        (`customers_to_pick`), which the page reads rather than the customers'
+        instances."""
         super().__init__(data, *args, **kwargs)
         self.user, self.now = user, now
+        self.customer_key = customer_key
         hidden = set(self.STAFF_ONLY if user.is_customer_user else ())
         hidden |= set() if api else set(self.API_ONLY)
         for name in hidden:
             del self.filters[name]
         if not user.is_customer_user:
-            self.filters["customer"].queryset = customers.order_by("name")
             self.filters["customer"].extra["to_field_name"] = customer_key
-            self.form.fields["customer"].label_from_instance = \
-                lambda customer: f"{customer.name} ({customer.site_id})"
+            field = self.form.fields["customer"]
+            field.queryset = customers.order_by("name")
+            field.label_from_instance = customer_label
+            if customer_options is not None:
+                field.iterator = partial(CustomerOptions, read=customer_options)
+                field.widget.choices = field.choices
+
+    def get_form_class(self):
+        key = (tuple(self.filters), self.customer_key)
+        form_class = self._form_classes.get(key)
+        if form_class is None:
+            form_class = self._form_classes.setdefault(key, super().get_form_class())
+        return form_class
 
     def search(self, tickets, name, value):
         query = value.strip()

@@ -101,3 +101,23 @@ def test_the_partner_admin_sets_the_date_order_on_the_branding_page(world):
     assert partner.date_order == "mdy"
     with tenant_context(partner), translation.override("en"):
         assert formats.short_date(LEAP_DAY) == "02/29/2028"
+
+
+@pytest.mark.parametrize(("language", "order"), [("en", "mdy"), ("en", "dmy"), ("fr", None)])
+def test_dates_and_times_written_once_each_are_those_babel_writes(language, order):
+    from datetime import timedelta
+
+    from babel import dates as babel_dates
+
+    locale = formats._locale(language, order)
+    pattern = formats.SHORT_DATE["dmy" if language == "fr" else order]
+    start = datetime(2026, 3, 29, 0, 0, 59, 999, tzinfo=ZoneInfo("UTC"))
+    with translation.override(language), timezone.override("Europe/Paris"):
+        for step in range(0, 3 * 24 * 60, 37):
+            moment = start + timedelta(minutes=step)
+            local = timezone.localtime(moment)
+            assert formats.date_time(moment, language=language, order=order) == (
+                f"{babel_dates.format_date(local, pattern, locale=locale)} "
+                f"{babel_dates.format_time(local.time(), 'short', locale=locale)}")
+            assert formats.short_date(local.date(), language=language, order=order) == \
+                babel_dates.format_date(local.date(), pattern, locale=locale)

@@ -246,6 +246,20 @@ def test_a_paginator_pages_prepared_rows_as_it_pages_the_queryset(world):
         assert nobody.count() == 0 and nobody.all() == [] and nobody[0:2] == []
 
 
+def test_values_with_an_annotation_among_the_fields_keep_each_key_to_its_column(world):
+    from django.db.models import F, Value
+
+    with tenant_context(world.alpha):
+        customer = world.customer(world.alpha, "AL-0001")
+        DeviceFactory(customer=customer)
+
+        def build():
+            return Device.objects.annotate(flag=Value(True), upper=F("serial")).order_by(
+                "pk").values("pk", "flag", "serial", "customer__site_id", "upper")
+
+        assert PreparedRows("test:values-order", Device, build).all() == list(build())
+
+
 def test_totals_are_the_aggregate_of_the_queryset_even_of_no_rows(world):
     from django.db.models import Count, Q
 
