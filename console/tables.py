@@ -20,7 +20,7 @@ from portal.lists import (
 )
 from portal.tenants.models import Partner
 from portal.users.models import Role
-from tickets.models import Rma
+from tickets.models import Rma, Ticket
 from tickets.rma.tables import late_badge
 from tickets.tables import sla_cell
 
@@ -163,16 +163,19 @@ ESCALATION_COLUMNS = [
 
 def escalation_rows(tickets):
     """The rows of the escalation queue (crossschema.EscalatedTicket)."""
-    rows = []
     sla = sla_cell()
+    words = Words()
+    # Each label translated once for the table, not once a row.
+    statuses = {value: str(label) for value, label in Ticket.Status.choices}
+    levels = {value: str(label) for value, label in Ticket.Level.choices}
     row_html = _row_template(ESCALATION_COLUMNS)
-    for ticket in tickets:
-        rows.append(html(
-            row_html,
-            link(reverse("escalation_detail", args=[ticket.partner.slug, ticket.pk]),
-                 ticket.reference),
-            ticket.partner.name, with_muted(ticket.customer_name, ticket.site_id),
-            ticket.subject, html('<span class="badge">{}</span>', ticket.priority),
-            ticket.get_status_display(), ticket.get_escalation_level_display(),
-            short_datetime(ticket.escalated_at) if ticket.escalated_at else "", sla(ticket)))
-    return rows
+    return [html(
+        row_html,
+        link(row_url("escalation_detail", ticket.partner.slug, ticket.pk),
+             ticket.reference),
+        ticket.partner.name, with_muted(ticket.customer_name, ticket.site_id),
+        ticket.subject, html('<span class="badge">{}</span>', ticket.priority),
+        statuses[ticket.status], levels[ticket.escalation_level],
+        words.short_datetime(ticket.escalated_at) if ticket.escalated_at else "",
+        sla(ticket))
+        for ticket in tickets]

@@ -146,3 +146,37 @@ def test_a_shared_unbound_filter_form_renders_as_one_built_for_the_request(filte
             assert ("Statut" in fields(form)) == (language == "fr")
             bound = shared({"status": "closed"}, queryset=model.objects.none()).form
             assert bound is not form and bound.is_bound
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_escalation_queues_rows_say_what_each_ticket_does(language):
+    from django.urls import reverse, set_urlconf
+
+    from console.crossschema import EscalatedTicket
+    from console.tables import escalation_rows
+    from portal.tenants.models import Partner
+    from tickets.models import Ticket
+
+    partner = Partner(name="Azur <Télécom>", slug="azur", reference_prefix="ATS")
+    escalated = datetime(2026, 12, 6, 2, 17, tzinfo=ZoneInfo("UTC"))
+    tickets = [EscalatedTicket(partner, pk, "Trio", "P2", status, level, at, None, None, "",
+                               "Hôpital", "AZ-1", False)
+               for pk, status, level, at in [
+                   (2, Ticket.Status.IN_PROGRESS, Ticket.Level.VENDOR, escalated),
+                   (3, Ticket.Status.WAITING, Ticket.Level.SPECIALIST, None)]]
+    set_urlconf("portal.urls_public")
+    try:
+        with translation.override(language), timezone.override("Europe/Paris"):
+            rows = escalation_rows(tickets)
+            for row, ticket in zip(rows, tickets, strict=True):
+                assert f'<a href="{reverse("escalation_detail", args=["azur", ticket.pk])}">' \
+                       f"{ticket.reference}</a>" in row
+                assert f">{ticket.get_status_display()}</td>" in row
+                assert f">{ticket.get_escalation_level_display()}</td>" in row
+            escalated_label = translation.gettext("Escalated")
+            assert f'<td data-label="{escalated_label}">{short_datetime(escalated)}</td>' \
+                in rows[0]
+            assert f'<td data-label="{escalated_label}"></td>' in rows[1]
+            assert "Azur &lt;Télécom&gt;" in rows[0]
+    finally:
+        set_urlconf(None)
