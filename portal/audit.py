@@ -48,10 +48,12 @@ def history_of(model, field, keys):
         {"keys": KEYS}, {"keys": list(keys)}).all()
 
 
-def audit_entries(records, subject, hidden=()):
+def audit_entries(records, subject, hidden=(), known=None):
     """One entry per historical record, with the fields that changed (except `hidden`).
     `records`: a queryset of historical records, or a list of them already read (with their
-    `history_user`) in the order of their dates, as `history_of` reads them."""
+    `history_user`) in the order of their dates, as `history_of` reads them. `known`: rows
+    already read that a change of a foreign key may name, {model: {pk: row}}; the others
+    are read when a change names them."""
     if isinstance(records, QuerySet):
         records = list(records.select_related("history_user").order_by("history_date"))
     previous_by_object = {}
@@ -68,8 +70,7 @@ def audit_entries(records, subject, hidden=()):
                     labels = dict(model_field.flatchoices)
                     old, new = labels.get(old, old), labels.get(new, new)
                 elif model_field.many_to_one:
-                    names = {obj.pk: str(obj) for obj in model_field.related_model
-                             ._default_manager.filter(pk__in=[old, new])}
+                    names = _names(model_field.related_model, (old, new), known)
                     old, new = names.get(old, old), names.get(new, new)
                 changes.append((model_field.verbose_name, old, new))
         previous_by_object[record.id] = record
@@ -81,6 +82,14 @@ def audit_entries(records, subject, hidden=()):
             subject=subject(record), action=ACTIONS[record.history_type], changes=changes,
         ))
     return entries
+
+
+def _names(model, keys, known):
+    """The names of the rows of `model` a change names, from `known` when it has them all."""
+    rows = (known or {}).get(model)
+    if rows is not None and all(key is None or key in rows for key in keys):
+        return {key: str(rows[key]) for key in keys if key is not None}
+    return {obj.pk: str(obj) for obj in model._default_manager.filter(pk__in=keys)}
 
 
 _CONTEXT = Context()  # escaping on, localisation and time zones as templates have them

@@ -460,12 +460,13 @@ def add_comment(ticket: Ticket, *, user: User, body: str, internal: bool = False
 HISTORY_HIDDEN = ["response_due_at", "resolution_due_at", "first_response_at", "created_at"]
 
 
-def ticket_history(ticket: Ticket, records: list[Any] | None = None) -> list[AuditEntry]:
-    """The ticket's changes, the latest first (`records`: its historical records, when read
-    already, as ticket_page_rows does)."""
+def ticket_history(ticket: Ticket, records: list[Any] | None = None,
+                   people: dict[int, User] | None = None) -> list[AuditEntry]:
+    """The ticket's changes, the latest first (`records`: its historical records, and
+    `people`: the users they name, when read already, as ticket_page_rows does)."""
     return list(reversed(audit_entries(
         ticket.history.all() if records is None else records, lambda record: _("Ticket"),
-        hidden=HISTORY_HIDDEN)))
+        hidden=HISTORY_HIDDEN, known={User: people} if people is not None else None)))
 
 
 def visible_comments(ticket: Ticket, user: User) -> QuerySet[Comment]:
@@ -813,7 +814,11 @@ SELECT
          WHERE w.ticket_id = %(ticket)s AND w.user_id = %(watcher)s),
   ARRAY(SELECT json_build_object('id', u.id, 'first_name', u.first_name,
                                  'last_name', u.last_name, 'email', u.email)
-        FROM users_user u WHERE u.id IN (%(opened_by)s, %(assignee)s)),
+        FROM users_user u
+        WHERE u.id IN (SELECT %(opened_by)s::bigint UNION SELECT %(assignee)s::bigint
+                       UNION SELECT unnest(ARRAY[h.opened_by_id, h.assignee_id])
+                       FROM tickets_historicalticket h
+                       WHERE %(staff)s AND h.id = %(ticket)s)),
   ARRAY(SELECT json_build_object('id', u.id, 'first_name', u.first_name,
                                  'last_name', u.last_name, 'email', u.email)
         FROM users_user u
@@ -851,7 +856,9 @@ SELECT
               LIMIT %(limit)s) r
         JOIN inventory_device d ON d.id = r.device_id
         ORDER BY CASE WHEN r.ticket_id = %(ticket)s THEN 0 ELSE 1 END, r.requested_at DESC,
-                 r.id DESC)
+                 r.id DESC),
+  ARRAY(SELECT row_to_json(n) FROM tickets_cloudnotice n
+        WHERE %(cloud)s AND n.ticket_id = %(ticket)s ORDER BY n.created_at, n.id)
 """
 
 
@@ -864,8 +871,11 @@ class TicketPageRows:
     escalations: list[Escalation]  # staff only
     comments: list[Comment]  # each with its `files`
     history: list[Any]  # the ticket's historical records, for staff
+    # Who the ticket names, now and in its history (opened by, assigned to), by id.
+    people: dict[int, User]
     own_rmas: list[dict[str, Any]]
     recent_rmas: list[dict[str, Any]]
+    cloud_notices: list[CloudNotice]  # when the ticket has a cloud partner
 
 
 def _instant(value: str | None) -> datetime | None:
@@ -920,18 +930,20 @@ def ticket_page_rows(ticket: Ticket, *, staff: bool, watcher: User | None = None
     `ticket`), whom it may be assigned to (`assignees`: for the sidebar's choice, as
     assignable_staff), the pauses of its clock, its escalation steps and change history
     (for staff), its messages with their attachments (internal notes for staff only, as
-    visible_comments), its replacements and the customer's latest `recent`. The ticket's
-    own replacements come first, so the limit only ever cuts the customer's older ones;
-    each as the page shows it: {pk, reference, serial, status_label}."""
+    visible_comments), its replacements and the customer's latest `recent`, and the status
+    notices of its cloud partner when it has one. The ticket's own replacements come
+    first, so the limit only ever cuts the customer's older ones; each as the page shows
+    it: {pk, reference, serial, status_label}. Its history's people are read with its
+    own, for the names of its changes (ticket_history's `people`)."""
     with connection.cursor() as cursor:
         cursor.execute(_TICKET_PAGE_SQL, {
             "ticket": ticket.pk, "customer": ticket.customer_id, "staff": staff,
             "watcher": watcher.pk if watcher is not None else None,
             "opened_by": ticket.opened_by_id, "assignee": ticket.assignee_id,
             "assignees": assignees, "staff_roles": [str(role) for role in PARTNER_STAFF_ROLES],
-            "limit": RMAS_READ})
+            "limit": RMAS_READ, "cloud": bool(ticket.cloud_partner)})
         (watcher_count, watching, people, staff_users, pauses, escalations, comments, history,
-         rmas) = cursor.fetchone()
+         rmas, notices) = cursor.fetchone()
     # The names the page shows; any other field of theirs would be read when asked for.
     people = {person["id"]: _loaded(User, person) for person in people}
     ticket.opened_by = people.get(ticket.opened_by_id)
@@ -950,9 +962,12 @@ def ticket_page_rows(ticket: Ticket, *, staff: bool, watcher: User | None = None
                      for step in escalations],
         comments=[_comment(row) for row in comments],
         history=[_historical(row["record"], row["user"]) for row in history],
+        people=people,
         own_rmas=[rma for rma in rmas if rma["ticket_id"] == ticket.pk],
         recent_rmas=sorted(rmas, key=lambda rma: (rma["requested_at"], rma["pk"]),
-                           reverse=True)[:recent])
+                           reverse=True)[:recent],
+        cloud_notices=[_loaded(CloudNotice, {**notice, "created_at": _instant(
+            notice["created_at"])}) for notice in notices])
 
 
 # A ticket's replacements, with room for the customer's latest.

@@ -144,7 +144,7 @@ def detail_context(ticket, user, urls, form=None, watcher=None):
         "comments": rows.comments,
         "form": form or screen_form(ticket, user, assignees=rows.assignees),
         "clocks": services.sla_clocks(ticket, pauses=rows.pauses),
-        "cloud_notices": ticket.cloud_notices.all(),
+        "cloud_notices": rows.cloud_notices,
         "staff": staff,
         "rmas": rows.own_rmas,
     }
@@ -157,7 +157,7 @@ def detail_context(ticket, user, urls, form=None, watcher=None):
                                 if step.to_level == ticket.escalation_level
                                 and step.is_escalation), None) if ticket.is_escalated else None,
             "letter_refusal": letter_refusal,
-            "history": services.ticket_history(ticket, rows.history),
+            "history": services.ticket_history(ticket, rows.history, rows.people),
             "panel": panel,
             "recent_rmas": rows.recent_rmas,
         })

@@ -65,8 +65,6 @@ def _page(request, partner, ticket, form=None):
     """The ticket's page, its rows read here, in the partner's schema (the page itself is
     drawn in the console's)."""
     context = detail_context(ticket, request.user, console_urls(partner, ticket), form)
-    for key in ("comments", "cloud_notices"):
-        context[key] = list(context[key])
     context["partner"] = partner
     return context
 

@@ -4,6 +4,8 @@ the escalation banner and the customer's panel."""
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
@@ -356,6 +358,28 @@ def test_the_page_reads_the_change_history_as_the_history_records_it(world):
         changed = {str(label) for entry in read for label, _, _ in entry.changes}
         assert {"priority", "assignee", "escalation level", "status"} <= changed
         assert services.ticket_page_rows(ticket, staff=False).history == []
+        # The names of the history's assignees come with the page's rows: no query more.
+        with CaptureQueriesContext(connection) as queries:
+            named = services.ticket_history(ticket, rows.history, rows.people)
+        assert queries.captured_queries == []
+        assert [entry.changes for entry in named] == [entry.changes for entry in read]
+        assert any(str(admin) in changes for entry in named for changes in entry.changes)
+
+
+def test_the_cloud_partners_notices_come_with_the_pages_rows(world):
+    from tickets.models import CloudNotice
+
+    ticket = open_for(world, site_id="AL-0001", priority="P3")
+    with tenant_context(world.alpha):
+        assert services.ticket_page_rows(ticket, staff=True).cloud_notices == []
+        Ticket.objects.filter(pk=ticket.pk).update(cloud_partner=Ticket.CloudPartner.ZOOM)
+        ticket.refresh_from_db()
+        for body in ("Investigating", "Fixed"):
+            CloudNotice.objects.create(ticket=ticket, body=body, author_name="Cloud desk")
+        read = services.ticket_page_rows(ticket, staff=False).cloud_notices
+        expected = list(ticket.cloud_notices.all())
+        assert [(n.pk, n.body, n.author_name, n.created_at) for n in read] == [
+            (n.pk, n.body, n.author_name, n.created_at) for n in expected]
 
 
 def test_the_sidebar_offers_the_assignable_staff_read_with_the_page(world):
