@@ -81,6 +81,24 @@ def test_month_names_and_times_are_localised():
         assert formats.date_time(instant) == "29/02/2028 21:05"
 
 
+@pytest.mark.parametrize(("language", "order"), [("en", "dmy"), ("en", "mdy"), ("fr", "dmy")])
+def test_dates_and_times_written_once_are_as_babel_writes_them(language, order):
+    from babel import dates as babel_dates
+
+    locale = formats.locale_name(language, order)
+    pattern = formats.SHORT_DATE["dmy" if language == "fr" else order]
+    for moment in [datetime(2026, 12, 31, 23, 59, 59, 999, tzinfo=ZoneInfo("UTC")),
+                   datetime(2028, 2, 29, 0, 0, 1), datetime(2026, 7, 14, 12, 30, 45)]:
+        with timezone.override("Europe/Paris"):
+            local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+            expected = (f"{babel_dates.format_date(local, pattern, locale=locale)} "
+                        f"{babel_dates.format_time(local.time(), 'short', locale=locale)}")
+            for _twice in range(2):
+                assert formats.date_time(moment, language=language, order=order) == expected
+                assert formats.short_date(local.date(), language=language,
+                                          order=order) == expected.split(" ")[0]
+
+
 def test_the_partner_being_served_gives_the_order(world):
     world.alpha.date_order = "mdy"
     with tenant_context(world.alpha), translation.override("en"):
