@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.postgres.aggregates import StringAgg
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.models import (
     BooleanField,
     Count,
@@ -497,8 +497,8 @@ def escalated_tickets(*, status="open", level="", query="", partner_slug="", lim
     def page(now):
         rows = escalation_rows(status=status, level=level, query=query,
                                partner_slug=partner_slug, now=now)
-        return _paged(rows.queryset, ESCALATION_ORDER, limit, offset,
-                      _open_count(IndexedTicket, partner_slug) if open_queue else None)
+        return _paged(rows.queryset.values(*_ESCALATED_VALUES), ESCALATION_ORDER, limit,
+                      offset, _open_count(IndexedTicket, partner_slug) if open_queue else None)
 
     if open_queue and not partner_slug:
         # The queue as vendor support opens it (and its dashboard), all day: compiled once
@@ -508,7 +508,39 @@ def escalated_tickets(*, status="open", level="", query="", partner_slug="", lim
                              {"now": now or timezone.now()}).all()
     else:
         found = list(page(now))
-    return [_escalated_ticket(row) for row in found], (found[0].total if found else 0)
+    partners = {}
+    return ([_escalated_ticket_of(row, partners) for row in found],
+            found[0]["total"] if found else 0)
+
+
+# The page's rows as values, each partner made once for its rows rather than a model
+# instance of the index and of its partner for every row.
+# In the model's order of fields, as from_db takes them.
+_PARTNER_VALUES = tuple(field.attname for field in Partner._meta.concrete_fields
+                        if field.attname in ("id", "schema_name", "name", "slug",
+                                             "reference_prefix"))
+# The annotation last: a prepared read names the columns of values() as Django lists
+# them, fields first.
+_ESCALATED_VALUES = (
+    "object_id", "subject", "priority", "status", "escalation_level", "escalated_at",
+    "resolution_due_at", "resolved_at", "cloud_partner", "customer_name", "site_id",
+    "first_response_at", "response_due_at", "updated_at",
+    *(f"partner__{name}" for name in _PARTNER_VALUES), "breached")
+
+
+def _escalated_ticket_of(row, partners):
+    schema_name = row["partner__schema_name"]
+    partner = partners.get(schema_name)
+    if partner is None:
+        partner = partners[schema_name] = Partner.from_db(
+            DEFAULT_DB_ALIAS, _PARTNER_VALUES,
+            [row[f"partner__{name}"] for name in _PARTNER_VALUES])
+    return EscalatedTicket(
+        partner, row["object_id"], row["subject"], row["priority"], row["status"],
+        row["escalation_level"], row["escalated_at"], row["resolution_due_at"],
+        row["resolved_at"], row["cloud_partner"], row["customer_name"], row["site_id"],
+        row["breached"], row["first_response_at"], row["response_due_at"],
+        row["updated_at"])
 
 
 @dataclass

@@ -188,6 +188,28 @@ def test_breached_now_is_read_from_the_due_instants_not_a_stored_flag(world):
     assert timezone.now() < due
 
 
+def test_the_queues_page_says_what_the_index_rows_say(world):
+    """A page of the queue is read as values, each partner made once: the same tickets,
+    with the same partners, as the index's rows (crossschema.escalation_rows)."""
+    for partner, site_id in ((world.alpha, "AL-0001"), (world.beta, "BE-0001")):
+        for subject in ("First", "Second"):
+            escalate(world, partner, open_ticket(world, partner, site_id, subject))
+    now = timezone.now()
+    for criteria, page in [({}, {}), ({"partner_slug": "alpha"}, {}),
+                           ({"status": ""}, {"limit": 2, "offset": 1}),
+                           ({"level": "vendor"}, {})]:
+        read, total = crossschema.escalated_tickets(now=now, **criteria, **page)
+        offset = page.get("offset", 0)
+        rows = crossschema.escalation_rows(now=now, **criteria)
+        expected = rows[offset:offset + page.get("limit", 50)]
+        assert read and total == len(rows)
+        assert [vars(ticket) for ticket in read] == [vars(ticket) for ticket in expected]
+        assert [(t.partner.pk, t.partner.slug, t.partner.name, t.partner.schema_name,
+                 t.reference) for t in read] == [
+            (t.partner.pk, t.partner.slug, t.partner.name, t.partner.schema_name,
+             t.reference) for t in expected]
+
+
 def test_an_index_row_commits_or_rolls_back_with_the_partners_change(world):
     ticket = open_ticket(world, world.alpha, "AL-0001", "Rolled back")
     row = IndexedTicket.objects.filter(partner_id="alpha", object_id=ticket.pk)
