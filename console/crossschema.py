@@ -11,6 +11,8 @@ assignments as its starting point.
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import reduce
+from operator import or_
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
@@ -379,6 +381,22 @@ def listed_partners(*, query="", order_by=("name", "pk"), limit=50, offset=0):
     return [ListedPartner(**row) for row in rows], total
 
 
+def _queue(rows, *, status, open_statuses, query, kind, searched):
+    """A queue's rows with its status ("open" for `open_statuses`) and its search: a
+    reference of `kind` finds its row (`_by_reference`), other text is looked for in the
+    `searched` columns."""
+    if status == "open":
+        rows = rows.filter(status__in=open_statuses)
+    elif status:
+        rows = rows.filter(status=status)
+    if parse_reference(query):
+        return _by_reference(rows, query, kind)
+    if query:
+        rows = rows.filter(reduce(or_, (Q(**{f"{column}__icontains": query})
+                                        for column in searched)))
+    return rows
+
+
 def _by_reference(rows, query, kind):
     """The row a reference names (NW-T-000002), or the rows of every partner with that
     number when the prefix is left out (T-000002); nothing for another kind's reference."""
@@ -468,19 +486,11 @@ def escalation_rows(*, status="open", level="", query="", partner_slug="", now=N
     """The escalated tickets of every active partner the queue's filters select, newest
     escalation first, read from the console's index (see Rows)."""
     now = now or timezone.now()
-    rows = _indexed(IndexedTicket, partner_slug)
-    if status == "open":
-        rows = rows.filter(status__in=Ticket.OPEN_STATUSES)
-    elif status:
-        rows = rows.filter(status=status)
+    rows = _queue(_indexed(IndexedTicket, partner_slug), status=status,
+                  open_statuses=Ticket.OPEN_STATUSES, query=query, kind="T",
+                  searched=("subject", "site_id", "customer_name", "cloud_incident_number"))
     if level:
         rows = rows.filter(escalation_level=level)
-    if parse_reference(query):
-        rows = _by_reference(rows, query, "T")
-    elif query:
-        rows = rows.filter(Q(subject__icontains=query) | Q(site_id__icontains=query)
-                           | Q(customer_name__icontains=query)
-                           | Q(cloud_incident_number__icontains=query))
     return Rows(rows.only(*ESCALATED_COLUMNS).annotate(breached=_breached(now))
                 .order_by(*ESCALATION_ORDER), _escalated_ticket)
 
@@ -593,18 +603,10 @@ def rmas_of_all_partners(*, status="open", query="", partner_slug="", late_only=
     prepared = open_queue and not partner_slug
 
     def matching(now):
-        rows = _indexed(IndexedRma, partner_slug).select_related("product_model").only(
-            *RMA_QUEUE_FIELDS)
-        if status == "open":
-            rows = rows.filter(status__in=Rma.OPEN_STATUSES)
-        elif status:
-            rows = rows.filter(status=status)
-        if parse_reference(query):
-            rows = _by_reference(rows, query, "RMA")
-        elif query:
-            rows = rows.filter(Q(serial__icontains=query) | Q(site_id__icontains=query)
-                               | Q(customer_name__icontains=query))
-        return rows
+        return _queue(
+            _indexed(IndexedRma, partner_slug).select_related("product_model").only(
+                *RMA_QUEUE_FIELDS), status=status, open_statuses=Rma.OPEN_STATUSES,
+            query=query, kind="RMA", searched=("serial", "site_id", "customer_name"))
 
     def total_of(now):
         return _open_count(IndexedRma, partner_slug) if open_queue else _count_of(

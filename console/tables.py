@@ -21,7 +21,7 @@ from portal.lists import (
 from portal.tenants.models import Partner
 from portal.users.models import Role
 from tickets.models import Rma, Ticket
-from tickets.rma.tables import late_badge
+from tickets.rma.tables import promised_ship_date_cell, requested_cell
 from tickets.tables import sla_cell
 
 
@@ -36,7 +36,7 @@ def _device(row):
 def rma_queue_columns():
     """The replacement queue's columns, its words translated once for the table: fifty
     rows of a handful of statuses and lateness."""
-    words, late_badges = Words(), {}
+    words = Words()
 
     def reference(row):
         return link(row_url("console_rma_detail", row.partner.slug, row.pk), row.reference)
@@ -44,15 +44,6 @@ def rma_queue_columns():
     def status(row):
         return html('<span class="badge badge--{}">{}</span>', Rma.STATUS_TONES[row.status],
                     words.label(Rma, "status", row.status))
-
-    def promised(row):
-        date = short_date(row.promised_ship_date)
-        if row.late is None:
-            return date
-        badge = late_badges.get(row.late)
-        if badge is None:
-            badge = late_badges[row.late] = late_badge(row.late)
-        return html("{}<br>{}", date, badge)
 
     def charge(row):
         if row.chargeable:
@@ -65,8 +56,8 @@ def rma_queue_columns():
         Column(gettext_lazy("Customer"), _customer),
         Column(gettext_lazy("Device"), _device),
         Column(gettext_lazy("Status"), status, lead=True),
-        Column(gettext_lazy("Requested"), lambda row: words.short_datetime(row.requested_at)),
-        Column(gettext_lazy("Promised ship date"), promised),
+        Column(gettext_lazy("Requested"), requested_cell(words)),
+        Column(gettext_lazy("Promised ship date"), promised_ship_date_cell(words)),
         Column(gettext_lazy("Charge"), charge),
     ]
 

@@ -2,11 +2,11 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from portal.lists import Column, id_url, link, short_date, status_badge
+from portal.lists import Column, link, row_url, short_date, status_badge
 
 
 def _customer_name(row):
-    return link(id_url("customer_detail", row.pk), row.name)
+    return link(row_url("customer_detail", row.pk), row.name)
 
 
 def _site_id(row):
@@ -38,7 +38,7 @@ def _contract_site_id(row):
 
 
 def _term(row):
-    return link(id_url("contract_detail", row.pk),
+    return link(row_url("contract_detail", row.pk),
                 f"{short_date(row.start)} – {short_date(row.end)}")
 
 

@@ -4,7 +4,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.lists import DASH, Column, Words, html, id_url, link, with_muted
+from portal.lists import DASH, Column, Words, html, link, row_url, with_muted
 
 
 def coverage_badge(coverage, _=_):
@@ -18,7 +18,7 @@ def coverage_badge(coverage, _=_):
 
 
 def _serial(row):
-    return link(id_url("device_detail", row.device.pk), row.device.serial)
+    return link(row_url("device_detail", row.device.pk), row.device.serial)
 
 
 def _model(row):

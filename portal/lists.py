@@ -342,12 +342,6 @@ _ROUTES: dict = {}
 _MARKER = 9_876_543_210_123
 
 
-def id_url(route, pk):
-    """`reverse(route, args=[pk])` for a list's rows, which share the route and differ only
-    in the id: the route is reversed once, then each id put in its place."""
-    return row_url(route, pk)
-
-
 def row_url(route, *values):
     """`reverse(route, args=values)` for a list's rows, whose ids and slugs (which need no
     quoting in a path) differ from row to row: the route is reversed once, with a marker

@@ -14,7 +14,7 @@ from django.utils.translation import gettext, ngettext
 
 from inventory.tables import coverage_badge
 from portal.formats import date_time, short_date
-from portal.lists import form_field, html, id_url
+from portal.lists import form_field, html, row_url
 
 
 def duration(value):
@@ -36,7 +36,7 @@ def _t(message):
 def _linked(partner, route, pk, text):
     if partner:
         return conditional_escape(text)
-    return html('<a href="{}">{}</a>', id_url(route, pk), text)
+    return html('<a href="{}">{}</a>', row_url(route, pk), text)
 
 
 def escalation_banner(ticket, escalation):

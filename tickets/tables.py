@@ -5,7 +5,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.lists import DASH, Column, Words, html, id_url, link, with_muted
+from portal.lists import DASH, Column, Words, html, link, row_url, with_muted
 from portal.users.models import User
 
 from . import sla
@@ -60,7 +60,7 @@ class TicketRow:
 
 
 def _reference(row):
-    return link(id_url("ticket_detail", row.pk), row.reference)
+    return link(row_url("ticket_detail", row.pk), row.reference)
 
 
 def _subject(row):

@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from django.utils.dateformat import format as django_format
 from django.utils.formats import date_format
 
-from portal.lists import Words, _date_format, filter_field, id_url, short_date, short_datetime
+from portal.lists import Words, _date_format, filter_field, row_url, short_date, short_datetime
 
 MOMENTS = [datetime(2028, 2, 29, 0, 5, tzinfo=ZoneInfo("UTC")),
            datetime(2026, 12, 31, 23, 59, tzinfo=ZoneInfo("Europe/Paris")),
@@ -88,7 +88,7 @@ def test_row_links_are_the_routes_urls(world):
     client = world["alpha_agent"].client()
     response = client.get("/tickets/")
     assert response.status_code == 200
-    assert id_url("ticket_detail", 42) == reverse("ticket_detail", args=[42]) == "/tickets/42/"
+    assert row_url("ticket_detail", 42) == reverse("ticket_detail", args=[42]) == "/tickets/42/"
 
 
 def test_each_cell_names_its_column_and_the_lead_cells_are_marked():

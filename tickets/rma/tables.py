@@ -9,17 +9,14 @@ from portal.lists import (
     Column,
     Words,
     html,
-    id_url,
     link,
-    short_date,
-    short_datetime,
-    status_badge,
+    row_url,
     with_muted,
 )
 
 
 def _reference(row):
-    return link(id_url("rma_detail", row.pk), row.reference)
+    return link(row_url("rma_detail", row.pk), row.reference)
 
 
 def _customer(row):
@@ -34,10 +31,6 @@ def device(row):
     return with_muted(row.device_serial, row.model_name)
 
 
-def status(row):
-    return status_badge(row)
-
-
 def _status(words):
     """`status`, the labels translated once for the table."""
     def cell(row):
@@ -46,11 +39,7 @@ def _status(words):
     return cell
 
 
-def requested(row):
-    return short_datetime(row.requested_at)
-
-
-def _requested(words):
+def requested_cell(words):
     """`requested`, the reader's time zone and format read once for the table."""
     def cell(row):
         return words.short_datetime(row.requested_at)
@@ -69,18 +58,19 @@ def late_badge(late):
                 '<span class="muted">{} ({})</span>', _("Late"), days, business)
 
 
-def promised_ship_date(row, short_date=short_date):
-    """The date; a late badge when the view has found the row late (`row.late`)."""
-    late = getattr(row, "late", None)
-    if late is None:
-        return short_date(row.promised_ship_date)
-    return html("{}<br>{}", short_date(row.promised_ship_date), late_badge(late))
+def promised_ship_date_cell(words):
+    """`promised_ship_date`, the reader's format read once for the table, and each late
+    badge (a handful of lateness across the rows) written once."""
+    badges = {}
 
-
-def _promised_ship_date(words):
-    """`promised_ship_date`, the reader's format read once for the table."""
     def cell(row):
-        return promised_ship_date(row, words.short_date)
+        late = getattr(row, "late", None)
+        if late is None:
+            return words.short_date(row.promised_ship_date)
+        badge = badges.get(late)
+        if badge is None:
+            badge = badges[late] = late_badge(late)
+        return html("{}<br>{}", words.short_date(row.promised_ship_date), badge)
     return cell
 
 
@@ -106,8 +96,8 @@ def rma_columns(user):
                                                   sort="customer"),
         Column(gettext_lazy("Device"), device),
         Column(gettext_lazy("Status"), _status(words), sort="status", lead=True),
-        Column(gettext_lazy("Requested"), _requested(words), sort="requested"),
-        Column(gettext_lazy("Promised ship date"), _promised_ship_date(words),
+        Column(gettext_lazy("Requested"), requested_cell(words), sort="requested"),
+        Column(gettext_lazy("Promised ship date"), promised_ship_date_cell(words),
                sort="promised_ship_date"),
         Column(gettext_lazy("Replacement"), _replacement),
         Column(gettext_lazy("Charge"), _charge(words)),

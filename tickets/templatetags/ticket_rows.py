@@ -7,7 +7,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from portal.formats import date_time
-from portal.lists import html, id_url
+from portal.lists import html, row_url
 
 register = template.Library()
 
@@ -27,7 +27,7 @@ def ticket_rows(context, rows):
         '<td data-label="{}">{}{}</td>'
         '<td data-label="{}" class="cell--lead"><span class="badge">{}</span></td>'
         '<td data-label="{}" class="cell--lead">{}</td></tr>',
-        ticket_label, id_url("ticket_detail", ticket.pk), ticket.reference,
+        ticket_label, row_url("ticket_detail", ticket.pk), ticket.reference,
         subject_label, ticket.subject,
         html(' <span class="muted">{}</span>', ticket.customer.site_id) if staff else "",
         priority_label, ticket.priority,
