@@ -9,13 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.catalogue.models import Category
-from portal.lists import CheckboxFilter, FixedFilters
+from portal.lists import CheckboxFilter, ListFilters
 
 from .coverage import covered_q, outdated_firmware_q
 from .models import Device
 
 
-class DeviceFilterSet(FixedFilters):
+class DeviceFilterSet(ListFilters):
     q = django_filters.CharFilter(
         label=_("Search"), method="search",
         widget=forms.TextInput(attrs={"placeholder": _("Serial, MAC or model")}))

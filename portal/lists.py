@@ -8,6 +8,8 @@ Each list declares its filters once, as a django-filter FilterSet in its app's `
 which the page, its CSV export and the API share; this module holds what every list uses."""
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time
@@ -50,26 +52,55 @@ class StatusFilter(django_filters.ChoiceFilter):
         return qs.open() if value == "open" else super().filter(qs, value)
 
 
-class FixedFilters(django_filters.FilterSet):
-    """A FilterSet whose fields are the same on every request (fixed choices, labels
-    translated when shown): its unbound form, what a list's first look shows, is built once
-    per language and shared. Building it copies every field and choice, and it is only ever
-    rendered: an unbound form has no data, errors or cleaned values to keep apart."""
+# Unbound forms shared by requests (`shared_form`): {(language, *key): form}, the least
+# recently used dropped first.
+_SHARED_FORMS: OrderedDict = OrderedDict()
+_SHARED_FORMS_LOCK = threading.Lock()
+MAX_SHARED_FORMS = 256
+
+
+def shared_form(key, make):
+    """The unbound form `make()` builds, made once for every request whose `key` is the same
+    in the same language. A list's filters and its bulk bar are only ever rendered when
+    unbound: there is no data, error or cleaned value to keep apart, and building one copies
+    every field and choice. Its written HTML is kept with it (`filter_fields`,
+    `labelled_inputs`), so `key` must name all it is made of besides the language: options
+    read for the user go in whole."""
+    key = (get_language(), *key)
+    with _SHARED_FORMS_LOCK:
+        form = _SHARED_FORMS.get(key)
+        if form is not None:
+            _SHARED_FORMS.move_to_end(key)
+            return form
+    form = make()
+    with _SHARED_FORMS_LOCK:
+        _SHARED_FORMS[key] = form
+        if len(_SHARED_FORMS) > MAX_SHARED_FORMS:
+            _SHARED_FORMS.popitem(last=False)
+    return form
+
+
+class ListFilters(django_filters.FilterSet):
+    """A list's FilterSet whose unbound form, what a list's first look shows, is shared
+    (`shared_form`) by the requests whose `form_key()` is the same."""
+
+    def form_key(self):
+        """What the form's fields are made of besides its class and the language: nothing
+        when their choices are fixed; None when it is not to be shared."""
+        return ()
 
     @property
     def form(self):
-        if self.is_bound:
-            return super().form
-        forms_by_language = type(self).__dict__.get("_unbound_forms")
-        if forms_by_language is None:
-            forms_by_language = {}
-            type(self)._unbound_forms = forms_by_language
-        # The language is the form's own at its making (its label suffix).
-        language = get_language()
-        form = forms_by_language.get(language)
+        form = self.__dict__.get("_form")
         if form is None:
-            form = forms_by_language[language] = super().form
+            key = None if self.is_bound else self.form_key()
+            form = self._form = self.new_form() if key is None else shared_form(
+                (type(self), *key), self.new_form)
         return form
+
+    def new_form(self):
+        """The filters' form, made as django-filter makes it."""
+        return django_filters.FilterSet.form.fget(self)
 
 
 def filtered(filterset):
@@ -117,6 +148,31 @@ def filter_field(field):
                            format_html(' value="{}"', field.value()) if field.value() else "",
                            format_html(' placeholder="{}"', placeholder) if placeholder else "")
     return format_html("{}{}", label, field)
+
+
+@register.simple_tag
+def filter_fields(form):
+    """Every filter of `form`, each `filter_field` in its <div>; written once for an unbound
+    form (a shared one renders the same every time)."""
+    written = form.__dict__.get("_filter_fields")
+    if written is None:
+        written = SafeString("".join(f"<div>{filter_field(field)}</div>" for field in form))
+        if not form.is_bound:
+            form._filter_fields = written
+    return written
+
+
+@register.simple_tag
+def labelled_inputs(form):
+    """Every field of `form` as a paragraph of its label and input (`field_input`); written
+    once for an unbound form."""
+    written = form.__dict__.get("_labelled_inputs")
+    if written is None:
+        written = SafeString("".join(f"<p>{field.label_tag()}{field_input(field)}</p>"
+                                     for field in form))
+        if not form.is_bound:
+            form._labelled_inputs = written
+    return written
 
 
 @register.simple_tag

@@ -12,7 +12,7 @@ from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Customer
-from portal.lists import StatusFilter, in_order_of, reference_q
+from portal.lists import ListFilters, StatusFilter, in_order_of, reference_q
 
 from .models import Ticket, next_due_expression
 from .services import breaching_soon_q
@@ -40,7 +40,7 @@ class CustomerOptions(BaseChoiceIterator):
             yield customer["pk"], f"{customer['name']} ({customer['site_id']})"
 
 
-class TicketFilterSet(django_filters.FilterSet):
+class TicketFilterSet(ListFilters):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     status = StatusFilter(Ticket.Status)
     priority = django_filters.ChoiceFilter(label=_("Priority"), empty_label=_("All priorities"),
@@ -92,19 +92,42 @@ class TicketFilterSet(django_filters.FilterSet):
         instances."""
         super().__init__(data, *args, **kwargs)
         self.user, self.now = user, now
-        self.customer_key = customer_key
+        self.customers, self.customer_key = customers, customer_key
+        self.customer_options = customer_options
         hidden = set(self.STAFF_ONLY if user.is_customer_user else ())
         hidden |= set() if api else set(self.API_ONLY)
         for name in hidden:
             del self.filters[name]
-        if not user.is_customer_user:
+        if "customer" in self.filters:
             self.filters["customer"].extra["to_field_name"] = customer_key
-            field = self.form.fields["customer"]
-            field.queryset = customers.order_by("name")
+
+    def form_key(self):
+        if "customer" not in self.filters:
+            return (tuple(self.filters),)
+        if self.customer_options is None:
+            return None
+        # The customers offered are the user's: the same options, the same form.
+        return (tuple(self.filters), self.customer_key, *(
+            (customer["pk"], customer["name"], customer["site_id"])
+            for customer in self._options()))
+
+    def _options(self):
+        options = self.__dict__.get("_customer_options_read")
+        if options is None:
+            options = self._customer_options_read = self.customer_options()
+        return options
+
+    def new_form(self):
+        form = super().new_form()
+        if "customer" in self.filters:
+            field = form.fields["customer"]
+            field.queryset = self.customers.order_by("name")
             field.label_from_instance = customer_label
-            if customer_options is not None:
-                field.iterator = partial(CustomerOptions, read=customer_options)
+            if self.customer_options is not None:
+                options = self._options()
+                field.iterator = partial(CustomerOptions, read=lambda: options)
                 field.widget.choices = field.choices
+        return form
 
     def get_form_class(self):
         key = (tuple(self.filters), self.customer_key)

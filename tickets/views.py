@@ -13,7 +13,7 @@ from contracts.models import Customer, customers_to_pick, visible_customers_q, v
 from inventory.models import Device
 from portal.csvexport import csv_response
 from portal.errors import add_to_form
-from portal.lists import Table, filtered, sorted_by, whole_list_order
+from portal.lists import CountedApart, Table, filtered, shared_form, sorted_by, whole_list_order
 from portal.submissions.once import created, sent_once
 from portal.users.access import EVERYONE_OF_PARTNER, PARTNER_STAFF, role_required
 from portal.users.models import Role
@@ -68,19 +68,36 @@ def ticket_list(request):
     order = whole_list_order(request, TICKET_SORTS)
     prepared = None if order is None else visible_prepared(
         user, f"ticket-list:{order}", Ticket, lambda visible, now: _in_list_order(
-            Ticket.objects.filter(visible), now, order).values(*TICKET_ROW_VALUES),
+            Ticket.objects.filter(visible), now, order),
         {"now": Ticket._meta.get_field("created_at")}, {"now": now})
-    tickets = prepared if prepared is not None else _in_list_order(
-        filtered(filters), now, sort).values(*TICKET_ROW_VALUES)
+    if prepared is not None:
+        tickets = CountedApart(prepared, prepared.narrowed("listed", _as_listed))
+    else:
+        tickets = _in_list_order(filtered(filters), now, sort)
+        tickets = CountedApart(tickets, _as_listed(tickets))
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = [TicketRow(row) for row in page.object_list]
     bulk = not user.is_customer_user
     return render(request, "tickets/ticket_list.html", {
         "filters": filters.form, "page": page,
         "presets": presets_of(user, request.GET),
-        "bulk_form": BulkUpdateForm(assignees=services.assignable_staff()) if bulk else None,
+        "bulk_form": bulk_form(services.assignable_staff()) if bulk else None,
         "table": Table(ticket_columns(user, now, selectable=bulk), page.object_list,
                        sort=sort, empty=_("No tickets match."))})
+
+
+def _as_listed(tickets):
+    """The rows with what their cells show (`TicketRow`), read as values; counted without
+    the customer and assignee joins."""
+    return tickets.values(*TICKET_ROW_VALUES)
+
+
+def bulk_form(assignees):
+    """The list's bulk bar, an unbound form shared by the lists offering the same
+    assignees."""
+    return shared_form(
+        (BulkUpdateForm, *((person.pk, person.display_name) for person in assignees)),
+        lambda: BulkUpdateForm(assignees=assignees))
 
 
 @role_required(*EVERYONE_OF_PARTNER)

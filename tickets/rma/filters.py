@@ -7,13 +7,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from portal.catalogue.models import Category
-from portal.lists import CheckboxFilter, FixedFilters, StatusFilter, in_order_of, reference_q
+from portal.lists import CheckboxFilter, ListFilters, StatusFilter, in_order_of, reference_q
 
 from ..models import Rma
 from .services import late_q
 
 
-class RmaFilterSet(FixedFilters):
+class RmaFilterSet(ListFilters):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     status = StatusFilter(Rma.Status)
     category = django_filters.ChoiceFilter(label=_("Category"), empty_label=_("All categories"),
