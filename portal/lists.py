@@ -19,6 +19,7 @@ from html import escape as html_escape
 import django_filters
 from django import forms, template
 from django.db.models import Case, F, Q, Value, When
+from django.forms import BoundField
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone, translation
 from django.utils.dateformat import DateFormat
@@ -173,6 +174,16 @@ def labelled_inputs(form):
         if not form.is_bound:
             form._labelled_inputs = written
     return written
+
+
+@register.simple_tag
+def hidden_fields(form):
+    """`{% for field in form.hidden_fields %}{{ field }}{% endfor %}`, each field bound
+    afresh: a shared unbound form (`shared_form`) then issues a new one-time token each time
+    it is shown, as a form of its own would."""
+    return SafeString("".join(
+        str(BoundField(form, field, name)) for name, field in form.fields.items()
+        if field.widget.is_hidden))
 
 
 @register.simple_tag

@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
@@ -47,6 +49,53 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+@dataclass(frozen=True)
+class ScreenState:
+    """All the ticket page's form is made of: the ticket's values it shows, where the reader
+    may move the ticket, whom it may be assigned to. The form reads nothing else, so unbound
+    forms of the same state are the same form (views.screen_form shares them)."""
+
+    status: str
+    priority: str
+    category: str
+    assignee_id: int | None
+    level: str
+    cloud_partner: str
+    cloud_status: str
+    findings: str
+    is_open: bool
+    is_escalated: bool
+    staff: bool
+    partner_staff: bool
+    statuses: frozenset  # services.allowed_statuses
+    levels: frozenset  # services.allowed_levels
+    # (pk, name) of whom it may be assigned to, when read already; None: read by the field.
+    assignees: tuple | None
+    attachment_types: str
+    attachment_limit: int
+
+    @classmethod
+    def of(cls, ticket, user, *, statuses, levels, assignees=None):
+        return cls(
+            status=ticket.status, priority=ticket.priority, category=ticket.category,
+            assignee_id=ticket.assignee_id, level=ticket.escalation_level,
+            cloud_partner=ticket.cloud_partner, cloud_status=ticket.cloud_status,
+            findings=ticket.cloud_findings, is_open=ticket.is_open,
+            is_escalated=ticket.is_escalated, staff=not user.is_customer_user,
+            partner_staff=user.role in PARTNER_STAFF_ROLES, statuses=frozenset(statuses),
+            levels=frozenset(levels),
+            assignees=None if assignees is None else tuple(
+                (person.pk, person.display_name) for person in assignees),
+            attachment_types=allowed_extensions(),
+            attachment_limit=settings.TICKET_ATTACHMENT_MAX_BYTES)
+
+    @property
+    def shareable(self):
+        """Whether the form's choices are all in the state (not the assignees' field's
+        query)."""
+        return self.assignees is not None or not self.partner_staff
+
+
 class TicketScreenForm(OneTimeTokenForm):
     """The ticket page's one form: the reply or internal note, and the sidebar's fields,
     sent together by *Update*. Each field is there only for who may change it."""
@@ -81,45 +130,41 @@ class TicketScreenForm(OneTimeTokenForm):
 
     REPLY = ("body", "files", "internal")
 
-    def __init__(self, *args, ticket, user, statuses, levels, assignees=None, **kwargs):
-        """`statuses`, `levels`: where `user` may move the ticket (services'
-        allowed_statuses and allowed_levels); `assignees`: whom it may be assigned to, when
-        read already (the choices shown; a choice sent is still checked by the query)."""
-        initial = {"status": ticket.status, "priority": ticket.priority,
-                   "category": ticket.category, "assignee": ticket.assignee_id,
-                   "level": ticket.escalation_level, "cloud_partner": ticket.cloud_partner,
-                   "findings": ticket.cloud_findings}
+    def __init__(self, *args, state, **kwargs):
+        """`state`: all the form is made of (`ScreenState`)."""
+        initial = {"status": state.status, "priority": state.priority,
+                   "category": state.category, "assignee": state.assignee_id,
+                   "level": state.level, "cloud_partner": state.cloud_partner,
+                   "findings": state.findings}
         super().__init__(*args, initial=initial, **kwargs)
-        self.ticket = ticket
-        staff = not user.is_customer_user
-        partner_staff = user.role in PARTNER_STAFF_ROLES
+        self.state = state
         self.fields["files"].help_text = _("%(types)s; up to %(limit)s each.") % {
-            "types": allowed_extensions(),
-            "limit": filesizeformat(settings.TICKET_ATTACHMENT_MAX_BYTES)}
+            "types": state.attachment_types,
+            "limit": filesizeformat(state.attachment_limit)}
         drop = set()
-        if not staff:
+        if not state.staff:
             drop |= {"internal", "level", "reason", "cloud_partner", "incident_number",
                      "findings", "cloud_notice", "closes_incident"}
-        if not partner_staff:
+        if not state.partner_staff:
             drop |= {"priority", "category", "assignee"}
-        if statuses:
-            current = Ticket.Status(ticket.status)
+        if state.statuses:
+            current = Ticket.Status(state.status)
             self.fields["status"].choices = [
                 (status.value, status.label) for status in Ticket.Status
-                if status == current or status in statuses]
+                if status == current or status in state.statuses]
         else:
             drop.add("status")
-        if levels and ticket.is_open:
-            current_level = Ticket.Level(ticket.escalation_level)
+        if state.levels and state.is_open:
+            current_level = Ticket.Level(state.level)
             self.fields["level"].choices = [
                 (level.value, level.label) for level in Ticket.Level
-                if level == current_level or level in levels]
+                if level == current_level or level in state.levels]
         else:
             drop |= {"level", "reason"}
-        if not ticket.is_open:
+        if not state.is_open:
             drop |= {"cloud_partner", "incident_number", "findings", "cloud_notice",
                      "closes_incident"}
-        elif ticket.cloud_status in (Ticket.CloudStatus.OPEN, Ticket.CloudStatus.CLOSED):
+        elif state.cloud_status in (Ticket.CloudStatus.OPEN, Ticket.CloudStatus.CLOSED):
             drop |= {"cloud_partner", "incident_number", "findings"}
         else:
             drop |= {"cloud_notice", "closes_incident"}
@@ -129,10 +174,9 @@ class TicketScreenForm(OneTimeTokenForm):
             self.fields["assignee"].queryset = User.objects.filter(
                 role__in=PARTNER_STAFF_ROLES, is_active=True).order_by("first_name", "email")
             self.fields["assignee"].label_from_instance = lambda person: person.display_name
-            if assignees is not None:
+            if state.assignees is not None:
                 self.fields["assignee"].choices = [
-                    ("", self.fields["assignee"].empty_label),
-                    *((person.pk, person.display_name) for person in assignees)]
+                    ("", self.fields["assignee"].empty_label), *state.assignees]
 
     @property
     def editable(self):
@@ -150,9 +194,9 @@ class TicketScreenForm(OneTimeTokenForm):
     def sidebar_groups(self):
         """[(title, fields, open)]: the sidebar's fields by subject; escalation and cloud
         partner folded away until the ticket has one or they carry errors."""
-        ticket = self.ticket
-        opened = {"": True, str(self.GROUPS[1][0]): ticket.is_escalated,
-                  str(self.GROUPS[2][0]): bool(ticket.cloud_partner)}
+        state = self.state
+        opened = {"": True, str(self.GROUPS[1][0]): state.is_escalated,
+                  str(self.GROUPS[2][0]): bool(state.cloud_partner)}
         groups = []
         for title, names in self.GROUPS:
             fields = [self[name] for name in names if name in self.fields]

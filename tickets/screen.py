@@ -87,6 +87,22 @@ def fields(bound_fields):
     return SafeString("".join(form_field(field) for field in bound_fields))
 
 
+def _written_once(form, key, write):
+    """`write()`, kept with an unbound form (views.screen_form shares those of the same
+    state, which write the same every time)."""
+    if form.is_bound:
+        return write()
+    written = form.__dict__.setdefault("_written", {})
+    if key not in written:
+        written[key] = write()
+    return written[key]
+
+
+def reply_fields(form):
+    """The reply's fields, under the conversation."""
+    return _written_once(form, "reply", lambda: fields(form.reply_fields()))
+
+
 def cloud_notices(notices):
     return SafeString("".join(
         html('<div class="comment"><p class="muted">{} · {}</p><p>{}</p></div>',
@@ -137,6 +153,11 @@ def ticket_facts(ticket, form, staff, partner=None):
 
 def sidebar_fields(form, letter_refusal=None):
     """The sidebar's fields by subject, the folded groups with their title."""
+    return _written_once(form, ("sidebar", str(letter_refusal or "")),
+                         lambda: _sidebar_fields(form, letter_refusal))
+
+
+def _sidebar_fields(form, letter_refusal):
     refusal = html(
         '<p class="notice notice--warning" role="note">{} {}</p>', letter_refusal or "",
         _t("No incident can be opened on the customer's behalf: record the findings and "

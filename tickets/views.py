@@ -21,7 +21,7 @@ from portal.users.models import Role
 from . import services
 from .attachments import attachment_response
 from .filters import TICKET_SORTS, TicketFilterSet, presets_of
-from .forms import BulkUpdateForm, TicketForm, TicketScreenForm
+from .forms import BulkUpdateForm, ScreenState, TicketForm, TicketScreenForm
 from .models import Attachment, Comment, Ticket, next_due_expression
 from .services import tickets_visible_to
 from .tables import TICKET_ROW_VALUES, TicketRow, ticket_columns
@@ -132,12 +132,15 @@ def portal_urls(ticket):
 
 
 def screen_form(ticket, user, data=None, files=None, assignees=None):
-    """The ticket page's one form (`TicketScreenForm`), for what `user` may change now."""
-    return TicketScreenForm(
-        data, files, ticket=ticket, user=user, assignees=assignees,
-        statuses=services.allowed_statuses(ticket, user),
+    """The ticket page's one form (`TicketScreenForm`), for what `user` may change now; an
+    unbound one is shared by the pages of the same state (`ScreenState`)."""
+    state = ScreenState.of(
+        ticket, user, statuses=services.allowed_statuses(ticket, user),
         levels=services.allowed_levels(ticket, user) if user.role != Role.CUSTOMER_USER
-        else [])
+        else (), assignees=assignees)
+    if data is None and files is None and state.shareable:
+        return shared_form((TicketScreenForm, state), lambda: TicketScreenForm(state=state))
+    return TicketScreenForm(data, files, state=state)
 
 
 def detail_context(ticket, user, urls, form=None, watcher=None):

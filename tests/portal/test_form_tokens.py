@@ -152,6 +152,21 @@ def test_the_comment_form_sent_twice_adds_one_comment(world):
     assert "This form was already sent: here is the comment it created." in page
 
 
+def test_each_rendering_of_a_ticket_page_is_a_new_intent(world):
+    """The page's form is shared by the pages of the same state; its token is not."""
+    client = world["alpha_agent"].client()
+    client.post("/tickets/new/", ticket_form())
+    [ticket] = tickets_of(world)
+    first = token_on(client.get(f"/tickets/{ticket.pk}/"))
+    second = token_on(client.get(f"/tickets/{ticket.pk}/"))
+    other = token_on(world["alpha_admin"].client().get(f"/tickets/{ticket.pk}/"))
+    assert len({first, second, other}) == 3
+    for token in (first, second):
+        client.post(f"/tickets/{ticket.pk}/update/", {"body": "Same words", "form_token": token})
+    with tenant_context(world.alpha):
+        assert ticket.comments.filter(body="Same words").count() == 2
+
+
 def test_the_customer_form_sent_twice_creates_one_customer(world):
     client = world["alpha_agent"].client()
     token = token_on(client.get("/customers/new/"))

@@ -157,3 +157,64 @@ def test_the_history(world, busy, language):
         for history in (entries, services.ticket_history(busy), []):
             assert str(history_card(history)) == render("includes/history.html",
                                                         {"history": history})
+
+
+@LANGUAGES
+def test_a_pages_form_is_shared_by_the_pages_of_the_same_state_only(world, language):
+    """The page's unbound form is shared (views.screen_form): by two tickets showing the
+    same values to the same kind of reader, never by pages that differ in a value shown,
+    where the reader may move the ticket, whom it may be assigned to, or the reader."""
+    from tickets.forms import ScreenState, TicketScreenForm
+
+    agent, admin = world["alpha_agent"].user, world["alpha_admin"].user
+    customer_user = world["alpha_customer1"].user
+
+    def written(form):
+        return f"{screen.reply_fields(form)}{screen.sidebar_fields(form)}" \
+               f"{screen.sidebar_fields(form, 'No <letter>.')}"
+
+    def own(ticket, user, assignees):
+        # A form of its own, as each page built before forms were shared.
+        return TicketScreenForm(state=ScreenState.of(
+            ticket, user, statuses=services.allowed_statuses(ticket, user),
+            levels=services.allowed_levels(ticket, user) if not user.is_customer_user
+            else (), assignees=assignees))
+
+    with tenant_context(world.alpha), translation.override(language):
+        staff = services.assignable_staff()
+        ticket, twin = (Ticket.objects.select_related("customer").get(
+            pk=open_for(world, site_id=site_id).pk) for site_id in ("AL-0001", "AL-0002"))
+        form = screen_form(ticket, agent, assignees=staff)
+        assert screen_form(twin, agent, assignees=staff) is form
+        assert screen_form(ticket, admin, assignees=staff) is form
+        assert written(form) == written(own(ticket, agent, staff))
+        assert screen_form(ticket, agent) is not form  # the assignees' query: not shared
+        reader = screen_form(ticket, customer_user)
+        assert reader is not form and "internal" not in reader.fields
+        assert written(reader) == written(own(ticket, customer_user, None))
+
+        seen = {written(form)}
+        for change, shown in (
+                ({"priority": "P1"}, '<option value="P1" selected>'),
+                ({"category": "hardware"}, '<option value="hardware" selected>'),
+                ({"status": "in_progress"}, '<option value="in_progress" selected>'),
+                ({"assignee": agent}, f'<option value="{agent.pk}" selected>'),
+                # The agent may not hand it back: the level becomes a fact of the sidebar.
+                ({"escalation_level": "vendor"}, None),
+                ({"cloud_partner": "zoom"}, '<option value="zoom" selected>'),
+                ({"cloud_findings": "Echo <on> the line"}, "Echo &lt;on&gt; the line"),
+                ({"cloud_status": "open"}, 'name="cloud_notice"'),
+                ({"status": "closed"}, None)):
+            changed = Ticket.objects.select_related("customer").get(pk=twin.pk)
+            for name, value in change.items():
+                setattr(changed, name, value)
+            other = screen_form(changed, agent, assignees=staff)
+            assert other is not form, change
+            assert written(other) == written(own(changed, agent, staff)), change
+            assert written(other) not in seen, change
+            seen.add(written(other))
+            if shown:
+                assert shown in written(other), change
+        agent.first_name = "Renamed <agent>"
+        renamed = screen_form(ticket, agent, assignees=[agent, *staff[1:]])
+        assert renamed is not form and "Renamed &lt;agent&gt;" in written(renamed)

@@ -19,7 +19,7 @@ register.filter("duration", screen.duration)
 
 # The ticket page's pieces (tickets/screen.py), each written as its template in
 # tickets/includes/ would write it.
-for piece in (screen.escalation_banner, screen.conversation, screen.fields,
+for piece in (screen.escalation_banner, screen.conversation, screen.reply_fields,
               screen.cloud_notices, screen.escalation_rows, screen.ticket_facts,
               screen.sidebar_fields, screen.service_level, screen.customer_panel,
               screen.own_replacements, history_card):
