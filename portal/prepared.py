@@ -1,4 +1,5 @@
-"""Hot read queries compiled once per thread, then run with new values.
+"""Hot read queries compiled once per thread, then run with new values, as prepared
+statements of their connection.
 
 Django builds and compiles a queryset's SQL on every request: for a short indexed read,
 that costs more than the database does (about 1 ms of Python for a query answered in
@@ -27,6 +28,8 @@ from dataclasses import dataclass, field, replace
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.postgresql.base import ServerBindingCursor
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import BigIntegerField, Expression, F, Lookup, Value
 from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 
@@ -175,7 +178,7 @@ class PreparedQuery:
             param.field.get_db_prep_value(values[param.name], connection, prepared=False)
             if isinstance(param, _Slot) else param
             for param in plan.params]
-        with connection.cursor() as cursor:
+        with _statement_cursor(connection) as cursor:
             cursor.execute(plan.sql, params)
             return connection, cursor.fetchall()
 
@@ -242,6 +245,30 @@ class PreparedQuery:
                 setattr(obj, name, row[position])
             found.append(obj)
         return found
+
+
+def _statement_cursor(connection):
+    """A cursor whose statements are prepared on their connection: PostgreSQL parses each
+    once per connection and, once a generic plan is found to do as well as one for the
+    values given, plans it once too; planning a page's reads cost it more than running
+    them. Values are then bound by the server. The connection's `prepare_threshold` is
+    the settings' (None: a pooler that cannot keep them; then a cursor as any other)."""
+    cursor = connection.cursor()  # the connection open, the partner's search_path set
+    if connection.connection.prepare_threshold is None:
+        return cursor
+    cursor.close()
+    cursor = ServerBindingCursor(connection.connection)
+    return (_LoggedStatement(cursor, connection) if connection.queries_logged
+            else connection.make_cursor(cursor))
+
+
+class _LoggedStatement(CursorDebugWrapper):
+    """Logs a prepared statement as any other query is logged: with its values written in
+    (Django reads those of a cursor binding them on the client)."""
+
+    def execute(self, sql, params=None):
+        with self.debug_sql(self.db.ops.compose_sql(sql, params), params):
+            return CursorWrapper.execute(self, sql, params)
 
 
 def totals(queryset, **aggregates):

@@ -183,6 +183,10 @@ DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 # three round trips where one does, and no use behind a pooler in transaction mode. The CSV
 # exports read their rows in chunks of their own.
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# The hot reads of portal/prepared.py are prepared statements of their connection. A pooler
+# in transaction mode must keep them (PgBouncer 1.21+, max_prepared_statements); else off.
+DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+    0 if envbool("DB_PREPARED_STATEMENTS", True) else None)
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

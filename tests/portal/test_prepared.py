@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from contracts.models import Customer
 from inventory import services as inventory_services
 from inventory.models import Device
 from portal.prepared import PreparedQuery, PreparedRows
@@ -371,3 +372,50 @@ def test_the_latest_snapshot_equals_the_querysets_on_any_day(world):
         assert [count.covered for count in latest_snapshot(
             mine, today - timedelta(days=15)).counts.all()] == [5, 1]
         assert latest_snapshot(theirs, today).counts.all()[0].covered == 50
+
+
+def _executions(fragment):
+    """How often the connection's prepared statements naming `fragment` have run."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(SUM(generic_plans + custom_plans), 0), COUNT(*) "
+                       "FROM pg_prepared_statements WHERE NOT from_sql "
+                       "AND statement LIKE %s", [f"%{fragment}%"])
+        return tuple(cursor.fetchone())
+
+
+def test_a_prepared_read_is_prepared_once_on_its_connection_and_run_again(world):
+    query = _by_email("test:user-by-email-statement")
+    with tenant_context(world.alpha):
+        before, _statements = _executions('"users_user"."email" = ($1)')
+        for email in ("agent@alpha.example", "admin@alpha.example") * 4:
+            assert [user.email for user in query(email=email)] == [email]
+        runs, statements = _executions('"users_user"."email" = ($1)')
+        assert runs - before == 8 and statements == 1
+
+
+def test_one_statement_reads_each_partners_own_rows_on_one_connection(world):
+    """PostgreSQL parses a prepared statement again when the search path changed: the
+    partner's schema is the one of the request, not the one it was prepared in."""
+    customers = PreparedRows("test:customers-by-site", Customer,
+                             lambda: Customer.objects.order_by("site_id"))
+    for tenant, prefix in ((world.alpha, "AL-"), (world.beta, "BE-")) * 2:
+        with tenant_context(tenant):
+            seen = [customer.site_id for customer in customers.all()]
+            assert seen == list(Customer.objects.order_by("site_id").values_list(
+                "site_id", flat=True))
+            assert f"{prefix}0001" in seen and all(site.startswith(prefix) for site in seen)
+    assert _executions('FROM "contracts_customer" ORDER BY')[1] == 1
+
+
+def test_without_prepared_statements_the_reads_are_the_same(world, monkeypatch):
+    """DB_PREPARED_STATEMENTS=0, behind a pooler that cannot keep them."""
+    query = _by_email("test:user-by-email-unprepared")
+    with tenant_context(world.alpha):
+        connection.ensure_connection()
+        monkeypatch.setattr(connection.connection, "prepare_threshold", None)
+        before = _executions('"users_user"."email" = ($1)')
+        with CaptureQueriesContext(connection) as queries:
+            assert [user.email for user in query(email="agent@alpha.example")] == [
+                "agent@alpha.example"]
+        assert "agent@alpha.example" in queries.captured_queries[-1]["sql"]
+        assert _executions('"users_user"."email" = ($1)') == before
