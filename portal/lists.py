@@ -62,11 +62,11 @@ MAX_SHARED_FORMS = 256
 
 def shared_form(key, make):
     """The unbound form `make()` builds, made once for every request whose `key` is the same
-    in the same language. A list's filters and its bulk bar are only ever rendered when
-    unbound: there is no data, error or cleaned value to keep apart, and building one copies
-    every field and choice. Its written HTML is kept with it (`filter_fields`,
-    `labelled_inputs`), so `key` must name all it is made of besides the language: options
-    read for the user go in whole."""
+    in the same language: a list's filters and bulk bar, a ticket page's form. An unbound
+    form is only rendered: there is no data, error or cleaned value to keep apart, and
+    building one copies every field and choice. Its written HTML is kept with it
+    (`written_once`), so `key` must name all it is made of besides the language: options
+    read for the user go in whole. Hidden fields are written afresh (`hidden_fields`)."""
     key = (get_language(), *key)
     with _SHARED_FORMS_LOCK:
         form = _SHARED_FORMS.get(key)
@@ -151,29 +151,30 @@ def filter_field(field):
     return format_html("{}{}", label, field)
 
 
+def written_once(form, key, write):
+    """`write()`, the HTML of a part of `form` named `key`, kept with the form when it is
+    unbound: a shared one (`shared_form`) writes the same every time."""
+    if form.is_bound:
+        return write()
+    written = form.__dict__.setdefault("_written", {})
+    html = written.get(key)
+    if html is None:
+        html = written[key] = write()
+    return html
+
+
 @register.simple_tag
 def filter_fields(form):
-    """Every filter of `form`, each `filter_field` in its <div>; written once for an unbound
-    form (a shared one renders the same every time)."""
-    written = form.__dict__.get("_filter_fields")
-    if written is None:
-        written = SafeString("".join(f"<div>{filter_field(field)}</div>" for field in form))
-        if not form.is_bound:
-            form._filter_fields = written
-    return written
+    """Every filter of `form`, each `filter_field` in its <div>."""
+    return written_once(form, "filters", lambda: SafeString("".join(
+        f"<div>{filter_field(field)}</div>" for field in form)))
 
 
 @register.simple_tag
 def labelled_inputs(form):
-    """Every field of `form` as a paragraph of its label and input (`field_input`); written
-    once for an unbound form."""
-    written = form.__dict__.get("_labelled_inputs")
-    if written is None:
-        written = SafeString("".join(f"<p>{field.label_tag()}{field_input(field)}</p>"
-                                     for field in form))
-        if not form.is_bound:
-            form._labelled_inputs = written
-    return written
+    """Every field of `form` as a paragraph of its label and input (`field_input`)."""
+    return written_once(form, "labelled inputs", lambda: SafeString("".join(
+        f"<p>{field.label_tag()}{field_input(field)}</p>" for field in form)))
 
 
 @register.simple_tag

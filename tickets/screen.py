@@ -14,7 +14,7 @@ from django.utils.translation import gettext, ngettext
 
 from inventory.tables import coverage_badge
 from portal.formats import date_time, short_date
-from portal.lists import form_field, html, row_url
+from portal.lists import form_field, html, row_url, written_once
 
 
 def duration(value):
@@ -87,20 +87,9 @@ def fields(bound_fields):
     return SafeString("".join(form_field(field) for field in bound_fields))
 
 
-def _written_once(form, key, write):
-    """`write()`, kept with an unbound form (views.screen_form shares those of the same
-    state, which write the same every time)."""
-    if form.is_bound:
-        return write()
-    written = form.__dict__.setdefault("_written", {})
-    if key not in written:
-        written[key] = write()
-    return written[key]
-
-
 def reply_fields(form):
     """The reply's fields, under the conversation."""
-    return _written_once(form, "reply", lambda: fields(form.reply_fields()))
+    return written_once(form, "reply", lambda: fields(form.reply_fields()))
 
 
 def cloud_notices(notices):
@@ -153,7 +142,7 @@ def ticket_facts(ticket, form, staff, partner=None):
 
 def sidebar_fields(form, letter_refusal=None):
     """The sidebar's fields by subject, the folded groups with their title."""
-    return _written_once(form, ("sidebar", str(letter_refusal or "")),
+    return written_once(form, ("sidebar", str(letter_refusal or "")),
                          lambda: _sidebar_fields(form, letter_refusal))
 
 
