@@ -11,7 +11,7 @@ assignments as its starting point.
 
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import reduce
+from functools import lru_cache, reduce
 from operator import or_
 
 from django.contrib.postgres.aggregates import StringAgg
@@ -34,7 +34,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import get_language, gettext_lazy
 from django_tenants.utils import schema_exists
 
 from contracts import services as contract_services
@@ -97,11 +97,17 @@ class LatestFigures:
     def of(cls, month, categories, true_up_due):
         if month is None:
             return None
-        labels = dict(Category.choices)
+        labels = _category_labels(get_language())
         return cls(month, [CategoryFigures(
-            str(labels.get(row.get("category"), row.get("category"))), int(row.get("ordered") or 0),
+            labels.get(row.get("category"), row.get("category")), int(row.get("ordered") or 0),
             whole_devices(Decimal(str(row.get("baseline") or 0))), int(row.get("actual") or 0))
             for row in categories or []], bool(true_up_due))
+
+
+@lru_cache(maxsize=8)
+def _category_labels(language):
+    """The categories' labels in `language` (the active one), translated once."""
+    return {value: str(label) for value, label in Category.choices}
 
 
 @dataclass
@@ -292,12 +298,9 @@ def _open_count(model, partner_slug=""):
 
 
 def _assigned_to(csm):
-    """Index rows whose customer is assigned to `csm`."""
-    # On the row's own columns (its partner's schema, its customer): not on the partner
-    # joined for display, which would let the planner match customers first.
-    return Exists(CsmAssignment.objects.filter(
-        csm=csm, partner__schema_name=OuterRef("partner_id"),
-        customer_id=OuterRef("customer_id")))
+    """Index rows whose customer is assigned to `csm` (their `csm`, kept by triggers from
+    the assignments: migration consoleindex 0009)."""
+    return Q(csm=csm)
 
 
 def _page(rows, order_by, limit, offset, total=None):
@@ -690,8 +693,8 @@ def csm_reports(csm, *, status="", awaiting_po=False):
     rows = _reports_of_csm(csm, status)
     if awaiting_po:
         rows = rows.filter(quote_awaiting_po=True)
-    rows = rows.order_by("-month", "status", "customer_name",
-                                                 "partner__id", "object_id")
+    # The order of the index of a CSM's reports: the partner's schema breaks ties.
+    rows = rows.order_by("-month", "status", "customer_name", "partner_id", "object_id")
     return Rows(rows, lambda row: CsmReport(
         row.partner, row.object_id, row.customer_id, row.month, row.status,
         row.generated_at, row.published_at, row.customer_name, row.site_id,

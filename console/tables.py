@@ -2,12 +2,16 @@
 partners in one query, in its own order: its columns do not sort. The rows of the
 partners' list and the escalation queue."""
 
+from django.conf import settings
 from django.urls import reverse
-from django.utils.safestring import mark_safe
+from django.utils.formats import localize
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy
 
 from portal import formats
 from portal.lists import (
+    DASH,
     Column,
     Words,
     html,
@@ -20,6 +24,7 @@ from portal.lists import (
 )
 from portal.tenants.models import Partner
 from portal.users.models import Role
+from reporting.models import MonthlyReport
 from tickets.models import Rma, Ticket
 from tickets.rma.tables import promised_ship_date_cell, requested_cell
 from tickets.tables import sla_cell
@@ -170,3 +175,75 @@ def escalation_rows(tickets):
         words.short_datetime(ticket.escalated_at) if ticket.escalated_at else "",
         sla(ticket))
         for ticket in tickets]
+
+
+def _count(value):
+    """A figure as a template writes it (`{{ value }}`, localised)."""
+    return str(value) if type(value) is int and not settings.USE_THOUSAND_SEPARATOR \
+        else localize(value)
+
+
+def assigned_customer_rows(rows):
+    """The rows of a CSM's customers (crossschema.AssignedCustomer), as
+    `console/includes/my_customer_rows.html` writes them: fifty customers of three
+    categories each were a page's worth of template lookups and translations."""
+    words = Words()
+    # The catalogue's words as `{% translate %}` writes them: not escaped.
+    labels = [SafeString(f'data-label="{words(label)}"') for label in (
+        "Customer", "Site ID", "Partner", "Baseline vs actual", "True-up", "Country")]
+    figures_text = words("%(label)s: %(actual)s of %(baseline)s (ordered %(ordered)s)")
+    no_report = SafeString(f'<span class="muted">{words("No report yet")}</span>')
+    due = SafeString(f'<span class="badge badge--failed">{words("True-up due")}</span>')
+    within = SafeString(words("Within baseline"))
+    countries = {}  # each country's name translated once for the table
+    written = []
+    for row in rows:
+        customer, partner, latest = row.customer, row.partner, row.latest
+        if latest:
+            figures = "".join(
+                "<div>" + figures_text % {
+                    "label": conditional_escape(line.label),
+                    "actual": conditional_escape(_count(line.actual)),
+                    "baseline": conditional_escape(_count(line.baseline)),
+                    "ordered": conditional_escape(_count(line.ordered))} + "</div>"
+                for line in latest.categories)
+            figures += html('<span class="muted">{}</span>', formats.month_year(latest.month))
+        else:
+            figures = no_report
+        written.append(html(
+            '\n    <tr><td {} class="cell--lead"><a href="{}">{}</a></td>'
+            '<td {} class="cell--lead">{}</td><td {}>{}</td>\n'
+            "    <td {}>{}</td>\n"
+            '    <td {} class="cell--lead">{}</td>\n'
+            "    <td {}>{}</td></tr>\n  ",
+            labels[0], row_url("console_my_customer_detail", partner.slug, customer.pk),
+            customer.name, labels[1], customer.site_id, labels[2], partner.name,
+            labels[3], SafeString(figures),
+            labels[4], due if latest and latest.true_up_due else within if latest else DASH,
+            labels[5], _country_name(customer.country, countries)))
+    return written
+
+
+def _country_name(country, names):
+    name = names.get(country.code)
+    if name is None:
+        name = names[country.code] = country.name
+    return name
+
+
+def csm_report_rows(reports):
+    """The rows of a CSM's reports (crossschema.CsmReport), as
+    `console/includes/report_rows.html` writes them."""
+    words = Words()
+    awaiting = SafeString(' <span class="badge badge--provisioning">'
+                          f'{words("Quote awaiting a purchase order")}</span>')
+    return [html(
+        "<tr>\n"
+        '  <td><a href="{}">{}</a></td>\n'
+        '  <td>{} <span class="muted">{}</span></td><td>{}</td>\n'
+        "  <td>{}{}</td><td>{}</td></tr>",
+        row_url("console_report_detail", report.partner.slug, report.pk),
+        formats.month_year(report.month), report.customer_name, report.site_id,
+        report.partner.name, words.label(MonthlyReport, "status", report.status),
+        awaiting if report.quote_awaiting_po else "", formats.date_time(report.generated_at))
+        for report in reports]

@@ -147,7 +147,13 @@ def month_year(value, *, language=None) -> str:
     """décembre 2026, December 2026."""
     if not value:
         return "—"
-    return babel_dates.format_date(_as_date(value), "LLLL y", locale=_locale(language))
+    value = _as_date(value)
+    return _month_year(value.year, value.month, _locale(language))
+
+
+@lru_cache(maxsize=1024)
+def _month_year(year, month, locale):
+    return babel_dates.format_date(date(year, month, 1), "LLLL y", locale=locale)
 
 
 def short_month(value, *, language=None) -> str:

@@ -4,6 +4,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from console import crossschema
+from console.tables import assigned_customer_rows
 from inventory.forms import LensImportForm
 from portal.submissions.once import created, sent_once
 from portal.users.access import role_required
@@ -16,8 +17,10 @@ from .escalations import PAGE_SIZE, _page_number, _pages
 def my_customers(request):
     page = _page_number(request)
     rows = crossschema.assigned_customers(request.user)
+    shown = rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
     return render(request, "console/my_customers.html", {
-        "rows": rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], **_pages(page, len(rows))})
+        "rows": shown, "customer_rows": assigned_customer_rows(shown),
+        **_pages(page, len(rows))})
 
 
 @role_required(Role.CSM)

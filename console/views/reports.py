@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from console import crossschema
 from console.forms import ConsoleQuoteFilterForm
-from console.tables import quote_columns
+from console.tables import csm_report_rows, quote_columns
 from portal.errors import add_to_messages
 from portal.lists import Table
 from portal.submissions.once import created, sent_once
@@ -35,8 +35,9 @@ def console_report_list(request):
     awaiting_po = request.GET.get("quote") == "awaiting"
     page = _page_number(request)
     reports = crossschema.csm_reports(request.user, status=status, awaiting_po=awaiting_po)
+    shown = reports[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
     return render(request, "console/report_list.html", {
-        "reports": reports[(page - 1) * PAGE_SIZE:page * PAGE_SIZE],
+        "reports": shown, "report_rows": csm_report_rows(shown),
         **_pages(page, len(reports)), "awaiting_po": awaiting_po,
         "status": status, "statuses": MonthlyReport.Status.choices})
 

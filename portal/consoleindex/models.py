@@ -128,6 +128,10 @@ class IndexedReport(IndexedRow):
     categories = models.JSONField(default=list)
     true_up_due = models.BooleanField(default=False)
     quote_awaiting_po = models.BooleanField(default=False)
+    # The CSM the row's customer is assigned to, kept by triggers in the writer's
+    # transaction (migration 0009): a CSM's queues read their own rows in order.
+    csm = models.ForeignKey("users.User", null=True, on_delete=models.DO_NOTHING,
+                            db_constraint=False, related_name="+")
 
     SOURCE_COLUMNS = ("object_id", "customer_id", "customer_name", "site_id", "month",
                       "status", "generated_at", "published_at", "categories", "true_up_due",
@@ -136,6 +140,9 @@ class IndexedReport(IndexedRow):
     class Meta(IndexedRow.Meta):
         indexes = [models.Index(fields=["partner", "customer_id"],
                                 name="consoleindex_report_customer"),
+                   # A CSM's reports, in their list's order (crossschema.csm_reports).
+                   models.Index(fields=["csm", "-month", "status", "customer_name", "partner",
+                                        "object_id"], name="consoleindex_report_csm"),
                    models.Index(fields=["updated_at", "id"],
                                 name="consoleindex_report_updated")]
 
@@ -154,6 +161,10 @@ class IndexedQuote(IndexedRow):
     adjustment_month = models.DateField()
     issued_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True)
+    # The CSM the row's customer is assigned to, kept by triggers in the writer's
+    # transaction (migration 0009): a CSM's queues read their own rows in order.
+    csm = models.ForeignKey("users.User", null=True, on_delete=models.DO_NOTHING,
+                            db_constraint=False, related_name="+")
 
     SOURCE_COLUMNS = ("object_id", "customer_id", "customer_name", "site_id", "report_id",
                       "status", "currency", "amount", "adjustment_month", "issued_at",
@@ -162,7 +173,8 @@ class IndexedQuote(IndexedRow):
     class Meta(IndexedRow.Meta):
         indexes = [models.Index(fields=["status", "-issued_at"],
                                 name="consoleindex_quote_queue"),
-                   models.Index(fields=["-issued_at"], name="consoleindex_quote_issued")]
+                   models.Index(fields=["-issued_at"], name="consoleindex_quote_issued"),
+                   models.Index(fields=["csm", "-issued_at"], name="consoleindex_quote_csm")]
 
     def __str__(self):
         return f"{self.partner_id} Q-{self.object_id:06d}"
@@ -175,13 +187,19 @@ class IndexedCustomer(IndexedRow):
     country = CountryField()
     time_zone = models.CharField(max_length=64)
     language = models.CharField(max_length=5)
+    # The CSM the row's customer is assigned to, kept by triggers in the writer's
+    # transaction (migration 0009): a CSM's queues read their own rows in order.
+    csm = models.ForeignKey("users.User", null=True, on_delete=models.DO_NOTHING,
+                            db_constraint=False, related_name="+")
 
     SOURCE_COLUMNS = ("object_id", "customer_id", "customer_name", "site_id", "city",
                       "country", "time_zone", "language")
 
     class Meta(IndexedRow.Meta):
         indexes = [models.Index(fields=["updated_at", "id"],
-                                name="consoleindex_customer_updated")]
+                                name="consoleindex_customer_updated"),
+                   models.Index(fields=["csm", "customer_name"],
+                                name="consoleindex_customer_csm")]
 
     def __str__(self):
         return f"{self.partner_id} {self.site_id}"

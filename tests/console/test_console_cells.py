@@ -74,3 +74,59 @@ def test_the_replacement_queue_writes_what_each_cell_wrote(language):
     assert written == expected
     assert ("/replacements/beta-reseaux/1/" in written) and ("BR-RMA-000001" in written)
     assert ("Gratuit" in written and "jours de retard" in written) == (language == "fr")
+
+
+def _csm_rows():
+    from django_countries.fields import Country
+
+    from console.crossschema import (
+        AssignedCustomer,
+        CategoryFigures,
+        CsmReport,
+        CustomerSummary,
+        LatestFigures,
+    )
+
+    partners = [Partner(name="Alpha <Communications>", slug="alpha", reference_prefix="AC"),
+                Partner(name="Beta Réseaux", slug="beta-reseaux", reference_prefix="BR")]
+    figures = [
+        LatestFigures(date(2026, 2, 1), [CategoryFigures("Vidéo & <son>", 1234, 1300, 1500),
+                                         CategoryFigures("Headsets", 0, 0, 0)], True),
+        LatestFigures(date(2025, 12, 1), [CategoryFigures("Voice", 10, 12, 9)], False),
+        LatestFigures(date(2026, 1, 1), [], False),
+        None,
+    ]
+    customers = [AssignedCustomer(
+        partners[number % 2], CustomerSummary(number, f"Smith & <Sons> {number}",
+                                              f"S-{number}\"", "Lyon", Country(country),
+                                              "Europe/Paris", "fr"), None, latest)
+        for number, (latest, country) in enumerate(zip(figures, ["FR", "GB", "", "DE"],
+                                                       strict=True), start=1)]
+    reports = [CsmReport(partners[number % 2], number, number, date(2026, number, 1), status,
+                         NOW - timedelta(days=number), None, f"O'Brien & <Co> {number}",
+                         f"S-{number}", number % 2 == 0)
+               for number, status in enumerate(["draft", "reviewed", "published"], start=1)]
+    return customers, reports
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_csms_rows_are_written_as_their_templates_wrote_them(language):
+    from django.template.loader import render_to_string
+
+    from console.tables import assigned_customer_rows, csm_report_rows
+
+    customers, reports = _csm_rows()
+    set_urlconf("portal.urls_public")
+    try:
+        with translation.override(language), timezone.override("Europe/Paris"):
+            written = "".join(assigned_customer_rows(customers))
+            assert written == render_to_string("console/includes/my_customer_rows.html",
+                                               {"rows": customers})
+            assert "Smith &amp; &lt;Sons&gt; 1" in written and "1234" in written
+            assert "<div>Vidéo &amp; &lt;son&gt;" in written
+            written = "".join(csm_report_rows(reports))
+            assert written == render_to_string("console/includes/report_rows.html",
+                                               {"reports": reports})
+            assert "O&#x27;Brien &amp; &lt;Co&gt; 1" in written
+    finally:
+        set_urlconf(None)

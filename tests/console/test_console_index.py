@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from console import crossschema
+from console.models import CsmAssignment
 from contracts import services as contract_services
 from inventory.models import Device, InventorySnapshot, SnapshotCount
 from portal.catalogue.models import ProductModel
@@ -19,12 +20,14 @@ from portal.consoleindex.models import (
     OPEN_RMA_STATUSES,
     OPEN_TICKET_STATUSES,
     IndexedCustomer,
+    IndexedQuote,
     IndexedReport,
     IndexedRma,
     IndexedTicket,
     OpenCount,
 )
 from portal.tenants.models import Partner
+from portal.users.models import Role
 from reporting import services as report_services
 from tests.factories import ContractFactory
 from tickets import services as ticket_services
@@ -47,10 +50,30 @@ def open_counts():
     return kept, counted
 
 
+def _columns(model):
+    # The CSM of a row's customer, where it has one, with the partner's columns.
+    has_csm = any(field.name == "csm" for field in model._meta.fields)
+    return ("partner_id", *model.SOURCE_COLUMNS, *(("csm_id",) if has_csm else ()))
+
+
 def index_rows():
     """Every row of the index, as plain values (their own ids left out)."""
     return {(model.__name__, *map(str, values)) for model in MODELS
-            for values in model.objects.values_list("partner_id", *model.SOURCE_COLUMNS)}
+            for values in model.objects.values_list(*_columns(model))}
+
+
+def assigned_csms():
+    """{(partner's schema, customer id): CSM id} of every assignment."""
+    return {(schema, customer): csm for schema, customer, csm in
+            CsmAssignment.objects.values_list("partner__schema_name", "customer_id", "csm_id")}
+
+
+def csm_of_rows_are_the_assignments():
+    assigned = assigned_csms()
+    for model in (IndexedCustomer, IndexedReport, IndexedQuote):
+        for schema, customer, csm in model.objects.values_list("partner_id", "customer_id",
+                                                                "csm_id"):
+            assert csm == assigned.get((schema, customer)), (model.__name__, schema, customer)
 
 
 def open_ticket(world, tenant, site_id, subject):
@@ -131,6 +154,8 @@ def test_the_index_equals_a_rebuild_after_every_kind_of_change(world):
     Partner.objects.filter(pk=world.beta.pk).update(status=Partner.Status.FAILED)
 
     kept = index_rows()
+    csm_of_rows_are_the_assignments()
+    assert IndexedReport.objects.filter(csm=csm).exists()
     counters, counted = open_counts()
     assert counters == counted and counted
     assert ("IndexedTicket", "alpha", str(ticket.pk)) in {row[:3] for row in kept}
@@ -156,6 +181,52 @@ def test_the_index_equals_a_rebuild_after_every_kind_of_change(world):
         (date(2026, 10, 1), "published"), (date(2026, 9, 1), "draft")}
     assert [(row.customer.name, row.customer.site_id)
             for row in crossschema.assigned_customers(csm)] == [("Renamed Pharma", "AL-0001")]
+
+
+def test_a_csms_rows_follow_their_customers_assignment(world):
+    """The index's customers, reports and quotes carry the CSM their customer is assigned
+    to, kept in the assignment's transaction and the row's: moved, unassigned, written
+    before or after the assignment; another CSM reads none of them."""
+    from tests.personas import _user
+
+    csm, other = world["csm"].user, _user("csm.other@vendor.example", Role.CSM)
+    customer = world.customer(world.alpha, "AL-0001")
+    with tenant_context(world.alpha):
+        for month in (9, 10):
+            shot = InventorySnapshot.objects.create(
+                customer=customer, taken_on=date(2026, month, 20),
+                source=InventorySnapshot.Source.LENS)
+            SnapshotCount.objects.create(snapshot=shot, category="headsets", covered=10)
+        ContractFactory(customer=customer, start=date(2026, 1, 1), end=date(2027, 12, 31),
+                        lines={"headsets": (5, 0, Decimal("24.00"))})
+        report_services.generate_report(customer, date(2026, 9, 1))
+
+    def months(user):
+        return sorted(report.month.month for report in crossschema.csm_reports(user))
+
+    assert months(csm) == [] and list(crossschema.assigned_customers(csm)) == []
+    crossschema.assign_csm(world.alpha, customer.pk, csm)
+    assert months(csm) == [9] and months(other) == []
+    with tenant_context(world.alpha):
+        report_services.generate_report(customer, date(2026, 10, 1))
+    assert months(csm) == [9, 10]
+    csm_of_rows_are_the_assignments()
+    crossschema.assign_csm(world.alpha, customer.pk, other)
+    assert months(csm) == [] and months(other) == [9, 10]
+    assert [row.customer.site_id for row in crossschema.assigned_customers(other)] == [
+        "AL-0001"]
+    assert list(crossschema.assigned_customers(csm)) == []
+    csm_of_rows_are_the_assignments()
+    with transaction.atomic():
+        crossschema.assign_csm(world.alpha, customer.pk, csm)
+        assert months(csm) == [9, 10]
+        transaction.set_rollback(True)
+    assert months(csm) == [] and months(other) == [9, 10]
+    crossschema.assign_csm(world.alpha, customer.pk, None)
+    assert months(other) == [] and crossschema.csm_dashboard_counts(other) == {
+        "reports_to_review": 0, "quotes_awaiting_po": 0}
+    csm_of_rows_are_the_assignments()
+    assert not IndexedReport.objects.filter(csm__isnull=False).exists()
 
 
 def test_the_rebuild_writes_back_what_the_index_lost_and_runs_twice_alike(world):
