@@ -166,6 +166,9 @@ class Rows:
         return (self.row(found) for found in self.queryset)
 
 
+CSM_CUSTOMER_ORDER = ("partner__name", "partner__id", "customer_name", "object_id")
+
+
 def assigned_customers(csm):
     """Every customer assigned to `csm`, across partners, by partner, read from the
     console's index (see Rows)."""
@@ -177,11 +180,23 @@ def assigned_customers(csm):
                       report_categories=Subquery(latest.values("categories")[:1],
                                                  output_field=JSONField()),
                       report_true_up_due=Subquery(latest.values("true_up_due")[:1]))
-            .order_by("partner__name", "partner__id", "customer_name", "object_id"))
+            .order_by(*CSM_CUSTOMER_ORDER))
     return Rows(rows, lambda row: AssignedCustomer(row.partner, CustomerSummary(
         row.object_id, row.customer_name, row.site_id, row.city, row.country,
         row.time_zone, row.language, row.updated_at), csm, LatestFigures.of(
         row.report_month, row.report_categories, row.report_true_up_due)))
+
+
+def assigned_customers_page(csm, limit, offset):
+    """A page of `assigned_customers(csm)` and the count of all of them, in one statement
+    compiled once per thread for each page (the CSM's *My customers*)."""
+    found = PreparedRows(
+        f"csm-customers:{limit}:{offset}", IndexedCustomer,
+        lambda csm: _paged(assigned_customers(csm).queryset, CSM_CUSTOMER_ORDER, limit,
+                           offset),
+        {"csm": CsmAssignment._meta.get_field("csm")}, {"csm": csm.pk}).all()
+    row = assigned_customers(csm).row
+    return [row(found_row) for found_row in found], (found[0].total if found else 0)
 
 
 def assigned_customer(csm, partner_slug, customer_id):
@@ -687,6 +702,9 @@ def csm_dashboard_counts(csm):
         {"csm": CsmAssignment._meta.get_field("csm")}, {"csm": csm.pk}).first()
 
 
+CSM_REPORT_ORDER = ("-month", "status", "customer_name", "partner_id", "object_id")
+
+
 def csm_reports(csm, *, status="", awaiting_po=False):
     """Reports of the customers assigned to `csm`, across partners, newest month first,
     read from the console's index (see Rows)."""
@@ -694,11 +712,30 @@ def csm_reports(csm, *, status="", awaiting_po=False):
     if awaiting_po:
         rows = rows.filter(quote_awaiting_po=True)
     # The order of the index of a CSM's reports: the partner's schema breaks ties.
-    rows = rows.order_by("-month", "status", "customer_name", "partner_id", "object_id")
+    rows = rows.order_by(*CSM_REPORT_ORDER)
     return Rows(rows, lambda row: CsmReport(
         row.partner, row.object_id, row.customer_id, row.month, row.status,
         row.generated_at, row.published_at, row.customer_name, row.site_id,
         row.quote_awaiting_po, row.updated_at))
+
+
+def csm_reports_page(csm, limit, offset, *, status="", awaiting_po=False):
+    """A page of `csm_reports` and the count of all of them, in one statement compiled
+    once per thread for each shape and page (the CSM's *Monthly reports*)."""
+    params = {"csm": CsmAssignment._meta.get_field("csm")}
+    values = {"csm": csm.pk}
+    if status:
+        params["status"] = IndexedReport._meta.get_field("status")
+        values["status"] = status
+
+    def page(csm, status=""):
+        return _paged(csm_reports(csm, status=status, awaiting_po=awaiting_po).queryset,
+                      CSM_REPORT_ORDER, limit, offset)
+
+    found = PreparedRows(f"csm-reports:{bool(status)}:{awaiting_po}:{limit}:{offset}",
+                         IndexedReport, page, params, values).all()
+    row = csm_reports(csm).row
+    return [row(found_row) for found_row in found], (found[0].total if found else 0)
 
 
 @dataclass

@@ -16,11 +16,10 @@ from .escalations import PAGE_SIZE, _page_number, _pages
 @role_required(Role.CSM)
 def my_customers(request):
     page = _page_number(request)
-    rows = crossschema.assigned_customers(request.user)
-    shown = rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    rows, total = crossschema.assigned_customers_page(request.user, PAGE_SIZE,
+                                                      (page - 1) * PAGE_SIZE)
     return render(request, "console/my_customers.html", {
-        "rows": shown, "customer_rows": assigned_customer_rows(shown),
-        **_pages(page, len(rows))})
+        "rows": rows, "customer_rows": assigned_customer_rows(rows), **_pages(page, total)})
 
 
 @role_required(Role.CSM)

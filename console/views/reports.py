@@ -34,11 +34,12 @@ def console_report_list(request):
         status = ""
     awaiting_po = request.GET.get("quote") == "awaiting"
     page = _page_number(request)
-    reports = crossschema.csm_reports(request.user, status=status, awaiting_po=awaiting_po)
-    shown = reports[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    reports, total = crossschema.csm_reports_page(
+        request.user, PAGE_SIZE, (page - 1) * PAGE_SIZE, status=status,
+        awaiting_po=awaiting_po)
     return render(request, "console/report_list.html", {
-        "reports": shown, "report_rows": csm_report_rows(shown),
-        **_pages(page, len(reports)), "awaiting_po": awaiting_po,
+        "reports": reports, "report_rows": csm_report_rows(reports),
+        **_pages(page, total), "awaiting_po": awaiting_po,
         "status": status, "statuses": MonthlyReport.Status.choices})
 
 

@@ -211,6 +211,23 @@ def test_a_csms_rows_follow_their_customers_assignment(world):
         report_services.generate_report(customer, date(2026, 10, 1))
     assert months(csm) == [9, 10]
     csm_of_rows_are_the_assignments()
+    # The pages, each one statement with the count: the rows' own order and number.
+    crossschema.assign_csm(world.alpha, world.customer(world.alpha, "AL-0002").pk, csm)
+    for status, awaiting in (("", False), ("draft", False), ("published", False),
+                             ("", True)):
+        every = crossschema.csm_reports(csm, status=status, awaiting_po=awaiting)
+        for size in (1, 2, 3):
+            for offset in range(0, 4, size):
+                assert crossschema.csm_reports_page(
+                    csm, size, offset, status=status, awaiting_po=awaiting) == (
+                    every[offset:offset + size], len(every) if offset < len(every) else 0)
+    customers = crossschema.assigned_customers(csm)
+    assert len(customers) == 2
+    for size in (1, 2):
+        for offset in range(0, 2, size):
+            assert crossschema.assigned_customers_page(csm, size, offset) == (
+                customers[offset:offset + size], 2)
+    crossschema.assign_csm(world.alpha, world.customer(world.alpha, "AL-0002").pk, None)
     crossschema.assign_csm(world.alpha, customer.pk, other)
     assert months(csm) == [] and months(other) == [9, 10]
     assert [row.customer.site_id for row in crossschema.assigned_customers(other)] == [
