@@ -157,6 +157,11 @@ class Rows:
     def __len__(self):
         return self.queryset.count()
 
+    def page(self, offset, limit):
+        """(at most `limit` rows from `offset`, the number of all of them), in one query."""
+        found, total = _page(self.queryset, self.queryset.query.order_by, limit, offset)
+        return [self.row(row) for row in found], total
+
     def __getitem__(self, index):
         if isinstance(index, slice):
             return [self.row(found) for found in self.queryset[index]]

@@ -171,7 +171,9 @@ def paginate_rows(rows, params, sync):
     if sync.ordering:
         found, cursor = paginate(queryset, params, sync.ordering)
         return [rows.row(row) for row in found], cursor
-    return paginate_list(rows.narrowed(queryset), params)
+    offset = decode_offset(params.cursor)
+    found, total = rows.narrowed(queryset).page(offset, params.limit)
+    return found, next_offset(offset, params, total)
 
 
 # Offset pages, for lists that are read whole or across partners' schemas (the vendor
