@@ -202,9 +202,3 @@ def next_offset(offset, params, total):
     """The cursor after the page that starts at `offset`, or None on the last page."""
     end = offset + params.limit
     return encode_offset(end) if end < total else None
-
-
-def paginate_list(rows, params):
-    """(the page's rows, the next cursor) of a list already in memory."""
-    offset = decode_offset(params.cursor)
-    return rows[offset:offset + params.limit], next_offset(offset, params, len(rows))
