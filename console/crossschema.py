@@ -186,10 +186,15 @@ def assigned_customers(csm):
                                                  output_field=JSONField()),
                       report_true_up_due=Subquery(latest.values("true_up_due")[:1]))
             .order_by(*CSM_CUSTOMER_ORDER))
-    return Rows(rows, lambda row: AssignedCustomer(row.partner, CustomerSummary(
+    return Rows(rows, lambda row: _assigned_customer_of(row, csm))
+
+
+def _assigned_customer_of(row, csm):
+    """An AssignedCustomer of a row of `assigned_customers`."""
+    return AssignedCustomer(row.partner, CustomerSummary(
         row.object_id, row.customer_name, row.site_id, row.city, row.country,
         row.time_zone, row.language, row.updated_at), csm, LatestFigures.of(
-        row.report_month, row.report_categories, row.report_true_up_due)))
+        row.report_month, row.report_categories, row.report_true_up_due))
 
 
 def assigned_customers_page(csm, limit, offset):
@@ -200,8 +205,8 @@ def assigned_customers_page(csm, limit, offset):
         lambda csm: _paged(assigned_customers(csm).queryset, CSM_CUSTOMER_ORDER, limit,
                            offset),
         {"csm": CsmAssignment._meta.get_field("csm")}, {"csm": csm.pk}).all()
-    row = assigned_customers(csm).row
-    return [row(found_row) for found_row in found], (found[0].total if found else 0)
+    return ([_assigned_customer_of(row, csm) for row in found],
+            found[0].total if found else 0)
 
 
 def assigned_customer(csm, partner_slug, customer_id):
@@ -718,10 +723,13 @@ def csm_reports(csm, *, status="", awaiting_po=False):
         rows = rows.filter(quote_awaiting_po=True)
     # The order of the index of a CSM's reports: the partner's schema breaks ties.
     rows = rows.order_by(*CSM_REPORT_ORDER)
-    return Rows(rows, lambda row: CsmReport(
-        row.partner, row.object_id, row.customer_id, row.month, row.status,
-        row.generated_at, row.published_at, row.customer_name, row.site_id,
-        row.quote_awaiting_po, row.updated_at))
+    return Rows(rows, _csm_report_of)
+
+
+def _csm_report_of(row):
+    return CsmReport(row.partner, row.object_id, row.customer_id, row.month, row.status,
+                     row.generated_at, row.published_at, row.customer_name, row.site_id,
+                     row.quote_awaiting_po, row.updated_at)
 
 
 def csm_reports_page(csm, limit, offset, *, status="", awaiting_po=False):
@@ -739,8 +747,7 @@ def csm_reports_page(csm, limit, offset, *, status="", awaiting_po=False):
 
     found = PreparedRows(f"csm-reports:{bool(status)}:{awaiting_po}:{limit}:{offset}",
                          IndexedReport, page, params, values).all()
-    row = csm_reports(csm).row
-    return [row(found_row) for found_row in found], (found[0].total if found else 0)
+    return [_csm_report_of(row) for row in found], (found[0].total if found else 0)
 
 
 @dataclass

@@ -83,11 +83,10 @@ def device_list(request):
     if prepared is not None:
         devices = prepared.narrowed(f"sorted:{order}", lambda queryset: sorted_by(
             queryset, order, DEVICE_SORTS))
-        devices = CountedApart(devices, devices.narrowed("listed", _as_listed))
     else:
         devices = sorted_by(filtered(filters), sort, DEVICE_SORTS)
-        devices = CountedApart(devices, _as_listed(devices))
-    page = Paginator(devices, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(CountedApart.of(devices, _as_listed), PAGE_SIZE).get_page(
+        request.GET.get("page"))
     rows = with_coverage(page.object_list, today)
     return render(request, "inventory/device_list.html", {
         "filters": filters.form, "page": page, "rows": rows,

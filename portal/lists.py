@@ -30,6 +30,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django_filters import Filter
 
+from portal.prepared import PreparedRows
 from portal.widgets import bound_select
 
 register = template.Library()
@@ -231,6 +232,14 @@ class CountedApart:
     def __init__(self, counted, listed):
         self.counted = counted
         self.listed = listed
+
+    @classmethod
+    def of(cls, rows, as_listed):
+        """`rows` (a queryset or PreparedRows) counted as they are and listed through
+        `as_listed(queryset)`, for prepared rows a shape of their own."""
+        if isinstance(rows, PreparedRows):
+            return cls(rows, rows.narrowed("listed", as_listed))
+        return cls(rows, as_listed(rows))
 
     def count(self):
         return self.counted.count()

@@ -70,12 +70,10 @@ def ticket_list(request):
         user, f"ticket-list:{order}", Ticket, lambda visible, now: _in_list_order(
             Ticket.objects.filter(visible), now, order),
         {"now": Ticket._meta.get_field("created_at")}, {"now": now})
-    if prepared is not None:
-        tickets = CountedApart(prepared, prepared.narrowed("listed", _as_listed))
-    else:
-        tickets = _in_list_order(filtered(filters), now, sort)
-        tickets = CountedApart(tickets, _as_listed(tickets))
-    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    tickets = prepared if prepared is not None else _in_list_order(filtered(filters), now,
+                                                                   sort)
+    page = Paginator(CountedApart.of(tickets, _as_listed), PAGE_SIZE).get_page(
+        request.GET.get("page"))
     page.object_list = [TicketRow(row) for row in page.object_list]
     bulk = not user.is_customer_user
     return render(request, "tickets/ticket_list.html", {

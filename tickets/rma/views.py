@@ -89,12 +89,9 @@ def rma_list(request):
         user, f"rma-list:{order}", Rma, lambda visible, now: _in_list_order(
             Rma.objects.filter(visible), now, order),
         {"now": Rma._meta.get_field("requested_at")}, {"now": now})
-    if prepared is not None:
-        rmas = CountedApart(prepared, prepared.narrowed("listed", _as_listed))
-    else:
-        rmas = _in_list_order(filtered(filters), now, sort)
-        rmas = CountedApart(rmas, _as_listed(rmas))
-    page = Paginator(rmas, PAGE_SIZE).get_page(request.GET.get("page"))
+    rmas = prepared if prepared is not None else _in_list_order(filtered(filters), now, sort)
+    page = Paginator(CountedApart.of(rmas, _as_listed), PAGE_SIZE).get_page(
+        request.GET.get("page"))
     rows = list(page.object_list)
     for rma in rows:
         rma.late = rma_services.lateness(rma.status, rma.promised_ship_date,
