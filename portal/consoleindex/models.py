@@ -191,6 +191,12 @@ class IndexedCustomer(IndexedRow):
     # transaction (migration 0009): a CSM's queues read their own rows in order.
     csm = models.ForeignKey("users.User", null=True, on_delete=models.DO_NOTHING,
                             db_constraint=False, related_name="+")
+    # The figures of the customer's latest report (IndexedReport's month, categories and
+    # true_up_due; all null without a report), kept by triggers in the writer's
+    # transaction (migration 0010): *My customers* reads one row per customer.
+    latest_month = models.DateField(null=True)
+    latest_categories = models.JSONField(null=True)
+    latest_true_up_due = models.BooleanField(null=True)
 
     SOURCE_COLUMNS = ("object_id", "customer_id", "customer_name", "site_id", "city",
                       "country", "time_zone", "language")

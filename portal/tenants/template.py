@@ -35,9 +35,11 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.db.migrations import operations
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.utils import get_public_schema_name, schema_exists
 
@@ -67,14 +69,19 @@ def quote(name: str) -> str:
 
 
 @functools.cache
+def _migration_graph() -> Any:
+    # Reads the migration modules only (no database): cached for the process's life.
+    return MigrationLoader(None, ignore_no_migrations=True).graph
+
+
+@functools.cache
 def code_migrations() -> tuple[frozenset[str], tuple[tuple[str, frozenset[str]], ...]]:
     """The migrations of the code ("app.name") and, for squashed ones, what they replace."""
-    # Reads the migration modules only (no database): cached for the process's life.
-    loader = MigrationLoader(None, ignore_no_migrations=True)
-    nodes = frozenset(f"{app}.{name}" for app, name in loader.graph.nodes)
+    graph = _migration_graph()
+    nodes = frozenset(f"{app}.{name}" for app, name in graph.nodes)
     squashed = tuple(
         (f"{app}.{name}", frozenset(f"{a}.{n}" for a, n in migration.replaces))
-        for (app, name), migration in loader.graph.nodes.items() if migration.replaces
+        for (app, name), migration in graph.nodes.items() if migration.replaces
     )
     return nodes, squashed
 
@@ -85,6 +92,45 @@ def pending_migrations(applied: Iterable[str] | None) -> list[str]:
     nodes, squashed = code_migrations()
     replaced_done = {key for key, replaces in squashed if replaces <= done}
     return sorted(nodes - done - replaced_done)
+
+
+# What a migration of an app with no tables in partners' schemas may do and still be only
+# recorded there: run in a partner's schema, its operations are skipped (the tenants'
+# router) and nothing they do adds a content type or a permission (post_migrate) — unlike
+# a model created, deleted or renamed, or its options changed.
+RECORDED_ONLY_OPERATIONS = (
+    operations.AddField, operations.RemoveField, operations.AlterField,
+    operations.RenameField, operations.AddIndex, operations.RemoveIndex,
+    operations.RenameIndex, operations.AddConstraint, operations.RemoveConstraint,
+    operations.AlterUniqueTogether, operations.AlterModelTable, operations.AlterModelManagers,
+    operations.RunSQL, operations.RunPython)
+
+
+@functools.cache
+def recorded_only_migrations() -> frozenset[str]:
+    """The code's migrations ("app.name") a partner's schema only records: those of apps
+    that are not partners' apps, made of RECORDED_ONLY_OPERATIONS alone (a squashed one
+    is migrated, as it records what it replaces)."""
+    partner_apps = {config.label for config in django_apps.get_app_configs()
+                    if config.name in settings.TENANT_APPS}
+    return frozenset(
+        f"{app}.{name}" for (app, name), migration in _migration_graph().nodes.items()
+        if app not in partner_apps and not migration.replaces
+        and all(isinstance(operation, RECORDED_ONLY_OPERATIONS)
+                for operation in migration.operations))
+
+
+def record_migrations(schema_name: str, migrations: Iterable[str]) -> None:
+    """Records `migrations` ("app.name", from recorded_only_migrations()) as applied in a
+    partner's schema, in one statement: what running them there would have done."""
+    keys = sorted(set(migrations))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(schema_name)}.django_migrations (app, name, applied) "
+            f"SELECT split_part(key, '.', 1), split_part(key, '.', 2), now() "
+            f"FROM unnest(%s::text[]) AS key WHERE NOT EXISTS (SELECT 1 FROM "
+            f"{quote(schema_name)}.django_migrations m WHERE m.app = split_part(key, '.', 1) "
+            f"AND m.name = split_part(key, '.', 2))", [keys])
 
 
 def applied_migrations(schemas: list[str]) -> dict[str, set[str] | None]:

@@ -50,10 +50,15 @@ def open_counts():
     return kept, counted
 
 
+LATEST_COLUMNS = ("latest_month", "latest_categories", "latest_true_up_due")
+
+
 def _columns(model):
-    # The CSM of a row's customer, where it has one, with the partner's columns.
+    # The CSM of a row's customer, where it has one, and a customer's latest report, with
+    # the partner's columns.
     has_csm = any(field.name == "csm" for field in model._meta.fields)
-    return ("partner_id", *model.SOURCE_COLUMNS, *(("csm_id",) if has_csm else ()))
+    return ("partner_id", *model.SOURCE_COLUMNS, *(("csm_id",) if has_csm else ()),
+            *(LATEST_COLUMNS if model is IndexedCustomer else ()))
 
 
 def index_rows():
@@ -74,6 +79,18 @@ def csm_of_rows_are_the_assignments():
         for schema, customer, csm in model.objects.values_list("partner_id", "customer_id",
                                                                 "csm_id"):
             assert csm == assigned.get((schema, customer)), (model.__name__, schema, customer)
+
+
+def latest_of_rows_are_the_reports():
+    """Each customer row holds the figures of its customer's newest report in the index,
+    or nulls without one."""
+    newest = {}
+    for report in IndexedReport.objects.order_by("month", "object_id"):
+        newest[(report.partner_id, report.customer_id)] = (
+            report.month, report.categories, report.true_up_due)
+    for row in IndexedCustomer.objects.all():
+        assert tuple(getattr(row, column) for column in LATEST_COLUMNS) == newest.get(
+            (row.partner_id, row.object_id), (None, None, None)), row
 
 
 def open_ticket(world, tenant, site_id, subject):
@@ -155,6 +172,9 @@ def test_the_index_equals_a_rebuild_after_every_kind_of_change(world):
 
     kept = index_rows()
     csm_of_rows_are_the_assignments()
+    latest_of_rows_are_the_reports()
+    assert IndexedCustomer.objects.get(partner_id="alpha", object_id=customer.pk
+                                       ).latest_month == date(2026, 10, 1)
     assert IndexedReport.objects.filter(csm=csm).exists()
     counters, counted = open_counts()
     assert counters == counted and counted
@@ -244,6 +264,60 @@ def test_a_csms_rows_follow_their_customers_assignment(world):
         "reports_to_review": 0, "quotes_awaiting_po": 0}
     csm_of_rows_are_the_assignments()
     assert not IndexedReport.objects.filter(csm__isnull=False).exists()
+
+
+def test_a_customers_row_holds_its_latest_reports_figures(world):
+    """*My customers* shows each customer's newest report: its row follows the reports
+    written before and after the assignment, a report written again, and a report leaving
+    the index, in the writer's transaction, without counting as a change for the API's
+    syncs."""
+    csm = world["csm"].user
+    customer = world.customer(world.alpha, "AL-0001")
+    with tenant_context(world.alpha):
+        for month, covered in ((9, 10), (10, 7)):
+            shot = InventorySnapshot.objects.create(
+                customer=customer, taken_on=date(2026, month, 20),
+                source=InventorySnapshot.Source.LENS)
+            SnapshotCount.objects.create(snapshot=shot, category="headsets",
+                                         covered=covered)
+        ContractFactory(customer=customer, start=date(2026, 1, 1), end=date(2027, 12, 31),
+                        lines={"headsets": (5, 0, Decimal("24.00"))})
+        report_services.generate_report(customer, date(2026, 9, 1))
+
+    def latest():
+        [row] = crossschema.assigned_customers(csm)
+        if row.latest is None:
+            return None
+        return row.latest.month, [(figures.ordered, figures.actual)
+                                  for figures in row.latest.categories], row.latest.true_up_due
+
+    crossschema.assign_csm(world.alpha, customer.pk, csm)
+    assert latest() == (date(2026, 9, 1), [(5, 10)], True)
+    changed = IndexedCustomer.objects.get(partner_id="alpha").updated_at
+    with tenant_context(world.alpha):
+        october = report_services.generate_report(customer, date(2026, 10, 1))
+    assert latest() == (date(2026, 10, 1), [(5, 7)], True)
+    # A report of an earlier month written again leaves the newest one shown.
+    with tenant_context(world.alpha):
+        report_services.generate_report(customer, date(2026, 9, 1))
+    assert latest()[0] == date(2026, 10, 1)
+    latest_of_rows_are_the_reports()
+    with transaction.atomic():
+        IndexedReport.objects.filter(partner_id="alpha", object_id=october.pk).delete()
+        assert latest() == (date(2026, 9, 1), [(5, 10)], True)
+        transaction.set_rollback(True)
+    assert latest()[0] == date(2026, 10, 1)
+    IndexedReport.objects.filter(partner_id="alpha", customer_id=customer.pk).delete()
+    assert latest() is None
+    assert IndexedCustomer.objects.get(partner_id="alpha").updated_at == changed
+    call_command("rebuild_console_index")
+    assert latest()[0] == date(2026, 10, 1)
+    latest_of_rows_are_the_reports()
+    # Another partner's customer of the same id shows its own reports.
+    beta_customer = world.customer(world.beta, "BE-0001")
+    crossschema.assign_csm(world.beta, beta_customer.pk, csm)
+    assert {row.partner.slug: row.latest for row in crossschema.assigned_customers(csm)
+            }["beta"] is None
 
 
 def test_the_rebuild_writes_back_what_the_index_lost_and_runs_twice_alike(world):

@@ -10,15 +10,16 @@ import threading
 import pytest
 from django.db import connection
 
+from portal.tenants.template import recorded_only_migrations
 from tests.browser.conftest import database_url
 from tests.faults.conftest import REPO_ROOT
 
 SCHEMAS = ("_template", "alpha", "beta")
 
 
-def migrate_partners(migrations_module):
+def migrate_partners(migrations_module, shared=False):
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="tests.latecomer_settings",
-               LATECOMER_MIGRATIONS=migrations_module,
+               LATECOMER_MIGRATIONS=migrations_module, LATECOMER_SHARED="1" if shared else "0",
                DATABASE_URL=database_url(connection.settings_dict), DB_CONN_MAX_AGE="0")
     return subprocess.run([sys.executable, "manage.py", "migrate_partners", "--parallel", "2"],
                           cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
@@ -90,6 +91,38 @@ def test_a_new_migration_reaches_the_template_and_every_partner(late_migrations)
     assert again.returncode == 0, again.stderr[-3000:]
     assert "0 to migrate" in again.stdout
     assert "migrated" not in again.stdout
+
+
+def test_a_public_schema_migration_is_only_recorded_in_partners_schemas(late_migrations):
+    """A migration of an app of the public schema alone does nothing in a partner's
+    schema: at a thousand partners, a migrate of each would take minutes for nothing."""
+    result = migrate_partners("tests.portal.latecomer.arrives", shared=True)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "2 to record the public schema's migrations in, 0 to migrate" in result.stdout
+    assert "Recorded in 2 partner schemas: latecomer.0001_note" in result.stdout
+    assert "): migrated" not in result.stdout
+    assert latecomer_state("public") == (["0001_note"], ["body", "id"])
+    # The template is migrated: the same records as a partner's schema, and no table.
+    for schema in SCHEMAS:
+        assert latecomer_state(schema) == (["0001_note"], []), schema
+
+    again = migrate_partners("tests.portal.latecomer.arrives", shared=True)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "0 to record the public schema's migrations in, 0 to migrate" in again.stdout
+
+
+def test_only_migrations_that_would_do_nothing_in_a_partners_schema_are_recorded():
+    recorded = recorded_only_migrations()
+    # Fields, indexes and SQL of the public schema's index.
+    assert "consoleindex.0010_customer_latest_report" in recorded
+    # A model created: its content type and permissions are written in partners' schemas.
+    assert "console.0001_initial" not in recorded
+    assert "consoleindex.0001_console_index" not in recorded
+    # Partners' apps, and the apps in both schemas.
+    assert not {key for key in recorded
+                if key.split(".")[0] in {"contracts", "tickets", "auth", "contenttypes",
+                                         "users", "account"}}
 
 
 def test_a_migration_failing_in_one_partner_names_it_and_leaves_its_schema_as_it_was(

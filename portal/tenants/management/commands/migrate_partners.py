@@ -3,7 +3,10 @@ date, quickly when there is little or nothing to do.
 
 Every schema's migration records are read at once (a few statements for a thousand
 partners) and compared with the code's migrations; schemas already up to date are left
-alone, the others are migrated in parallel processes, each with its own connection.
+alone. A partner's schema that lacks only migrations of the public schema's apps which
+would do nothing there (portal.tenants.template.recorded_only_migrations) gets their
+records, one statement per schema; the others are migrated in parallel processes, each
+with its own connection.
 
 Each schema is migrated in one transaction: a failure in one partner's schema leaves that
 schema as it was (none of its new migrations applied), is reported with the partner's name
@@ -16,7 +19,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connections
+from django.db import DatabaseError, connections
 from django_tenants.utils import get_public_schema_name
 
 from portal.tenants.models import Partner
@@ -26,6 +29,8 @@ from portal.tenants.template import (
     migrate_schema,
     pending_migrations,
     prepare_spare_schemas,
+    record_migrations,
+    recorded_only_migrations,
 )
 
 
@@ -59,15 +64,21 @@ class Command(BaseCommand):
         applied = applied_migrations(list(names))
         missing = sorted(schema for schema, records in applied.items() if records is None
                          and not self.schema_exists(schema))
-        behind = sorted(schema for schema, records in applied.items()
-                        if schema not in missing and pending_migrations(records))
+        pending = {schema: pending_migrations(records) for schema, records in applied.items()
+                   if schema not in missing}
+        only_recorded = sorted(schema for schema, keys in pending.items()
+                               if keys and set(keys) <= recorded_only_migrations())
+        behind = sorted(schema for schema, keys in pending.items()
+                        if keys and schema not in only_recorded)
         for schema in missing:
             # Still being provisioned, or its provisioning failed: made when it is retried.
             self.say(verbosity, f"{names[schema]} ({schema}): no schema yet, skipped")
-        self.say(verbosity, f"{len(names) - len(behind) - len(missing)} partner schemas up "
-                            f"to date, {len(behind)} to migrate")
+        self.say(verbosity, f"{len(pending) - len(behind) - len(only_recorded)} partner "
+                            f"schemas up to date, {len(only_recorded)} to record the public "
+                            f"schema's migrations in, {len(behind)} to migrate")
 
-        failures = self.migrate_all(behind, parallel, names, verbosity)
+        failures = self.record_all(only_recorded, pending, names, verbosity)
+        failures += self.migrate_all(behind, parallel, names, verbosity)
         # Spares behind the code are dropped and made again from the migrated template.
         made = prepare_spare_schemas()
         if made:
@@ -77,6 +88,23 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Migrations failed in {len(failures)} partner schema(s), left as they were: "
                 + "; ".join(f"{names.get(s, s)} ({s}): {error}" for s, error in failures))
+
+    def record_all(self, schemas, pending, names, verbosity):
+        """Records the migrations of the public schema's apps in partners' schemas, where
+        running them would do nothing else: one statement per schema, not a migrate."""
+        failures = []
+        for schema in schemas:
+            try:
+                record_migrations(schema, pending[schema])
+            except DatabaseError as error:
+                failures.append((schema, f"{type(error).__name__}: {error}"))
+                self.stderr.write(f"{names[schema]} ({schema}): FAILED, left as it was: "
+                                  f"{error}")
+        if schemas:
+            recorded = sorted(set().union(*(pending[schema] for schema in schemas)))
+            self.say(verbosity, f"Recorded in {len(schemas) - len(failures)} partner "
+                                f"schemas: {', '.join(recorded)}")
+        return failures
 
     def migrate_all(self, schemas, parallel, names, verbosity):
         failures = []
