@@ -34,6 +34,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
+from django_countries.fields import Country
 from django_tenants.utils import schema_exists
 
 from contracts import services as contract_services
@@ -109,9 +110,17 @@ def _category_labels(language):
     return {value: str(label) for value, label in Category.choices}
 
 
+@dataclass(frozen=True)
+class NamedPartner:
+    """A partner as a CSM's list of customers shows it: its slug (its links) and name."""
+
+    slug: str
+    name: str
+
+
 @dataclass
 class AssignedCustomer:
-    partner: Partner
+    partner: Partner | NamedPartner
     customer: object
     csm: object = None
     latest: LatestFigures | None = None
@@ -144,21 +153,23 @@ class CustomerSummary:
 class Rows:
     """A queue's rows as a sequence read from the database page by page: len() counts
     them, a slice reads one page (the console API's lists). `queryset` gives the index's
-    rows in the queue's order, `row` what the console makes of one of them."""
+    rows in the queue's order, `row` what the console makes of one of them; `paged`, if
+    given, reads a page as `page` does, by a statement compiled once."""
 
-    def __init__(self, queryset, row):
-        self.queryset, self.row = queryset, row
-
-    def narrowed(self, queryset):
-        """These rows as read from `queryset`, a narrower queryset of the same rows."""
-        return Rows(queryset, self.row)
+    def __init__(self, queryset, row, paged=None):
+        self.queryset, self.row, self.paged = queryset, row, paged
 
     def __len__(self):
         return self.queryset.count()
 
-    def page(self, offset, limit):
-        """(at most `limit` rows from `offset`, the number of all of them), in one query."""
-        found, total = _page(self.queryset, self.queryset.query.order_by, limit, offset)
+    def page(self, offset, limit, since=None):
+        """(at most `limit` rows from `offset`, the number of all of them), in one query;
+        only the rows changed at or after `since`, when given."""
+        if self.paged is not None:
+            return self.paged(offset, limit, since)
+        rows = self.queryset if since is None else self.queryset.filter(
+            updated_at__gte=since)
+        found, total = _page(rows, rows.query.order_by, limit, offset)
         return [self.row(row) for row in found], total
 
     def __getitem__(self, index):
@@ -170,34 +181,71 @@ class Rows:
         return (self.row(found) for found in self.queryset)
 
 
-CSM_CUSTOMER_ORDER = ("partner__name", "partner__id", "customer_name", "object_id")
+# The order of the index of a CSM's customers: the partner's schema breaks ties of names.
+CSM_CUSTOMER_ORDER = ("partner_name", "partner_id", "customer_name", "object_id")
 
 
 def assigned_customers(csm):
     """Every customer assigned to `csm`, across partners, by partner, with the figures of
     its latest report, read from the console's index (see Rows)."""
-    rows = _indexed(IndexedCustomer).filter(_assigned_to(csm)).order_by(*CSM_CUSTOMER_ORDER)
-    return Rows(rows, lambda row: _assigned_customer_of(row, csm))
+    return Rows(_assigned_customer_rows(csm), lambda row: _assigned_customer(
+        csm, **{name: getattr(row, name) for name in ASSIGNED_CUSTOMER_VALUES}),
+        lambda offset, limit, since: assigned_customers_page(csm, limit, offset, since))
 
 
-def _assigned_customer_of(row, csm):
-    """An AssignedCustomer of a row of `assigned_customers`."""
-    return AssignedCustomer(row.partner, CustomerSummary(
-        row.object_id, row.customer_name, row.site_id, row.city, row.country,
-        row.time_zone, row.language, row.updated_at), csm, LatestFigures.of(
-        row.latest_month, row.latest_categories, row.latest_true_up_due))
+# What a CSM's lists show of a customer's row of the index.
+ASSIGNED_CUSTOMER_VALUES = (
+    "object_id", "customer_name", "site_id", "city", "country", "time_zone", "language",
+    "updated_at", "latest_month", "latest_categories", "latest_true_up_due", "partner_name",
+    "partner_slug")
 
 
-def assigned_customers_page(csm, limit, offset):
-    """A page of `assigned_customers(csm)` and the count of all of them, in one statement
-    compiled once per thread for each page (the CSM's *My customers*)."""
-    found = PreparedRows(
-        f"csm-customers:{limit}:{offset}", IndexedCustomer,
-        lambda csm: _paged(assigned_customers(csm).queryset, CSM_CUSTOMER_ORDER, limit,
-                           offset),
-        {"csm": CsmAssignment._meta.get_field("csm")}, {"csm": csm.pk}).all()
-    return ([_assigned_customer_of(row, csm) for row in found],
-            found[0].total if found else 0)
+def _assigned_customer_rows(csm):
+    # The partner's slug alone is read from its row: its name is on the index's row.
+    return (IndexedCustomer.objects.exclude(partner_id__in=_inactive_partners())
+            .filter(_assigned_to(csm)).annotate(partner_slug=F("partner__slug"))
+            .order_by(*CSM_CUSTOMER_ORDER))
+
+
+def _assigned_customer(csm, *, object_id, customer_name, site_id, city, country, time_zone,
+                       language, updated_at, latest_month, latest_categories,
+                       latest_true_up_due, partner_name, partner_slug, total=None):
+    """An AssignedCustomer of what ASSIGNED_CUSTOMER_VALUES reads of a row."""
+    return AssignedCustomer(
+        NamedPartner(partner_slug, partner_name), CustomerSummary(
+            object_id, customer_name, site_id, city,
+            country if isinstance(country, Country) else Country(country), time_zone,
+            language, updated_at), csm,
+        LatestFigures.of(latest_month, latest_categories, latest_true_up_due))
+
+
+def assigned_customers_page(csm, limit, offset, since=None):
+    """A page of `assigned_customers(csm)` (only those changed at or after `since`, when
+    given) and the count of all of them, in one statement compiled once per thread for
+    each page (the CSM's *My customers* and its list in the API), read as values."""
+    params, values = _csm_params(csm, since)
+
+    def page(csm, since=None):
+        rows = _assigned_customer_rows(csm)
+        if since is not None:
+            rows = rows.filter(updated_at__gte=since)
+        return _paged(rows, CSM_CUSTOMER_ORDER, limit, offset).values(
+            *ASSIGNED_CUSTOMER_VALUES, "total")
+
+    found = PreparedRows(f"csm-customers:{since is not None}:{limit}:{offset}",
+                         IndexedCustomer, page, params, values).all()
+    return ([_assigned_customer(csm, **row) for row in found],
+            found[0]["total"] if found else 0)
+
+
+def _csm_params(csm, since):
+    """The Params and values of a CSM's list: the CSM, and `since` when given."""
+    params = {"csm": CsmAssignment._meta.get_field("csm")}
+    values = {"csm": csm.pk}
+    if since is not None:
+        params["since"] = IndexedCustomer._meta.get_field("updated_at")
+        values["since"] = since
+    return params, values
 
 
 def assigned_customer(csm, partner_slug, customer_id):
@@ -714,7 +762,8 @@ def csm_reports(csm, *, status="", awaiting_po=False):
         rows = rows.filter(quote_awaiting_po=True)
     # The order of the index of a CSM's reports: the partner's schema breaks ties.
     rows = rows.order_by(*CSM_REPORT_ORDER)
-    return Rows(rows, _csm_report_of)
+    return Rows(rows, _csm_report_of, lambda offset, limit, since: csm_reports_page(
+        csm, limit, offset, status=status, awaiting_po=awaiting_po, since=since))
 
 
 def _csm_report_of(row):
@@ -723,21 +772,24 @@ def _csm_report_of(row):
                      row.quote_awaiting_po, row.updated_at)
 
 
-def csm_reports_page(csm, limit, offset, *, status="", awaiting_po=False):
-    """A page of `csm_reports` and the count of all of them, in one statement compiled
-    once per thread for each shape and page (the CSM's *Monthly reports*)."""
-    params = {"csm": CsmAssignment._meta.get_field("csm")}
-    values = {"csm": csm.pk}
+def csm_reports_page(csm, limit, offset, *, status="", awaiting_po=False, since=None):
+    """A page of `csm_reports` (only those changed at or after `since`, when given) and
+    the count of all of them, in one statement compiled once per thread for each shape
+    and page (the CSM's *Monthly reports* and its list in the API)."""
+    params, values = _csm_params(csm, since)
     if status:
         params["status"] = IndexedReport._meta.get_field("status")
         values["status"] = status
 
-    def page(csm, status=""):
-        return _paged(csm_reports(csm, status=status, awaiting_po=awaiting_po).queryset,
-                      CSM_REPORT_ORDER, limit, offset)
+    def page(csm, status="", since=None):
+        rows = csm_reports(csm, status=status, awaiting_po=awaiting_po).queryset
+        if since is not None:
+            rows = rows.filter(updated_at__gte=since)
+        return _paged(rows, CSM_REPORT_ORDER, limit, offset)
 
-    found = PreparedRows(f"csm-reports:{bool(status)}:{awaiting_po}:{limit}:{offset}",
-                         IndexedReport, page, params, values).all()
+    found = PreparedRows(
+        f"csm-reports:{bool(status)}:{awaiting_po}:{since is not None}:{limit}:{offset}",
+        IndexedReport, page, params, values).all()
     return [_csm_report_of(row) for row in found], (found[0].total if found else 0)
 
 

@@ -196,17 +196,24 @@ def assigned_customer_rows(rows):
     due = SafeString(f'<span class="badge badge--failed">{words("True-up due")}</span>')
     within = SafeString(words("Within baseline"))
     countries = {}  # each country's name translated once for the table
+    escaped = {}  # each category's label and each figure escaped once for the table
+
+    def text(value):
+        found = escaped.get(value)
+        if found is None:
+            found = escaped[value] = conditional_escape(
+                _count(value) if type(value) is int else value)
+        return found
+
     written = []
     for row in rows:
         customer, partner, latest = row.customer, row.partner, row.latest
         if latest:
             figures = "".join(
                 "<div>" + figures_text % {
-                    "label": conditional_escape(line.label),
-                    "actual": conditional_escape(_count(line.actual)),
-                    "baseline": conditional_escape(_count(line.baseline)),
-                    "ordered": conditional_escape(_count(line.ordered))} + "</div>"
-                for line in latest.categories)
+                    "label": text(line.label), "actual": text(line.actual),
+                    "baseline": text(line.baseline), "ordered": text(line.ordered)}
+                + "</div>" for line in latest.categories)
             figures += html('<span class="muted">{}</span>', formats.month_year(latest.month))
         else:
             figures = no_report

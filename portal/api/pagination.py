@@ -167,12 +167,11 @@ def paginate_rows(rows, params, sync):
     becomes), with the sync parameters: with `ordering`, keyset pages on (updated_at, id)
     as in paginate_synced; without it, offset pages of what changed since `updated_since`
     in the list's own order."""
-    queryset = synced(rows.queryset, sync)
     if sync.ordering:
-        found, cursor = paginate(queryset, params, sync.ordering)
+        found, cursor = paginate(synced(rows.queryset, sync), params, sync.ordering)
         return [rows.row(row) for row in found], cursor
     offset = decode_offset(params.cursor)
-    found, total = rows.narrowed(queryset).page(offset, params.limit)
+    found, total = rows.page(offset, params.limit, sync.updated_since)
     return found, next_offset(offset, params, total)
 
 

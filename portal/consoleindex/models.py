@@ -197,6 +197,9 @@ class IndexedCustomer(IndexedRow):
     latest_month = models.DateField(null=True)
     latest_categories = models.JSONField(null=True)
     latest_true_up_due = models.BooleanField(null=True)
+    # The partner's name, kept by triggers (migration 0011): a CSM's customers are listed
+    # by partner, read from the index in that order.
+    partner_name = models.CharField(max_length=120, default="")
 
     SOURCE_COLUMNS = ("object_id", "customer_id", "customer_name", "site_id", "city",
                       "country", "time_zone", "language")
@@ -204,8 +207,9 @@ class IndexedCustomer(IndexedRow):
     class Meta(IndexedRow.Meta):
         indexes = [models.Index(fields=["updated_at", "id"],
                                 name="consoleindex_customer_updated"),
-                   models.Index(fields=["csm", "customer_name"],
-                                name="consoleindex_customer_csm")]
+                   # A CSM's customers, in their list's order (crossschema).
+                   models.Index(fields=["csm", "partner_name", "partner", "customer_name",
+                                        "object_id"], name="consoleindex_customer_csm")]
 
     def __str__(self):
         return f"{self.partner_id} {self.site_id}"

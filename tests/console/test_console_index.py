@@ -58,7 +58,7 @@ def _columns(model):
     # the partner's columns.
     has_csm = any(field.name == "csm" for field in model._meta.fields)
     return ("partner_id", *model.SOURCE_COLUMNS, *(("csm_id",) if has_csm else ()),
-            *(LATEST_COLUMNS if model is IndexedCustomer else ()))
+            *((*LATEST_COLUMNS, "partner_name") if model is IndexedCustomer else ()))
 
 
 def index_rows():
@@ -318,6 +318,38 @@ def test_a_customers_row_holds_its_latest_reports_figures(world):
     crossschema.assign_csm(world.beta, beta_customer.pk, csm)
     assert {row.partner.slug: row.latest for row in crossschema.assigned_customers(csm)
             }["beta"] is None
+
+
+def test_a_csms_customers_are_listed_by_their_partners_current_name(world):
+    csm = world["csm"].user
+    for tenant, site_id in ((world.alpha, "AL-0001"), (world.alpha, "AL-0002"),
+                            (world.beta, "BE-0001")):
+        crossschema.assign_csm(tenant, world.customer(tenant, site_id).pk, csm)
+
+    def listed():
+        return [(row.partner.name, row.customer.site_id)
+                for row in crossschema.assigned_customers(csm)]
+
+    assert listed() == [("Alpha Communications", "AL-0001"),
+                        ("Alpha Communications", "AL-0002"), ("Beta Réseaux", "BE-0001")]
+    alpha = Partner.objects.get(pk=world.alpha.pk)
+    alpha.name = "Zenith Alpha"
+    alpha.save()
+    assert listed() == [("Beta Réseaux", "BE-0001"), ("Zenith Alpha", "AL-0001"),
+                        ("Zenith Alpha", "AL-0002")]
+    assert set(IndexedCustomer.objects.values_list("partner_id", "partner_name")) == {
+        ("alpha", "Zenith Alpha"), ("beta", "Beta Réseaux")}
+    # Two partners of one name: each partner's customers stay together.
+    Partner.objects.filter(pk=world.beta.pk).update(name="Zenith Alpha")
+    assert [site_id for _name, site_id in listed()] == ["AL-0001", "AL-0002", "BE-0001"]
+    for size in (1, 2):
+        for offset in range(0, 3, size):
+            page, total = crossschema.assigned_customers_page(csm, size, offset)
+            assert [row.customer.site_id for row in page] == [
+                "AL-0001", "AL-0002", "BE-0001"][offset:offset + size] and total == 3
+    kept = index_rows()
+    call_command("rebuild_console_index")
+    assert index_rows() == kept
 
 
 def test_the_rebuild_writes_back_what_the_index_lost_and_runs_twice_alike(world):
