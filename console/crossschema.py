@@ -223,7 +223,7 @@ def assigned_customers_page(csm, limit, offset, since=None):
     """A page of `assigned_customers(csm)` (only those changed at or after `since`, when
     given) and the count of all of them, in one statement compiled once per thread for
     each page (the CSM's *My customers* and its list in the API), read as values."""
-    params, values = _csm_params(csm, since)
+    params, values = _csm_params(csm, since, IndexedCustomer)
 
     def page(csm, since=None):
         rows = _assigned_customer_rows(csm)
@@ -238,12 +238,13 @@ def assigned_customers_page(csm, limit, offset, since=None):
             found[0]["total"] if found else 0)
 
 
-def _csm_params(csm, since):
-    """The Params and values of a CSM's list: the CSM, and `since` when given."""
+def _csm_params(csm, since, model):
+    """The Params and values of a CSM's list of `model`'s rows: the CSM, and `since` when
+    given."""
     params = {"csm": CsmAssignment._meta.get_field("csm")}
     values = {"csm": csm.pk}
     if since is not None:
-        params["since"] = IndexedCustomer._meta.get_field("updated_at")
+        params["since"] = model._meta.get_field("updated_at")
         values["since"] = since
     return params, values
 
@@ -388,12 +389,6 @@ def _paged(rows, order_by, limit, offset, total=None):
     if total is None:
         total = _count_of(rows)
     return rows.annotate(total=total).order_by(*order_by)[offset:offset + limit]
-
-
-def _count_of(rows):
-    """The number of `rows`, as a subquery."""
-    count = Func(F("pk"), function="COUNT", output_field=IntegerField())
-    return Subquery(rows.order_by().annotate(count=count).values("count")[:1])
 
 
 @dataclass
@@ -776,7 +771,7 @@ def csm_reports_page(csm, limit, offset, *, status="", awaiting_po=False, since=
     """A page of `csm_reports` (only those changed at or after `since`, when given) and
     the count of all of them, in one statement compiled once per thread for each shape
     and page (the CSM's *Monthly reports* and its list in the API)."""
-    params, values = _csm_params(csm, since)
+    params, values = _csm_params(csm, since, IndexedReport)
     if status:
         params["status"] = IndexedReport._meta.get_field("status")
         values["status"] = status

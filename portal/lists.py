@@ -205,6 +205,18 @@ def form_field(field):
 
 
 @register.simple_tag
+def form_fields(form):
+    """`includes/form_fields.html` (a form's errors, hidden fields and each `form_field`),
+    built here: a page of several forms spent a tenth of a millisecond in each include."""
+    errors = form.non_field_errors()
+    written = format_html('<ul class="errorlist" role="alert">{}</ul>', format_html_join(
+        "", "<li>{}</li>", ((error,) for error in errors))) if errors else ""
+    return SafeString(
+        f"{written}\n{''.join(str(field) for field in form.hidden_fields())}\n"
+        f"{''.join(form_field(field) for field in form.visible_fields())}\n")
+
+
+@register.simple_tag
 def field_input(field):
     """`{{ field }}`, a plain select written from its choices (`bound_select`)."""
     return bound_select(field) or field
