@@ -31,10 +31,19 @@ def _sql():
               AND ROW(c.latest_month, c.latest_categories, c.latest_true_up_due)
                   IS DISTINCT FROM ROW(latest.month, latest.categories, latest.true_up_due);
         END $$""",
+        # Only a change of what the customer's row shows reads the reports again: a report's
+        # row written for its CSM or its updated_at (an assignment, migration 0012) locks
+        # no customer's row.
         f"""
         CREATE FUNCTION {public}.consoleindex_report_moved() RETURNS trigger
         LANGUAGE plpgsql AS $$
         BEGIN
+            IF TG_OP = 'UPDATE' AND (NEW.schema_name, NEW.customer_id, NEW.month,
+                    NEW.categories, NEW.true_up_due) IS NOT DISTINCT FROM
+                    (OLD.schema_name, OLD.customer_id, OLD.month, OLD.categories,
+                     OLD.true_up_due) THEN
+                RETURN NULL;
+            END IF;
             IF TG_OP <> 'INSERT' THEN
                 PERFORM {public}.consoleindex_refresh_latest_report(OLD.schema_name,
                                                                     OLD.customer_id);
