@@ -252,11 +252,15 @@ def _csm_params(csm, since, model):
 def assigned_customer(csm, partner_slug, customer_id):
     """One customer with its contracts and change history, if assigned to `csm`; None
     otherwise (the caller answers 404)."""
-    found = customer_assigned_to(csm, partner_slug, customer_id)
-    if found is None:
+    partner = _partner_assigning(csm, partner_slug, customer_id)
+    if partner is None:
         return None
-    partner, customer = found
+    # Everything else in one visit of the partner's schema: each visit costs the search
+    # path set twice.
     with partner_schema(partner):
+        customer = _customer_of(customer_id)
+        if customer is None:
+            return None
         contracts = contract_services.contracts_with_baselines(customer)
         history = history_for_customer(customer)
     return AssignedCustomer(partner, customer, csm), contracts, history
@@ -298,18 +302,30 @@ def assign_csm(partner, customer_id, csm):
 
 def customer_assigned_to(csm, partner_slug, customer_id):
     """(partner, customer) when the customer is assigned to `csm`; None otherwise."""
+    partner = _partner_assigning(csm, partner_slug, customer_id)
+    if partner is None:
+        return None
+    with partner_schema(partner):
+        customer = _customer_of(customer_id)
+    return (partner, customer) if customer else None
+
+
+def _partner_assigning(csm, partner_slug, customer_id):
+    """The partner named `partner_slug` if its customer `customer_id` is assigned to `csm`;
+    None otherwise."""
     assignment = PreparedRows(
         "csm-assignment", CsmAssignment, lambda csm, slug, customer: CsmAssignment.objects
         .select_related("partner").filter(csm=csm, partner__slug=slug, customer_id=customer),
         {"csm": CsmAssignment._meta.get_field("csm"), "slug": Partner._meta.get_field("slug"),
          "customer": CsmAssignment._meta.get_field("customer_id")},
         {"csm": csm.pk, "slug": partner_slug, "customer": customer_id}).first()
-    if assignment is None:
-        return None
-    with partner_schema(assignment.partner):
-        customer = PreparedRows("customer", Customer, lambda pk: Customer.objects.filter(pk=pk),
-                                {"pk": Customer._meta.pk}, {"pk": customer_id}).first()
-    return (assignment.partner, customer) if customer else None
+    return assignment.partner if assignment else None
+
+
+def _customer_of(customer_id):
+    """The customer `customer_id` of the partner being served, or None."""
+    return PreparedRows("customer", Customer, lambda pk: Customer.objects.filter(pk=pk),
+                        {"pk": Customer._meta.pk}, {"pk": customer_id}).first()
 
 
 def queue_lens_import(csm, partner, form):
@@ -850,15 +866,17 @@ def csm_report(csm, partner_slug, report_id):
             "console-report", MonthlyReport, lambda pk: MonthlyReport.objects.select_related(
                 "customer", "contract").filter(pk=pk), {"pk": MonthlyReport._meta.pk},
             {"pk": report_id}).first()
-    if report is None or PreparedRows(
-            "console-csm-assignment-of", CsmAssignment, lambda csm, partner, customer:
-            CsmAssignment.objects.filter(csm=csm, partner=partner, customer_id=customer),
-            {"csm": CsmAssignment._meta.get_field("csm"),
-             "partner": CsmAssignment._meta.get_field("partner"),
-             "customer": CsmAssignment._meta.get_field("customer_id")},
-            {"csm": csm.pk, "partner": partner.pk, "customer": report.customer_id}
-    ).first() is None:
-        return None
+        # The assignments are the public schema's, on the partner's search path too: read
+        # without setting the search path back and forth.
+        if report is None or PreparedRows(
+                "console-csm-assignment-of", CsmAssignment, lambda csm, partner, customer:
+                CsmAssignment.objects.filter(csm=csm, partner=partner, customer_id=customer),
+                {"csm": CsmAssignment._meta.get_field("csm"),
+                 "partner": CsmAssignment._meta.get_field("partner"),
+                 "customer": CsmAssignment._meta.get_field("customer_id")},
+                {"csm": csm.pk, "partner": partner.pk, "customer": report.customer_id}
+        ).first() is None:
+            return None
     return partner, report
 
 
