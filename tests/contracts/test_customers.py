@@ -125,3 +125,33 @@ def test_customer_list_filters_by_country_and_exports_csv(world):
     lines = response.content.decode().splitlines()
     assert lines[0] == "site_id,name,address,postal_code,city,country,time_zone,language"
     assert len(lines) == 2 and lines[1].startswith("AL-0002,Alpha Customer Two,")
+
+
+def test_a_customers_history_keeps_a_contract_moved_to_another_customer(world):
+    from datetime import date
+    from decimal import Decimal
+
+    from contracts.audit import contract_history
+    from tests.factories import ContractFactory
+
+    first, second = (world.customer(world.alpha, "AL-0001"),
+                     world.customer(world.alpha, "AL-0002"))
+    with tenant_context(world.alpha):
+        moved = ContractFactory(customer=first, start=date(2026, 1, 1), end=date(2026, 12, 31),
+                                lines={"video": (4, 0, Decimal("100.00"))})
+        kept = ContractFactory(customer=second, start=date(2025, 1, 1),
+                               end=date(2025, 12, 31),
+                               lines={"video": (2, 0, Decimal("100.00"))})
+        moved.customer = second
+        moved.save()
+
+        def contracts_in_history(customer):
+            entries, contract_ids = contract_history(customer)
+            return set(contract_ids), sum(entry.subject.startswith("Contract 2026")
+                                          for entry in entries)
+
+        # Each of its records, before and after the move, in both customers' histories.
+        records = moved.history.count()
+        assert records >= 2
+        assert contracts_in_history(first) == ({moved.pk}, records)
+        assert contracts_in_history(second) == ({moved.pk, kept.pk}, records)
