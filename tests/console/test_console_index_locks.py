@@ -12,30 +12,9 @@ from django.db import connection, transaction
 
 from console.models import CsmAssignment
 from portal.consoleindex.models import IndexedCustomer, IndexedReport
+from tests.threads import at_once
 
 CUSTOMER = 990_001  # an id no world customer has: its rows are this test's alone
-
-
-def in_threads(*actions):
-    """Runs each action in a thread of its own (its own connection); returns what each
-    returned or raised."""
-    results = [None] * len(actions)
-
-    def run(index, action):
-        try:
-            results[index] = action()
-        except Exception as error:  # noqa: BLE001 — the test looks at each outcome
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, action))
-               for index, action in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def rows(partner):
@@ -66,9 +45,9 @@ def waiting_on_a_lock():
 def test_a_report_written_while_its_customer_is_unassigned_both_land(world):
     partner = world.alpha
     csm = world["csm"].user
-    [made] = in_threads(lambda: (
+    [made] = at_once(partner, [lambda: (
         rows(partner),
-        CsmAssignment.objects.create(partner=partner, customer_id=CUSTOMER, csm=csm)))
+        CsmAssignment.objects.create(partner=partner, customer_id=CUSTOMER, csm=csm))])
     assert not isinstance(made, Exception), made
     september, october = IndexedReport.objects.filter(
         customer_id=CUSTOMER, partner_id=partner.schema_name).order_by("month")
@@ -95,7 +74,7 @@ def test_a_report_written_while_its_customer_is_unassigned_both_land(world):
         return "unassigned"
 
     try:
-        assert in_threads(write_the_report, unassign) == ["written", "unassigned"]
+        assert at_once(partner, [write_the_report, unassign]) == ["written", "unassigned"]
         customer = IndexedCustomer.objects.get(partner_id=partner.schema_name,
                                                object_id=CUSTOMER)
         assert (customer.csm_id, customer.latest_month, customer.latest_true_up_due) == (
@@ -104,5 +83,5 @@ def test_a_report_written_while_its_customer_is_unassigned_both_land(world):
             "month", "csm_id").order_by("month")) == [(september.month, None),
                                                      (october.month, None)]
     finally:
-        [done] = in_threads(lambda: forget(partner))
+        [done] = at_once(partner, [lambda: forget(partner)])
         assert not isinstance(done, Exception), done

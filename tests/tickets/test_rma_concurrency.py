@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django_tenants.utils import tenant_context
 
 from contracts.models import Contract, Customer
 from inventory.models import Device
 from portal.catalogue.models import ProductModel
 from tests.factories import ContractFactory, forget_console_index_rows
+from tests.threads import at_once
 from tickets import services as ticket_services
 from tickets.models import Rma, Ticket
 from tickets.rma import services as rma_services
@@ -61,32 +61,6 @@ def committed(world):
     finally:
         deleted = at_once(world.alpha, [delete])[0]
         assert not isinstance(deleted, Exception), deleted
-
-
-def at_once(tenant, actions, names=None):
-    """Runs each action in a thread of its own (its own connection), all released together;
-    returns what each returned or raised, in order."""
-    names = names or [None] * len(actions)
-    barrier = threading.Barrier(len(actions))
-    results = [None] * len(actions)
-
-    def run(index, action):
-        try:
-            with tenant_context(tenant):
-                barrier.wait(timeout=30)
-                results[index] = action()
-        except Exception as error:  # noqa: BLE001 — the test looks at each outcome
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, action), name=name)
-               for index, (action, name) in enumerate(zip(actions, names, strict=True))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def test_ten_concurrent_approvals_of_one_customer_all_succeed_with_serialised_charges(
