@@ -189,6 +189,18 @@ def in_own_connection(tenant, action):
     return results[0]
 
 
+# How Django's file backend ends each e-mail it writes.
+E_MAIL_END = b"\n" + b"-" * 79 + b"\n"
+
+
+def sent_e_mails(mail_dir):
+    """The e-mails written to `mail_dir`, in the order of their files. The file backend
+    names a file by the second and its own object's id, which Python may give again to the
+    next e-mail's backend: two e-mails of one second may then share a file."""
+    return [e_mail for path in sorted(mail_dir.iterdir())
+            for e_mail in path.read_bytes().split(E_MAIL_END) if e_mail.strip()]
+
+
 def waiting_tasks():
     return list(PendingTask.objects.filter(done_at__isnull=True))
 

@@ -8,7 +8,14 @@ from django_tenants.utils import tenant_context
 
 from tickets.models import Ticket
 
-from .conftest import TICKET_SUBJECT, back_with_a_worker, post_as, sweep, waiting_tasks
+from .conftest import (
+    TICKET_SUBJECT,
+    back_with_a_worker,
+    post_as,
+    sent_e_mails,
+    sweep,
+    waiting_tasks,
+)
 
 pytestmark = pytest.mark.fault
 
@@ -26,9 +33,9 @@ def test_a_ticket_opened_while_redis_is_down_sends_its_e_mails_once_it_is_back(
     assert e_mails
 
     with back_with_a_worker(redis_server, env, tmp_path / "worker.log"):
-        sent = sorted(mail_dir.iterdir())
+        sent = sent_e_mails(mail_dir)
         assert len(sent) == len(e_mails)
         # Swept again, nothing is handed over twice, and no e-mail goes out twice.
         assert sweep(env) == 0
         time.sleep(2)
-        assert sorted(mail_dir.iterdir()) == sent
+        assert sent_e_mails(mail_dir) == sent
